@@ -1,0 +1,260 @@
+/** DataflowRuntime: one worker's running instance of a logical graph — vertices, message queues, notifications. */
+import { ChangeBatch } from '../progress/change-batch.js';
+import { ProgressTracker } from '../progress/tracker.js';
+import { compareTotal, type TimestampOrder } from '../timestamps/order.js';
+import { Timestamp } from '../timestamps/timestamp.js';
+import { DataflowError } from './errors.js';
+import { edgeLocation, type LogicalGraph, type StageDef } from './logical.js';
+import { hashKey, type Vertex, type VertexContext } from './vertex.js';
+
+/** Moves batches of an exchange edge to other workers; declared here, implemented by the workers layer. */
+export interface RemoteChannels {
+  send(edge: number, worker: number, time: Timestamp, batch: unknown[]): void;
+}
+
+interface Message {
+  readonly port: number;
+  readonly time: Timestamp;
+  readonly batch: readonly unknown[];
+  readonly location: number;
+}
+
+interface Route {
+  readonly edge: number;
+  readonly location: number;
+  readonly target: VertexRuntime;
+  readonly port: number;
+  readonly key: ((record: any) => number | string) | undefined;
+}
+
+export interface RuntimeOptions {
+  readonly worker: number;
+  readonly peers: number;
+  readonly order: TimestampOrder;
+  readonly channels?: RemoteChannels;
+}
+
+/** Counters a worker reports about its dataflows. */
+export interface RuntimeStats {
+  messages: number;
+  records: number;
+  notifications: number;
+}
+
+/** One stage's vertex on this worker, with its inbox and requested notifications. */
+export class VertexRuntime implements VertexContext {
+  readonly def: StageDef;
+  readonly stage: string;
+  readonly worker: number;
+  readonly peers: number;
+  readonly location: number;
+  vertex!: Vertex;
+  inbox: Message[] = [];
+  readonly routes: Route[][];
+  /** Requested notification times, sorted by compareTotal. */
+  pending: Timestamp[] = [];
+  /** Time of the callback in progress, or undefined outside callbacks. */
+  current: Timestamp | undefined = undefined;
+  private readonly runtime: DataflowRuntime;
+  private readonly outDepth: number;
+  private readonly checked: boolean;
+
+  constructor(runtime: DataflowRuntime, def: StageDef) {
+    this.runtime = runtime;
+    this.def = def;
+    this.stage = def.name;
+    this.worker = runtime.worker;
+    this.peers = runtime.peers;
+    this.location = def.index;
+    this.outDepth = def.outScope.depth;
+    this.checked = def.kind === 'vertex';
+    this.routes = Array.from({ length: def.outputs }, () => []);
+  }
+
+  sendBy(edge: number, batch: unknown[], time: Timestamp): void {
+    if (this.checked) this.checkAction('sendBy', time);
+    const routes = this.routes[edge];
+    if (routes === undefined || !Array.isArray(batch)) {
+      throw new DataflowError('INVALID_MESSAGE', routes === undefined ? `stage '${this.stage}' has no output ${edge}` : 'a batch must be an array of records', {
+        stage: this.stage,
+        worker: this.worker,
+        time,
+      });
+    }
+    if (batch.length === 0) return;
+    for (let i = 0; i < routes.length; i++) this.runtime.route(routes[i]!, batch, time);
+  }
+
+  notifyAt(time: Timestamp): void {
+    if (this.checked) this.checkAction('notifyAt', time);
+    const pending = this.pending;
+    // Keep `pending` sorted; a repeated request for one time is one notification.
+    let i = pending.length;
+    while (i > 0 && compareTotal(pending[i - 1]!, time) > 0) i--;
+    if (i > 0 && pending[i - 1]!.equals(time)) return;
+    pending.splice(i, 0, time);
+    this.runtime.changes.update(this.location, time, +1);
+  }
+
+  private checkAction(action: string, time: Timestamp): void {
+    const current = this.current;
+    if (current === undefined) {
+      throw new DataflowError('NOT_IN_CALLBACK', `stage '${this.stage}' called ${action} outside onRecv/onNotify: a vertex may act only in its callbacks`, {
+        stage: this.stage,
+        worker: this.worker,
+      });
+    }
+    if (!(time instanceof Timestamp) || time.counters.length !== this.outDepth) {
+      throw new DataflowError('INVALID_MESSAGE', `stage '${this.stage}' called ${action} with a time of the wrong loop depth (expected ${this.outDepth} counters)`, {
+        stage: this.stage,
+        worker: this.worker,
+        time: String(time),
+      });
+    }
+    if (!this.runtime.order.lessEqual(current, time)) {
+      throw new DataflowError('TIME_REGRESSION', `stage '${this.stage}' called ${action} at ${time} inside a callback at ${current}: only times ≥ the callback's are allowed`, {
+        stage: this.stage,
+        worker: this.worker,
+        time,
+        current,
+      });
+    }
+  }
+}
+
+/**
+ * Runs the vertices of one logical graph on one worker. Every send, delivery and notification is
+ * recorded in `changes`, this worker's pending progress batch, which the worker's step loop hands to
+ * the progress protocol.
+ */
+export class DataflowRuntime {
+  readonly graph: LogicalGraph;
+  readonly worker: number;
+  readonly peers: number;
+  readonly order: TimestampOrder;
+  readonly tracker: ProgressTracker;
+  readonly changes = new ChangeBatch();
+  readonly vertices: VertexRuntime[];
+  readonly stats: RuntimeStats = { messages: 0, records: 0, notifications: 0 };
+  private readonly schedule: VertexRuntime[];
+  private readonly channels: RemoteChannels | undefined;
+
+  constructor(graph: LogicalGraph, options: RuntimeOptions) {
+    this.graph = graph;
+    this.worker = options.worker;
+    this.peers = options.peers;
+    this.order = options.order;
+    this.channels = options.channels;
+    this.tracker = new ProgressTracker(graph.topology, options.order);
+    this.vertices = graph.stages.map((s) => new VertexRuntime(this, s));
+    for (const e of graph.edges) {
+      const key = e.pact.kind === 'exchange' && this.peers > 1 ? e.pact.key : undefined;
+      this.vertices[e.source]!.routes[e.sourcePort]!.push({
+        edge: e.index,
+        location: edgeLocation(graph, e.index),
+        target: this.vertices[e.target]!,
+        port: e.targetPort,
+        key,
+      });
+    }
+    if (this.peers > 1 && this.channels === undefined && graph.edges.some((e) => e.pact.kind === 'exchange')) {
+      throw new DataflowError('INVALID_MESSAGE', 'a dataflow with exchange edges on several workers needs channels between them');
+    }
+    this.schedule = graph.schedule.map((s) => this.vertices[s]!);
+    // Every worker's inputs start at epoch 0: each replica counts all of them from the start.
+    for (const s of graph.stages) if (s.kind === 'input') this.tracker.apply([{ location: s.index, time: Timestamp.epochOnly(0), delta: this.peers }]);
+    for (const v of this.vertices) v.vertex = this.invoke(v, undefined, () => v.def.factory(v));
+  }
+
+  /** Sends a batch along one edge: locally, or split by key across workers. */
+  route(route: Route, batch: unknown[], time: Timestamp): void {
+    if (route.key === undefined) {
+      this.changes.update(route.location, time, +1);
+      route.target.inbox.push({ port: route.port, time, batch, location: route.location });
+      return;
+    }
+    const parts: unknown[][] = Array.from({ length: this.peers }, () => []);
+    const key = route.key;
+    for (let i = 0; i < batch.length; i++) parts[hashKey(key(batch[i])) % this.peers]!.push(batch[i]);
+    for (let w = 0; w < parts.length; w++) {
+      const part = parts[w]!;
+      if (part.length === 0) continue;
+      this.changes.update(route.location, time, +1);
+      if (w === this.worker) route.target.inbox.push({ port: route.port, time, batch: part, location: route.location });
+      else this.channels!.send(route.edge, w, time, part);
+    }
+  }
+
+  /** A batch from another worker for `edge` arrives here; its production was counted by the sender. */
+  deliverRemote(edge: number, time: Timestamp, batch: unknown[]): void {
+    const e = this.graph.edges[edge];
+    if (e === undefined) throw new DataflowError('INVALID_MESSAGE', `a remote batch names edge ${edge}, which this graph does not have`, { edge });
+    this.vertices[e.target]!.inbox.push({ port: e.targetPort, time, batch, location: edgeLocation(this.graph, edge) });
+  }
+
+  /** Delivers queued messages, then every notification whose time the input frontier has passed. */
+  runActive(): number {
+    let work = 0;
+    const schedule = this.schedule;
+    for (let i = 0; i < schedule.length; i++) {
+      const v = schedule[i]!;
+      if (v.inbox.length > 0) work += this.deliverMessages(v);
+      if (v.pending.length > 0) work += this.deliverNotifications(v);
+    }
+    return work;
+  }
+
+  private deliverMessages(v: VertexRuntime): number {
+    const messages = v.inbox;
+    v.inbox = [];
+    const vertex = v.vertex;
+    const changes = this.changes;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i]!;
+      changes.update(m.location, m.time, -1);
+      this.stats.records += m.batch.length;
+      if (vertex.onRecv !== undefined) this.invoke(v, m.time, () => vertex.onRecv!(m.port, m.batch, m.time));
+    }
+    this.stats.messages += messages.length;
+    return messages.length;
+  }
+
+  private deliverNotifications(v: VertexRuntime): number {
+    const tracker = this.tracker;
+    const pending = v.pending;
+    let ready: Timestamp[] | undefined;
+    let keep: Timestamp[] | undefined;
+    for (let i = 0; i < pending.length; i++) {
+      const t = pending[i]!;
+      if (tracker.passed(v.location, t)) (ready ??= []).push(t);
+      else (keep ??= []).push(t);
+    }
+    if (ready === undefined) return 0;
+    v.pending = keep ?? [];
+    const vertex = v.vertex;
+    for (const t of ready) {
+      this.changes.update(v.location, t, -1);
+      if (vertex.onNotify !== undefined) this.invoke(v, t, () => vertex.onNotify!(t));
+    }
+    this.stats.notifications += ready.length;
+    return ready.length;
+  }
+
+  private invoke<R>(v: VertexRuntime, time: Timestamp | undefined, call: () => R): R {
+    v.current = time;
+    try {
+      return call();
+    } catch (err) {
+      if (err instanceof DataflowError && (err.code === 'VERTEX_FAILED' || err.details['stage'] === v.stage)) throw err;
+      const what = err instanceof Error ? err.message : String(err);
+      throw new DataflowError(
+        'VERTEX_FAILED',
+        `stage '${v.stage}' threw on worker ${this.worker}${time === undefined ? ' while being created' : ` at ${time}`}: ${what}`,
+        { stage: v.stage, worker: this.worker, time: time === undefined ? null : time.toString() },
+        err,
+      );
+    } finally {
+      v.current = undefined;
+    }
+  }
+}

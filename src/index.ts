@@ -1,0 +1,23 @@
+/** timely-dataflow: the public surface, re-exported by name. */
+export { Timestamp, productOrder, lexicographicOrder, compareTotal, PathSummary, Antichain, MutableAntichain, TimestampError } from './timestamps/index.js';
+export type { TimestampOrder, OrderName } from './timestamps/index.js';
+export { ChangeBatch, ProgressTracker, Reachability, LoopbackExchange, ProgressAccumulator, ProgressError } from './progress/index.js';
+export type { PointstampUpdate, ProgressExchange, ProgressTopology } from './progress/index.js';
+export {
+  GraphBuilder,
+  Scope,
+  LoopScope,
+  Feedback,
+  StageHandle,
+  Stream,
+  InputHandle,
+  ProbeHandle,
+  Collected,
+  pipeline,
+  exchangeBy,
+  GraphError,
+  DataflowError,
+} from './graph/index.js';
+export type { Vertex, VertexContext, Pact, StageSpec, OperatorContext, UnaryLogic, BinaryLogic, Subscriber, IterateOptions } from './graph/index.js';
+export { Worker } from './workers/index.js';
+export type { WorkerOptions, DataflowOptions, WorkerStats } from './workers/index.js';

@@ -1,0 +1,32 @@
+/** ProgressError: the typed error for broken progress-tracking invariants and malformed progress input. */
+import { describe } from '../timestamps/errors.js';
+
+export const ProgressErrorCode = {
+  NEGATIVE_COUNT: 'NEGATIVE_COUNT',
+  UNKNOWN_LOCATION: 'UNKNOWN_LOCATION',
+  DEPTH_MISMATCH: 'DEPTH_MISMATCH',
+  MALFORMED_TOPOLOGY: 'MALFORMED_TOPOLOGY',
+  MALFORMED_BATCH: 'MALFORMED_BATCH',
+} as const;
+export type ProgressErrorCode = (typeof ProgressErrorCode)[keyof typeof ProgressErrorCode];
+
+const HINTS: Record<ProgressErrorCode, string> = {
+  NEGATIVE_COUNT:
+    'a pointstamp count is negative after every sent batch was applied: some message or notification was consumed more often than it was produced',
+  UNKNOWN_LOCATION: 'a progress update names a location the logical graph does not have',
+  DEPTH_MISMATCH: "a progress update's time does not have the loop depth of its location",
+  MALFORMED_TOPOLOGY: 'a link of the logical graph does not fit the loop depths of its ends',
+  MALFORMED_BATCH: 'a progress batch could not be decoded',
+};
+
+export class ProgressError extends Error {
+  override readonly name = 'ProgressError';
+  readonly code: ProgressErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ProgressErrorCode, details: Record<string, unknown>, message?: string) {
+    super(`${code}: ${message ?? HINTS[code]} (${describe(details)})`);
+    this.code = code;
+    this.details = details;
+  }
+}

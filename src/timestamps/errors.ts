@@ -1,0 +1,33 @@
+/** TimestampError: the typed error for malformed timestamps and misapplied path summaries. */
+
+export const TimestampErrorCode = {
+  INVALID_TIMESTAMP: 'INVALID_TIMESTAMP',
+  DEPTH_MISMATCH: 'DEPTH_MISMATCH',
+  INVALID_SUMMARY: 'INVALID_SUMMARY',
+} as const;
+export type TimestampErrorCode = (typeof TimestampErrorCode)[keyof typeof TimestampErrorCode];
+
+const HINTS: Record<TimestampErrorCode, string> = {
+  INVALID_TIMESTAMP: 'epochs and loop counters must be non-negative safe integers',
+  DEPTH_MISMATCH: 'timestamps must have one loop counter per enclosing loop at the place they are used',
+  INVALID_SUMMARY: 'a path summary can only pop counters that exist and increment a counter that remains',
+};
+
+export class TimestampError extends Error {
+  override readonly name = 'TimestampError';
+  readonly code: TimestampErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: TimestampErrorCode, details: Record<string, unknown>, message?: string) {
+    super(`${code}: ${message ?? HINTS[code]} (${describe(details)})`);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Renders error details as `key=value` pairs, using each value's own `toString` where it has one. */
+export function describe(details: Record<string, unknown>): string {
+  return Object.entries(details)
+    .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null && !Array.isArray(v) ? String(v) : JSON.stringify(v)}`)
+    .join(', ');
+}

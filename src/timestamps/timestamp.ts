@@ -1,0 +1,131 @@
+/** Timestamp: an input epoch plus one counter per enclosing loop; immutable, with one canonical string key. */
+import { TimestampError } from './errors.js';
+
+export class Timestamp {
+  readonly epoch: number;
+  readonly counters: readonly number[];
+  private cachedKey: string | undefined;
+
+  private constructor(epoch: number, counters: readonly number[]) {
+    this.epoch = epoch;
+    this.counters = counters;
+  }
+
+  /** A validated timestamp: `Timestamp.of(3, 0, 2)` is epoch 3 inside two loops, with counters 0 and 2. */
+  static of(epoch: number, ...counters: number[]): Timestamp {
+    checkCoordinate(epoch, 'epoch');
+    for (let i = 0; i < counters.length; i++) checkCoordinate(counters[i]!, `counter ${i}`);
+    return new Timestamp(epoch, counters);
+  }
+
+  /** Builds a timestamp from coordinates the caller has already validated (hot paths only). */
+  static trusted(epoch: number, counters: readonly number[]): Timestamp {
+    return counters.length === 0 ? Timestamp.epochOnly(epoch) : new Timestamp(epoch, counters);
+  }
+
+  /** The root-scope timestamp of an epoch; small epochs are shared instances. */
+  static epochOnly(epoch: number): Timestamp {
+    if (epoch < ROOT_CACHE_SIZE) {
+      let t = rootCache[epoch];
+      if (t === undefined) rootCache[epoch] = t = new Timestamp(epoch, EMPTY);
+      return t;
+    }
+    return new Timestamp(epoch, EMPTY);
+  }
+
+  /** Decodes the `[epoch, ...counters]` form produced by `toArray`, validating every coordinate. */
+  static fromArray(coordinates: readonly number[]): Timestamp {
+    if (!Array.isArray(coordinates) || coordinates.length === 0) {
+      throw new TimestampError('INVALID_TIMESTAMP', { value: coordinates }, 'expected [epoch, ...counters]');
+    }
+    return Timestamp.of(coordinates[0]!, ...coordinates.slice(1));
+  }
+
+  /** Number of loop counters: the loop depth of the place this time belongs to. */
+  get depth(): number {
+    return this.counters.length;
+  }
+
+  /** The innermost loop counter (the iteration number of the innermost loop). */
+  get iteration(): number {
+    const n = this.counters.length;
+    if (n === 0) throw new TimestampError('DEPTH_MISMATCH', { time: this }, 'a root-scope time has no loop counter');
+    return this.counters[n - 1]!;
+  }
+
+  /** Canonical key: equal timestamps, and only those, have equal keys. */
+  get key(): string {
+    let k = this.cachedKey;
+    if (k === undefined) {
+      k = String(this.epoch);
+      for (let i = 0; i < this.counters.length; i++) k += '.' + this.counters[i];
+      this.cachedKey = k;
+    }
+    return k;
+  }
+
+  equals(other: Timestamp): boolean {
+    if (this === other) return true;
+    if (this.epoch !== other.epoch) return false;
+    const a = this.counters;
+    const b = other.counters;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+
+  /** Ingress: the same time, one loop deeper, with the new counter at `value` (0 on entry). */
+  pushed(value = 0): Timestamp {
+    return new Timestamp(this.epoch, [...this.counters, value]);
+  }
+
+  /** Egress: the same time with its innermost counter dropped. */
+  popped(): Timestamp {
+    if (this.counters.length === 0) {
+      throw new TimestampError('DEPTH_MISMATCH', { time: this }, 'cannot leave a loop from the root scope');
+    }
+    return Timestamp.trusted(this.epoch, this.counters.slice(0, -1));
+  }
+
+  /** Feedback: the same time with its innermost counter advanced by `by`. */
+  incremented(by = 1): Timestamp {
+    const n = this.counters.length;
+    if (n === 0) throw new TimestampError('DEPTH_MISMATCH', { time: this }, 'a root-scope time has no loop counter');
+    const next = this.counters.slice();
+    next[n - 1]! += by;
+    return new Timestamp(this.epoch, next);
+  }
+
+  /** The wire form `[epoch, ...counters]`. */
+  toArray(): number[] {
+    return [this.epoch, ...this.counters];
+  }
+
+  toString(): string {
+    return this.counters.length === 0 ? `(${this.epoch})` : `(${this.epoch}, [${this.counters.join(', ')}])`;
+  }
+
+  toJSON(): number[] {
+    return this.toArray();
+  }
+}
+
+const EMPTY: readonly number[] = Object.freeze([]);
+const ROOT_CACHE_SIZE = 1024;
+const rootCache: Timestamp[] = [];
+
+function checkCoordinate(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new TimestampError('INVALID_TIMESTAMP', { [what]: value });
+  }
+}
+
+/** Checks that `time` has exactly `depth` loop counters; `where` names the place for the error. */
+export function checkDepth(time: Timestamp, depth: number, where: string): void {
+  if (!(time instanceof Timestamp)) {
+    throw new TimestampError('INVALID_TIMESTAMP', { where, value: String(time) }, 'expected a Timestamp');
+  }
+  if (time.counters.length !== depth) {
+    throw new TimestampError('DEPTH_MISMATCH', { where, time, expectedDepth: depth });
+  }
+}

@@ -1,0 +1,184 @@
+/** Worker: one worker's step loop over its dataflows — receive progress, run vertices, send progress. */
+import { ProgressAccumulator } from '../progress/accumulator.js';
+import { LoopbackExchange, type ProgressExchange } from '../progress/exchange.js';
+import { GraphBuilder } from '../graph/builder.js';
+import { DataflowError, GraphError } from '../graph/errors.js';
+import { DataflowRuntime, type RemoteChannels } from '../graph/runtime.js';
+import type { Scope } from '../graph/scope.js';
+import { orderByName, type OrderName } from '../timestamps/order.js';
+
+export interface WorkerOptions {
+  /** This worker's index (0 by default). */
+  readonly index?: number;
+  /** Number of workers running the same dataflows (1 by default). */
+  readonly peers?: number;
+  /** Timestamp order for dataflows that do not choose one ('product' by default). */
+  readonly order?: OrderName;
+  /** The progress exchange of the n-th dataflow (a loopback by default: one worker). */
+  readonly exchange?: (dataflow: number) => ProgressExchange;
+  /** Data channels of the n-th dataflow, for exchange edges across workers. */
+  readonly channels?: (dataflow: number) => RemoteChannels;
+  /** Hold progress batches back until they could move a frontier (true by default). */
+  readonly accumulate?: boolean;
+}
+
+export interface DataflowOptions {
+  readonly name?: string;
+  readonly order?: OrderName;
+}
+
+export interface WorkerStats {
+  steps: number;
+  messages: number;
+  records: number;
+  notifications: number;
+  /** Progress batches this worker broadcast, and the pointstamp updates in them. */
+  progressBatches: number;
+  progressUpdates: number;
+}
+
+interface Installed {
+  readonly name: string;
+  readonly runtime: DataflowRuntime;
+  readonly exchange: ProgressExchange;
+  readonly accumulator: ProgressAccumulator;
+}
+
+/**
+ * Each step runs the protocol's phases for every dataflow: `receiveProgress` (apply the batches that
+ * arrived, whole), `runActive` (deliver messages, then notifications whose time the input frontier has
+ * passed), `sendProgress` (hold this step's atomic batch, broadcast when it could move a frontier).
+ */
+export class Worker {
+  readonly index: number;
+  readonly peers: number;
+  private readonly options: WorkerOptions;
+  private readonly dataflows: Installed[] = [];
+  private failure: Error | undefined;
+  private readonly counters = { steps: 0, progressBatches: 0, progressUpdates: 0 };
+
+  constructor(options: WorkerOptions = {}) {
+    const index = options.index ?? 0;
+    const peers = options.peers ?? 1;
+    if (!Number.isInteger(peers) || peers < 1 || !Number.isInteger(index) || index < 0 || index >= peers) {
+      throw new GraphError('INVALID_OPTION', `a worker needs 0 ≤ index < peers, got index ${index} of ${peers}`);
+    }
+    if (peers > 1 && options.exchange === undefined) {
+      throw new GraphError('INVALID_OPTION', 'several workers need a progress exchange between them');
+    }
+    this.index = index;
+    this.peers = peers;
+    this.options = options;
+  }
+
+  /** Builds a dataflow with `build`, checks the graph rules, and starts it on this worker. */
+  dataflow<R>(build: (scope: Scope) => R, options: DataflowOptions = {}): R {
+    const n = this.dataflows.length;
+    const builder = new GraphBuilder(options.name ?? `dataflow${n}`);
+    const result = build(builder.root);
+    const graph = builder.build();
+    const channels = this.options.channels?.(n);
+    const runtime = new DataflowRuntime(graph, {
+      worker: this.index,
+      peers: this.peers,
+      order: orderByName(options.order ?? this.options.order ?? 'product'),
+      ...(channels === undefined ? {} : { channels }),
+    });
+    builder.attachAll(runtime);
+    this.dataflows.push({
+      name: graph.name,
+      runtime,
+      exchange: this.options.exchange?.(n) ?? new LoopbackExchange(),
+      accumulator: new ProgressAccumulator(),
+    });
+    return result;
+  }
+
+  /** One step of every dataflow. Returns whether any work happened (progress applied, messages, notifications, progress sent). */
+  step(): boolean {
+    if (this.failure !== undefined) throw new DataflowError('HALTED', `worker ${this.index} stopped after an error: ${this.failure.message}`, {}, this.failure);
+    this.counters.steps++;
+    let active = false;
+    try {
+      for (const df of this.dataflows) {
+        if (this.receiveProgress(df)) active = true;
+        const work = df.runtime.runActive();
+        if (work > 0) active = true;
+        if (this.sendProgress(df, work === 0)) active = true;
+      }
+    } catch (err) {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+    return active;
+  }
+
+  /** Steps until `done()` holds. Throws STALLED if nothing more can happen before it does. */
+  stepUntil(done: () => boolean): void {
+    while (!done()) {
+      if (!this.step() && !done()) this.stalled();
+    }
+  }
+
+  /** Steps until every dataflow is complete (all inputs closed, all work done). */
+  run(): void {
+    this.stepUntil(() => this.complete());
+  }
+
+  /** Every dataflow on this worker has no pointstamp left. */
+  complete(): boolean {
+    for (const df of this.dataflows) {
+      if (!df.runtime.tracker.isComplete() || !df.accumulator.isEmpty() || !df.runtime.changes.isEmpty() || !df.exchange.settled()) return false;
+    }
+    return true;
+  }
+
+  stats(): WorkerStats {
+    const s: WorkerStats = { ...this.counters, messages: 0, records: 0, notifications: 0 };
+    for (const df of this.dataflows) {
+      s.messages += df.runtime.stats.messages;
+      s.records += df.runtime.stats.records;
+      s.notifications += df.runtime.stats.notifications;
+    }
+    return s;
+  }
+
+  /** Applies every progress batch that has arrived, each one whole. */
+  private receiveProgress(df: Installed): boolean {
+    let any = false;
+    df.exchange.receive((batch) => {
+      df.runtime.tracker.apply(batch);
+      any = true;
+    });
+    if (any && this.peers === 1 && df.exchange.settled() && df.accumulator.isEmpty()) df.runtime.tracker.checkNonNegative();
+    return any;
+  }
+
+  /** Holds this step's batch; broadcasts what is held once it could move a frontier, or when idle. */
+  private sendProgress(df: Installed, idle: boolean): boolean {
+    const changes = df.runtime.changes;
+    if (!changes.isEmpty()) df.accumulator.hold(changes.drain());
+    if (df.accumulator.isEmpty()) return false;
+    if (this.options.accumulate !== false && !idle && !df.accumulator.mustFlush(df.runtime.tracker)) return false;
+    const batch = df.accumulator.take();
+    if (batch.length === 0) return false;
+    this.counters.progressBatches++;
+    this.counters.progressUpdates += batch.length;
+    df.exchange.broadcast(batch);
+    return true;
+  }
+
+  private stalled(): never {
+    const lines: string[] = [];
+    for (const df of this.dataflows) {
+      const tracker = df.runtime.tracker;
+      for (const p of tracker.active()) lines.push(`${df.name}: ${tracker.describeLocation(p.location)} at ${p.time} (count ${p.count})`);
+    }
+    throw new DataflowError(
+      'STALLED',
+      `nothing more can happen on worker ${this.index}, yet the computation is not done; still active: ${lines.join('; ') || 'none'}. ` +
+        'Close every input (input.close()) or advance it past the times you wait for.',
+      { worker: this.index },
+    );
+  }
+}
