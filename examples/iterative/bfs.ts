@@ -1,0 +1,114 @@
+/** Breadth-first search: directed hop distances from one source, one loop iteration per hop. */
+import type { InputHandle } from '../../src/graph/handles.js';
+import type { Scope } from '../../src/graph/scope.js';
+import type { Stream } from '../../src/graph/stream.js';
+import { exchangeBy } from '../../src/graph/vertex.js';
+import type { Timestamp } from '../../src/timestamps/timestamp.js';
+import { buildCsr, PairBuffer, type Csr } from './csr.js';
+import type { Edge } from './wcc.js';
+
+export interface BfsDataflow {
+  readonly edges: InputHandle<Edge>;
+  readonly source: InputHandle<number>;
+  /** `[node, distance]` of every reachable node this worker owns. */
+  readonly distances: Stream<[number, number]>;
+}
+
+/**
+ * The source enters the loop at iteration 0; a node first reached at iteration i is at distance i, and
+ * offers iteration i+1 to its out-neighbours through the feedback. The loop ends when no node is new.
+ */
+export function bfsDataflow(scope: Scope): BfsDataflow {
+  const edges = scope.newInput<Edge>('edges');
+  const source = scope.newInput<number>('source');
+  const loop = scope.loop('bfs');
+  const visits = loop.feedback<number>();
+  const expand = loop.stage({
+    name: 'expand',
+    inputs: [
+      { stream: loop.enter(edges.stream), pact: exchangeBy((e: Edge) => e[0]) },
+      { stream: loop.enter(source.stream), pact: exchangeBy((n: number) => n) },
+      { stream: visits.stream, pact: exchangeBy((n: number) => n) },
+    ],
+    outputs: 2,
+    vertex: (ctx) => new Expand(ctx.sendBy.bind(ctx), ctx.notifyAt.bind(ctx)),
+  });
+  visits.connect(expand.output<number>(0));
+  return { edges, source, distances: loop.leave(expand.output<[number, number]>(1)) };
+}
+
+const OUT_BATCH = 4096;
+
+class Expand {
+  private readonly edges = new PairBuffer();
+  private graph: Csr | undefined;
+  private visited = new Uint8Array(0);
+  private offered = new Int32Array(0);
+  private arrivals: number[] = [];
+  private waiting = false;
+
+  constructor(
+    private readonly send: (port: number, batch: unknown[], time: Timestamp) => void,
+    private readonly notifyAt: (time: Timestamp) => void,
+  ) {}
+
+  onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
+    if (!this.waiting) {
+      this.notifyAt(time);
+      this.waiting = true;
+    }
+    if (port === 0) for (const [s, d] of batch as readonly Edge[]) this.edges.push(s, d);
+    else for (const n of batch as readonly number[]) this.arrivals.push(n);
+  }
+
+  onNotify(time: Timestamp): void {
+    this.waiting = false;
+    if (this.graph === undefined) this.build();
+    const { offsets, targets } = this.graph!;
+    const size = offsets.length - 1;
+    const distance = time.iteration;
+    const arrivals = this.arrivals;
+    this.arrivals = [];
+    let found: [number, number][] = [];
+    let next: number[] = [];
+    for (const n of arrivals) {
+      if (n >= this.visited.length) this.grow(n + 1);
+      if (this.visited[n] === 1) continue;
+      this.visited[n] = 1;
+      found.push([n, distance]);
+      if (found.length === OUT_BATCH) {
+        this.send(1, found, time);
+        found = [];
+      }
+      if (n >= size) continue;
+      for (let i = offsets[n]!; i < offsets[n + 1]!; i++) {
+        const m = targets[i]!;
+        if (this.offered[m] === distance + 1 || (m < this.visited.length && this.visited[m] === 1)) continue;
+        this.offered[m] = distance + 1;
+        next.push(m);
+        if (next.length === OUT_BATCH) {
+          this.send(0, next, time);
+          next = [];
+        }
+      }
+    }
+    if (found.length > 0) this.send(1, found, time);
+    if (next.length > 0) this.send(0, next, time);
+  }
+
+  private build(): void {
+    const e = this.edges;
+    let size = 0;
+    for (let i = 0; i < e.length; i++) size = Math.max(size, e.from[i]! + 1, e.to[i]! + 1);
+    this.graph = buildCsr(size, e.from, e.to, e.length, false);
+    this.offered = new Int32Array(size);
+    this.grow(size);
+  }
+
+  private grow(size: number): void {
+    if (size <= this.visited.length) return;
+    const v = new Uint8Array(Math.max(size, this.visited.length * 2));
+    v.set(this.visited);
+    this.visited = v;
+  }
+}

@@ -1,0 +1,160 @@
+/** PageRank: K synchronous iterations in a dataflow loop, damping 0.85, dangling mass spread over all nodes. */
+import type { InputHandle } from '../../src/graph/handles.js';
+import type { Scope } from '../../src/graph/scope.js';
+import type { Stream } from '../../src/graph/stream.js';
+import { exchangeBy } from '../../src/graph/vertex.js';
+import type { Timestamp } from '../../src/timestamps/timestamp.js';
+import { buildCsr, PairBuffer, type Csr } from './csr.js';
+import { addExact, roundExact } from './exact-sum.js';
+import type { Edge } from './wcc.js';
+
+export const DAMPING = 0.85;
+
+/** Loop messages, routed by their second field (the worker they are for). */
+const NODES = 0; // [NODES, worker, nodes owned by the sender, 0]
+const SHARE = 1; // [SHARE, worker, src, rank(src) / outdegree(src)]
+const DANGLING = 2; // [DANGLING, worker, one partial of the sender's dangling mass, 0]
+type Message = [number, number, number, number];
+
+export interface PageRankDataflow {
+  readonly edges: InputHandle<Edge>;
+  /** `[node, rank]` of every node this worker owns, after the last iteration. */
+  readonly ranks: Stream<[number, number]>;
+}
+
+/**
+ * Each node's rank lives on the worker that owns it. Iteration 0 counts the distinct nodes (N) across
+ * workers; each later iteration moves every node's share of rank to the owners of its out-neighbours,
+ * and every worker's dangling mass to every worker. Sums are made in a fixed order (in-neighbours by
+ * id; dangling mass exactly), so the ranks are the same bits for any number of workers.
+ */
+export function pagerankDataflow(scope: Scope, iterations: number): PageRankDataflow {
+  const edges = scope.newInput<Edge>('edges');
+  const loop = scope.loop('pagerank');
+  const messages = loop.feedback<Message>();
+  const inside = loop.enter(edges.stream);
+  const rank = loop.stage({
+    name: 'rank',
+    inputs: [
+      { stream: inside, pact: exchangeBy((e: Edge) => e[0]) },
+      { stream: inside, pact: exchangeBy((e: Edge) => e[1]) },
+      { stream: messages.stream, pact: exchangeBy((m: Message) => m[1]) },
+    ],
+    outputs: 2,
+    vertex: (ctx) => new Rank(ctx.peers, iterations, ctx.sendBy.bind(ctx), ctx.notifyAt.bind(ctx)),
+  });
+  messages.connect(rank.output<Message>(0));
+  return { edges, ranks: loop.leave(rank.output<[number, number]>(1)) };
+}
+
+class Rank {
+  private readonly outEdges = new PairBuffer();
+  private readonly inEdges = new PairBuffer();
+  private out: Csr | undefined;
+  private in: Csr | undefined;
+  private owned = new Int32Array(0);
+  private rank = new Float64Array(0);
+  private share = new Float64Array(0);
+  private nodes = 0;
+  private dangling: number[] = [];
+  private waiting = false;
+
+  constructor(
+    private readonly peers: number,
+    private readonly iterations: number,
+    private readonly send: (port: number, batch: unknown[], time: Timestamp) => void,
+    private readonly notifyAt: (time: Timestamp) => void,
+  ) {}
+
+  onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
+    if (!this.waiting) {
+      this.notifyAt(time);
+      this.waiting = true;
+    }
+    if (port === 0) for (const [s, d] of batch as readonly Edge[]) this.outEdges.push(s, d);
+    else if (port === 1) for (const [s, d] of batch as readonly Edge[]) this.inEdges.push(d, s);
+    else {
+      for (const m of batch as readonly Message[]) {
+        if (m[0] === NODES) this.nodes += m[2];
+        else if (m[0] === SHARE) this.share[m[2]] = m[3];
+        else addExact(this.dangling, m[2]);
+      }
+    }
+  }
+
+  onNotify(time: Timestamp): void {
+    this.waiting = false;
+    const iteration = time.iteration;
+    if (iteration === 0) {
+      this.build();
+      const batch: Message[] = [];
+      for (let w = 0; w < this.peers; w++) batch.push([NODES, w, this.owned.length, 0]);
+      this.send(0, batch, time);
+      this.notifyAt(time.incremented());
+      this.waiting = true;
+      return;
+    }
+    const n = this.nodes;
+    if (iteration === 1) {
+      for (const x of this.owned) this.rank[x] = 1 / n;
+    } else {
+      const danglingMass = roundExact(this.dangling);
+      this.dangling = [];
+      const base = (1 - DAMPING) / n;
+      const { offsets, targets } = this.in!;
+      for (const x of this.owned) {
+        let s = 0;
+        for (let i = offsets[x]!; i < offsets[x + 1]!; i++) s += this.share[targets[i]!]!;
+        this.rank[x] = base + DAMPING * (s + danglingMass / n);
+      }
+    }
+    if (iteration - 1 === this.iterations) {
+      const out: [number, number][] = [];
+      for (const x of this.owned) out.push([x, this.rank[x]!]);
+      this.send(1, out, time);
+      return;
+    }
+    this.sendShares(time);
+    this.notifyAt(time.incremented());
+    this.waiting = true;
+  }
+
+  private sendShares(time: Timestamp): void {
+    const { offsets, targets } = this.out!;
+    const batch: Message[] = [];
+    const partials: number[] = [];
+    const to = new Uint8Array(this.peers);
+    for (const x of this.owned) {
+      const degree = offsets[x + 1]! - offsets[x]!;
+      if (degree === 0) {
+        addExact(partials, this.rank[x]!);
+        continue;
+      }
+      const share = this.rank[x]! / degree;
+      if (this.peers === 1) {
+        batch.push([SHARE, 0, x, share]);
+        continue;
+      }
+      to.fill(0);
+      for (let i = offsets[x]!; i < offsets[x + 1]!; i++) to[targets[i]! % this.peers] = 1;
+      for (let w = 0; w < this.peers; w++) if (to[w] === 1) batch.push([SHARE, w, x, share]);
+    }
+    for (const p of partials) for (let w = 0; w < this.peers; w++) batch.push([DANGLING, w, p, 0]);
+    if (batch.length > 0) this.send(0, batch, time);
+  }
+
+  /** Adjacency (deduplicated, in-neighbours sorted by id) and the sorted list of owned nodes. */
+  private build(): void {
+    let size = 0;
+    for (const b of [this.outEdges, this.inEdges]) for (let i = 0; i < b.length; i++) size = Math.max(size, b.from[i]! + 1, b.to[i]! + 1);
+    this.out = buildCsr(size, this.outEdges.from, this.outEdges.to, this.outEdges.length, true);
+    this.in = buildCsr(size, this.inEdges.from, this.inEdges.to, this.inEdges.length, true);
+    const seen = new Uint8Array(size);
+    for (const b of [this.outEdges, this.inEdges]) for (let i = 0; i < b.length; i++) seen[b.from[i]!] = 1;
+    const owned: number[] = [];
+    for (let x = 0; x < size; x++) if (seen[x] === 1) owned.push(x);
+    this.owned = Int32Array.from(owned);
+    this.rank = new Float64Array(size);
+    this.share = new Float64Array(size);
+  }
+}
