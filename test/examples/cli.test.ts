@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readEdgeList } from '../../examples/iterative/edge-list.js';
+import { formatNodeValues, runBfs, runPagerank, runWcc } from '../../examples/iterative/run.js';
+import { graphsDir } from './reference.js';
+
+const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli/main.js');
+const timely = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+const karate = () => join(graphsDir(), 'karate.txt');
+const scratch = mkdtempSync(join(tmpdir(), 'timely-cli-'));
+
+describe('timely example (the CLI contract)', () => {
+  it('prints `node value` lines to stdout and timings to stderr', () => {
+    const edges = readEdgeList(karate());
+    const wcc = timely('example', 'wcc', '--input', karate());
+    expect(wcc.status).toBe(0);
+    expect(wcc.stdout).toBe(formatNodeValues(runWcc(edges)));
+    expect(wcc.stderr).toMatch(/^wcc: 78 edges, 34 output lines; read .*, compute .*/);
+    const pr = timely('example', 'pagerank', '--input', karate(), '--iterations', '5', '--workers', '1');
+    expect(pr.stdout).toBe(formatNodeValues(runPagerank(edges, 5)));
+    const bfs = timely('example', 'bfs', '--input', karate(), '--source', '5');
+    expect(bfs.stdout).toBe(formatNodeValues(runBfs(edges, 5)));
+    expect(bfs.stdout.split('\n')[0]).toBe('5 0');
+  });
+
+  it('writes to --output, reads gzip, and defaults pagerank to 20 iterations', () => {
+    const gz = join(scratch, 'karate.txt.gz');
+    writeFileSync(gz, gzipSync(readFileSync(karate())));
+    const out = join(scratch, 'ranks.txt');
+    const r = timely('example', 'pagerank', '--input', gz, '--output', out);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(readFileSync(out, 'utf8')).toBe(formatNodeValues(runPagerank(readEdgeList(karate()), 20)));
+  });
+
+  it.each([
+    [['example', 'wcc', '--input', '/no/such/file.txt'], /^timely: cannot read \/no\/such\/file.txt: no such file\n$/],
+    [['example', 'wcc'], /--input FILE is required/],
+    [['example', 'bfs', '--input', 'KARATE'], /--source S is required/],
+    [['example', 'bfs', '--input', 'KARATE', '--source', '999'], /--source 999 is not a node of/],
+    [['example', 'pagerank', '--input', 'KARATE', '--iterations', 'many'], /--iterations must be a non-negative integer, got 'many'/],
+    [['example', 'wcc', '--input', 'KARATE', '--workers', '0'], /--workers must be a positive integer/],
+    [['example', 'wcc', '--input', 'KARATE', '--workers', '2'], /--workers 2 is not supported yet/],
+    [['example', 'wcc', '--input', 'KARATE', '--colour', 'red'], /unknown option --colour/],
+    [['example', 'sssp'], /expected wcc, pagerank or bfs/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+  ])('%j gets a one-line error and exit code 2', (args, message) => {
+    const r = timely(...args.map((a) => (a === 'KARATE' ? karate() : a)));
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('names the malformed line of an input file', () => {
+    const bad = join(scratch, 'bad.txt');
+    writeFileSync(bad, '# header\n1 2\n3 4\n5 six\n');
+    const r = timely('example', 'wcc', '--input', bad);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`timely: ${bad}:4: expected "src dst" (two non-negative integers), got "5 six"\n`);
+  });
+
+  it('runs the built-in demo with no arguments beyond the command', () => {
+    const r = timely('demo');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/wcc +\d+ components, the largest with \d+ nodes/);
+    expect(r.stdout).toMatch(/pagerank +20 iterations, .* total mass 1\.0000000000/);
+  });
+});
