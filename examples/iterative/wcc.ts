@@ -13,7 +13,7 @@ export type Label = [number, number];
 export interface WccDataflow {
   readonly edges: InputHandle<Edge>;
   /** Final `[node, label]` of every node this worker owns, once epoch 0 is complete. */
-  readonly labels: Stream<[number, number]>;
+  readonly labels: Stream<Label>;
 }
 
 const node = (r: Label | Edge) => r[0];
@@ -26,32 +26,22 @@ const node = (r: Label | Edge) => r[0];
  */
 export function wccDataflow(scope: Scope): WccDataflow {
   const edges = scope.newInput<Edge>('edges');
-  const undirected = scope.stage({
-    name: 'undirect',
-    inputs: [edges.stream],
-    vertex: (ctx) => ({
-      onRecv(_port, batch, time) {
-        const out: Edge[] = [];
-        for (const e of batch as readonly Edge[]) out.push(e, [e[1], e[0]]);
-        ctx.sendBy(0, out, time);
-      },
-    }),
-  }).output<Edge>();
-
   const loop = scope.loop('wcc');
   const proposals = loop.feedback<Label>();
+  const inside = loop.enter(edges.stream);
   const propagate = loop.stage({
     name: 'propagate',
     inputs: [
-      { stream: loop.enter(undirected), pact: exchangeBy(node) },
+      // Each edge reaches the owners of both its ends: as src -> dst, and as dst -> src.
+      { stream: inside, pact: exchangeBy((e: Edge) => e[0]) },
+      { stream: inside, pact: exchangeBy((e: Edge) => e[1]) },
       { stream: proposals.stream, pact: exchangeBy(node) },
     ],
     outputs: 2,
     vertex: (ctx) => new Propagate(ctx.sendBy.bind(ctx), ctx.notifyAt.bind(ctx)),
   });
   proposals.connect(propagate.output<Label>(0));
-  const changes = loop.leave(propagate.output<Label>(1));
-  const labels = changes.reduceByKey<number, number>(node, () => Infinity, (m, [, l]) => Math.min(m, l), 'smallest-label');
+  const labels = smallestLabel(loop.leave(propagate.output<Label>(1)));
   return { edges, labels };
 }
 
@@ -78,12 +68,18 @@ class Propagate {
       this.notifyAt(time);
       this.waiting = true;
     }
-    if (port === 0) {
-      for (const [a, b] of batch as readonly Edge[]) this.edges.push(a, b);
+    if (port < 2) {
+      const edges = batch as readonly Edge[];
+      const from = port;
+      const to = 1 - port;
+      for (let i = 0; i < edges.length; i++) this.edges.push(edges[i]![from]!, edges[i]![to]!);
       return;
     }
     const label = this.label;
-    for (const [n, l] of batch as readonly Label[]) {
+    const proposals = batch as readonly Label[];
+    for (let i = 0; i < proposals.length; i++) {
+      const n = proposals[i]![0];
+      const l = proposals[i]![1];
       if (l < label[n]!) {
         label[n] = l;
         if (this.isChanged[n] === 0) {
@@ -149,4 +145,36 @@ class Propagate {
       }
     }
   }
+}
+
+/** The smallest label each node was given, once the time is complete (labels only ever drop; the example sends every edge at epoch 0). */
+function smallestLabel(changes: Stream<Label>): Stream<Label> {
+  return changes.scope.unary<Label, Label>(changes, 'smallest-label', exchangeBy(node), (ctx) => {
+    let best = new Int32Array(1024).fill(-1);
+    const nodes: number[] = [];
+    let open: Timestamp | undefined;
+    return {
+      onRecv(batch, time) {
+        if (open === undefined) ctx.notifyAt((open = time));
+        for (let i = 0; i < batch.length; i++) {
+          const n = batch[i]![0];
+          const l = batch[i]![1];
+          if (n >= best.length) {
+            const grown = new Int32Array(Math.max(n + 1, best.length * 2)).fill(-1);
+            grown.set(best);
+            best = grown;
+          }
+          if (best[n] === -1) nodes.push(n);
+          if (best[n] === -1 || l < best[n]!) best[n] = l;
+        }
+      },
+      onNotify(time) {
+        const out: Label[] = nodes.map((n) => [n, best[n]!]);
+        for (const n of nodes) best[n] = -1;
+        nodes.length = 0;
+        open = undefined;
+        ctx.send(out, time);
+      },
+    };
+  });
 }

@@ -63,7 +63,7 @@ function example(args: readonly string[]): number {
     }
   }
   process.stderr.write(
-    `${name}: ${edges.count} edges, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}\n`,
+    `${name}: ${edges.count} edges, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
   );
   return 0;
 }

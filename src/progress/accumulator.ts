@@ -10,9 +10,9 @@ import type { ProgressTracker } from './tracker.js';
 export class ProgressAccumulator {
   private readonly held = new ChangeBatch();
 
-  /** Merges one whole batch into what is held. */
-  hold(updates: Iterable<PointstampUpdate>): void {
-    this.held.extend(updates);
+  /** Merges one whole, consolidated batch (as `ChangeBatch.drain` gives it) into what is held. */
+  hold(updates: PointstampUpdate[]): void {
+    this.held.adopt(updates);
   }
 
   isEmpty(): boolean {

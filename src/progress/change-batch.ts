@@ -15,18 +15,33 @@ export interface PointstampUpdate {
  * applies whole.
  */
 export class ChangeBatch {
-  private readonly map = new Map<string, PointstampUpdate>();
+  // Small batches (the common case: a step's few updates) are searched linearly; past SMALL entries an
+  // index by pointstamp key takes over.
+  private entries: PointstampUpdate[] = [];
+  private index: Map<string, PointstampUpdate> | undefined;
 
   update(location: number, time: Timestamp, delta: number): void {
     if (delta === 0) return;
-    const key = location + '@' + time.key;
-    const entry = this.map.get(key);
+    const entries = this.entries;
+    let entry: PointstampUpdate | undefined;
+    if (this.index === undefined) {
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i]!;
+        if (e.location === location && (e.time === time || e.time.equals(time))) {
+          entry = e;
+          break;
+        }
+      }
+    } else entry = this.index.get(location + '@' + time.key);
     if (entry === undefined) {
-      this.map.set(key, { location, time, delta });
-    } else {
-      entry.delta += delta;
-      if (entry.delta === 0) this.map.delete(key);
+      const fresh = { location, time, delta };
+      entries.push(fresh);
+      if (this.index !== undefined) this.index.set(location + '@' + time.key, fresh);
+      else if (entries.length > SMALL) this.buildIndex();
+      return;
     }
+    entry.delta += delta;
+    if (entry.delta === 0) this.remove(entry);
   }
 
   /** Adds every update of `updates` to this batch. */
@@ -34,25 +49,52 @@ export class ChangeBatch {
     for (const u of updates) this.update(u.location, u.time, u.delta);
   }
 
+  /** Takes over `updates` (consolidated, as `drain` returns them) as the whole content of an empty batch. */
+  adopt(updates: PointstampUpdate[]): void {
+    if (this.entries.length > 0) {
+      this.extend(updates);
+      return;
+    }
+    this.entries = updates;
+    if (updates.length > SMALL) this.buildIndex();
+  }
+
   isEmpty(): boolean {
-    return this.map.size === 0;
+    return this.entries.length === 0;
   }
 
   get size(): number {
-    return this.map.size;
+    return this.entries.length;
   }
 
-  updates(): IterableIterator<PointstampUpdate> {
-    return this.map.values();
+  updates(): readonly PointstampUpdate[] {
+    return this.entries;
   }
 
   /** Takes every update out, leaving the batch empty. */
   drain(): PointstampUpdate[] {
-    const out = Array.from(this.map.values());
-    this.map.clear();
+    const out = this.entries;
+    this.entries = [];
+    this.index = undefined;
     return out;
   }
+
+  private remove(entry: PointstampUpdate): void {
+    const entries = this.entries;
+    const i = entries.indexOf(entry);
+    const last = entries.pop()!;
+    if (last !== entry) entries[i] = last;
+    this.index?.delete(entry.location + '@' + entry.time.key);
+  }
+
+  private buildIndex(): void {
+    const index = new Map<string, PointstampUpdate>();
+    for (const e of this.entries) index.set(e.location + '@' + e.time.key, e);
+    this.index = index;
+  }
 }
+
+const SMALL = 16;
 
 /** Encodes updates as flat numbers: `location, delta, depth, epoch, counters…` per update. */
 export function encodeUpdates(updates: readonly PointstampUpdate[]): number[] {

@@ -52,7 +52,7 @@ export class ProgressTracker {
       }
       const counts = this.pointstamps[loc]!;
       if (this.before[loc] === undefined) {
-        this.before[loc] = counts.frontier().slice();
+        this.before[loc] = counts.frontier();
         this.touched.push(loc);
       }
       counts.update(u.time, u.delta);
@@ -73,7 +73,7 @@ export class ProgressTracker {
         this.nonZero += zero ? -1 : 1;
       }
       const now = counts.frontier();
-      if (old.length === 1 && now.length === 1 && old[0]!.equals(now[0]!)) continue;
+      if (old === now || (old.length === 1 && now.length === 1 && old[0]!.equals(now[0]!))) continue;
       for (const t of old) if (!now.some((x) => x.equals(t))) this.imply(loc, t, -1);
       for (const t of now) if (!old.some((x) => x.equals(t))) this.imply(loc, t, +1);
     }

@@ -42,7 +42,7 @@ export class MutableAntichain {
     else if (before > 0 && after <= 0) this.lower(time);
   }
 
-  /** The minimal times with a positive count. */
+  /** The minimal times with a positive count. The array returned is not changed by later updates. */
   frontier(): readonly Timestamp[] {
     if (this.stale) this.rebuild();
     return this.front;
@@ -85,18 +85,20 @@ export class MutableAntichain {
     return this.counts.values();
   }
 
+  // The frontier array is never changed in place: a caller may keep the array `frontier()` returned as a
+  // snapshot and compare it with a later one.
   private raise(time: Timestamp): void {
     if (this.stale) return;
     const f = this.front;
     const le = this.order.lessEqual;
     for (let i = 0; i < f.length; i++) if (le(f[i]!, time)) return;
-    let w = 0;
+    const next: Timestamp[] = [];
     for (let i = 0; i < f.length; i++) {
       const x = f[i]!;
-      if (!le(time, x)) f[w++] = x;
+      if (!le(time, x)) next.push(x);
     }
-    f.length = w;
-    f.push(time);
+    next.push(time);
+    this.front = next;
   }
 
   private lower(time: Timestamp): void {

@@ -1,0 +1,174 @@
+/** Benchmark cases: each pairs the dataflow with plain JavaScript doing the same work, and checks both answers. */
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '../src/workers/worker.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The built CLI and baseline (this file runs from dist/bench). */
+export const CLI = resolve(here, '../src/cli/main.js');
+export const BASELINE = resolve(here, 'baseline.js');
+export const GRAPHS = process.env['TIMELY_GRAPHS'] ?? resolve(here, '../../../shared/data/graphs');
+
+/** One side of a comparison: `run` does `work` units and returns a value that `check` must accept. */
+export interface Side {
+  readonly run: () => unknown;
+}
+
+export interface Case {
+  readonly name: string;
+  /** What one run does, in `unit`s (e.g. 100000 iterations). */
+  readonly work: number;
+  readonly unit: string;
+  readonly ours: Side;
+  readonly plain: Side;
+  /** Throws unless both sides gave the right answer. */
+  readonly check: (ours: unknown, plain: unknown) => void;
+  /** Samples to take of each side. */
+  readonly samples: number;
+}
+
+function equal(what: string, a: unknown, b: unknown): void {
+  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${what}: answers differ: ${JSON.stringify(a).slice(0, 200)} vs ${JSON.stringify(b).slice(0, 200)}`);
+}
+
+/** An empty loop whose only vertex asks, at each iteration, to be notified at the next. */
+export function barrierDataflow(iterations: number): number {
+  const worker = new Worker();
+  let last = -1;
+  const input = worker.dataflow((scope) => {
+    const input = scope.newInput<number>('start');
+    const loop = scope.loop('barrier');
+    const feedback = loop.feedback<number>();
+    const stage = loop.stage({
+      name: 'barrier',
+      inputs: [loop.enter(input.stream), feedback.stream],
+      vertex: (ctx) => ({
+        onRecv: (_edge, _batch, time) => ctx.notifyAt(time),
+        onNotify: (time) => {
+          last = time.iteration;
+          if (time.iteration + 1 < iterations) ctx.notifyAt(time.incremented());
+        },
+      }),
+    });
+    feedback.connect(stage.output());
+    return input;
+  });
+  input.send([0]);
+  input.close();
+  worker.run();
+  return last + 1;
+}
+
+/** The same in plain JavaScript: a queue of pending notification times, served in order. */
+export function barrierPlain(iterations: number): number {
+  const pending: number[] = [0];
+  let served = 0;
+  while (pending.length > 0) {
+    const t = pending.shift()!;
+    served++;
+    if (t + 1 < iterations) pending.push(t + 1);
+  }
+  return served;
+}
+
+/** map(x => 3x+1) → filter(even) → count, over `n` integers sent in batches of 4096. */
+export function pipelineDataflow(n: number): number {
+  const worker = new Worker();
+  const { input, out } = worker.dataflow((scope) => {
+    const input = scope.newInput<number>('numbers');
+    const out = input.stream
+      .map((x) => 3 * x + 1)
+      .filter((x) => x % 2 === 0)
+      .count()
+      .collect();
+    return { input, out };
+  });
+  const batch = 4096;
+  for (let start = 0; start < n; start += batch) {
+    const records: number[] = [];
+    for (let x = start; x < Math.min(n, start + batch); x++) records.push(x);
+    input.send(records);
+    worker.step();
+  }
+  input.close();
+  worker.run();
+  return out.records()[0] ?? 0;
+}
+
+export function pipelinePlain(n: number): number {
+  const batch = 4096;
+  let count = 0;
+  for (let start = 0; start < n; start += batch) {
+    const records: number[] = [];
+    for (let x = start; x < Math.min(n, start + batch); x++) records.push(x);
+    const mapped = new Array<number>(records.length);
+    for (let i = 0; i < records.length; i++) mapped[i] = 3 * records[i]! + 1;
+    for (let i = 0; i < mapped.length; i++) if (mapped[i]! % 2 === 0) count++;
+  }
+  return count;
+}
+
+export interface ProcessRun {
+  readonly seconds: number;
+  readonly peakMb: number;
+  readonly output: string;
+}
+
+/** Runs a whole process; its peak RSS comes from the `peak RSS N MB` it reports on stderr. */
+export function runProcess(args: string[]): ProcessRun {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  const m = /peak RSS (\d+) MB/.exec(r.stderr);
+  if (m === null) throw new Error(`${args.join(' ')} did not report its peak RSS: ${r.stderr}`);
+  return { seconds, peakMb: Number(m[1]), output: r.stdout };
+}
+
+export function graphCase(algorithm: 'wcc' | 'pagerank' | 'bfs', file: string, samples: number, extra: string[] = []): Case {
+  const path = join(GRAPHS, file);
+  const ours = ['example', algorithm, '--input', path, ...extra];
+  const baselineArg = algorithm === 'pagerank' ? ['20'] : algorithm === 'bfs' ? [extra[1]!] : [];
+  return {
+    name: `${algorithm} ${file} (whole process, 1 worker)`,
+    work: 1,
+    unit: 'run',
+    samples,
+    ours: { run: () => runProcess([CLI, ...ours]) },
+    plain: { run: () => runProcess([BASELINE, algorithm, path, ...baselineArg]) },
+    check: (a, b) => {
+      const x = a as ProcessRun;
+      const y = b as ProcessRun;
+      if (x.output.length === 0 || x.output !== y.output) throw new Error(`${algorithm} on ${file}: the dataflow and the baseline disagree`);
+    },
+  };
+}
+
+export function cases(quick: boolean): Case[] {
+  const iterations = quick ? 20_000 : 200_000;
+  const records = quick ? 100_000 : 1_000_000;
+  const list: Case[] = [
+    {
+      name: `barrier, ${iterations} iterations, 1 worker`,
+      work: iterations,
+      unit: 'iterations',
+      samples: quick ? 3 : 10,
+      ours: { run: () => barrierDataflow(iterations) },
+      plain: { run: () => barrierPlain(iterations) },
+      check: (a, b) => (equal('barrier', a, b), equal('barrier', a, iterations)),
+    },
+    {
+      name: `map → filter → count, ${records} integers, 1 worker`,
+      work: records,
+      unit: 'records',
+      samples: quick ? 3 : 10,
+      ours: { run: () => pipelineDataflow(records) },
+      plain: { run: () => pipelinePlain(records) },
+      check: (a, b) => equal('pipeline', a, b),
+    },
+  ];
+  const big = quick ? 'ca-GrQc.txt' : 'web-NotreDame.txt.gz';
+  list.push(graphCase('wcc', big, quick ? 1 : 3), graphCase('pagerank', big, quick ? 1 : 3));
+  return list;
+}
