@@ -5,6 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { buildCsr, PairBuffer, type Csr } from './csr.js';
+import { RoundVertex } from './round-vertex.js';
 import type { Edge } from './wcc.js';
 
 export interface BfsDataflow {
@@ -31,7 +32,7 @@ export function bfsDataflow(scope: Scope): BfsDataflow {
       { stream: visits.stream, pact: exchangeBy((n: number) => n) },
     ],
     outputs: 2,
-    vertex: (ctx) => new Expand(ctx.sendBy.bind(ctx), ctx.notifyAt.bind(ctx)),
+    vertex: (ctx) => new Expand(ctx),
   });
   visits.connect(expand.output<number>(0));
   return { edges, source, distances: loop.leave(expand.output<[number, number]>(1)) };
@@ -39,30 +40,20 @@ export function bfsDataflow(scope: Scope): BfsDataflow {
 
 const OUT_BATCH = 4096;
 
-class Expand {
+class Expand extends RoundVertex {
   private readonly edges = new PairBuffer();
   private graph: Csr | undefined;
   private visited = new Uint8Array(0);
   private offered = new Int32Array(0);
   private arrivals: number[] = [];
-  private waiting = false;
-
-  constructor(
-    private readonly send: (port: number, batch: unknown[], time: Timestamp) => void,
-    private readonly notifyAt: (time: Timestamp) => void,
-  ) {}
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
-    if (!this.waiting) {
-      this.notifyAt(time);
-      this.waiting = true;
-    }
-    if (port === 0) for (const [s, d] of batch as readonly Edge[]) this.edges.push(s, d);
+    this.wake(time);
+    if (port === 0) this.edges.pushRecords(batch as readonly Edge[]);
     else for (const n of batch as readonly number[]) this.arrivals.push(n);
   }
 
-  onNotify(time: Timestamp): void {
-    this.waiting = false;
+  protected round(time: Timestamp): void {
     if (this.graph === undefined) this.build();
     const { offsets, targets } = this.graph!;
     const size = offsets.length - 1;
@@ -77,7 +68,7 @@ class Expand {
       this.visited[n] = 1;
       found.push([n, distance]);
       if (found.length === OUT_BATCH) {
-        this.send(1, found, time);
+        this.ctx.sendBy(1, found, time);
         found = [];
       }
       if (n >= size) continue;
@@ -87,19 +78,18 @@ class Expand {
         this.offered[m] = distance + 1;
         next.push(m);
         if (next.length === OUT_BATCH) {
-          this.send(0, next, time);
+          this.ctx.sendBy(0, next, time);
           next = [];
         }
       }
     }
-    if (found.length > 0) this.send(1, found, time);
-    if (next.length > 0) this.send(0, next, time);
+    if (found.length > 0) this.ctx.sendBy(1, found, time);
+    if (next.length > 0) this.ctx.sendBy(0, next, time);
   }
 
   private build(): void {
     const e = this.edges;
-    let size = 0;
-    for (let i = 0; i < e.length; i++) size = Math.max(size, e.from[i]! + 1, e.to[i]! + 1);
+    const size = e.extent();
     this.graph = buildCsr(size, e.from, e.to, e.length, false);
     this.offered = new Int32Array(size);
     this.grow(size);

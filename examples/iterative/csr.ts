@@ -19,6 +19,19 @@ export class PairBuffer {
     this.to[this.length] = b;
     this.length++;
   }
+
+  /** Adds `[a, b]` records as a → b, or as b → a when `reversed`. */
+  pushRecords(records: readonly (readonly [number, number])[], reversed = false): void {
+    const from = reversed ? 1 : 0;
+    for (let i = 0; i < records.length; i++) this.push(records[i]![from], records[i]![1 - from]);
+  }
+
+  /** One more than the largest id held (0 when empty). */
+  extent(): number {
+    let size = 0;
+    for (let i = 0; i < this.length; i++) size = Math.max(size, this.from[i]! + 1, this.to[i]! + 1);
+    return size;
+  }
 }
 
 /** Adjacency over ids [0, size): neighbours of `v` are `targets[offsets[v] .. offsets[v+1])`. */

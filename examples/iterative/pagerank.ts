@@ -2,10 +2,11 @@
 import type { InputHandle } from '../../src/graph/handles.js';
 import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
-import { exchangeBy } from '../../src/graph/vertex.js';
+import { exchangeBy, type VertexContext } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { buildCsr, PairBuffer, type Csr } from './csr.js';
 import { addExact, roundExact } from './exact-sum.js';
+import { RoundVertex } from './round-vertex.js';
 import type { Edge } from './wcc.js';
 
 export const DAMPING = 0.85;
@@ -41,13 +42,13 @@ export function pagerankDataflow(scope: Scope, iterations: number): PageRankData
       { stream: messages.stream, pact: exchangeBy((m: Message) => m[1]) },
     ],
     outputs: 2,
-    vertex: (ctx) => new Rank(ctx.peers, iterations, ctx.sendBy.bind(ctx), ctx.notifyAt.bind(ctx)),
+    vertex: (ctx) => new Rank(ctx, iterations),
   });
   messages.connect(rank.output<Message>(0));
   return { edges, ranks: loop.leave(rank.output<[number, number]>(1)) };
 }
 
-class Rank {
+class Rank extends RoundVertex {
   private readonly outEdges = new PairBuffer();
   private readonly inEdges = new PairBuffer();
   private out: Csr | undefined;
@@ -57,22 +58,19 @@ class Rank {
   private share = new Float64Array(0);
   private nodes = 0;
   private dangling: number[] = [];
-  private waiting = false;
+  private readonly peers: number;
+  private readonly iterations: number;
 
-  constructor(
-    private readonly peers: number,
-    private readonly iterations: number,
-    private readonly send: (port: number, batch: unknown[], time: Timestamp) => void,
-    private readonly notifyAt: (time: Timestamp) => void,
-  ) {}
+  constructor(ctx: VertexContext, iterations: number) {
+    super(ctx);
+    this.peers = ctx.peers;
+    this.iterations = iterations;
+  }
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
-    if (!this.waiting) {
-      this.notifyAt(time);
-      this.waiting = true;
-    }
-    if (port === 0) for (const [s, d] of batch as readonly Edge[]) this.outEdges.push(s, d);
-    else if (port === 1) for (const [s, d] of batch as readonly Edge[]) this.inEdges.push(d, s);
+    this.wake(time);
+    if (port === 0) this.outEdges.pushRecords(batch as readonly Edge[]);
+    else if (port === 1) this.inEdges.pushRecords(batch as readonly Edge[], true);
     else {
       for (const m of batch as readonly Message[]) {
         if (m[0] === NODES) this.nodes += m[2];
@@ -82,16 +80,14 @@ class Rank {
     }
   }
 
-  onNotify(time: Timestamp): void {
-    this.waiting = false;
+  protected round(time: Timestamp): void {
     const iteration = time.iteration;
     if (iteration === 0) {
       this.build();
       const batch: Message[] = [];
       for (let w = 0; w < this.peers; w++) batch.push([NODES, w, this.owned.length, 0]);
-      this.send(0, batch, time);
-      this.notifyAt(time.incremented());
-      this.waiting = true;
+      this.ctx.sendBy(0, batch, time);
+      this.wake(time.incremented());
       return;
     }
     const n = this.nodes;
@@ -111,12 +107,11 @@ class Rank {
     if (iteration - 1 === this.iterations) {
       const out: [number, number][] = [];
       for (const x of this.owned) out.push([x, this.rank[x]!]);
-      this.send(1, out, time);
+      this.ctx.sendBy(1, out, time);
       return;
     }
     this.sendShares(time);
-    this.notifyAt(time.incremented());
-    this.waiting = true;
+    this.wake(time.incremented());
   }
 
   private sendShares(time: Timestamp): void {
@@ -140,13 +135,12 @@ class Rank {
       for (let w = 0; w < this.peers; w++) if (to[w] === 1) batch.push([SHARE, w, x, share]);
     }
     for (const p of partials) for (let w = 0; w < this.peers; w++) batch.push([DANGLING, w, p, 0]);
-    if (batch.length > 0) this.send(0, batch, time);
+    if (batch.length > 0) this.ctx.sendBy(0, batch, time);
   }
 
   /** Adjacency (deduplicated, in-neighbours sorted by id) and the sorted list of owned nodes. */
   private build(): void {
-    let size = 0;
-    for (const b of [this.outEdges, this.inEdges]) for (let i = 0; i < b.length; i++) size = Math.max(size, b.from[i]! + 1, b.to[i]! + 1);
+    const size = Math.max(this.outEdges.extent(), this.inEdges.extent());
     this.out = buildCsr(size, this.outEdges.from, this.outEdges.to, this.outEdges.length, true);
     this.in = buildCsr(size, this.inEdges.from, this.inEdges.to, this.inEdges.length, true);
     const seen = new Uint8Array(size);

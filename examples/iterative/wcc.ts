@@ -5,6 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { buildCsr, PairBuffer, type Csr } from './csr.js';
+import { RoundVertex } from './round-vertex.js';
 
 export type Edge = [number, number];
 /** `[node, label]`: a node's label, or a label proposed to a node. */
@@ -38,7 +39,7 @@ export function wccDataflow(scope: Scope): WccDataflow {
       { stream: proposals.stream, pact: exchangeBy(node) },
     ],
     outputs: 2,
-    vertex: (ctx) => new Propagate(ctx.sendBy.bind(ctx), ctx.notifyAt.bind(ctx)),
+    vertex: (ctx) => new Propagate(ctx),
   });
   proposals.connect(propagate.output<Label>(0));
   const labels = smallestLabel(loop.leave(propagate.output<Label>(1)));
@@ -47,32 +48,18 @@ export function wccDataflow(scope: Scope): WccDataflow {
 
 const OUT_BATCH = 4096;
 
-class Propagate {
+class Propagate extends RoundVertex {
   private readonly edges = new PairBuffer();
   private graph: Csr | undefined;
   private label = new Int32Array(0);
   private changed: number[] = [];
   private isChanged = new Uint8Array(0);
   private offer = new Int32Array(0);
-  private waiting = false;
-  private readonly send: (port: number, batch: unknown[], time: Timestamp) => void;
-  private readonly notifyAt: (time: Timestamp) => void;
-
-  constructor(send: (port: number, batch: unknown[], time: Timestamp) => void, notifyAt: (time: Timestamp) => void) {
-    this.send = send;
-    this.notifyAt = notifyAt;
-  }
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
-    if (!this.waiting) {
-      this.notifyAt(time);
-      this.waiting = true;
-    }
+    this.wake(time);
     if (port < 2) {
-      const edges = batch as readonly Edge[];
-      const from = port;
-      const to = 1 - port;
-      for (let i = 0; i < edges.length; i++) this.edges.push(edges[i]![from]!, edges[i]![to]!);
+      this.edges.pushRecords(batch as readonly Edge[], port === 1);
       return;
     }
     const label = this.label;
@@ -90,8 +77,7 @@ class Propagate {
     }
   }
 
-  onNotify(time: Timestamp): void {
-    this.waiting = false;
+  protected round(time: Timestamp): void {
     if (this.graph === undefined) this.build();
     const { offsets, targets } = this.graph!;
     const label = this.label;
@@ -104,7 +90,7 @@ class Propagate {
       this.isChanged[n] = 0;
       out.push([n, label[n]!]);
       if (out.length === OUT_BATCH) {
-        this.send(1, out, time);
+        this.ctx.sendBy(1, out, time);
         out = [];
       }
       const l = label[n]!;
@@ -114,24 +100,23 @@ class Propagate {
         if (offer[m] === -1 || l < offer[m]!) offer[m] = l;
       }
     }
-    if (out.length > 0) this.send(1, out, time);
+    if (out.length > 0) this.ctx.sendBy(1, out, time);
     out = [];
     for (const m of offered) {
       if (offer[m]! < label[m]! || label[m] === -1) out.push([m, offer[m]!]);
       offer[m] = -1;
       if (out.length === OUT_BATCH) {
-        this.send(0, out, time);
+        this.ctx.sendBy(0, out, time);
         out = [];
       }
     }
-    if (out.length > 0) this.send(0, out, time);
+    if (out.length > 0) this.ctx.sendBy(0, out, time);
   }
 
   /** At iteration 0: adjacency of the nodes seen here, each labelled with its own id. */
   private build(): void {
     const e = this.edges;
-    let size = 0;
-    for (let i = 0; i < e.length; i++) size = Math.max(size, e.from[i]! + 1, e.to[i]! + 1);
+    const size = e.extent();
     this.graph = buildCsr(size, e.from, e.to, e.length, false);
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);
