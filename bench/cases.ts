@@ -2,6 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { productOrder } from '../src/timestamps/order.js';
+import { Timestamp } from '../src/timestamps/timestamp.js';
 import { Worker } from '../src/workers/worker.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -145,10 +147,41 @@ export function graphCase(algorithm: 'wcc' | 'pagerank' | 'bfs', file: string, s
   };
 }
 
+/** `n` product-order comparisons of depth-2 times: Timestamp objects against bare number arrays. */
+export function compareTimestamps(n: number): number {
+  const times = Array.from({ length: 1024 }, (_, i) => Timestamp.of(i & 3, (i >> 2) & 7, (i >> 5) & 7));
+  let hits = 0;
+  for (let i = 0; i < n; i++) if (productOrder.lessEqual(times[i & 1023]!, times[(i * 7) & 1023]!)) hits++;
+  return hits;
+}
+
+export function compareArrays(n: number): number {
+  const times = Array.from({ length: 1024 }, (_, i) => [i & 3, (i >> 2) & 7, (i >> 5) & 7]);
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    const a = times[i & 1023]!;
+    const b = times[(i * 7) & 1023]!;
+    let le = true;
+    for (let k = 0; k < a.length; k++) if (a[k]! > b[k]!) le = false;
+    if (le) hits++;
+  }
+  return hits;
+}
+
 export function cases(quick: boolean): Case[] {
   const iterations = quick ? 20_000 : 200_000;
   const records = quick ? 100_000 : 1_000_000;
+  const comparisons = quick ? 100_000 : 10_000_000;
   const list: Case[] = [
+    {
+      name: `timestamp compare (product order, depth 2), ${comparisons} pairs`,
+      work: comparisons,
+      unit: 'compares',
+      samples: quick ? 3 : 10,
+      ours: { run: () => compareTimestamps(comparisons) },
+      plain: { run: () => compareArrays(comparisons) },
+      check: (a, b) => equal('compare', a, b),
+    },
     {
       name: `barrier, ${iterations} iterations, 1 worker`,
       work: iterations,
