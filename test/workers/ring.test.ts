@@ -1,0 +1,80 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decode, encodeData, encodeProgress } from '../../src/workers/codec.js';
+import { allocateRing, RingReader, RingWriter } from '../../src/workers/ring.js';
+import { Timestamp } from '../../src/timestamps/timestamp.js';
+import { timestampOfDepth } from '../arbitraries.js';
+
+describe('Ring', () => {
+  it('delivers every message whole and in order, whatever their sizes and the ring capacity', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 40 }),
+        fc.constantFrom(64, 128, 1024),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 10 }),
+        (messages, capacity, readEarly) => {
+          const memory = allocateRing(capacity);
+          const writer = new RingWriter(memory);
+          const reader = new RingReader(memory);
+          const got: Uint8Array[] = [];
+          messages.forEach((m, i) => {
+            writer.write(m);
+            if (readEarly[i % readEarly.length]) reader.drain((x) => got.push(x));
+          });
+          for (let guard = 0; writer.pendingBytes > 0 || reader.hasData(); guard++) {
+            if (guard > 100_000) throw new Error('ring made no progress');
+            writer.flush();
+            reader.drain((x) => got.push(x));
+          }
+          expect(got.map((g) => Array.from(g))).toEqual(messages.map((m) => Array.from(m)));
+        },
+      ),
+    );
+  });
+
+  it('holds back what does not fit instead of overwriting', () => {
+    const memory = allocateRing(64);
+    const writer = new RingWriter(memory);
+    writer.write(new Uint8Array(200).fill(7));
+    expect(writer.pendingBytes).toBeGreaterThan(100);
+    const reader = new RingReader(memory);
+    expect(reader.drain(() => {})).toBe(0); // only part of the message is in
+  });
+});
+
+describe('wire codec', () => {
+  const records = fc.oneof(
+    fc.array(fc.double({ noNaN: false })),
+    fc.array(fc.tuple(fc.integer(), fc.double())),
+    fc.array(fc.oneof(fc.string(), fc.record({ a: fc.integer(), b: fc.string() }), fc.tuple(fc.string(), fc.integer()))),
+  );
+
+  it('data batches round-trip, numeric and general', () => {
+    fc.assert(
+      fc.property(fc.nat(1000), fc.nat(100_000), timestampOfDepth(2), records, (df, edge, time, rs) => {
+        const m = decode(encodeData(df, edge, time, rs));
+        expect(m.kind).toBe('data');
+        if (m.kind !== 'data') return;
+        expect([m.dataflow, m.edge, m.time.key]).toEqual([df, edge, time.key]);
+        expect(m.records).toEqual(rs);
+      }),
+    );
+  });
+
+  it('progress batches round-trip', () => {
+    const u = [
+      { location: 3, time: Timestamp.of(1, 2), delta: -1 },
+      { location: 0, time: Timestamp.of(0), delta: 4 },
+    ];
+    const m = decode(encodeProgress(7, u));
+    expect(m).toMatchObject({ kind: 'progress', dataflow: 7 });
+    if (m.kind === 'progress') expect(m.updates.map((x) => [x.location, x.time.key, x.delta])).toEqual([[3, '1.2', -1], [0, '0', 4]]);
+  });
+
+  it('rejects malformed frames with MALFORMED_FRAME', () => {
+    expect(() => decode(new Uint8Array(3))).toThrowError(/MALFORMED_FRAME/);
+    expect(() => decode(new Uint8Array(16).fill(9))).toThrowError(/MALFORMED_FRAME/);
+    const good = encodeData(0, 1, Timestamp.of(0), [1, 2, 3]);
+    expect(() => decode(good.subarray(0, good.length - 8).slice())).toThrowError(/MALFORMED_FRAME/);
+  });
+});
