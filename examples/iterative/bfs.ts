@@ -45,12 +45,18 @@ class Expand extends RoundVertex {
   private graph: Csr | undefined;
   private visited = new Uint8Array(0);
   private offered = new Int32Array(0);
-  private arrivals: number[] = [];
+  /** Nodes reached, by iteration: a peer may already send iteration i+1 while this worker is still at i. */
+  private readonly arrivals = new Map<number, number[]>();
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
-    if (port === 0) this.edges.pushRecords(batch as readonly Edge[]);
-    else for (const n of batch as readonly number[]) this.arrivals.push(n);
+    if (port === 0) {
+      this.edges.pushRecords(batch as readonly Edge[]);
+      return;
+    }
+    let list = this.arrivals.get(time.iteration);
+    if (list === undefined) this.arrivals.set(time.iteration, (list = []));
+    for (const n of batch as readonly number[]) list.push(n);
   }
 
   protected round(time: Timestamp): void {
@@ -58,8 +64,8 @@ class Expand extends RoundVertex {
     const { offsets, targets } = this.graph!;
     const size = offsets.length - 1;
     const distance = time.iteration;
-    const arrivals = this.arrivals;
-    this.arrivals = [];
+    const arrivals = this.arrivals.get(distance) ?? [];
+    this.arrivals.delete(distance);
     let found: [number, number][] = [];
     let next: number[] = [];
     for (const n of arrivals) {

@@ -122,12 +122,15 @@ export function generateEdgeList(nodes: number, edges: number, seed = 1): EdgeLi
   return { src, dst, count: edges, maxId };
 }
 
-/** Feeds the edges to `send` as `[src, dst]` records in batches of `batchSize`. */
-export function sendEdges(edges: EdgeList, send: (batch: [number, number][]) => void, batchSize = 4096): void {
-  for (let start = 0; start < edges.count; start += batchSize) {
-    const end = Math.min(edges.count, start + batchSize);
-    const batch = new Array<[number, number]>(end - start);
-    for (let e = start; e < end; e++) batch[e - start] = [edges.src[e]!, edges.dst[e]!];
-    send(batch);
+/** Feeds every `of`-th edge, starting at edge `part`, to `send` as `[src, dst]` records in batches. */
+export function sendEdges(edges: EdgeList, send: (batch: [number, number][]) => void, batchSize = 4096, part = 0, of = 1): void {
+  let batch: [number, number][] = [];
+  for (let e = part; e < edges.count; e += of) {
+    batch.push([edges.src[e]!, edges.dst[e]!]);
+    if (batch.length === batchSize) {
+      send(batch);
+      batch = [];
+    }
   }
+  if (batch.length > 0) send(batch);
 }

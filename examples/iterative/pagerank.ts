@@ -55,9 +55,12 @@ class Rank extends RoundVertex {
   private in: Csr | undefined;
   private owned = new Int32Array(0);
   private rank = new Float64Array(0);
-  private share = new Float64Array(0);
+  // A peer may already send iteration i+1 while this worker is still at i (never i+2: this worker's
+  // pending notification at i holds the peers' iteration i+1 back), so shares and dangling mass are
+  // kept by the parity of their iteration.
+  private share: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
   private nodes = 0;
-  private dangling: number[] = [];
+  private dangling: [number[], number[]] = [[], []];
   private readonly peers: number;
   private readonly iterations: number;
 
@@ -72,10 +75,12 @@ class Rank extends RoundVertex {
     if (port === 0) this.outEdges.pushRecords(batch as readonly Edge[]);
     else if (port === 1) this.inEdges.pushRecords(batch as readonly Edge[], true);
     else {
+      const parity = time.iteration & 1;
+      const share = this.share[parity];
       for (const m of batch as readonly Message[]) {
         if (m[0] === NODES) this.nodes += m[2];
-        else if (m[0] === SHARE) this.share[m[2]] = m[3];
-        else addExact(this.dangling, m[2]);
+        else if (m[0] === SHARE) share[m[2]] = m[3];
+        else addExact(this.dangling[parity], m[2]);
       }
     }
   }
@@ -94,13 +99,15 @@ class Rank extends RoundVertex {
     if (iteration === 1) {
       for (const x of this.owned) this.rank[x] = 1 / n;
     } else {
-      const danglingMass = roundExact(this.dangling);
-      this.dangling = [];
+      const parity = iteration & 1;
+      const danglingMass = roundExact(this.dangling[parity]);
+      this.dangling[parity] = [];
+      const share = this.share[parity];
       const base = (1 - DAMPING) / n;
       const { offsets, targets } = this.in!;
       for (const x of this.owned) {
         let s = 0;
-        for (let i = offsets[x]!; i < offsets[x + 1]!; i++) s += this.share[targets[i]!]!;
+        for (let i = offsets[x]!; i < offsets[x + 1]!; i++) s += share[targets[i]!]!;
         this.rank[x] = base + DAMPING * (s + danglingMass / n);
       }
     }
@@ -149,6 +156,6 @@ class Rank extends RoundVertex {
     for (let x = 0; x < size; x++) if (seen[x] === 1) owned.push(x);
     this.owned = Int32Array.from(owned);
     this.rank = new Float64Array(size);
-    this.share = new Float64Array(size);
+    this.share = [new Float64Array(size), new Float64Array(size)];
   }
 }

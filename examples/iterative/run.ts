@@ -1,72 +1,118 @@
-/** Runs the iterative examples on one worker and formats their results as `node value` lines. */
+/** Runs the iterative examples on one worker or on N worker threads, and formats results as `node value` lines. */
 import type { Collected } from '../../src/graph/handles.js';
 import type { InputHandle } from '../../src/graph/handles.js';
+import { execute } from '../../src/workers/execute.js';
 import { Worker } from '../../src/workers/worker.js';
 import { bfsDataflow } from './bfs.js';
 import { sendEdges, type EdgeList } from './edge-list.js';
 import { pagerankDataflow } from './pagerank.js';
 import { wccDataflow, type Edge } from './wcc.js';
 
-/** Results sorted by node: `values[i]` belongs to `nodes[i]`. */
+export type Algorithm = 'wcc' | 'pagerank' | 'bfs';
+
+export interface ExampleOptions {
+  /** PageRank iterations (20 by default). */
+  readonly iterations?: number;
+  /** BFS source node. */
+  readonly source?: number;
+}
+
+/** Node values; `values[i]` belongs to `nodes[i]`. Sorted by node where a function says so. */
 export interface NodeValues {
   readonly nodes: Int32Array;
   readonly values: Float64Array;
 }
 
-export function runWcc(edges: EdgeList): NodeValues {
-  const worker = new Worker();
-  const { input, out } = worker.dataflow((scope) => {
-    const df = wccDataflow(scope);
-    return { input: df.edges, out: df.labels.collect() };
-  }, { name: 'wcc' });
-  feed(worker, input, edges);
-  worker.run();
-  return sortByNode(out);
-}
-
-export function runPagerank(edges: EdgeList, iterations = 20): NodeValues {
-  const worker = new Worker();
-  const { input, out } = worker.dataflow((scope) => {
-    const df = pagerankDataflow(scope, iterations);
-    return { input: df.edges, out: df.ranks.collect() };
-  }, { name: 'pagerank' });
-  feed(worker, input, edges);
-  worker.run();
-  return sortByNode(out);
-}
-
-export function runBfs(edges: EdgeList, source: number): NodeValues {
-  const worker = new Worker();
-  const { input, sources, out } = worker.dataflow((scope) => {
-    const df = bfsDataflow(scope);
-    return { input: df.edges, sources: df.source, out: df.distances.collect() };
-  }, { name: 'bfs' });
-  sources.send([source]);
-  sources.close();
-  feed(worker, input, edges);
-  worker.run();
-  return sortByNode(out);
-}
-
-/** Sends the edges batch by batch, letting the worker take each in before the next is made. */
-function feed(worker: Worker, input: InputHandle<Edge>, edges: EdgeList): void {
+/**
+ * Builds the algorithm's dataflow on `worker`, sends this worker's share of the edges (every
+ * `peers`-th edge), and runs to completion. Returns the values of the nodes this worker owns, unsorted.
+ */
+export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}): NodeValues {
+  let input: InputHandle<Edge>;
+  let out: Collected<[number, number]>;
+  if (algorithm === 'wcc') {
+    ({ input, out } = worker.dataflow((scope) => {
+      const df = wccDataflow(scope);
+      return { input: df.edges, out: df.labels.collect() };
+    }, { name: 'wcc' }));
+  } else if (algorithm === 'pagerank') {
+    ({ input, out } = worker.dataflow((scope) => {
+      const df = pagerankDataflow(scope, options.iterations ?? 20);
+      return { input: df.edges, out: df.ranks.collect() };
+    }, { name: 'pagerank' }));
+  } else {
+    let sources: InputHandle<number>;
+    ({ input, sources, out } = worker.dataflow((scope) => {
+      const df = bfsDataflow(scope);
+      return { input: df.edges, sources: df.source, out: df.distances.collect() };
+    }, { name: 'bfs' }));
+    if (worker.index === 0) sources.send([options.source ?? edges.src[0]!]);
+    sources.close();
+  }
+  // Each batch is taken in before the next is made, so the edge records do not pile up.
   sendEdges(edges, (batch) => {
     input.send(batch);
     worker.step();
-  });
+  }, 4096, worker.index, worker.peers);
   input.close();
+  worker.run();
+  const pairs = out.records();
+  return { nodes: Int32Array.from(pairs, (p) => p[0]), values: Float64Array.from(pairs, (p) => p[1]) };
 }
 
-function sortByNode(out: Collected<[number, number]>): NodeValues {
-  const pairs = out.records();
-  pairs.sort((a, b) => a[0] - b[0]);
-  const nodes = new Int32Array(pairs.length);
-  const values = new Float64Array(pairs.length);
-  pairs.forEach(([n, v], i) => {
-    nodes[i] = n;
-    values[i] = v;
-  });
-  return { nodes, values };
+export function runWcc(edges: EdgeList): NodeValues {
+  return sortByNode([runOn(new Worker(), 'wcc', edges)]);
+}
+
+export function runPagerank(edges: EdgeList, iterations = 20): NodeValues {
+  return sortByNode([runOn(new Worker(), 'pagerank', edges, { iterations })]);
+}
+
+export function runBfs(edges: EdgeList, source: number): NodeValues {
+  return sortByNode([runOn(new Worker(), 'bfs', edges, { source })]);
+}
+
+/** Runs an example on `workers` workers (threads when more than one); results sorted by node. */
+export async function runExample(algorithm: Algorithm, edges: EdgeList, options: ExampleOptions & { workers?: number } = {}): Promise<NodeValues> {
+  const workers = options.workers ?? 1;
+  if (workers === 1) return sortByNode([runOn(new Worker(), algorithm, edges, options)]);
+  const args: JobArgs = { algorithm, edges: share(edges), options: { ...options } };
+  const { results } = await execute<NodeValues>(new URL('./job.js', import.meta.url), { workers, args });
+  return sortByNode(results);
+}
+
+/** What each worker thread of `runExample` gets. */
+export interface JobArgs {
+  readonly algorithm: Algorithm;
+  readonly edges: EdgeList;
+  readonly options: ExampleOptions;
+}
+
+/** The edge list in shared memory, so that threads read it without copies. */
+function share(edges: EdgeList): EdgeList {
+  const src = new Int32Array(new SharedArrayBuffer(4 * edges.count));
+  const dst = new Int32Array(new SharedArrayBuffer(4 * edges.count));
+  src.set(edges.src.subarray(0, edges.count));
+  dst.set(edges.dst.subarray(0, edges.count));
+  return { src, dst, count: edges.count, maxId: edges.maxId };
+}
+
+/** Merges per-worker results into one list sorted by node. */
+export function sortByNode(parts: readonly NodeValues[]): NodeValues {
+  let n = 0;
+  for (const p of parts) n += p.nodes.length;
+  const nodes = new Int32Array(n);
+  const values = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    nodes.set(p.nodes, at);
+    values.set(p.values, at);
+    at += p.nodes.length;
+  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => nodes[a]! - nodes[b]!);
+  return { nodes: Int32Array.from(order, (i) => nodes[i]!), values: Float64Array.from(order, (i) => values[i]!) };
 }
 
 /** `node value` lines; values printed as the shortest decimal that reads back as the same double. */

@@ -55,6 +55,7 @@ class Propagate extends RoundVertex {
   private changed: number[] = [];
   private isChanged = new Uint8Array(0);
   private offer = new Int32Array(0);
+  private readonly proposals = new Map<number, (readonly Label[])[]>();
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
@@ -62,25 +63,31 @@ class Propagate extends RoundVertex {
       this.edges.pushRecords(batch as readonly Edge[], port === 1);
       return;
     }
-    const label = this.label;
-    const proposals = batch as readonly Label[];
-    for (let i = 0; i < proposals.length; i++) {
-      const n = proposals[i]![0];
-      const l = proposals[i]![1];
-      if (l < label[n]!) {
-        label[n] = l;
-        if (this.isChanged[n] === 0) {
-          this.isChanged[n] = 1;
-          this.changed.push(n);
-        }
-      }
-    }
+    // A peer may already be an iteration ahead (even before this worker has built its graph): keep
+    // proposals by iteration and apply them when that iteration is complete.
+    let pending = this.proposals.get(time.iteration);
+    if (pending === undefined) this.proposals.set(time.iteration, (pending = []));
+    pending.push(batch as readonly Label[]);
   }
 
   protected round(time: Timestamp): void {
     if (this.graph === undefined) this.build();
-    const { offsets, targets } = this.graph!;
     const label = this.label;
+    for (const proposals of this.proposals.get(time.iteration) ?? []) {
+      for (let i = 0; i < proposals.length; i++) {
+        const n = proposals[i]![0];
+        const l = proposals[i]![1];
+        if (l < label[n]!) {
+          label[n] = l;
+          if (this.isChanged[n] === 0) {
+            this.isChanged[n] = 1;
+            this.changed.push(n);
+          }
+        }
+      }
+    }
+    this.proposals.delete(time.iteration);
+    const { offsets, targets } = this.graph!;
     const offer = this.offer;
     const changed = this.changed;
     this.changed = [];

@@ -2,17 +2,21 @@
 /** The `timely` command: runs the iterative examples on edge-list files, and a built-in demo. */
 import { writeFileSync } from 'node:fs';
 import { ExampleError, generateEdgeList, readEdgeList, type EdgeList } from '../../examples/iterative/edge-list.js';
-import { formatNodeValues, runBfs, runPagerank, runWcc, type NodeValues } from '../../examples/iterative/run.js';
+import { formatNodeValues, runExample, runPagerank, runWcc, type NodeValues } from '../../examples/iterative/run.js';
+import { execute } from '../workers/execute.js';
 import { parseOptions, UsageError } from './args.js';
 
 const USAGE = `usage:
   timely example wcc --input FILE [--workers N] [--output FILE]
   timely example pagerank --input FILE [--iterations K] [--workers N] [--output FILE]
   timely example bfs --input FILE --source S [--workers N] [--output FILE]
+  timely run MODULE [-w N] [--args JSON]
   timely demo
+MODULE is a built JavaScript file whose default export (worker, args) => result builds and drives
+the same dataflows on every worker; each worker's result is printed as one JSON line.
 Input: one "src dst" pair of non-negative integers per line, # comments, gzip if the name ends in .gz.`;
 
-function main(argv: readonly string[]): number {
+async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE + '\n');
@@ -20,10 +24,11 @@ function main(argv: readonly string[]): number {
   }
   if (command === 'demo') return demo();
   if (command === 'example') return example(rest);
+  if (command === 'run') return run(rest);
   throw new UsageError(`unknown command '${command}' (try: timely --help)`);
 }
 
-function example(args: readonly string[]): number {
+async function example(args: readonly string[]): Promise<number> {
   const [name, ...rest] = args;
   const specs = {
     wcc: { input: 'string', workers: 'count', output: 'string' },
@@ -37,20 +42,20 @@ function example(args: readonly string[]): number {
   const input = options.get('input') as string | undefined;
   if (input === undefined) throw new UsageError(`example ${name}: --input FILE is required`);
   const workers = (options.get('workers') as number | undefined) ?? 1;
-  if (workers !== 1) throw new UsageError(`example ${name}: --workers ${workers} is not supported yet; this build runs one worker (--workers 1)`);
+  if (workers > 64) throw new UsageError(`example ${name}: --workers ${workers} is more than 64`);
   const source = options.get('source') as number | undefined;
   if (name === 'bfs' && source === undefined) throw new UsageError('example bfs: --source S is required');
 
   const t0 = performance.now();
   const edges = readEdgeList(input);
   const t1 = performance.now();
-  let result: NodeValues;
-  if (name === 'wcc') result = runWcc(edges);
-  else if (name === 'pagerank') result = runPagerank(edges, (options.get('iterations') as number | undefined) ?? 20);
-  else {
-    if (!hasNode(edges, source!)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${input}`);
-    result = runBfs(edges, source!);
-  }
+  if (name === 'bfs' && !hasNode(edges, source!)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${input}`);
+  const iterations = options.get('iterations') as number | undefined;
+  const result: NodeValues = await runExample(name, edges, {
+    workers,
+    ...(iterations === undefined ? {} : { iterations }),
+    ...(source === undefined ? {} : { source }),
+  });
   const t2 = performance.now();
   const text = formatNodeValues(result);
   const output = options.get('output') as string | undefined;
@@ -63,8 +68,30 @@ function example(args: readonly string[]): number {
     }
   }
   process.stderr.write(
-    `${name}: ${edges.count} edges, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
+    `${name}: ${edges.count} edges, ${workers} worker${workers === 1 ? '' : 's'}, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
   );
+  return 0;
+}
+
+async function run(args: readonly string[]): Promise<number> {
+  const [module, ...rest] = args;
+  if (module === undefined || module.startsWith('-')) throw new UsageError('run: expected a module file: timely run MODULE [-w N] [--args JSON]');
+  const options = parseOptions(rest.map((a) => (a === '-w' ? '--workers' : a)), { workers: 'count', args: 'string' }, 'run');
+  let parsed: unknown;
+  const text = options.get('args') as string | undefined;
+  if (text !== undefined) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new UsageError(`run: --args must be JSON, got '${text}'`);
+    }
+  }
+  const t0 = performance.now();
+  const { results, stats } = await execute(module, { workers: (options.get('workers') as number | undefined) ?? 1, args: parsed });
+  results.forEach((result, worker) => process.stdout.write(JSON.stringify({ worker, result }) + '\n'));
+  const data = stats.reduce((a, s) => a + s.traffic.dataBytes, 0);
+  const progress = stats.reduce((a, s) => a + s.traffic.progressBytes, 0);
+  process.stderr.write(`run: ${results.length} worker(s) in ${ms(performance.now() - t0)}; sent ${data} data bytes, ${progress} progress bytes\n`);
   return 0;
 }
 
@@ -108,7 +135,7 @@ function ms(t: number): string {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   if (err instanceof UsageError || err instanceof ExampleError) {
     process.stderr.write(`timely: ${err.message}\n`);

@@ -69,6 +69,7 @@ export class InputHandle<T> {
   close(): void {
     const rt = this.live('close');
     rt.changes.update(this.stageIndex, Timestamp.epochOnly(this.epochNow), -1);
+    rt.openInputs--;
     this.isClosed = true;
   }
 

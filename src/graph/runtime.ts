@@ -136,6 +136,8 @@ export class DataflowRuntime {
   readonly changes = new ChangeBatch();
   readonly vertices: VertexRuntime[];
   readonly stats: RuntimeStats = { messages: 0, records: 0, notifications: 0 };
+  /** Inputs of this worker not yet closed. */
+  openInputs: number;
   private readonly schedule: VertexRuntime[];
   private readonly channels: RemoteChannels | undefined;
 
@@ -161,6 +163,7 @@ export class DataflowRuntime {
       throw new DataflowError('INVALID_MESSAGE', 'a dataflow with exchange edges on several workers needs channels between them');
     }
     this.schedule = graph.schedule.map((s) => this.vertices[s]!);
+    this.openInputs = graph.stages.filter((s) => s.kind === 'input').length;
     // Every worker's inputs start at epoch 0: each replica counts all of them from the start.
     for (const s of graph.stages) if (s.kind === 'input') this.tracker.apply([{ location: s.index, time: Timestamp.epochOnly(0), delta: this.peers }]);
     for (const v of this.vertices) v.vertex = this.invoke(v, undefined, () => v.def.factory(v));

@@ -1,2 +1,6 @@
-/** The workers layer: the step loop that drives dataflows on a worker. */
+/** The workers layer: the step loop that drives dataflows on a worker, and worker threads joined by shared memory. */
 export { Worker, type WorkerOptions, type DataflowOptions, type WorkerStats } from './worker.js';
+export { execute, type ExecuteOptions, type ExecuteResult } from './execute.js';
+export { WorkerError, WorkerErrorCode } from './errors.js';
+export type { TrafficStats } from './mesh.js';
+export type { Transport } from './transport.js';

@@ -6,6 +6,8 @@ import { DataflowError, GraphError } from '../graph/errors.js';
 import { DataflowRuntime, type RemoteChannels } from '../graph/runtime.js';
 import type { Scope } from '../graph/scope.js';
 import { orderByName, type OrderName } from '../timestamps/order.js';
+import type { TrafficStats } from './mesh.js';
+import type { Transport } from './transport.js';
 
 export interface WorkerOptions {
   /** This worker's index (0 by default). */
@@ -20,6 +22,8 @@ export interface WorkerOptions {
   readonly channels?: (dataflow: number) => RemoteChannels;
   /** Hold progress batches back until they could move a frontier (true by default). */
   readonly accumulate?: boolean;
+  /** The peers this worker runs with (worker threads); sets index, peers, exchange and channels. */
+  readonly transport?: Transport;
 }
 
 export interface DataflowOptions {
@@ -35,6 +39,8 @@ export interface WorkerStats {
   /** Progress batches this worker broadcast, and the pointstamp updates in them. */
   progressBatches: number;
   progressUpdates: number;
+  /** Messages and bytes sent to other workers, data and progress apart (zero on a single worker). */
+  traffic: TrafficStats;
 }
 
 interface Installed {
@@ -58,12 +64,12 @@ export class Worker {
   private readonly counters = { steps: 0, progressBatches: 0, progressUpdates: 0 };
 
   constructor(options: WorkerOptions = {}) {
-    const index = options.index ?? 0;
-    const peers = options.peers ?? 1;
+    const index = options.transport?.index ?? options.index ?? 0;
+    const peers = options.transport?.peers ?? options.peers ?? 1;
     if (!Number.isInteger(peers) || peers < 1 || !Number.isInteger(index) || index < 0 || index >= peers) {
       throw new GraphError('INVALID_OPTION', `a worker needs 0 ≤ index < peers, got index ${index} of ${peers}`);
     }
-    if (peers > 1 && options.exchange === undefined) {
+    if (peers > 1 && options.exchange === undefined && options.transport === undefined) {
       throw new GraphError('INVALID_OPTION', 'several workers need a progress exchange between them');
     }
     this.index = index;
@@ -77,8 +83,10 @@ export class Worker {
     const builder = new GraphBuilder(options.name ?? `dataflow${n}`);
     const result = build(builder.root);
     const graph = builder.build();
-    const channels = this.options.channels?.(n);
-    const runtime = new DataflowRuntime(graph, {
+    let runtime: DataflowRuntime | undefined;
+    const linked = this.options.transport?.attach(n, (edge, time, records) => runtime!.deliverRemote(edge, time, records));
+    const channels = linked?.channels ?? this.options.channels?.(n);
+    runtime = new DataflowRuntime(graph, {
       worker: this.index,
       peers: this.peers,
       order: orderByName(options.order ?? this.options.order ?? 'product'),
@@ -88,7 +96,7 @@ export class Worker {
     this.dataflows.push({
       name: graph.name,
       runtime,
-      exchange: this.options.exchange?.(n) ?? new LoopbackExchange(),
+      exchange: linked?.exchange ?? this.options.exchange?.(n) ?? new LoopbackExchange(),
       accumulator: new ProgressAccumulator(),
     });
     return result;
@@ -99,10 +107,14 @@ export class Worker {
     if (this.failure !== undefined) throw new DataflowError('HALTED', `worker ${this.index} stopped after an error: ${this.failure.message}`, {}, this.failure);
     this.counters.steps++;
     let active = false;
+    const transport = this.options.transport;
     try {
+      if (transport !== undefined && transport.poll()) active = true;
+      // A producer whose peers cannot keep up stops running vertices until its backlog drains.
+      const produce = transport === undefined || !transport.congested();
       for (const df of this.dataflows) {
         if (this.receiveProgress(df)) active = true;
-        const work = df.runtime.runActive();
+        const work = produce ? df.runtime.runActive() : 0;
         if (work > 0) active = true;
         if (this.sendProgress(df, work === 0)) active = true;
       }
@@ -113,15 +125,26 @@ export class Worker {
     return active;
   }
 
-  /** Steps until `done()` holds. Throws STALLED if nothing more can happen before it does. */
+  /**
+   * Steps until `done()` holds. On one worker, throws STALLED if nothing more can happen before it does;
+   * with peers, an idle worker parks until a peer sends something.
+   */
   stepUntil(done: () => boolean): void {
     while (!done()) {
-      if (!this.step() && !done()) this.stalled();
+      if (this.step() || done()) continue;
+      if (this.options.transport === undefined) this.stalled();
+      this.options.transport.park();
     }
   }
 
-  /** Steps until every dataflow is complete (all inputs closed, all work done). */
+  /** Steps until every dataflow is complete (all inputs closed, all work done, on every worker). */
   run(): void {
+    const open = this.dataflows.filter((df) => df.runtime.openInputs > 0).map((df) => df.name);
+    if (open.length > 0 && this.peers > 1) {
+      throw new DataflowError('STALLED', `worker ${this.index} cannot finish: dataflow(s) ${open.join(', ')} still have open inputs here; close them before run()`, {
+        worker: this.index,
+      });
+    }
     this.stepUntil(() => this.complete());
   }
 
@@ -134,7 +157,8 @@ export class Worker {
   }
 
   stats(): WorkerStats {
-    const s: WorkerStats = { ...this.counters, messages: 0, records: 0, notifications: 0 };
+    const traffic = this.options.transport?.stats() ?? { dataMessages: 0, dataBytes: 0, progressMessages: 0, progressBytes: 0, peakBacklog: 0 };
+    const s: WorkerStats = { ...this.counters, messages: 0, records: 0, notifications: 0, traffic };
     for (const df of this.dataflows) {
       s.messages += df.runtime.stats.messages;
       s.records += df.runtime.stats.records;

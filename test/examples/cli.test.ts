@@ -20,7 +20,7 @@ describe('timely example (the CLI contract)', () => {
     const wcc = timely('example', 'wcc', '--input', karate());
     expect(wcc.status).toBe(0);
     expect(wcc.stdout).toBe(formatNodeValues(runWcc(edges)));
-    expect(wcc.stderr).toMatch(/^wcc: 78 edges, 34 output lines; read .*, compute .*/);
+    expect(wcc.stderr).toMatch(/^wcc: 78 edges, 1 worker, 34 output lines; read .*, compute .*/);
     const pr = timely('example', 'pagerank', '--input', karate(), '--iterations', '5', '--workers', '1');
     expect(pr.stdout).toBe(formatNodeValues(runPagerank(edges, 5)));
     const bfs = timely('example', 'bfs', '--input', karate(), '--source', '5');
@@ -45,7 +45,6 @@ describe('timely example (the CLI contract)', () => {
     [['example', 'bfs', '--input', 'KARATE', '--source', '999'], /--source 999 is not a node of/],
     [['example', 'pagerank', '--input', 'KARATE', '--iterations', 'many'], /--iterations must be a non-negative integer, got 'many'/],
     [['example', 'wcc', '--input', 'KARATE', '--workers', '0'], /--workers must be a positive integer/],
-    [['example', 'wcc', '--input', 'KARATE', '--workers', '2'], /--workers 2 is not supported yet/],
     [['example', 'wcc', '--input', 'KARATE', '--colour', 'red'], /unknown option --colour/],
     [['example', 'sssp'], /expected wcc, pagerank or bfs/],
     [['frobnicate'], /unknown command 'frobnicate'/],

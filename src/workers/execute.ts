@@ -1,0 +1,109 @@
+/** execute: runs a dataflow module on N workers (threads, or directly in this thread for one), SPMD style. */
+import { pathToFileURL } from 'node:url';
+import { Worker as Thread } from 'node:worker_threads';
+import { DataflowError, GraphError } from '../graph/errors.js';
+import { ProgressError } from '../progress/errors.js';
+import { TimestampError } from '../timestamps/errors.js';
+import { WorkerError, type ErrorRecord } from './errors.js';
+import { abortMesh, allocateMesh } from './mesh.js';
+import type { ThreadData, ThreadReport } from './thread-main.js';
+import { Worker, type WorkerStats } from './worker.js';
+
+export interface ExecuteOptions {
+  /** Number of workers (1 by default). */
+  readonly workers?: number;
+  /** Handed to every worker's module function (structured-cloned; SharedArrayBuffers are shared). */
+  readonly args?: unknown;
+  /** Run one worker in a thread too, instead of directly in this thread. */
+  readonly threads?: boolean;
+  /** Bytes of each ring between two workers (4 MiB by default). */
+  readonly ringBytes?: number;
+}
+
+export interface ExecuteResult<R> {
+  /** Each worker's return value, by worker index. */
+  readonly results: R[];
+  readonly stats: WorkerStats[];
+}
+
+/**
+ * Every worker imports `module` (a built JavaScript file or URL) and calls its default export
+ * `(worker, args) => result`, which builds the same dataflows, feeds this worker's share of the input,
+ * and may drive the worker; the worker then runs to completion. The first failure on any worker stops
+ * all of them and rejects with that error, its class and code kept.
+ */
+export async function execute<R>(module: string | URL, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${workers}`);
+  const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
+  if (workers === 1 && options.threads !== true) return direct<R>(url, options.args);
+  const mesh = allocateMesh(workers, options.ringBytes ?? 4 << 20);
+  const entry = new URL('./thread-main.js', import.meta.url);
+  const threads: Thread[] = [];
+  return new Promise<ExecuteResult<R>>((resolve, reject) => {
+    const results: R[] = new Array(workers);
+    const stats: WorkerStats[] = new Array(workers);
+    let finished = 0;
+    let failed = false;
+    let secondary: NodeJS.Timeout | undefined;
+    const fail = (err: Error) => {
+      if (failed) return;
+      failed = true;
+      clearTimeout(secondary);
+      abortMesh(mesh);
+      Promise.all(threads.map((t) => t.terminate())).finally(() => reject(err));
+    };
+    for (let index = 0; index < workers; index++) {
+      const data: ThreadData = { index, peers: workers, mesh, moduleUrl: url, args: options.args };
+      const thread = new Thread(entry, { workerData: data });
+      threads.push(thread);
+      let reported = false;
+      thread.on('message', (report: ThreadReport) => {
+        reported = true;
+        if (report.kind === 'error') {
+          const err = revive(report.error, report.index);
+          // A worker stopped because another failed: wait a moment for that worker's own report.
+          if (report.error.code === 'ABORTED') secondary ??= setTimeout(() => fail(err), 2000);
+          else fail(err);
+          return;
+        }
+        results[report.index] = report.result as R;
+        stats[report.index] = report.stats;
+        if (++finished === workers && !failed) resolve({ results, stats });
+      });
+      thread.on('error', (err) => fail(new WorkerError('WORKER_DIED', `worker ${index} died: ${err.message}`, { worker: index }, err)));
+      thread.on('exit', (code) => {
+        if (!reported) fail(new WorkerError('WORKER_DIED', `worker ${index} exited with code ${code} before finishing`, { worker: index, code }));
+      });
+    }
+  });
+}
+
+async function direct<R>(url: string, args: unknown): Promise<ExecuteResult<R>> {
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    throw new WorkerError('BAD_MODULE', `cannot import ${url}: ${(err as Error).message}`, {}, err);
+  }
+  const run = module['default'];
+  if (typeof run !== 'function') throw new WorkerError('BAD_MODULE', `${url} must export a default function (worker, args) => result`);
+  const worker = new Worker();
+  const result = (await run(worker, args)) as R;
+  worker.run();
+  return { results: [result], stats: [worker.stats()] };
+}
+
+const CLASSES: Record<string, { prototype: Error }> = { DataflowError, GraphError, WorkerError, ProgressError, TimestampError };
+
+/** Rebuilds an error that crossed from a thread: same class (where known here), code, message and details. */
+function revive(record: ErrorRecord, worker: number): Error {
+  const Known = CLASSES[record.name];
+  if (Known === undefined || record.code === undefined) {
+    return new WorkerError('WORKER_FAILED', `worker ${worker} failed: ${record.name}: ${record.message}`, { worker });
+  }
+  const err = Object.create(Known.prototype) as Error;
+  Object.assign(err, { name: record.name, code: record.code, message: record.message, details: record.details ?? {} });
+  err.stack = `${record.name}: ${record.message}\n    [in worker ${worker}]\n${(record.stack ?? '').split('\n').slice(1).join('\n')}`;
+  return err;
+}

@@ -1,0 +1,119 @@
+/** Mesh: the shared memory joining N worker threads — a ring per ordered pair, a wake word per worker, an abort flag. */
+import { allocateRing, RingReader, RingWriter, type RingMemory } from './ring.js';
+
+export interface MeshMemory {
+  readonly peers: number;
+  /** rings[from][to], null on the diagonal. */
+  readonly rings: readonly (readonly (RingMemory | null)[])[];
+  /** Int32 words: one wake counter per worker, then the abort flag. */
+  readonly signals: SharedArrayBuffer;
+}
+
+export function allocateMesh(peers: number, ringBytes: number): MeshMemory {
+  const rings = Array.from({ length: peers }, (_, from) => Array.from({ length: peers }, (_, to) => (from === to ? null : allocateRing(ringBytes))));
+  return { peers, rings, signals: new SharedArrayBuffer(4 * (peers + 1)) };
+}
+
+/** Sets the abort flag and wakes every worker (used by the launcher and by a failing worker). */
+export function abortMesh(memory: MeshMemory): void {
+  const signals = new Int32Array(memory.signals);
+  Atomics.store(signals, memory.peers, 1);
+  for (let w = 0; w < memory.peers; w++) {
+    Atomics.add(signals, w, 1);
+    Atomics.notify(signals, w);
+  }
+}
+
+/** Traffic counters, by kind of message. */
+export interface TrafficStats {
+  dataMessages: number;
+  dataBytes: number;
+  progressMessages: number;
+  progressBytes: number;
+  /** The most bytes ever waiting for room in the rings to other workers. */
+  peakBacklog: number;
+}
+
+/** One worker's end of the mesh. */
+export class Mesh {
+  readonly index: number;
+  readonly peers: number;
+  readonly stats: TrafficStats = { dataMessages: 0, dataBytes: 0, progressMessages: 0, progressBytes: 0, peakBacklog: 0 };
+  private readonly memory: MeshMemory;
+  private readonly signals: Int32Array;
+  private readonly writers: (RingWriter | null)[];
+  private readonly readers: (RingReader | null)[];
+
+  constructor(memory: MeshMemory, index: number) {
+    this.memory = memory;
+    this.index = index;
+    this.peers = memory.peers;
+    this.signals = new Int32Array(memory.signals);
+    this.writers = memory.rings[index]!.map((r) => (r === null ? null : new RingWriter(r)));
+    this.readers = memory.rings.map((row) => (row[index] === null ? null : new RingReader(row[index]!)));
+  }
+
+  /** Queues a message for worker `to` and wakes it. */
+  send(to: number, message: Uint8Array, progress: boolean): void {
+    if (progress) {
+      this.stats.progressMessages++;
+      this.stats.progressBytes += message.length;
+    } else {
+      this.stats.dataMessages++;
+      this.stats.dataBytes += message.length;
+    }
+    const writer = this.writers[to]!;
+    writer.write(message);
+    this.wake(to);
+    if (writer.pendingBytes > 0) this.stats.peakBacklog = Math.max(this.stats.peakBacklog, this.backlog());
+  }
+
+  /** Writes what is queued, then hands every arrived message to `receive`. Returns whether anything moved. */
+  poll(receive: (from: number, message: Uint8Array) => void): boolean {
+    let moved = false;
+    for (let w = 0; w < this.peers; w++) {
+      const writer = this.writers[w];
+      if (writer !== null && writer !== undefined && writer.pendingBytes > 0 && writer.flush()) {
+        moved = true;
+        this.wake(w);
+      }
+    }
+    for (let w = 0; w < this.peers; w++) {
+      const reader = this.readers[w];
+      if (reader !== null && reader !== undefined && reader.drain((m) => receive(w, m)) > 0) {
+        moved = true;
+        // The sender may be waiting for room in this ring.
+        this.wake(w);
+      }
+    }
+    return moved;
+  }
+
+  /** Bytes queued for other workers that their rings could not take yet. */
+  backlog(): number {
+    let n = 0;
+    for (const w of this.writers) if (w !== null) n += w.pendingBytes;
+    return n;
+  }
+
+  /** Sleeps until another worker writes to or reads from this worker's rings, or `timeoutMs` passes. */
+  park(timeoutMs: number): void {
+    const seen = Atomics.load(this.signals, this.index);
+    for (const r of this.readers) if (r !== null && r.hasData()) return;
+    if (this.aborted()) return;
+    Atomics.wait(this.signals, this.index, seen, timeoutMs);
+  }
+
+  aborted(): boolean {
+    return Atomics.load(this.signals, this.peers) !== 0;
+  }
+
+  abort(): void {
+    abortMesh(this.memory);
+  }
+
+  private wake(to: number): void {
+    Atomics.add(this.signals, to, 1);
+    Atomics.notify(this.signals, to);
+  }
+}

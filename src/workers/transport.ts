@@ -1,0 +1,128 @@
+/** Transport: how a Worker reaches its peers — declared here; ThreadTransport implements it over a Mesh. */
+import type { RemoteChannels } from '../graph/runtime.js';
+import type { PointstampUpdate } from '../progress/change-batch.js';
+import type { ProgressExchange } from '../progress/exchange.js';
+import type { Timestamp } from '../timestamps/timestamp.js';
+import { decode, encodeData, encodeProgress } from './codec.js';
+import { WorkerError } from './errors.js';
+import { Mesh, type MeshMemory, type TrafficStats } from './mesh.js';
+
+export interface Transport {
+  readonly index: number;
+  readonly peers: number;
+  /** The exchange and channels of dataflow `dataflow`; its batches from other workers go to `deliver`. */
+  attach(dataflow: number, deliver: (edge: number, time: Timestamp, records: unknown[]) => void): { exchange: ProgressExchange; channels: RemoteChannels };
+  /** Moves queued and arrived messages. Returns whether anything moved. */
+  poll(): boolean;
+  /** Waits (without spinning) until a peer sends something, or a short while passes. */
+  park(): void;
+  /** Too much is queued for slow peers: stop producing until it drains. */
+  congested(): boolean;
+  /** Throws ABORTED once another worker has failed. */
+  checkAbort(): void;
+  stats(): TrafficStats;
+}
+
+/** Progress batches of one dataflow, FIFO per sender, applied whole. */
+class MeshExchange implements ProgressExchange {
+  readonly inbox: (readonly PointstampUpdate[])[] = [];
+  constructor(
+    private readonly mesh: Mesh,
+    private readonly dataflow: number,
+  ) {}
+
+  broadcast(updates: PointstampUpdate[]): void {
+    if (updates.length === 0) return;
+    const bytes = encodeProgress(this.dataflow, updates);
+    for (let w = 0; w < this.mesh.peers; w++) if (w !== this.mesh.index) this.mesh.send(w, bytes, true);
+    this.inbox.push(updates);
+  }
+
+  receive(apply: (updates: readonly PointstampUpdate[]) => void): void {
+    while (this.inbox.length > 0) apply(this.inbox.shift()!);
+  }
+
+  settled(): boolean {
+    return this.inbox.length === 0;
+  }
+}
+
+/** Bytes that may wait for slow peers before a producer yields (on top of what the rings hold). */
+export const BACKLOG_LIMIT = 8 << 20;
+const PARK_MS = 50;
+
+export class ThreadTransport implements Transport {
+  readonly index: number;
+  readonly peers: number;
+  private readonly mesh: Mesh;
+  private readonly exchanges: MeshExchange[] = [];
+  private readonly delivers: ((edge: number, time: Timestamp, records: unknown[]) => void)[] = [];
+
+  constructor(memory: MeshMemory, index: number) {
+    this.mesh = new Mesh(memory, index);
+    this.index = index;
+    this.peers = memory.peers;
+  }
+
+  attach(dataflow: number, deliver: (edge: number, time: Timestamp, records: unknown[]) => void) {
+    const exchange = new MeshExchange(this.mesh, dataflow);
+    this.exchanges[dataflow] = exchange;
+    this.delivers[dataflow] = deliver;
+    const channels: RemoteChannels = {
+      send: (edge, worker, time, batch) => {
+        this.mesh.send(worker, encodeData(dataflow, edge, time, batch), false);
+        if (this.mesh.backlog() > BACKLOG_LIMIT) this.yieldToConsumers();
+      },
+    };
+    return { exchange, channels };
+  }
+
+  /**
+   * Backpressure: the sender waits, right inside its send, until the slow peers have taken enough. It
+   * keeps reading its own rings meanwhile (arrivals only join queues; no vertex runs), so two workers
+   * sending to each other cannot block each other.
+   */
+  private yieldToConsumers(): void {
+    while (this.mesh.backlog() > BACKLOG_LIMIT / 2) {
+      if (!this.poll()) this.mesh.park(1);
+    }
+  }
+
+  poll(): boolean {
+    this.checkAbort();
+    return this.mesh.poll((from, bytes) => {
+      const m = decode(bytes);
+      if (m.kind === 'data') {
+        const deliver = this.delivers[m.dataflow];
+        if (deliver === undefined) throw new WorkerError('MALFORMED_FRAME', `worker ${from} sent data for dataflow ${m.dataflow}, which worker ${this.index} does not have`);
+        deliver(m.edge, m.time, m.records);
+      } else {
+        const exchange = this.exchanges[m.dataflow];
+        if (exchange === undefined) throw new WorkerError('MALFORMED_FRAME', `worker ${from} sent progress for dataflow ${m.dataflow}, which worker ${this.index} does not have`);
+        exchange.inbox.push(m.updates);
+      }
+    });
+  }
+
+  park(): void {
+    this.mesh.park(PARK_MS);
+    this.checkAbort();
+  }
+
+  congested(): boolean {
+    return this.mesh.backlog() > BACKLOG_LIMIT;
+  }
+
+  checkAbort(): void {
+    if (this.mesh.aborted()) throw new WorkerError('ABORTED', `worker ${this.index} stopped because another worker failed`, { worker: this.index });
+  }
+
+  stats(): TrafficStats {
+    return { ...this.mesh.stats };
+  }
+
+  /** Tells every worker to stop (this one has failed). */
+  abort(): void {
+    this.mesh.abort();
+  }
+}

@@ -1,0 +1,92 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+// Threads run built JavaScript: these tests use the build, as the CLI does.
+import { execute, DataflowError, WorkerError } from '../../dist/src/index.js';
+import { BACKLOG_LIMIT } from '../../dist/src/workers/transport.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixture = (name: string) => join(here, 'fixtures', name);
+const cli = resolve(here, '../../dist/src/cli/main.js');
+
+async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error & { code?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('execute on worker threads', () => {
+  it.each([2, 3, 4])('exchanges by key across %i threads and matches one worker', async (workers) => {
+    const args = { n: 5000, epochs: 3 };
+    const norm = (results: [number, [number, number][]][][]) =>
+      results
+        .flat()
+        .flatMap(([e, recs]) => recs.map(([k, s]) => `${e}:${k}:${s}`))
+        .sort();
+    const one = await execute<[number, [number, number][]][]>(fixture('exchange.mjs'), { workers: 1, args });
+    const many = await execute<[number, [number, number][]][]>(fixture('exchange.mjs'), { workers, args });
+    expect(norm(many.results)).toEqual(norm(one.results));
+    expect(norm(one.results)).toHaveLength(21);
+    const traffic = many.stats.map((s) => s.traffic);
+    expect(traffic.reduce((a, t) => a + t.dataMessages, 0)).toBeGreaterThan(0);
+    expect(traffic.reduce((a, t) => a + t.progressMessages, 0)).toBeGreaterThan(0);
+  });
+
+  it('a vertex that throws on one worker ends every worker with VERTEX_FAILED naming stage, worker and time', async () => {
+    const t0 = Date.now();
+    const err = await rejection(execute(fixture('throws.mjs'), { workers: 3 }));
+    expect(err).toBeInstanceOf(DataflowError);
+    expect(err.code).toBe('VERTEX_FAILED');
+    expect(err.message).toMatch(/stage 'picky' threw on worker 1 at \(2\): seven is not allowed/);
+    expect(err.details).toMatchObject({ stage: 'picky', worker: 1, time: '(2)' });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('a worker thread that dies ends the computation with WORKER_DIED', async () => {
+    const err = await rejection(execute(fixture('dies.mjs'), { workers: 2 }));
+    expect(err).toBeInstanceOf(WorkerError);
+    expect(err.code).toBe('WORKER_DIED');
+    expect(err.message).toMatch(/worker 1 exited with code 3/);
+  });
+
+  it('a module without a default export is refused with BAD_MODULE', async () => {
+    for (const workers of [1, 2]) {
+      const err = await rejection(execute(fixture('no-default.mjs'), { workers }));
+      expect(err.code).toBe('BAD_MODULE');
+    }
+    expect((await rejection(execute(fixture('no-such-module.mjs'), { workers: 2 }))).code).toBe('BAD_MODULE');
+    expect((await rejection(execute(fixture('exchange.mjs'), { workers: 0 }))).code).toBe('INVALID_OPTION');
+  });
+
+  it('a slow consumer makes the producer wait: its backlog stays bounded and nothing is lost', async () => {
+    const batches = 3000; // 3 M records of three numbers: ~72 MB encoded, far beyond the backlog bound
+    const { results } = await execute<{ received: number; traffic: { peakBacklog: number; dataBytes: number } }>(fixture('flood.mjs'), {
+      workers: 2,
+      args: { batches },
+      ringBytes: 1 << 20,
+    });
+    expect(results[1]!.received).toBe(batches * 1000);
+    expect(results[0]!.traffic.dataBytes).toBeGreaterThan(8 * BACKLOG_LIMIT);
+    expect(results[0]!.traffic.peakBacklog).toBeLessThanOrEqual(BACKLOG_LIMIT + 64 * 1024);
+  });
+});
+
+describe('timely run', () => {
+  it('runs a module on N threads and prints each worker result as a JSON line', () => {
+    const r = spawnSync(process.execPath, [cli, 'run', fixture('exchange.mjs'), '-w', '2', '--args', '{"n":100,"epochs":1}'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { worker: number; result: unknown });
+    expect(lines.map((l) => l.worker)).toEqual([0, 1]);
+  });
+
+  it('exits non-zero with a one-line error when a worker fails', () => {
+    const r = spawnSync(process.execPath, [cli, 'run', fixture('throws.mjs'), '-w', '2'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^timely: VERTEX_FAILED: stage 'picky' threw on worker 1/);
+  });
+});
