@@ -5,8 +5,8 @@ import { Timestamp } from '../timestamps/timestamp.js';
 import { WorkerError } from './errors.js';
 
 export const FrameKind = { data: 1, progress: 2 } as const;
-/** How a data batch's records are laid out. */
-const Format = { packed: 0, numbers: 1, tuples: 2 } as const;
+/** How a data batch's records are laid out: msgpackr, or flat numbers as float64 or (all int32) as int32. */
+const Format = { packed: 0, numbers: 1, tuples: 2, ints: 3, intTuples: 4 } as const;
 
 export interface DataMessage {
   readonly kind: 'data';
@@ -24,22 +24,23 @@ export interface ProgressMessage {
 
 export type WireMessage = DataMessage | ProgressMessage;
 
-const packr = new Packr({ useRecords: false, moreTypes: false });
+// moreTypes: typed arrays round-trip (without it msgpackr writes them as bytes of the wrong length).
+const packr = new Packr({ useRecords: false, moreTypes: true });
 const HEAD = 16; // kind u8, format u8, width u8, depth u8, dataflow u32, edge u32, count u32
 
 /**
- * Records that are all numbers travel as a Float64Array; records that are all arrays of the same small
- * number of numbers as a flat Float64Array; anything else through msgpackr.
+ * Records that are all numbers, or all arrays of the same small number of numbers, travel flat: as
+ * 32-bit integers when every value is one, else as float64; anything else goes through msgpackr.
  */
 export function encodeData(dataflow: number, edge: number, time: Timestamp, records: readonly unknown[]): Uint8Array {
   const depth = time.counters.length;
   const timeBytes = 8 * (1 + depth);
   const count = records.length;
   const [format, width] = layout(records);
-  const payloadBytes = format === Format.packed ? 0 : 8 * count * width;
-  let packed: Uint8Array | undefined;
-  if (format === Format.packed) packed = packr.pack(records);
-  const out = new Uint8Array(HEAD + timeBytes + (packed?.length ?? payloadBytes));
+  const numeric = format !== Format.packed;
+  const packed = numeric ? undefined : packr.pack(records);
+  const bytesPer = format === Format.ints || format === Format.intTuples ? 4 : 8;
+  const out = new Uint8Array(HEAD + timeBytes + (packed?.length ?? bytesPer * count * width));
   const view = new DataView(out.buffer);
   view.setUint8(0, FrameKind.data);
   view.setUint8(1, format);
@@ -48,38 +49,58 @@ export function encodeData(dataflow: number, edge: number, time: Timestamp, reco
   view.setUint32(4, dataflow, true);
   view.setUint32(8, edge, true);
   view.setUint32(12, count, true);
-  const f = new Float64Array(out.buffer, HEAD, 1 + depth + (packed === undefined ? count * width : 0));
-  f[0] = time.epoch;
-  for (let i = 0; i < depth; i++) f[1 + i] = time.counters[i]!;
-  const at = 1 + depth;
-  if (format === Format.numbers) {
-    for (let i = 0; i < count; i++) f[at + i] = records[i] as number;
-  } else if (format === Format.tuples) {
-    let k = at;
+  const t = new Float64Array(out.buffer, HEAD, 1 + depth);
+  t[0] = time.epoch;
+  for (let i = 0; i < depth; i++) t[1 + i] = time.counters[i]!;
+  const at = HEAD + timeBytes;
+  if (!numeric) {
+    out.set(packed!, at);
+    return out;
+  }
+  const f = bytesPer === 4 ? new Int32Array(out.buffer, at, count * width) : new Float64Array(out.buffer, at, count * width);
+  if (width === 1 && (format === Format.numbers || format === Format.ints)) {
+    for (let i = 0; i < count; i++) f[i] = records[i] as number;
+  } else {
+    let k = 0;
     for (let i = 0; i < count; i++) {
       const r = records[i] as number[];
       for (let j = 0; j < width; j++) f[k++] = r[j]!;
     }
-  } else out.set(packed!, HEAD + timeBytes);
+  }
   return out;
+}
+
+/** A 32-bit integer that reads back the same (so not -0). */
+function isInt32(v: number): boolean {
+  return (v | 0) === v && (v !== 0 || 1 / v > 0);
 }
 
 function layout(records: readonly unknown[]): [number, number] {
   const n = records.length;
-  if (n === 0) return [Format.numbers, 1];
+  if (n === 0) return [Format.ints, 1];
   const first = records[0];
   if (typeof first === 'number') {
-    for (let i = 1; i < n; i++) if (typeof records[i] !== 'number') return [Format.packed, 0];
-    return [Format.numbers, 1];
+    let ints = true;
+    for (let i = 0; i < n; i++) {
+      const r = records[i];
+      if (typeof r !== 'number') return [Format.packed, 0];
+      if (ints && !isInt32(r)) ints = false;
+    }
+    return [ints ? Format.ints : Format.numbers, 1];
   }
   if (Array.isArray(first) && first.length > 0 && first.length < 256) {
     const w = first.length;
+    let ints = true;
     for (let i = 0; i < n; i++) {
       const r = records[i];
       if (!Array.isArray(r) || r.length !== w) return [Format.packed, 0];
-      for (let j = 0; j < w; j++) if (typeof r[j] !== 'number') return [Format.packed, 0];
+      for (let j = 0; j < w; j++) {
+        const v = r[j];
+        if (typeof v !== 'number') return [Format.packed, 0];
+        if (ints && !isInt32(v)) ints = false;
+      }
     }
-    return [Format.tuples, w];
+    return [ints ? Format.intTuples : Format.tuples, w];
   }
   return [Format.packed, 0];
 }
@@ -122,19 +143,30 @@ export function decode(message: Uint8Array): WireMessage {
   if (format === Format.packed) {
     records = packr.unpack(message.subarray(at)) as unknown[];
     if (!Array.isArray(records) || records.length !== count) throw malformed('a packed batch that is not an array of the stated length', message.length);
-  } else if (format === Format.numbers || format === Format.tuples) {
-    const w = format === Format.numbers ? 1 : width;
-    if (message.length !== at + 8 * count * w || w === 0) throw malformed('a numeric batch of the wrong length', message.length);
-    const f = new Float64Array(message.buffer, message.byteOffset + at, count * w);
-    records = new Array(count);
-    if (format === Format.numbers) for (let i = 0; i < count; i++) records[i] = f[i];
-    else for (let i = 0, k = 0; i < count; i++) {
-      const r = new Array<number>(w);
-      for (let j = 0; j < w; j++) r[j] = f[k++]!;
-      records[i] = r;
-    }
+  } else if (format >= Format.numbers && format <= Format.intTuples) {
+    const w = format === Format.numbers || format === Format.ints ? 1 : width;
+    const bytesPer = format === Format.ints || format === Format.intTuples ? 4 : 8;
+    if (message.length !== at + bytesPer * count * w || w === 0) throw malformed('a numeric batch of the wrong length', message.length);
+    const f = bytesPer === 4 ? new Int32Array(message.buffer, message.byteOffset + at, count * w) : new Float64Array(message.buffer, message.byteOffset + at, count * w);
+    records = w === 1 ? Array.from(f) : tuples(f, count, w);
   } else throw malformed(`unknown record format ${format}`, message.length);
   return { kind: 'data', dataflow, edge, time, records };
+}
+
+/** Records of `w` numbers each, built as packed array literals (as the sender's own code would make them). */
+function tuples(f: Int32Array | Float64Array, count: number, w: number): unknown[] {
+  const out = new Array<unknown>(count);
+  if (w === 2) for (let i = 0, k = 0; i < count; i++, k += 2) out[i] = [f[k], f[k + 1]];
+  else if (w === 3) for (let i = 0, k = 0; i < count; i++, k += 3) out[i] = [f[k], f[k + 1], f[k + 2]];
+  else if (w === 4) for (let i = 0, k = 0; i < count; i++, k += 4) out[i] = [f[k], f[k + 1], f[k + 2], f[k + 3]];
+  else {
+    for (let i = 0, k = 0; i < count; i++) {
+      const r: number[] = [];
+      for (let j = 0; j < w; j++) r.push(f[k++]!);
+      out[i] = r;
+    }
+  }
+  return out;
 }
 
 function malformed(what: string, length: number): WorkerError {

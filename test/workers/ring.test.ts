@@ -61,6 +61,20 @@ describe('wire codec', () => {
     );
   });
 
+  it('records holding typed arrays round-trip', () => {
+    const rs = [[1, new Int32Array([5, -6, 7]), new Float64Array([0.5, -1.25])], [2, new Int32Array(0), new Float64Array(1)]];
+    const m = decode(encodeData(0, 0, Timestamp.of(0), rs));
+    expect(m.kind === 'data' && m.records).toEqual(rs);
+  });
+
+  it('integer records travel as int32, others as float64, and -0 stays -0', () => {
+    const ints = encodeData(0, 0, Timestamp.of(0), [[1, 2], [3, -4]]);
+    const floats = encodeData(0, 0, Timestamp.of(0), [[1, 2.5], [3, -4]]);
+    expect(floats.length - ints.length).toBe(16);
+    const m = decode(encodeData(0, 0, Timestamp.of(0), [0, -0, 2 ** 31]));
+    expect(m.kind === 'data' && m.records.map((x) => Object.is(x, -0))).toEqual([false, true, false]);
+  });
+
   it('progress batches round-trip', () => {
     const u = [
       { location: 3, time: Timestamp.of(1, 2), delta: -1 },
