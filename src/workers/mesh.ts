@@ -96,10 +96,16 @@ export class Mesh {
     return n;
   }
 
+  /** Whether a peer has written something this worker has not read yet. */
+  hasArrivals(): boolean {
+    for (const r of this.readers) if (r !== null && r.hasData()) return true;
+    return false;
+  }
+
   /** Sleeps until another worker writes to or reads from this worker's rings, or `timeoutMs` passes. */
   park(timeoutMs: number): void {
     const seen = Atomics.load(this.signals, this.index);
-    for (const r of this.readers) if (r !== null && r.hasData()) return;
+    if (this.hasArrivals()) return;
     if (this.aborted()) return;
     Atomics.wait(this.signals, this.index, seen, timeoutMs);
   }

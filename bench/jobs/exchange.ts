@@ -1,0 +1,22 @@
+/** Benchmark job: every worker sends `records` small records, each to the worker its key names. */
+import type { Worker } from '../../src/workers/worker.js';
+
+export default function exchange(worker: Worker, args: { records: number }): number {
+  let received = 0;
+  const input = worker.dataflow((scope) => {
+    const input = scope.newInput<[number, number]>('records');
+    input.stream.exchange((r) => r[0]).inspect(() => received++).probe();
+    return input;
+  });
+  const batch = 1024;
+  const mine = Math.floor(args.records / worker.peers);
+  for (let start = 0; start < mine; start += batch) {
+    const records: [number, number][] = [];
+    for (let i = start; i < Math.min(mine, start + batch); i++) records.push([i, i * 3]);
+    input.send(records);
+    worker.step();
+  }
+  input.close();
+  worker.run();
+  return received;
+}
