@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { productOrder } from '../src/timestamps/order.js';
 import { Timestamp } from '../src/timestamps/timestamp.js';
+import { execute } from '../src/workers/execute.js';
 import { Worker } from '../src/workers/worker.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -19,12 +20,14 @@ export interface Side {
 
 export interface Case {
   readonly name: string;
+  /** What the second side is ('plain JS' unless said otherwise). */
+  readonly baseline?: string;
   /** What one run does, in `unit`s (e.g. 100000 iterations). */
   readonly work: number;
   readonly unit: string;
   readonly ours: Side;
   readonly plain: Side;
-  /** Throws unless both sides gave the right answer. */
+  /** Throws unless both sides gave the right answer (results of `run`, awaited). */
   readonly check: (ours: unknown, plain: unknown) => void;
   /** Samples to take of each side. */
   readonly samples: number;
@@ -128,6 +131,28 @@ export function runProcess(args: string[]): ProcessRun {
   return { seconds, peakMb: Number(m[1]), output: r.stdout };
 }
 
+/** A benchmark job (bench/jobs) on `workers` threads; resolves to the workers' results. */
+export async function job(name: string, workers: number, args: unknown): Promise<unknown[]> {
+  return (await execute(resolve(here, 'jobs', `${name}.js`), { workers, threads: true, args })).results;
+}
+
+/** The same whole-process example on 2 workers against 1 worker. */
+export function scalingCase(algorithm: 'wcc' | 'pagerank', file: string, samples: number): Case {
+  const path = join(GRAPHS, file);
+  return {
+    name: `${algorithm} ${file}, 2 workers (whole process)`,
+    baseline: '1 worker',
+    work: 1,
+    unit: 'run',
+    samples,
+    ours: { run: () => runProcess([CLI, 'example', algorithm, '--input', path, '--workers', '2']) },
+    plain: { run: () => runProcess([CLI, 'example', algorithm, '--input', path, '--workers', '1']) },
+    check: (a, b) => {
+      if ((a as ProcessRun).output !== (b as ProcessRun).output) throw new Error(`${algorithm} on ${file}: 2 workers and 1 worker disagree`);
+    },
+  };
+}
+
 export function graphCase(algorithm: 'wcc' | 'pagerank' | 'bfs', file: string, samples: number, extra: string[] = []): Case {
   const path = join(GRAPHS, file);
   const ours = ['example', algorithm, '--input', path, ...extra];
@@ -201,7 +226,32 @@ export function cases(quick: boolean): Case[] {
       check: (a, b) => equal('pipeline', a, b),
     },
   ];
+  const threaded = quick ? 20_000 : 100_000;
+  const exchanged = quick ? 200_000 : 4_000_000;
+  list.push(
+    {
+      name: `barrier, ${threaded} iterations, 2 worker threads`,
+      baseline: '1 worker thread',
+      work: threaded,
+      unit: 'iterations',
+      samples: quick ? 2 : 5,
+      ours: { run: () => job('barrier', 2, { iterations: threaded }) },
+      plain: { run: () => job('barrier', 1, { iterations: threaded }) },
+      check: (a, b) => (equal('barrier', a, [threaded, threaded]), equal('barrier', b, [threaded])),
+    },
+    {
+      name: `exchange of [int, int] records by key, ${exchanged} in all, 2 worker threads`,
+      baseline: '1 worker thread',
+      work: exchanged,
+      unit: 'records',
+      samples: quick ? 2 : 5,
+      ours: { run: () => job('exchange', 2, { records: exchanged }) },
+      plain: { run: () => job('exchange', 1, { records: exchanged }) },
+      check: (a, b) => (equal('exchange', (a as number[]).reduce((x, y) => x + y, 0), exchanged), equal('exchange', b, [exchanged])),
+    },
+  );
   const big = quick ? 'ca-GrQc.txt' : 'web-NotreDame.txt.gz';
   list.push(graphCase('wcc', big, quick ? 1 : 3), graphCase('pagerank', big, quick ? 1 : 3));
+  list.push(scalingCase('wcc', big, quick ? 1 : 3), scalingCase('pagerank', big, quick ? 1 : 3));
   return list;
 }

@@ -12,6 +12,7 @@ import { cases, type Case, type ProcessRun } from './cases.js';
 
 export interface Row {
   readonly name: string;
+  readonly baseline: string;
   readonly unit: string;
   readonly work: number;
   readonly samples: number;
@@ -28,13 +29,13 @@ export interface Row {
 }
 
 export async function measure(c: Case): Promise<Row> {
-  const first = { ours: c.ours.run(), plain: c.plain.run() };
+  const first = { ours: await c.ours.run(), plain: await c.plain.run() };
   c.check(first.ours, first.plain);
   let lastOurs = first.ours;
   let lastPlain = first.plain;
   const bench = new Bench({ iterations: c.samples, time: 0, warmup: c.work > 1, warmupIterations: 1, warmupTime: 0 });
-  bench.add('ours', () => void (lastOurs = c.ours.run()));
-  bench.add('plain', () => void (lastPlain = c.plain.run()));
+  bench.add('ours', async () => void (lastOurs = await c.ours.run()));
+  bench.add('plain', async () => void (lastPlain = await c.plain.run()));
   await bench.run();
   c.check(lastOurs, lastPlain);
   const [o, p] = bench.tasks.map((t) => {
@@ -45,6 +46,7 @@ export async function measure(c: Case): Promise<Row> {
   const peak = (v: unknown) => (typeof v === 'object' && v !== null && 'peakMb' in v ? (v as ProcessRun).peakMb : undefined);
   const row: Row = {
     name: c.name,
+    baseline: c.baseline ?? 'plain JS',
     unit: c.unit,
     work: c.work,
     samples: c.samples,
@@ -69,12 +71,12 @@ function rate(row: Row, ms: number): string {
 
 export function table(rows: readonly Row[]): string {
   const lines = [
-    '| case | timely-dataflow (median) | plain JS (median) | time ratio | peak memory (ours / plain) |',
+    '| case | timely-dataflow (median) | baseline (median) | time ratio | peak memory (case / baseline) |',
     '|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const mem = r.oursPeakMb === undefined ? '' : `${r.oursPeakMb} MB / ${r.plainPeakMb} MB (${(r.oursPeakMb / r.plainPeakMb!).toFixed(2)}×)`;
-    lines.push(`| ${r.name} | ${rate(r, r.oursMedianMs)} | ${rate(r, r.plainMedianMs)} | ${r.ratio.toFixed(2)}× | ${mem} |`);
+    lines.push(`| ${r.name} | ${rate(r, r.oursMedianMs)} | ${r.baseline}: ${rate(r, r.plainMedianMs)} | ${r.ratio.toFixed(2)}× | ${mem} |`);
   }
   return lines.join('\n');
 }
