@@ -4,15 +4,18 @@ import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
+import { owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
 import { buildCsr, PairBuffer, type Csr } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
-import type { Edge } from './wcc.js';
+
+/** `[worker, nodes]`: nodes that worker owns, reached at this iteration. */
+type Visits = [worker: number, nodes: Int32Array];
 
 export interface BfsDataflow {
-  readonly edges: InputHandle<Edge>;
+  readonly edges: InputHandle<EdgeBlock>;
   readonly source: InputHandle<number>;
-  /** `[node, distance]` of every reachable node this worker owns. */
-  readonly distances: Stream<[number, number]>;
+  /** The distance of every reachable node this worker owns. */
+  readonly distances: Stream<NodeBlock>;
 }
 
 /**
@@ -20,25 +23,23 @@ export interface BfsDataflow {
  * offers iteration i+1 to its out-neighbours through the feedback. The loop ends when no node is new.
  */
 export function bfsDataflow(scope: Scope): BfsDataflow {
-  const edges = scope.newInput<Edge>('edges');
+  const edges = scope.newInput<EdgeBlock>('edges');
   const source = scope.newInput<number>('source');
   const loop = scope.loop('bfs');
-  const visits = loop.feedback<number>();
+  const visits = loop.feedback<Visits>();
   const expand = loop.stage({
     name: 'expand',
     inputs: [
-      { stream: loop.enter(edges.stream), pact: exchangeBy((e: Edge) => e[0]) },
+      { stream: routeEdges(loop.enter(edges.stream), 0, 'by-src'), pact: toWorker },
       { stream: loop.enter(source.stream), pact: exchangeBy((n: number) => n) },
-      { stream: visits.stream, pact: exchangeBy((n: number) => n) },
+      { stream: visits.stream, pact: toWorker },
     ],
     outputs: 2,
     vertex: (ctx) => new Expand(ctx),
   });
-  visits.connect(expand.output<number>(0));
-  return { edges, source, distances: loop.leave(expand.output<[number, number]>(1)) };
+  visits.connect(expand.output<Visits>(0));
+  return { edges, source, distances: loop.leave(expand.output<NodeBlock>(1)) };
 }
-
-const OUT_BATCH = 4096;
 
 class Expand extends RoundVertex {
   private readonly edges = new PairBuffer();
@@ -51,12 +52,13 @@ class Expand extends RoundVertex {
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
     if (port === 0) {
-      this.edges.pushRecords(batch as readonly Edge[]);
+      for (const [, key, other] of batch as readonly RoutedEdges[]) this.edges.pushColumns(key, other);
       return;
     }
     let list = this.arrivals.get(time.iteration);
     if (list === undefined) this.arrivals.set(time.iteration, (list = []));
-    for (const n of batch as readonly number[]) list.push(n);
+    if (port === 1) for (const n of batch as readonly number[]) list.push(n);
+    else for (const [, nodes] of batch as readonly Visits[]) for (const n of nodes) list.push(n);
   }
 
   protected round(time: Timestamp): void {
@@ -66,31 +68,25 @@ class Expand extends RoundVertex {
     const distance = time.iteration;
     const arrivals = this.arrivals.get(distance) ?? [];
     this.arrivals.delete(distance);
-    let found: [number, number][] = [];
-    let next: number[] = [];
+    const found: number[] = [];
+    const next: number[][] = Array.from({ length: this.ctx.peers }, () => []);
     for (const n of arrivals) {
       if (n >= this.visited.length) this.grow(n + 1);
       if (this.visited[n] === 1) continue;
       this.visited[n] = 1;
-      found.push([n, distance]);
-      if (found.length === OUT_BATCH) {
-        this.ctx.sendBy(1, found, time);
-        found = [];
-      }
+      found.push(n);
       if (n >= size) continue;
       for (let i = offsets[n]!; i < offsets[n + 1]!; i++) {
         const m = targets[i]!;
         if (this.offered[m] === distance + 1 || (m < this.visited.length && this.visited[m] === 1)) continue;
         this.offered[m] = distance + 1;
-        next.push(m);
-        if (next.length === OUT_BATCH) {
-          this.ctx.sendBy(0, next, time);
-          next = [];
-        }
+        next[owner(m, this.ctx.peers)]!.push(m);
       }
     }
-    if (found.length > 0) this.ctx.sendBy(1, found, time);
-    if (next.length > 0) this.ctx.sendBy(0, next, time);
+    if (found.length > 0) this.ctx.sendBy(1, [[Int32Array.from(found), new Float64Array(found.length).fill(distance)]], time);
+    const visits: Visits[] = [];
+    next.forEach((nodes, w) => nodes.length > 0 && visits.push([w, Int32Array.from(nodes)]));
+    if (visits.length > 0) this.ctx.sendBy(0, visits, time);
   }
 
   private build(): void {

@@ -20,10 +20,9 @@ export class PairBuffer {
     this.length++;
   }
 
-  /** Adds `[a, b]` records as a → b, or as b → a when `reversed`. */
-  pushRecords(records: readonly (readonly [number, number])[], reversed = false): void {
-    const from = reversed ? 1 : 0;
-    for (let i = 0; i < records.length; i++) this.push(records[i]![from], records[i]![1 - from]);
+  /** Adds the pairs `from[i] → to[i]`. */
+  pushColumns(from: Int32Array, to: Int32Array): void {
+    for (let i = 0; i < from.length; i++) this.push(from[i]!, to[i]!);
   }
 
   /** One more than the largest id held (0 when empty). */

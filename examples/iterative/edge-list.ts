@@ -121,16 +121,3 @@ export function generateEdgeList(nodes: number, edges: number, seed = 1): EdgeLi
   for (let e = 0; e < edges; e++) maxId = Math.max(maxId, src[e]!, dst[e]!);
   return { src, dst, count: edges, maxId };
 }
-
-/** Feeds every `of`-th edge, starting at edge `part`, to `send` as `[src, dst]` records in batches. */
-export function sendEdges(edges: EdgeList, send: (batch: [number, number][]) => void, batchSize = 4096, part = 0, of = 1): void {
-  let batch: [number, number][] = [];
-  for (let e = part; e < edges.count; e += of) {
-    batch.push([edges.src[e]!, edges.dst[e]!]);
-    if (batch.length === batchSize) {
-      send(batch);
-      batch = [];
-    }
-  }
-  if (batch.length > 0) send(batch);
-}

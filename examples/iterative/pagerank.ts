@@ -2,25 +2,25 @@
 import type { InputHandle } from '../../src/graph/handles.js';
 import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
-import { exchangeBy, type VertexContext } from '../../src/graph/vertex.js';
+import type { VertexContext } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
+import { owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
 import { buildCsr, PairBuffer, type Csr } from './csr.js';
 import { addExact, roundExact } from './exact-sum.js';
 import { RoundVertex } from './round-vertex.js';
-import type { Edge } from './wcc.js';
 
 export const DAMPING = 0.85;
 
-/** Loop messages, routed by their second field (the worker they are for). */
-const NODES = 0; // [NODES, worker, nodes owned by the sender, 0]
-const SHARE = 1; // [SHARE, worker, src, rank(src) / outdegree(src)]
-const DANGLING = 2; // [DANGLING, worker, one partial of the sender's dangling mass, 0]
-type Message = [number, number, number, number];
+/** Loop messages, each for the worker named in its first field. */
+type Message =
+  | [worker: number, kind: 0, ownedNodes: number] // how many nodes the sender owns
+  | [worker: number, kind: 1, srcs: Int32Array, shares: Float64Array] // rank(src) / outdegree(src)
+  | [worker: number, kind: 2, partials: Float64Array]; // the sender's dangling mass, as exact partials
 
 export interface PageRankDataflow {
-  readonly edges: InputHandle<Edge>;
-  /** `[node, rank]` of every node this worker owns, after the last iteration. */
-  readonly ranks: Stream<[number, number]>;
+  readonly edges: InputHandle<EdgeBlock>;
+  /** The rank of every node this worker owns, after the last iteration. */
+  readonly ranks: Stream<NodeBlock>;
 }
 
 /**
@@ -30,22 +30,22 @@ export interface PageRankDataflow {
  * id; dangling mass exactly), so the ranks are the same bits for any number of workers.
  */
 export function pagerankDataflow(scope: Scope, iterations: number): PageRankDataflow {
-  const edges = scope.newInput<Edge>('edges');
+  const edges = scope.newInput<EdgeBlock>('edges');
   const loop = scope.loop('pagerank');
   const messages = loop.feedback<Message>();
   const inside = loop.enter(edges.stream);
   const rank = loop.stage({
     name: 'rank',
     inputs: [
-      { stream: inside, pact: exchangeBy((e: Edge) => e[0]) },
-      { stream: inside, pact: exchangeBy((e: Edge) => e[1]) },
-      { stream: messages.stream, pact: exchangeBy((m: Message) => m[1]) },
+      { stream: routeEdges(inside, 0, 'by-src'), pact: toWorker },
+      { stream: routeEdges(inside, 1, 'by-dst'), pact: toWorker },
+      { stream: messages.stream, pact: toWorker },
     ],
     outputs: 2,
     vertex: (ctx) => new Rank(ctx, iterations),
   });
   messages.connect(rank.output<Message>(0));
-  return { edges, ranks: loop.leave(rank.output<[number, number]>(1)) };
+  return { edges, ranks: loop.leave(rank.output<NodeBlock>(1)) };
 }
 
 class Rank extends RoundVertex {
@@ -72,17 +72,23 @@ class Rank extends RoundVertex {
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
-    if (port === 0) this.outEdges.pushRecords(batch as readonly Edge[]);
-    else if (port === 1) this.inEdges.pushRecords(batch as readonly Edge[], true);
-    else {
-      const parity = time.iteration & 1;
-      const share = this.share[parity];
-      for (const m of batch as readonly Message[]) {
-        if (m[0] === NODES) this.nodes += m[2];
-        else if (m[0] === SHARE) share[m[2]] = m[3];
-        else addExact(this.dangling[parity], m[2]);
-      }
+    if (port < 2) {
+      const into = port === 0 ? this.outEdges : this.inEdges;
+      for (const [, key, other] of batch as readonly RoutedEdges[]) into.pushColumns(key, other);
+      return;
     }
+    const parity = time.iteration & 1;
+    for (const m of batch as readonly Message[]) {
+      if (m[1] === 0) this.nodes += m[2];
+      else if (m[1] === 1) this.storeShares(m, parity);
+      else for (const p of m[2]) addExact(this.dangling[parity], p);
+    }
+  }
+
+  private storeShares(m: Message & { 1: 1 }, parity: number): void {
+    const share = this.share[parity];
+    const [, , srcs, shares] = m;
+    for (let i = 0; i < srcs.length; i++) share[srcs[i]!] = shares[i]!;
   }
 
   protected round(time: Timestamp): void {
@@ -90,7 +96,7 @@ class Rank extends RoundVertex {
     if (iteration === 0) {
       this.build();
       const batch: Message[] = [];
-      for (let w = 0; w < this.peers; w++) batch.push([NODES, w, this.owned.length, 0]);
+      for (let w = 0; w < this.peers; w++) batch.push([w, 0, this.owned.length]);
       this.ctx.sendBy(0, batch, time);
       this.wake(time.incremented());
       return;
@@ -112,9 +118,7 @@ class Rank extends RoundVertex {
       }
     }
     if (iteration - 1 === this.iterations) {
-      const out: [number, number][] = [];
-      for (const x of this.owned) out.push([x, this.rank[x]!]);
-      this.ctx.sendBy(1, out, time);
+      this.ctx.sendBy(1, [[this.owned, Float64Array.from(this.owned, (x) => this.rank[x]!)]], time);
       return;
     }
     this.sendShares(time);
@@ -123,9 +127,11 @@ class Rank extends RoundVertex {
 
   private sendShares(time: Timestamp): void {
     const { offsets, targets } = this.out!;
-    const batch: Message[] = [];
+    const peers = this.peers;
+    const srcs: number[][] = Array.from({ length: peers }, () => []);
+    const shares: number[][] = Array.from({ length: peers }, () => []);
     const partials: number[] = [];
-    const to = new Uint8Array(this.peers);
+    const to = new Uint8Array(peers);
     for (const x of this.owned) {
       const degree = offsets[x + 1]! - offsets[x]!;
       if (degree === 0) {
@@ -133,15 +139,19 @@ class Rank extends RoundVertex {
         continue;
       }
       const share = this.rank[x]! / degree;
-      if (this.peers === 1) {
-        batch.push([SHARE, 0, x, share]);
-        continue;
-      }
       to.fill(0);
-      for (let i = offsets[x]!; i < offsets[x + 1]!; i++) to[targets[i]! % this.peers] = 1;
-      for (let w = 0; w < this.peers; w++) if (to[w] === 1) batch.push([SHARE, w, x, share]);
+      for (let i = offsets[x]!; i < offsets[x + 1]!; i++) to[owner(targets[i]!, peers)] = 1;
+      for (let w = 0; w < peers; w++) {
+        if (to[w] === 0) continue;
+        srcs[w]!.push(x);
+        shares[w]!.push(share);
+      }
     }
-    for (const p of partials) for (let w = 0; w < this.peers; w++) batch.push([DANGLING, w, p, 0]);
+    const batch: Message[] = [];
+    for (let w = 0; w < peers; w++) {
+      if (srcs[w]!.length > 0) batch.push([w, 1, Int32Array.from(srcs[w]!), Float64Array.from(shares[w]!)]);
+      if (partials.length > 0) batch.push([w, 2, Float64Array.from(partials)]);
+    }
     if (batch.length > 0) this.ctx.sendBy(0, batch, time);
   }
 

@@ -4,9 +4,10 @@ import type { InputHandle } from '../../src/graph/handles.js';
 import { execute } from '../../src/workers/execute.js';
 import { Worker } from '../../src/workers/worker.js';
 import { bfsDataflow } from './bfs.js';
-import { sendEdges, type EdgeList } from './edge-list.js';
+import { sendEdgeBlocks, type EdgeBlock, type NodeBlock } from './blocks.js';
+import type { EdgeList } from './edge-list.js';
 import { pagerankDataflow } from './pagerank.js';
-import { wccDataflow, type Edge } from './wcc.js';
+import { wccDataflow } from './wcc.js';
 
 export type Algorithm = 'wcc' | 'pagerank' | 'bfs';
 
@@ -25,11 +26,11 @@ export interface NodeValues {
 
 /**
  * Builds the algorithm's dataflow on `worker`, sends this worker's share of the edges (every
- * `peers`-th edge), and runs to completion. Returns the values of the nodes this worker owns, unsorted.
+ * `peers`-th edge), and runs to completion. Returns the values of the nodes this worker owns.
  */
 export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}): NodeValues {
-  let input: InputHandle<Edge>;
-  let out: Collected<[number, number]>;
+  let input: InputHandle<EdgeBlock>;
+  let out: Collected<NodeBlock>;
   if (algorithm === 'wcc') {
     ({ input, out } = worker.dataflow((scope) => {
       const df = wccDataflow(scope);
@@ -49,15 +50,11 @@ export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, opt
     if (worker.index === 0) sources.send([options.source ?? edges.src[0]!]);
     sources.close();
   }
-  // Each batch is taken in before the next is made, so the edge records do not pile up.
-  sendEdges(edges, (batch) => {
-    input.send(batch);
-    worker.step();
-  }, 4096, worker.index, worker.peers);
+  // Each block is taken in before the next is made, so the edges are not held twice over.
+  sendEdgeBlocks(edges, input, worker.index, worker.peers, () => worker.step());
   input.close();
   worker.run();
-  const pairs = out.records();
-  return { nodes: Int32Array.from(pairs, (p) => p[0]), values: Float64Array.from(pairs, (p) => p[1]) };
+  return sortByNode(out.records().map(([nodes, values]) => ({ nodes, values })));
 }
 
 export function runWcc(edges: EdgeList): NodeValues {

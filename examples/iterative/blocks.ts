@@ -1,0 +1,91 @@
+/** Columnar records for the examples: edges and node values travel as typed-array blocks, one per destination worker. */
+import type { InputHandle } from '../../src/graph/handles.js';
+import type { Stream } from '../../src/graph/stream.js';
+import { exchangeBy, pipeline, type Pact } from '../../src/graph/vertex.js';
+import type { EdgeList } from './edge-list.js';
+
+/** A block of edges: `src[i] -> dst[i]`. */
+export type EdgeBlock = [src: Int32Array, dst: Int32Array];
+/** Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far end. */
+export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array];
+/** Values of nodes: `values[i]` belongs to `nodes[i]`. */
+export type NodeBlock = [nodes: Int32Array, values: Float64Array];
+
+/** Routes a record whose first field names the worker it is for. */
+export const toWorker: Pact = exchangeBy((r: readonly unknown[]) => r[0] as number);
+
+/** The worker that owns a node (the same rule as exchangeBy on the node id). */
+export function owner(node: number, peers: number): number {
+  return node % peers;
+}
+
+/** Splits each edge block by the owner of its source (`by` 0) or its destination (`by` 1). */
+export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): Stream<RoutedEdges> {
+  return edges.scope.unary<EdgeBlock, RoutedEdges>(edges, name, pipeline, (ctx) => ({
+    onRecv(batch, time) {
+      const out: RoutedEdges[] = [];
+      for (const block of batch) {
+        const key = block[by];
+        const other = block[1 - by]!;
+        if (ctx.peers === 1) {
+          out.push([0, key, other]);
+          continue;
+        }
+        const counts = new Int32Array(ctx.peers);
+        for (let i = 0; i < key.length; i++) counts[owner(key[i]!, ctx.peers)]!++;
+        const keys = Array.from(counts, (n) => new Int32Array(n));
+        const others = Array.from(counts, (n) => new Int32Array(n));
+        const fill = new Int32Array(ctx.peers);
+        for (let i = 0; i < key.length; i++) {
+          const w = owner(key[i]!, ctx.peers);
+          keys[w]![fill[w]!] = key[i]!;
+          others[w]![fill[w]!++] = other[i]!;
+        }
+        for (let w = 0; w < ctx.peers; w++) if (counts[w]! > 0) out.push([w, keys[w]!, others[w]!]);
+      }
+      ctx.send(out, time);
+    },
+  }));
+}
+
+/** Groups `(node, value)` pairs by the worker owning each node: one `[nodes, values]` pair of arrays per worker. */
+export class ByOwner {
+  private readonly nodes: number[][];
+  private readonly values: number[][];
+
+  constructor(peers: number) {
+    this.nodes = Array.from({ length: peers }, () => []);
+    this.values = Array.from({ length: peers }, () => []);
+  }
+
+  add(node: number, value: number): void {
+    const w = owner(node, this.nodes.length);
+    this.nodes[w]!.push(node);
+    this.values[w]!.push(value);
+  }
+
+  /** `[worker, nodes, values]` records for every worker that has any, values as Int32Array or Float64Array. */
+  records(ints: boolean): [number, Int32Array, Int32Array | Float64Array][] {
+    const out: [number, Int32Array, Int32Array | Float64Array][] = [];
+    this.nodes.forEach((nodes, w) => {
+      if (nodes.length > 0) out.push([w, Int32Array.from(nodes), ints ? Int32Array.from(this.values[w]!) : Float64Array.from(this.values[w]!)]);
+    });
+    return out;
+  }
+}
+
+/** Sends every `of`-th edge, starting at edge `part`, as blocks of `blockSize` edges; `between` runs after each. */
+export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, part: number, of: number, between: () => void, blockSize = 1 << 16): void {
+  const mine = Math.max(0, Math.ceil((edges.count - part) / of));
+  for (let start = 0; start < mine; start += blockSize) {
+    const n = Math.min(blockSize, mine - start);
+    const src = new Int32Array(n);
+    const dst = new Int32Array(n);
+    for (let i = 0, e = part + start * of; i < n; i++, e += of) {
+      src[i] = edges.src[e]!;
+      dst[i] = edges.dst[e]!;
+    }
+    input.send([[src, dst]]);
+    between();
+  }
+}
