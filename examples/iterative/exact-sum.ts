@@ -15,7 +15,7 @@ export function addExact(partials: number[], x: number): void {
     if (lo !== 0) partials[i++] = lo;
     x = hi;
   }
-  partials.length = i;
+  if (i !== partials.length) partials.length = i;
   partials.push(x);
 }
 

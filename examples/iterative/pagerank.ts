@@ -128,28 +128,33 @@ class Rank extends RoundVertex {
   private sendShares(time: Timestamp): void {
     const { offsets, targets } = this.out!;
     const peers = this.peers;
-    const srcs: number[][] = Array.from({ length: peers }, () => []);
-    const shares: number[][] = Array.from({ length: peers }, () => []);
+    // Per destination worker: the sources it needs and their shares (at most every owned node each).
+    const srcs = Array.from({ length: peers }, () => new Int32Array(this.owned.length));
+    const shares = Array.from({ length: peers }, () => new Float64Array(this.owned.length));
+    const counts = new Int32Array(peers);
     const partials: number[] = [];
     const to = new Uint8Array(peers);
-    for (const x of this.owned) {
+    for (let k = 0; k < this.owned.length; k++) {
+      const x = this.owned[k]!;
       const degree = offsets[x + 1]! - offsets[x]!;
       if (degree === 0) {
         addExact(partials, this.rank[x]!);
         continue;
       }
       const share = this.rank[x]! / degree;
-      to.fill(0);
-      for (let i = offsets[x]!; i < offsets[x + 1]!; i++) to[owner(targets[i]!, peers)] = 1;
+      if (peers > 1) {
+        to.fill(0);
+        for (let i = offsets[x]!; i < offsets[x + 1]!; i++) to[owner(targets[i]!, peers)] = 1;
+      } else to[0] = 1;
       for (let w = 0; w < peers; w++) {
         if (to[w] === 0) continue;
-        srcs[w]!.push(x);
-        shares[w]!.push(share);
+        srcs[w]![counts[w]!] = x;
+        shares[w]![counts[w]!++] = share;
       }
     }
     const batch: Message[] = [];
     for (let w = 0; w < peers; w++) {
-      if (srcs[w]!.length > 0) batch.push([w, 1, Int32Array.from(srcs[w]!), Float64Array.from(shares[w]!)]);
+      if (counts[w]! > 0) batch.push([w, 1, srcs[w]!.subarray(0, counts[w]!), shares[w]!.subarray(0, counts[w]!)]);
       if (partials.length > 0) batch.push([w, 2, Float64Array.from(partials)]);
     }
     if (batch.length > 0) this.ctx.sendBy(0, batch, time);

@@ -26,7 +26,8 @@ export interface NodeValues {
 
 /**
  * Builds the algorithm's dataflow on `worker`, sends this worker's share of the edges (every
- * `peers`-th edge), and runs to completion. Returns the values of the nodes this worker owns.
+ * `peers`-th edge), and runs to completion. Returns the values of the nodes this worker owns, in no
+ * particular order.
  */
 export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}): NodeValues {
   let input: InputHandle<EdgeBlock>;
@@ -54,7 +55,8 @@ export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, opt
   sendEdgeBlocks(edges, input, worker.index, worker.peers, () => worker.step());
   input.close();
   worker.run();
-  return sortByNode(out.records().map(([nodes, values]) => ({ nodes, values })));
+  const blocks = out.records();
+  return blocks.length === 1 ? { nodes: blocks[0]![0], values: blocks[0]![1] } : sortByNode(blocks.map(([nodes, values]) => ({ nodes, values })));
 }
 
 export function runWcc(edges: EdgeList): NodeValues {
@@ -94,21 +96,37 @@ function share(edges: EdgeList): EdgeList {
   return { src, dst, count: edges.count, maxId: edges.maxId };
 }
 
-/** Merges per-worker results into one list sorted by node. */
+/** Merges per-worker results (each node in exactly one) into one list sorted by node. */
 export function sortByNode(parts: readonly NodeValues[]): NodeValues {
   let n = 0;
-  for (const p of parts) n += p.nodes.length;
+  let max = -1;
+  for (const p of parts) {
+    n += p.nodes.length;
+    for (const x of p.nodes) if (x > max) max = x;
+  }
   const nodes = new Int32Array(n);
   const values = new Float64Array(n);
+  if (max < 8 * n + 1024) {
+    // Ids are dense enough: place each node by a counting pass over the id range.
+    const slot = new Int32Array(max + 2);
+    for (const p of parts) for (const x of p.nodes) slot[x + 1] = 1;
+    for (let i = 0; i <= max; i++) slot[i + 1]! += slot[i]!;
+    for (const p of parts) {
+      for (let i = 0; i < p.nodes.length; i++) {
+        const at = slot[p.nodes[i]!]!;
+        nodes[at] = p.nodes[i]!;
+        values[at] = p.values[i]!;
+      }
+    }
+    return { nodes, values };
+  }
   let at = 0;
   for (const p of parts) {
     nodes.set(p.nodes, at);
     values.set(p.values, at);
     at += p.nodes.length;
   }
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => nodes[a]! - nodes[b]!);
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => nodes[a]! - nodes[b]!);
   return { nodes: Int32Array.from(order, (i) => nodes[i]!), values: Float64Array.from(order, (i) => values[i]!) };
 }
 
