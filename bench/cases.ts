@@ -6,6 +6,7 @@ import { productOrder } from '../src/timestamps/order.js';
 import { Timestamp } from '../src/timestamps/timestamp.js';
 import { execute } from '../src/workers/execute.js';
 import { Worker } from '../src/workers/worker.js';
+import barrier from './jobs/barrier.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The built CLI and baseline (this file runs from dist/bench). */
@@ -37,32 +38,9 @@ function equal(what: string, a: unknown, b: unknown): void {
   if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${what}: answers differ: ${JSON.stringify(a).slice(0, 200)} vs ${JSON.stringify(b).slice(0, 200)}`);
 }
 
-/** An empty loop whose only vertex asks, at each iteration, to be notified at the next. */
+/** An empty loop whose only vertex asks, at each iteration, to be notified at the next (bench/jobs/barrier.ts). */
 export function barrierDataflow(iterations: number): number {
-  const worker = new Worker();
-  let last = -1;
-  const input = worker.dataflow((scope) => {
-    const input = scope.newInput<number>('start');
-    const loop = scope.loop('barrier');
-    const feedback = loop.feedback<number>();
-    const stage = loop.stage({
-      name: 'barrier',
-      inputs: [loop.enter(input.stream), feedback.stream],
-      vertex: (ctx) => ({
-        onRecv: (_edge, _batch, time) => ctx.notifyAt(time),
-        onNotify: (time) => {
-          last = time.iteration;
-          if (time.iteration + 1 < iterations) ctx.notifyAt(time.incremented());
-        },
-      }),
-    });
-    feedback.connect(stage.output());
-    return input;
-  });
-  input.send([0]);
-  input.close();
-  worker.run();
-  return last + 1;
+  return barrier(new Worker(), { iterations });
 }
 
 /** The same in plain JavaScript: a queue of pending notification times, served in order. */

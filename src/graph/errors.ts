@@ -1,5 +1,5 @@
 /** GraphError (a graph that breaks the rules, refused at build time) and DataflowError (a fault while running). */
-import { describe } from '../timestamps/errors.js';
+import { CodedError } from '../timestamps/errors.js';
 
 export const GraphErrorCode = {
   CYCLE_WITHOUT_FEEDBACK: 'CYCLE_WITHOUT_FEEDBACK',
@@ -13,16 +13,8 @@ export const GraphErrorCode = {
 } as const;
 export type GraphErrorCode = (typeof GraphErrorCode)[keyof typeof GraphErrorCode];
 
-export class GraphError extends Error {
+export class GraphError extends CodedError<GraphErrorCode> {
   override readonly name = 'GraphError';
-  readonly code: GraphErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
-
-  constructor(code: GraphErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(`${code}: ${message}${Object.keys(details).length > 0 ? ` (${describe(details)})` : ''}`);
-    this.code = code;
-    this.details = details;
-  }
 }
 
 export const DataflowErrorCode = {
@@ -38,14 +30,6 @@ export const DataflowErrorCode = {
 } as const;
 export type DataflowErrorCode = (typeof DataflowErrorCode)[keyof typeof DataflowErrorCode];
 
-export class DataflowError extends Error {
+export class DataflowError extends CodedError<DataflowErrorCode> {
   override readonly name = 'DataflowError';
-  readonly code: DataflowErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
-
-  constructor(code: DataflowErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(`${code}: ${message}${Object.keys(details).length > 0 ? ` (${describe(details)})` : ''}`, cause === undefined ? undefined : { cause });
-    this.code = code;
-    this.details = details;
-  }
 }

@@ -1,5 +1,5 @@
 /** ProgressError: the typed error for broken progress-tracking invariants and malformed progress input. */
-import { describe } from '../timestamps/errors.js';
+import { CodedError } from '../timestamps/errors.js';
 
 export const ProgressErrorCode = {
   NEGATIVE_COUNT: 'NEGATIVE_COUNT',
@@ -19,14 +19,10 @@ const HINTS: Record<ProgressErrorCode, string> = {
   MALFORMED_BATCH: 'a progress batch could not be decoded',
 };
 
-export class ProgressError extends Error {
+export class ProgressError extends CodedError<ProgressErrorCode> {
   override readonly name = 'ProgressError';
-  readonly code: ProgressErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: ProgressErrorCode, details: Record<string, unknown>, message?: string) {
-    super(`${code}: ${message ?? HINTS[code]} (${describe(details)})`);
-    this.code = code;
-    this.details = details;
+    super(code, message ?? HINTS[code], details);
   }
 }

@@ -13,13 +13,24 @@ const HINTS: Record<TimestampErrorCode, string> = {
   INVALID_SUMMARY: 'a path summary can only pop counters that exist and increment a counter that remains',
 };
 
-export class TimestampError extends Error {
+export class TimestampError extends CodedError<TimestampErrorCode> {
   override readonly name = 'TimestampError';
-  readonly code: TimestampErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: TimestampErrorCode, details: Record<string, unknown>, message?: string) {
-    super(`${code}: ${message ?? HINTS[code]} (${describe(details)})`);
+    super(code, message ?? HINTS[code], details);
+  }
+}
+
+/**
+ * The base of the runtime's typed errors: a stable `code`, a message that says what to fix, and the
+ * facts (`details`) needed to fix it; the message starts with the code.
+ */
+export class CodedError<C extends string> extends Error {
+  readonly code: C;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: C, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(`${code}: ${message}${Object.keys(details).length > 0 ? ` (${describe(details)})` : ''}`, cause === undefined ? undefined : { cause });
     this.code = code;
     this.details = details;
   }

@@ -4,4 +4,4 @@ export { productOrder, lexicographicOrder, orderByName, compareTotal, OrderName,
 export { PathSummary } from './summary.js';
 export { Antichain } from './antichain.js';
 export { MutableAntichain } from './mutable-antichain.js';
-export { TimestampError, TimestampErrorCode, describe } from './errors.js';
+export { TimestampError, TimestampErrorCode, CodedError, describe } from './errors.js';

@@ -1,5 +1,5 @@
 /** WorkerError: the typed error for faults of worker threads, their channels and their launch. */
-import { describe } from '../timestamps/errors.js';
+import { CodedError } from '../timestamps/errors.js';
 
 export const WorkerErrorCode = {
   MALFORMED_FRAME: 'MALFORMED_FRAME',
@@ -11,16 +11,8 @@ export const WorkerErrorCode = {
 } as const;
 export type WorkerErrorCode = (typeof WorkerErrorCode)[keyof typeof WorkerErrorCode];
 
-export class WorkerError extends Error {
+export class WorkerError extends CodedError<WorkerErrorCode> {
   override readonly name = 'WorkerError';
-  readonly code: WorkerErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
-
-  constructor(code: WorkerErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(`${code}: ${message}${Object.keys(details).length > 0 ? ` (${describe(details)})` : ''}`, cause === undefined ? undefined : { cause });
-    this.code = code;
-    this.details = details;
-  }
 }
 
 /** An error as it crosses a thread: its class name, stable code, message and details survive. */
