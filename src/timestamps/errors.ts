@@ -7,20 +7,6 @@ export const TimestampErrorCode = {
 } as const;
 export type TimestampErrorCode = (typeof TimestampErrorCode)[keyof typeof TimestampErrorCode];
 
-const HINTS: Record<TimestampErrorCode, string> = {
-  INVALID_TIMESTAMP: 'epochs and loop counters must be non-negative safe integers',
-  DEPTH_MISMATCH: 'timestamps must have one loop counter per enclosing loop at the place they are used',
-  INVALID_SUMMARY: 'a path summary can only pop counters that exist and increment a counter that remains',
-};
-
-export class TimestampError extends CodedError<TimestampErrorCode> {
-  override readonly name = 'TimestampError';
-
-  constructor(code: TimestampErrorCode, details: Record<string, unknown>, message?: string) {
-    super(code, message ?? HINTS[code], details);
-  }
-}
-
 /**
  * The base of the runtime's typed errors: a stable `code`, a message that says what to fix, and the
  * facts (`details`) needed to fix it; the message starts with the code.
@@ -33,6 +19,20 @@ export class CodedError<C extends string> extends Error {
     super(`${code}: ${message}${Object.keys(details).length > 0 ? ` (${describe(details)})` : ''}`, cause === undefined ? undefined : { cause });
     this.code = code;
     this.details = details;
+  }
+}
+
+const HINTS: Record<TimestampErrorCode, string> = {
+  INVALID_TIMESTAMP: 'epochs and loop counters must be non-negative safe integers',
+  DEPTH_MISMATCH: 'timestamps must have one loop counter per enclosing loop at the place they are used',
+  INVALID_SUMMARY: 'a path summary can only pop counters that exist and increment a counter that remains',
+};
+
+export class TimestampError extends CodedError<TimestampErrorCode> {
+  override readonly name = 'TimestampError';
+
+  constructor(code: TimestampErrorCode, details: Record<string, unknown>, message?: string) {
+    super(code, message ?? HINTS[code], details);
   }
 }
 
