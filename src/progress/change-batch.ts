@@ -96,12 +96,24 @@ export class ChangeBatch {
 
 const SMALL = 16;
 
-/** Encodes updates as flat numbers: `location, delta, depth, epoch, counters…` per update. */
-export function encodeUpdates(updates: readonly PointstampUpdate[]): number[] {
-  const out: number[] = [];
-  for (const u of updates) {
-    out.push(u.location, u.delta, u.time.counters.length, u.time.epoch);
-    for (const c of u.time.counters) out.push(c);
+/** The number of values `encodeUpdates` writes for `updates`. */
+export function encodedLength(updates: readonly PointstampUpdate[]): number {
+  let n = 0;
+  for (let i = 0; i < updates.length; i++) n += 4 + updates[i]!.time.counters.length;
+  return n;
+}
+
+/** Encodes updates as flat numbers: `location, delta, depth, epoch, counters…` per update (into `out` if given). */
+export function encodeUpdates(updates: readonly PointstampUpdate[], out: { [i: number]: number; length: number } = new Array<number>(encodedLength(updates))): typeof out {
+  let k = 0;
+  for (let i = 0; i < updates.length; i++) {
+    const u = updates[i]!;
+    const c = u.time.counters;
+    out[k++] = u.location;
+    out[k++] = u.delta;
+    out[k++] = c.length;
+    out[k++] = u.time.epoch;
+    for (let j = 0; j < c.length; j++) out[k++] = c[j]!;
   }
   return out;
 }
@@ -119,8 +131,16 @@ export function decodeUpdates(flat: ArrayLike<number>): PointstampUpdate[] {
       throw new ProgressError('MALFORMED_BATCH', { offset: i, location, delta, depth });
     }
     if (i + 4 + depth > flat.length) throw new ProgressError('MALFORMED_BATCH', { offset: i }, 'a progress update is cut short');
-    const coords = Array.prototype.slice.call(flat, i + 3, i + 4 + depth) as number[];
-    out.push({ location, delta, time: Timestamp.fromArray(coords) });
+    const epoch = flat[i + 3]!;
+    const counters = new Array<number>(depth);
+    let valid = Number.isSafeInteger(epoch) && epoch >= 0;
+    for (let k = 0; k < depth; k++) {
+      const c = flat[i + 4 + k]!;
+      if (!(Number.isSafeInteger(c) && c >= 0)) valid = false;
+      counters[k] = c;
+    }
+    if (!valid) throw new ProgressError('MALFORMED_BATCH', { offset: i }, 'a progress update carries a time that is not non-negative integers');
+    out.push({ location, delta, time: Timestamp.trusted(epoch, counters) });
     i += 4 + depth;
   }
   return out;

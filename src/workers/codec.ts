@@ -1,6 +1,6 @@
 /** The thread wire format: data batches and progress batches as bytes, with a compact path for numeric records. */
 import { Packr } from 'msgpackr';
-import { decodeUpdates, encodeUpdates, type PointstampUpdate } from '../progress/change-batch.js';
+import { decodeUpdates, encodedLength, encodeUpdates, type PointstampUpdate } from '../progress/change-batch.js';
 import { Timestamp } from '../timestamps/timestamp.js';
 import { WorkerError } from './errors.js';
 
@@ -106,12 +106,11 @@ function layout(records: readonly unknown[]): [number, number] {
 }
 
 export function encodeProgress(dataflow: number, updates: readonly PointstampUpdate[]): Uint8Array {
-  const flat = encodeUpdates(updates);
-  const out = new Uint8Array(8 + 8 * flat.length);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, FrameKind.progress);
-  view.setUint32(4, dataflow, true);
-  new Float64Array(out.buffer, 8, flat.length).set(flat);
+  const n = encodedLength(updates);
+  const out = new Uint8Array(8 + 8 * n);
+  out[0] = FrameKind.progress;
+  new Uint32Array(out.buffer, 4, 1)[0] = dataflow;
+  encodeUpdates(updates, new Float64Array(out.buffer, 8, n));
   return out;
 }
 

@@ -23,6 +23,8 @@ export function allocateRing(capacity: number): RingMemory {
 export class RingWriter {
   private readonly index: Int32Array;
   private readonly bytes: Uint8Array;
+  /** The same bytes as 32-bit words: frame headers are word-aligned. */
+  private readonly words: Uint32Array;
   private readonly capacity: number;
   private readonly queue: Uint8Array[] = [];
   private offset = 0; // how much of queue[0] is written
@@ -31,6 +33,7 @@ export class RingWriter {
   constructor(memory: RingMemory) {
     this.index = new Int32Array(memory.buffer, 0, 2);
     this.bytes = new Uint8Array(memory.buffer, HEADER_BYTES);
+    this.words = new Uint32Array(memory.buffer, HEADER_BYTES);
     this.capacity = this.bytes.length;
   }
 
@@ -60,7 +63,7 @@ export class RingWriter {
       const frame = 4 + ((length + 3) & ~3);
       if (frame > free) break;
       const more = length < remaining;
-      this.put(tail, u32(length | (more ? MORE : 0)));
+      this.words[tail >> 2] = (length | (more ? MORE : 0)) >>> 0;
       this.put((tail + 4) % this.capacity, message.subarray(this.offset, this.offset + length));
       tail = (tail + frame) % this.capacity;
       this.offset += length;
@@ -85,12 +88,14 @@ export class RingWriter {
 export class RingReader {
   private readonly index: Int32Array;
   private readonly bytes: Uint8Array;
+  private readonly words: Uint32Array;
   private readonly capacity: number;
   private parts: Uint8Array[] = [];
 
   constructor(memory: RingMemory) {
     this.index = new Int32Array(memory.buffer, 0, 2);
     this.bytes = new Uint8Array(memory.buffer, HEADER_BYTES);
+    this.words = new Uint32Array(memory.buffer, HEADER_BYTES);
     this.capacity = this.bytes.length;
   }
 
@@ -100,8 +105,7 @@ export class RingReader {
     const tail = Atomics.load(this.index, TAIL);
     let count = 0;
     while (head !== tail) {
-      const word = this.take(head, 4);
-      const header = (word[0]! | (word[1]! << 8) | (word[2]! << 16) | (word[3]! << 24)) >>> 0;
+      const header = this.words[head >> 2]!;
       const length = header & ~MORE & 0x7fffffff;
       const data = this.take((head + 4) % this.capacity, length);
       head = (head + 4 + ((length + 3) & ~3)) % this.capacity;
@@ -136,10 +140,6 @@ export class RingReader {
     if (first < length) out.set(this.bytes.subarray(0, length - first), first);
     return out;
   }
-}
-
-function u32(v: number): Uint8Array {
-  return new Uint8Array([v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff]);
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
