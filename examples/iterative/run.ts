@@ -55,8 +55,7 @@ export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, opt
   sendEdgeBlocks(edges, input, worker.index, worker.peers, () => worker.step());
   input.close();
   worker.run();
-  const blocks = out.records();
-  return blocks.length === 1 ? { nodes: blocks[0]![0], values: blocks[0]![1] } : sortByNode(blocks.map(([nodes, values]) => ({ nodes, values })));
+  return concat(out.records().map(([nodes, values]) => ({ nodes, values })));
 }
 
 export function runWcc(edges: EdgeList): NodeValues {
@@ -96,6 +95,22 @@ function share(edges: EdgeList): EdgeList {
   return { src, dst, count: edges.count, maxId: edges.maxId };
 }
 
+/** The parts one after the other. */
+function concat(parts: readonly NodeValues[]): NodeValues {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.nodes.length;
+  const nodes = new Int32Array(n);
+  const values = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    nodes.set(p.nodes, at);
+    values.set(p.values, at);
+    at += p.nodes.length;
+  }
+  return { nodes, values };
+}
+
 /** Merges per-worker results (each node in exactly one) into one list sorted by node. */
 export function sortByNode(parts: readonly NodeValues[]): NodeValues {
   let n = 0;
@@ -104,9 +119,9 @@ export function sortByNode(parts: readonly NodeValues[]): NodeValues {
     n += p.nodes.length;
     for (const x of p.nodes) if (x > max) max = x;
   }
-  const nodes = new Int32Array(n);
-  const values = new Float64Array(n);
   if (max < 8 * n + 1024) {
+    const nodes = new Int32Array(n);
+    const values = new Float64Array(n);
     // Ids are dense enough: place each node by a counting pass over the id range.
     const slot = new Int32Array(max + 2);
     for (const p of parts) for (const x of p.nodes) slot[x + 1] = 1;
@@ -120,12 +135,7 @@ export function sortByNode(parts: readonly NodeValues[]): NodeValues {
     }
     return { nodes, values };
   }
-  let at = 0;
-  for (const p of parts) {
-    nodes.set(p.nodes, at);
-    values.set(p.values, at);
-    at += p.nodes.length;
-  }
+  const { nodes, values } = concat(parts);
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => nodes[a]! - nodes[b]!);
   return { nodes: Int32Array.from(order, (i) => nodes[i]!), values: Float64Array.from(order, (i) => values[i]!) };
 }

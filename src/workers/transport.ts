@@ -16,8 +16,6 @@ export interface Transport {
   poll(): boolean;
   /** Waits (without spinning) until a peer sends something, or a short while passes. */
   park(): void;
-  /** Too much is queued for slow peers: stop producing until it drains. */
-  congested(): boolean;
   /** Throws ABORTED once another worker has failed. */
   checkAbort(): void;
   stats(): TrafficStats;
@@ -111,10 +109,6 @@ export class ThreadTransport implements Transport {
     for (let i = 0; i < SPINS; i++) if (this.mesh.hasArrivals()) return;
     this.mesh.park(PARK_MS);
     this.checkAbort();
-  }
-
-  congested(): boolean {
-    return this.mesh.backlog() > BACKLOG_LIMIT;
   }
 
   checkAbort(): void {

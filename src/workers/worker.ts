@@ -3,7 +3,7 @@ import { ProgressAccumulator } from '../progress/accumulator.js';
 import { LoopbackExchange, type ProgressExchange } from '../progress/exchange.js';
 import { GraphBuilder } from '../graph/builder.js';
 import { DataflowError, GraphError } from '../graph/errors.js';
-import { DataflowRuntime, type RemoteChannels } from '../graph/runtime.js';
+import { DataflowRuntime } from '../graph/runtime.js';
 import type { Scope } from '../graph/scope.js';
 import { orderByName, type OrderName } from '../timestamps/order.js';
 import type { TrafficStats } from './mesh.js';
@@ -16,10 +16,6 @@ export interface WorkerOptions {
   readonly peers?: number;
   /** Timestamp order for dataflows that do not choose one ('product' by default). */
   readonly order?: OrderName;
-  /** The progress exchange of the n-th dataflow (a loopback by default: one worker). */
-  readonly exchange?: (dataflow: number) => ProgressExchange;
-  /** Data channels of the n-th dataflow, for exchange edges across workers. */
-  readonly channels?: (dataflow: number) => RemoteChannels;
   /** Hold progress batches back until they could move a frontier (true by default). */
   readonly accumulate?: boolean;
   /** The peers this worker runs with (worker threads); sets index, peers, exchange and channels. */
@@ -69,8 +65,8 @@ export class Worker {
     if (!Number.isInteger(peers) || peers < 1 || !Number.isInteger(index) || index < 0 || index >= peers) {
       throw new GraphError('INVALID_OPTION', `a worker needs 0 ≤ index < peers, got index ${index} of ${peers}`);
     }
-    if (peers > 1 && options.exchange === undefined && options.transport === undefined) {
-      throw new GraphError('INVALID_OPTION', 'several workers need a progress exchange between them');
+    if (peers > 1 && options.transport === undefined) {
+      throw new GraphError('INVALID_OPTION', 'several workers need a transport between them (use execute() to start them)');
     }
     this.index = index;
     this.peers = peers;
@@ -85,7 +81,7 @@ export class Worker {
     const graph = builder.build();
     let runtime: DataflowRuntime | undefined;
     const linked = this.options.transport?.attach(n, (edge, time, records) => runtime!.deliverRemote(edge, time, records));
-    const channels = linked?.channels ?? this.options.channels?.(n);
+    const channels = linked?.channels;
     runtime = new DataflowRuntime(graph, {
       worker: this.index,
       peers: this.peers,
@@ -96,7 +92,7 @@ export class Worker {
     this.dataflows.push({
       name: graph.name,
       runtime,
-      exchange: linked?.exchange ?? this.options.exchange?.(n) ?? new LoopbackExchange(),
+      exchange: linked?.exchange ?? new LoopbackExchange(),
       accumulator: new ProgressAccumulator(),
     });
     return result;
@@ -110,11 +106,9 @@ export class Worker {
     const transport = this.options.transport;
     try {
       if (transport !== undefined && transport.poll()) active = true;
-      // A producer whose peers cannot keep up stops running vertices until its backlog drains.
-      const produce = transport === undefined || !transport.congested();
       for (const df of this.dataflows) {
         if (this.receiveProgress(df)) active = true;
-        const work = produce ? df.runtime.runActive() : 0;
+        const work = df.runtime.runActive();
         if (work > 0) active = true;
         if (this.sendProgress(df, work === 0)) active = true;
       }

@@ -150,6 +150,18 @@ describe('typed errors of the progress tracker', () => {
     expect(caught(() => tracker.apply([{ location: 0, time: Timestamp.of(0, 1), delta: 1 }])).code).toBe('DEPTH_MISMATCH');
   });
 
+  it('holders() names the active pointstamps that keep a vertex from passing a time', () => {
+    const tracker = new ProgressTracker(topology, productOrder);
+    tracker.apply([
+      { location: 0, time: Timestamp.of(1), delta: 1 },
+      { location: 1, time: Timestamp.of(3), delta: 1 },
+    ]);
+    expect(tracker.passed(2, Timestamp.of(0))).toBe(true);
+    expect(tracker.holders(2, Timestamp.of(2)).map((p) => [p.location, p.time.epoch])).toEqual([[0, 1]]);
+    expect(tracker.holders(2, Timestamp.of(3)).map((p) => [p.location, p.time.epoch]).sort()).toEqual([[0, 1], [1, 3]]);
+    expect(tracker.passed(2, Timestamp.of(2))).toBe(false);
+  });
+
   it('MALFORMED_TOPOLOGY for a link whose summary does not fit the depths', () => {
     const bad = { ...topology, links: [{ source: 0, target: 1, summary: PathSummary.ingress }] };
     expect(caught(() => new ProgressTracker(bad, productOrder)).code).toBe('MALFORMED_TOPOLOGY');
