@@ -1,4 +1,5 @@
 /** DataflowRuntime: one worker's running instance of a logical graph — vertices, message queues, notifications. */
+import { clear } from '../progress/arrays.js';
 import { ChangeBatch } from '../progress/change-batch.js';
 import { ProgressTracker } from '../progress/tracker.js';
 import { compareTotal, type TimestampOrder } from '../timestamps/order.js';
@@ -50,6 +51,7 @@ export class VertexRuntime implements VertexContext {
   readonly location: number;
   vertex!: Vertex;
   inbox: Message[] = [];
+  spareInbox: Message[] = [];
   readonly routes: Route[][];
   /** Requested notification times, sorted by compareTotal. */
   pending: Timestamp[] = [];
@@ -92,7 +94,8 @@ export class VertexRuntime implements VertexContext {
     let i = pending.length;
     while (i > 0 && compareTotal(pending[i - 1]!, time) > 0) i--;
     if (i > 0 && pending[i - 1]!.equals(time)) return;
-    pending.splice(i, 0, time);
+    if (i === pending.length) pending.push(time);
+    else pending.splice(i, 0, time);
     this.runtime.changes.update(this.location, time, +1);
   }
 
@@ -139,6 +142,8 @@ export class DataflowRuntime {
   /** Inputs of this worker not yet closed. */
   openInputs: number;
   private readonly schedule: VertexRuntime[];
+  /** The notifications being delivered (reused: deliveries never nest). */
+  private readonly ready: Timestamp[] = [];
   private readonly channels: RemoteChannels | undefined;
 
   constructor(graph: LogicalGraph, options: RuntimeOptions) {
@@ -208,39 +213,64 @@ export class DataflowRuntime {
   }
 
   private deliverMessages(v: VertexRuntime): number {
+    // Swap in the spare inbox: messages sent while these are handled queue there.
     const messages = v.inbox;
-    v.inbox = [];
+    v.inbox = v.spareInbox;
     const vertex = v.vertex;
     const changes = this.changes;
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i]!;
       changes.update(m.location, m.time, -1);
       this.stats.records += m.batch.length;
-      if (vertex.onRecv !== undefined) this.invoke(v, m.time, () => vertex.onRecv!(m.port, m.batch, m.time));
+      if (vertex.onRecv === undefined) continue;
+      v.current = m.time;
+      try {
+        vertex.onRecv(m.port, m.batch, m.time);
+      } catch (err) {
+        throw this.failure(v, m.time, err);
+      } finally {
+        v.current = undefined;
+      }
     }
-    this.stats.messages += messages.length;
-    return messages.length;
+    const delivered = messages.length;
+    clear(messages);
+    v.spareInbox = messages;
+    this.stats.messages += delivered;
+    return delivered;
   }
 
   private deliverNotifications(v: VertexRuntime): number {
     const tracker = this.tracker;
     const pending = v.pending;
-    let ready: Timestamp[] | undefined;
-    let keep: Timestamp[] | undefined;
+    // Move the times the frontier has passed to `ready`, keeping the rest in order, in place.
+    const ready = this.ready;
+    clear(ready);
+    let kept = 0;
     for (let i = 0; i < pending.length; i++) {
       const t = pending[i]!;
-      if (tracker.passed(v.location, t)) (ready ??= []).push(t);
-      else (keep ??= []).push(t);
+      if (tracker.passed(v.location, t)) ready.push(t);
+      else pending[kept++] = t;
     }
-    if (ready === undefined) return 0;
-    v.pending = keep ?? [];
+    if (ready.length === 0) return 0;
+    while (pending.length > kept) pending.pop();
     const vertex = v.vertex;
-    for (const t of ready) {
+    for (let i = 0; i < ready.length; i++) {
+      const t = ready[i]!;
       this.changes.update(v.location, t, -1);
-      if (vertex.onNotify !== undefined) this.invoke(v, t, () => vertex.onNotify!(t));
+      if (vertex.onNotify === undefined) continue;
+      v.current = t;
+      try {
+        vertex.onNotify(t);
+      } catch (err) {
+        throw this.failure(v, t, err);
+      } finally {
+        v.current = undefined;
+      }
     }
-    this.stats.notifications += ready.length;
-    return ready.length;
+    const delivered = ready.length;
+    clear(ready);
+    this.stats.notifications += delivered;
+    return delivered;
   }
 
   private invoke<R>(v: VertexRuntime, time: Timestamp | undefined, call: () => R): R {
@@ -248,16 +278,21 @@ export class DataflowRuntime {
     try {
       return call();
     } catch (err) {
-      if (err instanceof DataflowError && (err.code === 'VERTEX_FAILED' || err.details['stage'] === v.stage)) throw err;
-      const what = err instanceof Error ? err.message : String(err);
-      throw new DataflowError(
-        'VERTEX_FAILED',
-        `stage '${v.stage}' threw on worker ${this.worker}${time === undefined ? ' while being created' : ` at ${time}`}: ${what}`,
-        { stage: v.stage, worker: this.worker, time: time === undefined ? null : time.toString() },
-        err,
-      );
+      throw this.failure(v, time, err);
     } finally {
       v.current = undefined;
     }
+  }
+
+  /** The error to stop with when stage `v` threw `err` at `time`: VERTEX_FAILED naming stage, worker and time. */
+  private failure(v: VertexRuntime, time: Timestamp | undefined, err: unknown): unknown {
+    if (err instanceof DataflowError && (err.code === 'VERTEX_FAILED' || err.details['stage'] === v.stage)) return err;
+    const what = err instanceof Error ? err.message : String(err);
+    return new DataflowError(
+      'VERTEX_FAILED',
+      `stage '${v.stage}' threw on worker ${this.worker}${time === undefined ? ' while being created' : ` at ${time}`}: ${what}`,
+      { stage: v.stage, worker: this.worker, time: time === undefined ? null : time.toString() },
+      err,
+    );
   }
 }

@@ -10,9 +10,9 @@ import type { ProgressTracker } from './tracker.js';
 export class ProgressAccumulator {
   private readonly held = new ChangeBatch();
 
-  /** Merges one whole, consolidated batch (as `ChangeBatch.drain` gives it) into what is held. */
-  hold(updates: PointstampUpdate[]): void {
-    this.held.adopt(updates);
+  /** Moves one whole batch (a step's changes) into what is held, leaving `changes` empty. */
+  hold(changes: ChangeBatch): void {
+    changes.moveInto(this.held);
   }
 
   isEmpty(): boolean {

@@ -1,5 +1,6 @@
 /** ChangeBatch: signed updates to pointstamp counts, consolidated as they arrive, with a compact wire form. */
 import { Timestamp } from '../timestamps/timestamp.js';
+import { clear } from './arrays.js';
 import { ProgressError } from './errors.js';
 
 /** One change to the occurrence count of the pointstamp (time, location). */
@@ -49,16 +50,6 @@ export class ChangeBatch {
     for (const u of updates) this.update(u.location, u.time, u.delta);
   }
 
-  /** Takes over `updates` (consolidated, as `drain` returns them) as the whole content of an empty batch. */
-  adopt(updates: PointstampUpdate[]): void {
-    if (this.entries.length > 0) {
-      this.extend(updates);
-      return;
-    }
-    this.entries = updates;
-    if (updates.length > SMALL) this.buildIndex();
-  }
-
   isEmpty(): boolean {
     return this.entries.length === 0;
   }
@@ -71,10 +62,27 @@ export class ChangeBatch {
     return this.entries;
   }
 
+  /** Moves every update into `target` (merging), leaving this batch empty; reuses storage where it can. */
+  moveInto(target: ChangeBatch): void {
+    if (this.entries.length === 0) return;
+    if (target.entries.length === 0) {
+      const spare = target.entries;
+      target.entries = this.entries;
+      target.index = this.index;
+      this.entries = spare;
+      this.index = undefined;
+      return;
+    }
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) target.update(entries[i]!.location, entries[i]!.time, entries[i]!.delta);
+    clear(entries);
+    this.index = undefined;
+  }
+
   /** Takes every update out, leaving the batch empty. */
   drain(): PointstampUpdate[] {
-    const out = this.entries;
-    this.entries = [];
+    const out = this.entries.slice(); // sized exactly; this batch keeps its storage for the next step
+    clear(this.entries);
     this.index = undefined;
     return out;
   }

@@ -1,4 +1,5 @@
 /** ProgressExchange: how a worker broadcasts its progress batches; declared here, implemented by the transport. */
+import { clear } from './arrays.js';
 import type { PointstampUpdate } from './change-batch.js';
 
 /**
@@ -7,8 +8,11 @@ import type { PointstampUpdate } from './change-batch.js';
  */
 export interface ProgressExchange {
   broadcast(updates: PointstampUpdate[]): void;
-  /** Hands every batch received since the last call to `apply`, one whole batch per call. */
-  receive(apply: (updates: readonly PointstampUpdate[]) => void): void;
+  /**
+   * Every batch received since the last call, in order (FIFO per sender); each must be applied whole.
+   * The array is the exchange's own and valid until the next call.
+   */
+  receive(): readonly (readonly PointstampUpdate[])[];
   /** Every batch broadcast so far, by any worker, has been handed to this worker's `receive`. */
   settled(): boolean;
 }
@@ -16,6 +20,7 @@ export interface ProgressExchange {
 /** The single-worker exchange: a broadcast is received by the same worker on its next `receive`. */
 export class LoopbackExchange implements ProgressExchange {
   private queue: PointstampUpdate[][] = [];
+  private spare: PointstampUpdate[][] = [];
   /** Batches and updates broadcast, for statistics. */
   batches = 0;
   updates = 0;
@@ -27,14 +32,18 @@ export class LoopbackExchange implements ProgressExchange {
     this.queue.push(updates);
   }
 
-  receive(apply: (updates: readonly PointstampUpdate[]) => void): void {
+  receive(): readonly (readonly PointstampUpdate[])[] {
     const q = this.queue;
-    if (q.length === 0) return;
-    this.queue = [];
-    for (const batch of q) apply(batch);
+    if (q.length === 0) return NOTHING;
+    clear(this.spare);
+    this.queue = this.spare;
+    this.spare = q;
+    return q;
   }
 
   settled(): boolean {
     return this.queue.length === 0;
   }
 }
+
+const NOTHING: readonly (readonly PointstampUpdate[])[] = Object.freeze([]);

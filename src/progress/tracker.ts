@@ -3,6 +3,7 @@ import { MutableAntichain } from '../timestamps/mutable-antichain.js';
 import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { PointstampUpdate } from './change-batch.js';
+import { clear } from './arrays.js';
 import { ProgressError } from './errors.js';
 import { Reachability } from './reachability.js';
 import type { Pointstamp, ProgressTopology } from './topology.js';
@@ -41,9 +42,24 @@ export class ProgressTracker {
   }
 
   /** Applies one whole batch of updates and propagates the resulting frontier changes. */
-  apply(updates: Iterable<PointstampUpdate>): void {
+  apply(updates: readonly PointstampUpdate[]): void {
+    this.count(updates);
+    this.propagate();
+  }
+
+  /**
+   * Applies several whole batches as one: the frontiers move once, from the state before the first to
+   * the state after the last. Safe because no replica acts on a state between two batches anyway.
+   */
+  applyAll(batches: readonly (readonly PointstampUpdate[])[]): void {
+    for (let i = 0; i < batches.length; i++) this.count(batches[i]!);
+    this.propagate();
+  }
+
+  private count(updates: readonly PointstampUpdate[]): void {
     const locations = this.topology.locations;
-    for (const u of updates) {
+    for (let i = 0; i < updates.length; i++) {
+      const u = updates[i]!;
       const loc = u.location;
       const info = locations[loc];
       if (info === undefined) throw new ProgressError('UNKNOWN_LOCATION', { location: loc, time: u.time });
@@ -57,7 +73,6 @@ export class ProgressTracker {
       }
       counts.update(u.time, u.delta);
     }
-    this.propagate();
   }
 
   private propagate(): void {
@@ -74,10 +89,10 @@ export class ProgressTracker {
       }
       const now = counts.frontier();
       if (old === now || (old.length === 1 && now.length === 1 && old[0]!.equals(now[0]!))) continue;
-      for (const t of old) if (!now.some((x) => x.equals(t))) this.imply(loc, t, -1);
-      for (const t of now) if (!old.some((x) => x.equals(t))) this.imply(loc, t, +1);
+      for (let j = 0; j < old.length; j++) if (!contains(now, old[j]!)) this.imply(loc, old[j]!, -1);
+      for (let j = 0; j < now.length; j++) if (!contains(old, now[j]!)) this.imply(loc, now[j]!, +1);
     }
-    touched.length = 0;
+    clear(touched);
   }
 
   private imply(source: number, time: Timestamp, delta: number): void {
@@ -149,4 +164,9 @@ export class ProgressTracker {
     const l = this.topology.locations[location];
     return l === undefined ? `#${location}` : `${l.kind} '${l.name}'`;
   }
+}
+
+function contains(times: readonly Timestamp[], time: Timestamp): boolean {
+  for (let i = 0; i < times.length; i++) if (times[i]!.equals(time)) return true;
+  return false;
 }

@@ -2,9 +2,13 @@
 import { compareTotal, type TimestampOrder } from './order.js';
 import type { Timestamp } from './timestamp.js';
 
+const SMALL = 16;
+
 interface Entry {
   readonly time: Timestamp;
   count: number;
+  /** Where the entry sits in the list. */
+  at: number;
 }
 
 /**
@@ -14,7 +18,9 @@ interface Entry {
  */
 export class MutableAntichain {
   private readonly order: TimestampOrder;
-  private readonly counts = new Map<string, Entry>();
+  // Few times (the common case) are searched linearly; past SMALL an index by key takes over.
+  private readonly entryList: Entry[] = [];
+  private index: Map<string, Entry> | undefined;
   private front: Timestamp[] = [];
   private stale = false;
   private negatives = 0;
@@ -26,18 +32,19 @@ export class MutableAntichain {
   /** Adds `delta` to the count of `time`. */
   update(time: Timestamp, delta: number): void {
     if (delta === 0) return;
-    const key = time.key;
-    let entry = this.counts.get(key);
+    let entry = this.find(time);
     if (entry === undefined) {
-      entry = { time, count: 0 };
-      this.counts.set(key, entry);
+      entry = { time, count: 0, at: this.entryList.length };
+      this.entryList.push(entry);
+      if (this.index !== undefined) this.index.set(time.key, entry);
+      else if (this.entryList.length > SMALL) this.buildIndex();
     }
     const before = entry.count;
     const after = before + delta;
     entry.count = after;
     if (before < 0) this.negatives--;
     if (after < 0) this.negatives++;
-    if (after === 0) this.counts.delete(key);
+    if (after === 0) this.remove(entry);
     if (before <= 0 && after > 0) this.raise(entry.time);
     else if (before > 0 && after <= 0) this.lower(time);
   }
@@ -69,11 +76,11 @@ export class MutableAntichain {
 
   /** No count at all (positive or negative) remains. */
   isZero(): boolean {
-    return this.counts.size === 0;
+    return this.entryList.length === 0;
   }
 
   countOf(time: Timestamp): number {
-    return this.counts.get(time.key)?.count ?? 0;
+    return this.find(time)?.count ?? 0;
   }
 
   hasNegative(): boolean {
@@ -81,8 +88,37 @@ export class MutableAntichain {
   }
 
   /** Every time with a non-zero count. */
-  entries(): IterableIterator<Readonly<Entry>> {
-    return this.counts.values();
+  entries(): readonly { readonly time: Timestamp; readonly count: number }[] {
+    return this.entryList;
+  }
+
+  private find(time: Timestamp): Entry | undefined {
+    if (this.index !== undefined) return this.index.get(time.key);
+    const list = this.entryList;
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.time === time || e.time.equals(time)) return e;
+    }
+    return undefined;
+  }
+
+  private remove(entry: Entry): void {
+    const list = this.entryList;
+    const last = list.pop()!;
+    if (last !== entry) {
+      list[entry.at] = last;
+      last.at = entry.at;
+    }
+    if (this.index !== undefined) {
+      this.index.delete(entry.time.key);
+      if (list.length <= SMALL / 2) this.index = undefined;
+    }
+  }
+
+  private buildIndex(): void {
+    const index = new Map<string, Entry>();
+    for (const e of this.entryList) index.set(e.time.key, e);
+    this.index = index;
   }
 
   // The frontier array is never changed in place: a caller may keep the array `frontier()` returned as a
@@ -113,8 +149,14 @@ export class MutableAntichain {
   }
 
   private rebuild(): void {
+    this.stale = false;
+    const list = this.entryList;
+    if (list.length === 1) {
+      this.front = list[0]!.count > 0 ? [list[0]!.time] : [];
+      return;
+    }
     const positive: Timestamp[] = [];
-    for (const e of this.counts.values()) if (e.count > 0) positive.push(e.time);
+    for (const e of list) if (e.count > 0) positive.push(e.time);
     positive.sort(compareTotal);
     const le = this.order.lessEqual;
     const f: Timestamp[] = [];
@@ -123,6 +165,5 @@ export class MutableAntichain {
       f.push(t);
     }
     this.front = f;
-    this.stale = false;
   }
 }

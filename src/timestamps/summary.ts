@@ -12,6 +12,8 @@ export class PathSummary {
   readonly pop: number;
   readonly add: number;
   readonly push: readonly number[];
+  #lastIn: Timestamp | undefined;
+  #lastOut: Timestamp | undefined;
 
   constructor(pop: number, add: number, push: readonly number[] = []) {
     if (!Number.isSafeInteger(pop) || pop < 0 || !Number.isSafeInteger(add) || add < 0 || push.some((v) => !Number.isSafeInteger(v) || v < 0)) {
@@ -60,6 +62,15 @@ export class PathSummary {
   }
 
   apply(time: Timestamp): Timestamp {
+    // Frontier times are applied again when they leave the frontier: remember the last one.
+    if (time === this.#lastIn) return this.#lastOut!;
+    const out = this.compute(time);
+    this.#lastIn = time;
+    this.#lastOut = out;
+    return out;
+  }
+
+  private compute(time: Timestamp): Timestamp {
     const depth = time.counters.length;
     if (!this.appliesAt(depth)) {
       throw new TimestampError('INVALID_SUMMARY', { summary: this, time });

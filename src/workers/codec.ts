@@ -25,7 +25,8 @@ export interface ProgressMessage {
 export type WireMessage = DataMessage | ProgressMessage;
 
 // moreTypes: typed arrays round-trip (without it msgpackr writes them as bytes of the wrong length).
-const packr = new Packr({ useRecords: false, moreTypes: true });
+// copyBuffers: decoded binary data never aliases the frame, which may be a view of a ring.
+const packr = new Packr({ useRecords: false, moreTypes: true, copyBuffers: true });
 const HEAD = 16; // kind u8, format u8, width u8, depth u8, dataflow u32, edge u32, count u32
 
 /**
@@ -105,16 +106,26 @@ function layout(records: readonly unknown[]): [number, number] {
   return [Format.packed, 0];
 }
 
-export function encodeProgress(dataflow: number, updates: readonly PointstampUpdate[]): Uint8Array {
-  const n = encodedLength(updates);
-  const out = new Uint8Array(8 + 8 * n);
-  out[0] = FrameKind.progress;
-  new Uint32Array(out.buffer, 4, 1)[0] = dataflow;
-  encodeUpdates(updates, new Float64Array(out.buffer, 8, n));
-  return out;
+/** Encodes progress frames into one buffer it reuses: each frame is valid until the next `encode`. */
+export class ProgressEncoder {
+  private words = new Float64Array(32);
+
+  encode(dataflow: number, updates: readonly PointstampUpdate[]): Uint8Array {
+    const n = encodedLength(updates);
+    if (this.words.length < n + 1) this.words = new Float64Array(Math.max(n + 1, 2 * this.words.length));
+    const bytes = new Uint8Array(this.words.buffer, 0, 8 + 8 * n);
+    bytes.fill(0, 0, 8);
+    bytes[0] = FrameKind.progress;
+    new DataView(this.words.buffer).setUint32(4, dataflow, true);
+    encodeUpdates(updates, this.words.subarray(1, 1 + n));
+    return bytes;
+  }
 }
 
-/** Decodes one message; anything malformed is a MALFORMED_FRAME error naming what is wrong. */
+/**
+ * Decodes one message; anything malformed is a MALFORMED_FRAME error naming what is wrong. The result
+ * never aliases `message`, which may be a view of a ring that is reused once this returns.
+ */
 export function decode(message: Uint8Array): WireMessage {
   if (message.byteOffset % 8 !== 0) message = message.slice();
   if (message.length < 8) throw malformed('a frame shorter than its header', message.length);

@@ -5,13 +5,13 @@ export interface MeshMemory {
   readonly peers: number;
   /** rings[from][to], null on the diagonal. */
   readonly rings: readonly (readonly (RingMemory | null)[])[];
-  /** Int32 words: one wake counter per worker, then the abort flag. */
+  /** Int32 words: one wake counter per worker, the abort flag, then one "asleep" flag per worker. */
   readonly signals: SharedArrayBuffer;
 }
 
 export function allocateMesh(peers: number, ringBytes: number): MeshMemory {
   const rings = Array.from({ length: peers }, (_, from) => Array.from({ length: peers }, (_, to) => (from === to ? null : allocateRing(ringBytes))));
-  return { peers, rings, signals: new SharedArrayBuffer(4 * (peers + 1)) };
+  return { peers, rings, signals: new SharedArrayBuffer(4 * (2 * peers + 1)) };
 }
 
 /** Sets the abort flag and wakes every worker (used by the launcher and by a failing worker). */
@@ -53,8 +53,8 @@ export class Mesh {
     this.readers = memory.rings.map((row) => (row[index] === null ? null : new RingReader(row[index]!)));
   }
 
-  /** Queues a message for worker `to` and wakes it. */
-  send(to: number, message: Uint8Array, progress: boolean): void {
+  /** Queues a message for worker `to` and wakes it. With `transient`, the caller reuses `message` afterwards. */
+  send(to: number, message: Uint8Array, progress: boolean, transient = false): void {
     if (progress) {
       this.stats.progressMessages++;
       this.stats.progressBytes += message.length;
@@ -63,7 +63,7 @@ export class Mesh {
       this.stats.dataBytes += message.length;
     }
     const writer = this.writers[to]!;
-    writer.write(message);
+    writer.write(message, transient);
     this.wake(to);
     if (writer.pendingBytes > 0) this.stats.peakBacklog = Math.max(this.stats.peakBacklog, this.backlog());
   }
@@ -82,8 +82,7 @@ export class Mesh {
       const reader = this.readers[w];
       if (reader !== null && reader !== undefined && reader.drain((m) => receive(w, m)) > 0) {
         moved = true;
-        // The sender may be waiting for room in this ring.
-        this.wake(w);
+        if (reader.writerStuck()) this.wake(w);
       }
     }
     return moved;
@@ -104,10 +103,11 @@ export class Mesh {
 
   /** Sleeps until another worker writes to or reads from this worker's rings, or `timeoutMs` passes. */
   park(timeoutMs: number): void {
+    const asleep = this.peers + 1 + this.index;
+    Atomics.store(this.signals, asleep, 1);
     const seen = Atomics.load(this.signals, this.index);
-    if (this.hasArrivals()) return;
-    if (this.aborted()) return;
-    Atomics.wait(this.signals, this.index, seen, timeoutMs);
+    if (!this.hasArrivals() && !this.aborted()) Atomics.wait(this.signals, this.index, seen, timeoutMs);
+    Atomics.store(this.signals, asleep, 0);
   }
 
   aborted(): boolean {
@@ -118,8 +118,12 @@ export class Mesh {
     abortMesh(this.memory);
   }
 
+  /**
+   * Bumps `to`'s wake counter, and wakes it if it sleeps. A worker about to sleep raises its flag before
+   * it reads the counter and looks for arrivals, so either it sees this bump or this sees its flag.
+   */
   private wake(to: number): void {
     Atomics.add(this.signals, to, 1);
-    Atomics.notify(this.signals, to);
+    if (Atomics.load(this.signals, this.peers + 1 + to) !== 0) Atomics.notify(this.signals, to);
   }
 }

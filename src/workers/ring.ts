@@ -2,8 +2,11 @@
 
 const HEAD = 0; // next byte the reader will read
 const TAIL = 1; // next byte the writer will write
-const HEADER_BYTES = 8;
+const STUCK = 2; // 1 while the writer has bytes the ring could not take: the reader should wake it
+const HEADER_BYTES = 16;
+const FRAME_HEADER = 8;
 const MORE = 0x80000000; // frame flag: the message continues in the next frame
+const SKIP = 0x7fffffff; // frame header: the rest of the ring up to its end is padding
 
 /** The shared memory of one ring; it can be sent to another thread. */
 export interface RingMemory {
@@ -11,14 +14,21 @@ export interface RingMemory {
 }
 
 export function allocateRing(capacity: number): RingMemory {
-  if (!Number.isInteger(capacity) || capacity < 64 || capacity % 4 !== 0) throw new RangeError(`a ring needs a capacity that is a multiple of 4 and at least 64, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 64 || capacity % 8 !== 0) throw new RangeError(`a ring needs a capacity that is a multiple of 8 and at least 64, got ${capacity}`);
   return { buffer: new SharedArrayBuffer(HEADER_BYTES + capacity) };
 }
 
+/** Bytes a frame of `length` data bytes takes: its header, then the data padded to 8. */
+function frameBytes(length: number): number {
+  return FRAME_HEADER + ((length + 7) & ~7);
+}
+
 /**
- * Messages are split into frames (a 4-byte length, with a "more follows" bit, then the bytes, padded to
- * 4). The writer writes what fits and keeps the rest queued: memory beyond the ring is only what the
- * caller has queued, which it can see (`pendingBytes`) and use to stop producing.
+ * Messages are split into frames (an 8-byte header holding the length, with a "more follows" bit, then
+ * the bytes, padded to 8). A frame never wraps around the end of the ring (the writer skips to the start
+ * instead), so the reader can hand out its bytes in place, 8-aligned. The writer writes what fits and
+ * keeps the rest queued: memory beyond the ring is only what the caller has queued, which it can see
+ * (`pendingBytes`) and use to stop producing.
  */
 export class RingWriter {
   private readonly index: Int32Array;
@@ -31,17 +41,23 @@ export class RingWriter {
   private queued = 0;
 
   constructor(memory: RingMemory) {
-    this.index = new Int32Array(memory.buffer, 0, 2);
+    this.index = new Int32Array(memory.buffer, 0, 3);
     this.bytes = new Uint8Array(memory.buffer, HEADER_BYTES);
     this.words = new Uint32Array(memory.buffer, HEADER_BYTES);
     this.capacity = this.bytes.length;
   }
 
-  /** Queues a whole message and writes as much as fits. Returns whether anything reached the ring. */
-  write(message: Uint8Array): boolean {
+  /**
+   * Queues a whole message and writes as much as fits. With `transient`, the caller will reuse the
+   * message's bytes: whatever the ring cannot take now is copied. Returns whether anything reached the ring.
+   */
+  write(message: Uint8Array, transient = false): boolean {
     this.queue.push(message);
     this.queued += message.length;
-    return this.flush();
+    const wrote = this.flush();
+    const last = this.queue.length - 1;
+    if (transient && last >= 0 && this.queue[last] === message) this.queue[last] = message.slice();
+    return wrote;
   }
 
   /** Bytes queued but not yet in the ring. */
@@ -53,19 +69,27 @@ export class RingWriter {
   flush(): boolean {
     let wrote = false;
     let tail = this.index[TAIL]!;
-    const maxFrame = (this.capacity >> 1) - 4;
+    const capacity = this.capacity;
+    const maxFrame = (capacity >> 1) - 2 * FRAME_HEADER;
     while (this.queue.length > 0) {
       const head = Atomics.load(this.index, HEAD);
-      const free = (head - tail - 4 + this.capacity) % this.capacity; // one word stays empty
+      let free = (head - tail - FRAME_HEADER + capacity) % capacity; // one header's room stays empty
       const message = this.queue[0]!;
       const remaining = message.length - this.offset;
       const length = Math.min(remaining, maxFrame);
-      const frame = 4 + ((length + 3) & ~3);
+      const frame = frameBytes(length);
+      const toEnd = capacity - tail;
+      if (frame > toEnd) {
+        if (frame + toEnd > free) break;
+        this.words[tail >> 2] = SKIP;
+        free -= toEnd;
+        tail = 0;
+      }
       if (frame > free) break;
       const more = length < remaining;
       this.words[tail >> 2] = (length | (more ? MORE : 0)) >>> 0;
-      this.put((tail + 4) % this.capacity, message.subarray(this.offset, this.offset + length));
-      tail = (tail + frame) % this.capacity;
+      this.bytes.set(message.subarray(this.offset, this.offset + length), tail + FRAME_HEADER);
+      tail = (tail + frame) % capacity;
       this.offset += length;
       this.queued -= length;
       if (!more) {
@@ -75,13 +99,9 @@ export class RingWriter {
       wrote = true;
     }
     if (wrote) Atomics.store(this.index, TAIL, tail);
+    const stuck = this.queue.length > 0 ? 1 : 0;
+    if (this.index[STUCK] !== stuck) Atomics.store(this.index, STUCK, stuck);
     return wrote;
-  }
-
-  private put(at: number, data: Uint8Array): void {
-    const first = Math.min(data.length, this.capacity - at);
-    this.bytes.set(data.subarray(0, first), at);
-    if (first < data.length) this.bytes.set(data.subarray(first), 0);
   }
 }
 
@@ -93,52 +113,62 @@ export class RingReader {
   private parts: Uint8Array[] = [];
 
   constructor(memory: RingMemory) {
-    this.index = new Int32Array(memory.buffer, 0, 2);
+    this.index = new Int32Array(memory.buffer, 0, 3);
     this.bytes = new Uint8Array(memory.buffer, HEADER_BYTES);
     this.words = new Uint32Array(memory.buffer, HEADER_BYTES);
     this.capacity = this.bytes.length;
   }
 
-  /** Hands every whole message in the ring to `receive`, in order. Returns how many there were. */
+  /** Whether the writer is holding bytes back for want of room (reading made some: wake it). */
+  writerStuck(): boolean {
+    return Atomics.load(this.index, STUCK) !== 0;
+  }
+
+  /**
+   * Hands every whole message in the ring to `receive`, in order. A message that fits one frame is a view
+   * of the ring itself, valid only until `receive` returns (copy what must outlive it). Returns how many
+   * messages there were.
+   */
   drain(receive: (message: Uint8Array) => void): number {
     let head = this.index[HEAD]!;
     const tail = Atomics.load(this.index, TAIL);
     let count = 0;
     while (head !== tail) {
       const header = this.words[head >> 2]!;
-      const length = header & ~MORE & 0x7fffffff;
-      const data = this.take((head + 4) % this.capacity, length);
-      head = (head + 4 + ((length + 3) & ~3)) % this.capacity;
-      // Free the space before handling the message, so that the writer can go on meanwhile.
-      Atomics.store(this.index, HEAD, head);
-      if ((header & MORE) !== 0) {
-        this.parts.push(data);
+      if (header === SKIP) {
+        head = 0;
         continue;
       }
-      let message = data;
-      if (this.parts.length > 0) {
-        this.parts.push(data);
-        message = concat(this.parts);
-        this.parts = [];
+      const length = header & ~MORE & 0x7fffffff;
+      const at = head + FRAME_HEADER;
+      const next = (head + frameBytes(length)) % this.capacity;
+      if ((header & MORE) !== 0) {
+        this.parts.push(this.bytes.slice(at, at + length));
+        head = next;
+        Atomics.store(this.index, HEAD, head);
+        continue;
       }
-      receive(message);
+      if (this.parts.length > 0) {
+        this.parts.push(this.bytes.slice(at, at + length));
+        const message = concat(this.parts);
+        this.parts = [];
+        head = next;
+        Atomics.store(this.index, HEAD, head);
+        receive(message);
+      } else {
+        receive(this.bytes.subarray(at, at + length));
+        head = next;
+        Atomics.store(this.index, HEAD, head);
+      }
       count++;
     }
+    Atomics.store(this.index, HEAD, head);
     return count;
   }
 
   /** Whether a frame is waiting. */
   hasData(): boolean {
     return this.index[HEAD] !== Atomics.load(this.index, TAIL);
-  }
-
-  /** A copy of `length` bytes at `at`, wrapping around the end. */
-  private take(at: number, length: number): Uint8Array {
-    const out = new Uint8Array(length);
-    const first = Math.min(length, this.capacity - at);
-    out.set(this.bytes.subarray(at, at + first));
-    if (first < length) out.set(this.bytes.subarray(0, length - first), first);
-    return out;
   }
 }
 

@@ -1,9 +1,10 @@
 /** Transport: how a Worker reaches its peers — declared here; ThreadTransport implements it over a Mesh. */
 import type { RemoteChannels } from '../graph/runtime.js';
+import { clear } from '../progress/arrays.js';
 import type { PointstampUpdate } from '../progress/change-batch.js';
 import type { ProgressExchange } from '../progress/exchange.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { decode, encodeData, encodeProgress } from './codec.js';
+import { decode, encodeData, ProgressEncoder } from './codec.js';
 import { WorkerError } from './errors.js';
 import { Mesh, type MeshMemory, type TrafficStats } from './mesh.js';
 
@@ -23,7 +24,9 @@ export interface Transport {
 
 /** Progress batches of one dataflow, FIFO per sender, applied whole. */
 class MeshExchange implements ProgressExchange {
-  readonly inbox: (readonly PointstampUpdate[])[] = [];
+  inbox: (readonly PointstampUpdate[])[] = [];
+  private spare: (readonly PointstampUpdate[])[] = [];
+  private readonly encoder = new ProgressEncoder();
   constructor(
     private readonly mesh: Mesh,
     private readonly dataflow: number,
@@ -31,13 +34,18 @@ class MeshExchange implements ProgressExchange {
 
   broadcast(updates: PointstampUpdate[]): void {
     if (updates.length === 0) return;
-    const bytes = encodeProgress(this.dataflow, updates);
-    for (let w = 0; w < this.mesh.peers; w++) if (w !== this.mesh.index) this.mesh.send(w, bytes, true);
+    const bytes = this.encoder.encode(this.dataflow, updates);
+    for (let w = 0; w < this.mesh.peers; w++) if (w !== this.mesh.index) this.mesh.send(w, bytes, true, true);
     this.inbox.push(updates);
   }
 
-  receive(apply: (updates: readonly PointstampUpdate[]) => void): void {
-    while (this.inbox.length > 0) apply(this.inbox.shift()!);
+  receive(): readonly (readonly PointstampUpdate[])[] {
+    const batches = this.inbox;
+    if (batches.length === 0) return batches;
+    clear(this.spare);
+    this.inbox = this.spare;
+    this.spare = batches;
+    return batches;
   }
 
   settled(): boolean {

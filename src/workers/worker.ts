@@ -106,7 +106,9 @@ export class Worker {
     const transport = this.options.transport;
     try {
       if (transport !== undefined && transport.poll()) active = true;
-      for (const df of this.dataflows) {
+      const dataflows = this.dataflows;
+      for (let i = 0; i < dataflows.length; i++) {
+        const df = dataflows[i]!;
         if (this.receiveProgress(df)) active = true;
         const work = df.runtime.runActive();
         if (work > 0) active = true;
@@ -161,21 +163,19 @@ export class Worker {
     return s;
   }
 
-  /** Applies every progress batch that has arrived, each one whole. */
+  /** Applies every progress batch that has arrived, each one whole (together, so frontiers move once). */
   private receiveProgress(df: Installed): boolean {
-    let any = false;
-    df.exchange.receive((batch) => {
-      df.runtime.tracker.apply(batch);
-      any = true;
-    });
-    if (any && this.peers === 1 && df.exchange.settled() && df.accumulator.isEmpty()) df.runtime.tracker.checkNonNegative();
-    return any;
+    const batches = df.exchange.receive();
+    if (batches.length === 0) return false;
+    df.runtime.tracker.applyAll(batches);
+    if (this.peers === 1 && df.exchange.settled() && df.accumulator.isEmpty()) df.runtime.tracker.checkNonNegative();
+    return true;
   }
 
   /** Holds this step's batch; broadcasts what is held once it could move a frontier, or when idle. */
   private sendProgress(df: Installed, idle: boolean): boolean {
     const changes = df.runtime.changes;
-    if (!changes.isEmpty()) df.accumulator.hold(changes.drain());
+    df.accumulator.hold(changes);
     if (df.accumulator.isEmpty()) return false;
     if (this.options.accumulate !== false && !idle && !df.accumulator.mustFlush(df.runtime.tracker)) return false;
     const batch = df.accumulator.take();

@@ -182,7 +182,7 @@ export function simulate(opts: SimulationOptions): SimulationResult {
     }
   };
   const closeBatch = (w: number, force: boolean) => {
-    if (!pending[w]!.isEmpty()) held[w]!.hold(pending[w]!.drain());
+    held[w]!.hold(pending[w]!);
     if (held[w]!.isEmpty()) return;
     if (opts.accumulate && !force && !held[w]!.mustFlush(trackers[w]!) && rng.chance(0.7)) return;
     const batch = held[w]!.take();

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decode, encodeData, encodeProgress } from '../../src/workers/codec.js';
+import { decode, encodeData, ProgressEncoder } from '../../src/workers/codec.js';
 import { allocateRing, RingReader, RingWriter } from '../../src/workers/ring.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
 import { timestampOfDepth } from '../arbitraries.js';
@@ -19,17 +19,59 @@ describe('Ring', () => {
           const got: Uint8Array[] = [];
           messages.forEach((m, i) => {
             writer.write(m);
-            if (readEarly[i % readEarly.length]) reader.drain((x) => got.push(x));
+            if (readEarly[i % readEarly.length]) reader.drain((x) => got.push(x.slice()));
           });
           for (let guard = 0; writer.pendingBytes > 0 || reader.hasData(); guard++) {
             if (guard > 100_000) throw new Error('ring made no progress');
             writer.flush();
-            reader.drain((x) => got.push(x));
+            reader.drain((x) => got.push(x.slice()));
           }
           expect(got.map((g) => Array.from(g))).toEqual(messages.map((m) => Array.from(m)));
         },
       ),
     );
+  });
+
+  it('keeps a copy of a transient message it could not write, so the caller may reuse its bytes', () => {
+    const memory = allocateRing(64);
+    const writer = new RingWriter(memory);
+    const reader = new RingReader(memory);
+    const scratch = new Uint8Array(100).fill(5);
+    writer.write(scratch, true);
+    scratch.fill(9);
+    const got: number[][] = [];
+    for (let guard = 0; writer.pendingBytes > 0 || reader.hasData(); guard++) {
+      if (guard > 1000) throw new Error('ring made no progress');
+      writer.flush();
+      reader.drain((x) => got.push(Array.from(x)));
+    }
+    expect(got).toEqual([Array.from(new Uint8Array(100).fill(5))]);
+  });
+
+  it('decoded batches do not alias the ring they were read from', () => {
+    const batches = (round: number) => [
+      [[round, new Int32Array([5, -6, round]), new Uint8Array([1, 2, round])], ['x', new Float64Array([round / 2])]],
+      [Buffer.from([7, 8, round]), Buffer.from(`bytes ${round}`)],
+      [[round, 2], [3, 4]],
+      [0.5, round + 1.5],
+    ];
+    const memory = allocateRing(1024);
+    const writer = new RingWriter(memory);
+    const reader = new RingReader(memory);
+    const got: unknown[][] = [];
+    for (let round = 0; round < 40; round++) {
+      for (const b of batches(round)) writer.write(encodeData(0, 0, Timestamp.of(round), b));
+      for (let guard = 0; writer.pendingBytes > 0 || reader.hasData(); guard++) {
+        if (guard > 1000) throw new Error('ring made no progress');
+        writer.flush();
+        reader.drain((x) => {
+          const m = decode(x);
+          if (m.kind === 'data') got.push(m.records);
+        });
+      }
+    }
+    const bytes = (v: unknown): unknown => (v instanceof Uint8Array ? Array.from(v) : Array.isArray(v) ? v.map(bytes) : v);
+    expect(got.map(bytes)).toEqual(Array.from({ length: 40 }, (_, round) => batches(round)).flat().map(bytes));
   });
 
   it('holds back what does not fit instead of overwriting', () => {
@@ -80,7 +122,7 @@ describe('wire codec', () => {
       { location: 3, time: Timestamp.of(1, 2), delta: -1 },
       { location: 0, time: Timestamp.of(0), delta: 4 },
     ];
-    const m = decode(encodeProgress(7, u));
+    const m = decode(new ProgressEncoder().encode(7, u));
     expect(m).toMatchObject({ kind: 'progress', dataflow: 7 });
     if (m.kind === 'progress') expect(m.updates.map((x) => [x.location, x.time.key, x.delta])).toEqual([[3, '1.2', -1], [0, '0', 4]]);
   });
