@@ -68,8 +68,11 @@ export class Mesh {
     if (writer.pendingBytes > 0) this.stats.peakBacklog = Math.max(this.stats.peakBacklog, this.backlog());
   }
 
-  /** Writes what is queued, then hands every arrived message to `receive`. Returns whether anything moved. */
-  poll(receive: (from: number, message: Uint8Array) => void): boolean {
+  /**
+   * Writes what is queued, then hands arrived messages to `receive`: up to `budget` bytes from each
+   * peer, so that a worker handles what it decoded before decoding more. Returns whether anything moved.
+   */
+  poll(receive: (from: number, message: Uint8Array) => void, budget = Infinity): boolean {
     let moved = false;
     for (let w = 0; w < this.peers; w++) {
       const writer = this.writers[w];
@@ -80,7 +83,7 @@ export class Mesh {
     }
     for (let w = 0; w < this.peers; w++) {
       const reader = this.readers[w];
-      if (reader !== null && reader !== undefined && reader.drain((m) => receive(w, m)) > 0) {
+      if (reader !== null && reader !== undefined && reader.drain((m) => receive(w, m), budget) > 0) {
         moved = true;
         if (reader.writerStuck()) this.wake(w);
       }

@@ -127,19 +127,22 @@ export class RingReader {
   /**
    * Hands every whole message in the ring to `receive`, in order. A message that fits one frame is a view
    * of the ring itself, valid only until `receive` returns (copy what must outlive it). Returns how many
-   * messages there were.
+   * messages there were. Stops early once `budget` bytes have been handed out (the rest stays for the
+   * next call), so that a reader can act on what it has read before reading more.
    */
-  drain(receive: (message: Uint8Array) => void): number {
+  drain(receive: (message: Uint8Array) => void, budget = Infinity): number {
     let head = this.index[HEAD]!;
     const tail = Atomics.load(this.index, TAIL);
     let count = 0;
-    while (head !== tail) {
+    let read = 0;
+    while (head !== tail && read < budget) {
       const header = this.words[head >> 2]!;
       if (header === SKIP) {
         head = 0;
         continue;
       }
       const length = header & ~MORE & 0x7fffffff;
+      read += length;
       const at = head + FRAME_HEADER;
       const next = (head + frameBytes(length)) % this.capacity;
       if ((header & MORE) !== 0) {

@@ -56,6 +56,12 @@ class MeshExchange implements ProgressExchange {
 /** Bytes that may wait for slow peers before a producer yields (on top of what the rings hold). */
 export const BACKLOG_LIMIT = 8 << 20;
 const PARK_MS = 50;
+/**
+ * Bytes read from each peer per poll. Records decoded in one go stay alive until the vertices run; a
+ * bounded read keeps them young (a whole ring decoded at once made the garbage collector copy and
+ * promote them, and doubled the time of an exchange).
+ */
+const POLL_BUDGET = 256 << 10;
 /** Polls of the rings before sleeping: some tens of microseconds. */
 const SPINS = 2000;
 
@@ -109,7 +115,7 @@ export class ThreadTransport implements Transport {
         if (exchange === undefined) throw new WorkerError('MALFORMED_FRAME', `worker ${from} sent progress for dataflow ${m.dataflow}, which worker ${this.index} does not have`);
         exchange.inbox.push(m.updates);
       }
-    });
+    }, POLL_BUDGET);
   }
 
   /** Spins on the rings for a few microseconds (a peer's answer often comes that fast), then sleeps. */
