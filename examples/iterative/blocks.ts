@@ -74,18 +74,28 @@ export class ByOwner {
   }
 }
 
-/** Sends every `of`-th edge, starting at edge `part`, as blocks of `blockSize` edges; `between` runs after each. */
+/**
+ * Sends the edges whose source worker `part` of `of` owns, as blocks of `blockSize` edges; `between`
+ * runs after each. (Every worker sees the whole edge list in shared memory and takes its own part: the
+ * edges then need no exchange to reach their source's owner, only their destination's.)
+ */
 export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, part: number, of: number, between: () => void, blockSize = 1 << 16): void {
-  const mine = Math.max(0, Math.ceil((edges.count - part) / of));
-  for (let start = 0; start < mine; start += blockSize) {
-    const n = Math.min(blockSize, mine - start);
-    const src = new Int32Array(n);
-    const dst = new Int32Array(n);
-    for (let i = 0, e = part + start * of; i < n; i++, e += of) {
-      src[i] = edges.src[e]!;
-      dst[i] = edges.dst[e]!;
-    }
-    input.send([[src, dst]]);
+  let src = new Int32Array(blockSize);
+  let dst = new Int32Array(blockSize);
+  let n = 0;
+  const flush = () => {
+    input.send([[src.subarray(0, n), dst.subarray(0, n)]]);
+    src = new Int32Array(blockSize);
+    dst = new Int32Array(blockSize);
+    n = 0;
     between();
+  };
+  for (let e = 0; e < edges.count; e++) {
+    const s = edges.src[e]!;
+    if (owner(s, of) !== part) continue;
+    src[n] = s;
+    dst[n++] = edges.dst[e]!;
+    if (n === blockSize) flush();
   }
+  if (n > 0) flush();
 }

@@ -4,7 +4,7 @@ import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
-import { ByOwner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
+import { ByOwner, owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
 import { buildCsr, PairBuffer, type Csr } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
@@ -98,10 +98,16 @@ class Propagate extends RoundVertex {
       }
     });
     if (changed.length > 0) this.ctx.sendBy(1, [[Int32Array.from(changed), changes]], time);
-    const out = new ByOwner(this.ctx.peers);
+    const { worker, peers } = this.ctx;
+    const out = new ByOwner(peers);
     for (const m of offered) {
-      // Offers to nodes owned here that cannot lower the label are dropped at once.
-      if (label[m] === -1 || offer[m]! < label[m]!) out.add(m, offer[m]!);
+      // Offers that cannot lower a label are dropped at once: for a node owned here, its label; for a
+      // node owned elsewhere, `label` keeps the smallest label already offered to it (labels only drop).
+      const o = offer[m]!;
+      if (label[m] === -1 || o < label[m]!) {
+        out.add(m, o);
+        if (owner(m, peers) !== worker) label[m] = o;
+      }
       offer[m] = -1;
     }
     const records = out.records(true);
