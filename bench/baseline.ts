@@ -3,6 +3,7 @@
  * dataflow examples, on typed arrays and without a dataflow. Usage: baseline wcc|pagerank|bfs FILE [ARG] [--output FILE]
  */
 import { writeFileSync } from 'node:fs';
+import { peakRssMb } from '../src/cli/memory.js';
 import { readEdgeList, type EdgeList } from '../examples/iterative/edge-list.js';
 import { buildCsr } from '../examples/iterative/csr.js';
 import { addExact, roundExact } from '../examples/iterative/exact-sum.js';
@@ -134,7 +135,7 @@ function main(args: string[]): void {
   if (output === undefined) process.stdout.write(text);
   else writeFileSync(output, text);
   process.stderr.write(
-    `baseline ${algorithm}: ${edges.count} edges, ${result.nodes.length} output lines; read ${(t1 - t0).toFixed(0)} ms, compute ${(t2 - t1).toFixed(0)} ms; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
+    `baseline ${algorithm}: ${edges.count} edges, ${result.nodes.length} output lines; read ${(t1 - t0).toFixed(0)} ms, compute ${(t2 - t1).toFixed(0)} ms; peak RSS ${peakRssMb()} MB\n`,
   );
 }
 

@@ -1,12 +1,22 @@
-/** Benchmark cases: each pairs the dataflow with plain JavaScript doing the same work, and checks both answers. */
+/**
+ * Benchmark cases. Each case has a baseline (plain JavaScript, one worker, or the peer d2ts) and one or
+ * more variants of ours; every variant's answer is checked before any time counts. Sizes come in three
+ * presets: `full` (npm run bench), `quick` (npm run bench:quick) and `tiny` (the smoke test in npm test).
+ */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateEdgeList, readEdgeList, type EdgeList } from '../examples/iterative/edge-list.js';
+import { runExample, type Algorithm, type ExampleResult, type NodeValues } from '../examples/iterative/run.js';
 import { productOrder } from '../src/timestamps/order.js';
 import { Timestamp } from '../src/timestamps/timestamp.js';
 import { execute } from '../src/workers/execute.js';
 import { Worker } from '../src/workers/worker.js';
+import { baselineBfs, baselinePagerank, baselineWcc } from './baseline.js';
 import barrier from './jobs/barrier.js';
+import * as micro from './micro.js';
+import { d2tsPipeline, d2tsWcc } from './peer.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The built CLI and baseline (this file runs from dist/bench). */
@@ -14,33 +24,49 @@ export const CLI = resolve(here, '../src/cli/main.js');
 export const BASELINE = resolve(here, 'baseline.js');
 export const GRAPHS = process.env['TIMELY_GRAPHS'] ?? resolve(here, '../../../shared/data/graphs');
 
-/** One side of a comparison: `run` does `work` units and returns a value that `check` must accept. */
+export type Preset = 'full' | 'quick' | 'tiny';
+
+/** One side of a comparison: `run` does the case's work once and returns its answer. */
 export interface Side {
+  readonly label: string;
   readonly run: () => unknown;
 }
 
 export interface Case {
+  /** What is measured, with its sizes. */
   readonly name: string;
-  /** What the second side is ('plain JS' unless said otherwise). */
-  readonly baseline?: string;
-  /** What one run does, in `unit`s (e.g. 100000 iterations). */
+  readonly group: 'micro' | 'macro' | 'graph' | 'peer';
+  readonly params: Readonly<Record<string, string | number>>;
+  /** What one run does, in `unit`s (e.g. 100000 iterations); 'run' means a run is the unit. */
   readonly work: number;
   readonly unit: string;
-  readonly ours: Side;
-  readonly plain: Side;
-  /** Throws unless both sides gave the right answer (results of `run`, awaited). */
-  readonly check: (ours: unknown, plain: unknown) => void;
-  /** Samples to take of each side. */
+  /** Timed runs of each side after the checked one (1: the checked run is the sample). */
   readonly samples: number;
+  readonly baseline: Side;
+  readonly variants: readonly Side[];
+  /** Throws unless variant `index` answered right; may return a note for the table (a peer's wrong answer, traffic figures). */
+  readonly check: (variant: unknown, baseline: unknown, index: number) => string | void;
+  /** For the scaling chart: the line this case draws, and each variant's number of workers. */
+  readonly scaling?: { readonly series: string; readonly workers: readonly number[] };
 }
 
-function equal(what: string, a: unknown, b: unknown): void {
+function same(what: string, a: unknown, b: unknown): void {
   if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${what}: answers differ: ${JSON.stringify(a).slice(0, 200)} vs ${JSON.stringify(b).slice(0, 200)}`);
+}
+
+function sameValues(what: string, a: NodeValues, b: NodeValues): void {
+  const n = a.nodes.length;
+  if (n === 0 || n !== b.nodes.length) throw new Error(`${what}: ${n} vs ${b.nodes.length} nodes`);
+  for (let i = 0; i < n; i++) {
+    if (a.nodes[i] !== b.nodes[i] || !Object.is(a.values[i], b.values[i])) {
+      throw new Error(`${what}: node ${a.nodes[i]} has ${a.values[i]}, the baseline says node ${b.nodes[i]} has ${b.values[i]}`);
+    }
+  }
 }
 
 /** An empty loop whose only vertex asks, at each iteration, to be notified at the next (bench/jobs/barrier.ts). */
 export function barrierDataflow(iterations: number): number {
-  return barrier(new Worker(), { iterations });
+  return barrier(new Worker(), { iterations }).count;
 }
 
 /** The same in plain JavaScript: a queue of pending notification times, served in order. */
@@ -92,6 +118,27 @@ export function pipelinePlain(n: number): number {
   return count;
 }
 
+/** `n` product-order comparisons of depth-2 times: Timestamp objects against bare number arrays. */
+export function compareTimestamps(n: number): number {
+  const times = Array.from({ length: 1024 }, (_, i) => Timestamp.of(i & 3, (i >> 2) & 7, (i >> 5) & 7));
+  let hits = 0;
+  for (let i = 0; i < n; i++) if (productOrder.lessEqual(times[i & 1023]!, times[(i * 7) & 1023]!)) hits++;
+  return hits;
+}
+
+export function compareArrays(n: number): number {
+  const times = Array.from({ length: 1024 }, (_, i) => [i & 3, (i >> 2) & 7, (i >> 5) & 7]);
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    const a = times[i & 1023]!;
+    const b = times[(i * 7) & 1023]!;
+    let le = true;
+    for (let k = 0; k < a.length; k++) if (a[k]! > b[k]!) le = false;
+    if (le) hits++;
+  }
+  return hits;
+}
+
 export interface ProcessRun {
   readonly seconds: number;
   readonly peakMb: number;
@@ -114,122 +161,243 @@ export async function job(name: string, workers: number, args: unknown): Promise
   return (await execute(resolve(here, 'jobs', `${name}.js`), { workers, threads: true, args })).results;
 }
 
-/** The same whole-process example on 2 workers against 1 worker. */
-export function scalingCase(algorithm: 'wcc' | 'pagerank', file: string, samples: number): Case {
-  const path = join(GRAPHS, file);
+/** What a job (bench/jobs) returns on each worker. */
+interface JobResult {
+  readonly count: number;
+  readonly ms: number;
+}
+
+const counts = (results: unknown) => (results as JobResult[]).map((r) => r.count);
+
+/** The rate inside the workers, thread start excluded: work over the slowest worker's time. */
+function inside(results: unknown, work: number, unit: string): string {
+  const ms = Math.max(...(results as JobResult[]).map((r) => r.ms));
+  const perSecond = (work / ms) * 1000;
+  return `in the workers (thread start excluded): ${perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M` : `${(perSecond / 1e3).toFixed(1)} K`} ${unit}/s`;
+}
+
+/** A micro case: our structure against plain code, same checksum. */
+function microCase(name: string, params: Record<string, number>, work: number, unit: string, samples: number, ours: () => unknown, plain: () => unknown): Case {
   return {
-    name: `${algorithm} ${file}, 2 workers (whole process)`,
-    baseline: '1 worker',
-    work: 1,
-    unit: 'run',
+    name,
+    group: 'micro',
+    params,
+    work,
+    unit,
     samples,
-    ours: { run: () => runProcess([CLI, 'example', algorithm, '--input', path, '--workers', '2']) },
-    plain: { run: () => runProcess([CLI, 'example', algorithm, '--input', path, '--workers', '1']) },
-    check: (a, b) => {
-      if ((a as ProcessRun).output !== (b as ProcessRun).output) throw new Error(`${algorithm} on ${file}: 2 workers and 1 worker disagree`);
-    },
+    baseline: { label: 'plain JS', run: plain },
+    variants: [{ label: '', run: ours }],
+    check: (a, b) => same(name, a, b),
   };
 }
 
-export function graphCase(algorithm: 'wcc' | 'pagerank' | 'bfs', file: string, samples: number, extra: string[] = []): Case {
-  const path = join(GRAPHS, file);
-  const ours = ['example', algorithm, '--input', path, ...extra];
-  const baselineArg = algorithm === 'pagerank' ? ['20'] : algorithm === 'bfs' ? [extra[1]!] : [];
-  return {
-    name: `${algorithm} ${file} (whole process, 1 worker)`,
-    work: 1,
-    unit: 'run',
-    samples,
-    ours: { run: () => runProcess([CLI, ...ours]) },
-    plain: { run: () => runProcess([BASELINE, algorithm, path, ...baselineArg]) },
-    check: (a, b) => {
-      const x = a as ProcessRun;
-      const y = b as ProcessRun;
-      if (x.output.length === 0 || x.output !== y.output) throw new Error(`${algorithm} on ${file}: the dataflow and the baseline disagree`);
-    },
-  };
-}
-
-/** `n` product-order comparisons of depth-2 times: Timestamp objects against bare number arrays. */
-export function compareTimestamps(n: number): number {
-  const times = Array.from({ length: 1024 }, (_, i) => Timestamp.of(i & 3, (i >> 2) & 7, (i >> 5) & 7));
-  let hits = 0;
-  for (let i = 0; i < n; i++) if (productOrder.lessEqual(times[i & 1023]!, times[(i * 7) & 1023]!)) hits++;
-  return hits;
-}
-
-export function compareArrays(n: number): number {
-  const times = Array.from({ length: 1024 }, (_, i) => [i & 3, (i >> 2) & 7, (i >> 5) & 7]);
-  let hits = 0;
-  for (let i = 0; i < n; i++) {
-    const a = times[i & 1023]!;
-    const b = times[(i * 7) & 1023]!;
-    let le = true;
-    for (let k = 0; k < a.length; k++) if (a[k]! > b[k]!) le = false;
-    if (le) hits++;
-  }
-  return hits;
-}
-
-export function cases(quick: boolean): Case[] {
-  const iterations = quick ? 20_000 : 200_000;
-  const records = quick ? 100_000 : 1_000_000;
-  const comparisons = quick ? 100_000 : 10_000_000;
-  const list: Case[] = [
+function microCases(preset: Preset): Case[] {
+  const n = { full: 1, quick: 0.1, tiny: 0.001 }[preset];
+  const samples = preset === 'full' ? 10 : preset === 'quick' ? 3 : 1;
+  const compares = Math.round(10_000_000 * n);
+  const applications = Math.round(2_000_000 * n);
+  const updates = Math.round(2_000_000 * n);
+  const outstanding = preset === 'tiny' ? 200 : 10_000;
+  const records = Math.round(1_000_000 * n) + 1024;
+  return [
+    microCase(`timestamp compare (product order, depth 2), ${compares} pairs`, { compares }, compares, 'compares', samples, () => compareTimestamps(compares), () => compareArrays(compares)),
+    microCase(`path summary application (feedback, egress, ingress), ${applications} times`, { applications }, applications, 'applications', samples, () => micro.applySummaries(applications), () => micro.applySummariesPlain(applications)),
+    microCase(`change batch consolidation, ${updates} updates over 512 pointstamps`, { updates, pointstamps: 512 }, updates, 'updates', samples, () => micro.consolidate(updates), () => micro.consolidatePlain(updates)),
+    microCase(`frontier maintenance, ${outstanding} outstanding times added and removed`, { outstanding }, 2 * outstanding, 'updates', samples, () => micro.maintainFrontier(outstanding), () => micro.maintainFrontierPlain(outstanding)),
     {
-      name: `timestamp compare (product order, depth 2), ${comparisons} pairs`,
-      work: comparisons,
-      unit: 'compares',
-      samples: quick ? 3 : 10,
-      ours: { run: () => compareTimestamps(comparisons) },
-      plain: { run: () => compareArrays(comparisons) },
-      check: (a, b) => equal('compare', a, b),
-    },
-    {
-      name: `barrier, ${iterations} iterations, 1 worker`,
-      work: iterations,
-      unit: 'iterations',
-      samples: quick ? 3 : 10,
-      ours: { run: () => barrierDataflow(iterations) },
-      plain: { run: () => barrierPlain(iterations) },
-      check: (a, b) => (equal('barrier', a, b), equal('barrier', a, iterations)),
-    },
-    {
-      name: `map → filter → count, ${records} integers, 1 worker`,
-      work: records,
-      unit: 'records',
-      samples: quick ? 3 : 10,
-      ours: { run: () => pipelineDataflow(records) },
-      plain: { run: () => pipelinePlain(records) },
-      check: (a, b) => equal('pipeline', a, b),
+      ...microCase(`channel encode + decode, ${records} [int, int] records in batches of 1024`, { records, batch: 1024 }, records, 'records', samples, () => micro.encodeDecode(records), () => micro.encodeDecodePlain(records)),
+      baseline: { label: 'structured clone', run: () => micro.encodeDecodePlain(records) },
     },
   ];
-  const threaded = quick ? 20_000 : 100_000;
-  const exchanged = quick ? 200_000 : 4_000_000;
-  list.push(
+}
+
+function macroCases(preset: Preset): Case[] {
+  const big = preset === 'full';
+  const samples = big ? 10 : preset === 'quick' ? 3 : 1;
+  const threadSamples = big ? 5 : preset === 'quick' ? 2 : 1;
+  const iterations = { full: 200_000, quick: 20_000, tiny: 200 }[preset];
+  const records = { full: 1_000_000, quick: 100_000, tiny: 5_000 }[preset];
+  const threaded = { full: 100_000, quick: 50_000, tiny: 200 }[preset];
+  const exchanged = { full: 4_000_000, quick: 2_000_000, tiny: 4_096 }[preset];
+  const rallies = { full: 20_000, quick: 10_000, tiny: 50 }[preset];
+  return [
     {
-      name: `barrier, ${threaded} iterations, 2 worker threads`,
-      baseline: '1 worker thread',
+      name: `barrier, ${iterations} iterations`,
+      group: 'macro',
+      params: { iterations, workers: 1 },
+      work: iterations,
+      unit: 'iterations',
+      samples,
+      baseline: { label: 'plain JS', run: () => barrierPlain(iterations) },
+      variants: [{ label: '1 worker', run: () => barrierDataflow(iterations) }],
+      check: (a, b) => (same('barrier', a, b), same('barrier', a, iterations)),
+    },
+    {
+      name: `map → filter → count, ${records} integers`,
+      group: 'macro',
+      params: { records, workers: 1 },
+      work: records,
+      unit: 'records',
+      samples,
+      baseline: { label: 'plain JS', run: () => pipelinePlain(records) },
+      variants: [{ label: '1 worker', run: () => pipelineDataflow(records) }],
+      check: (a, b) => same('pipeline', a, b),
+    },
+    {
+      name: `barrier, ${threaded} iterations, threads`,
+      group: 'macro',
+      params: { iterations: threaded, workers: 2 },
       work: threaded,
       unit: 'iterations',
-      samples: quick ? 2 : 5,
-      ours: { run: () => job('barrier', 2, { iterations: threaded }) },
-      plain: { run: () => job('barrier', 1, { iterations: threaded }) },
-      check: (a, b) => (equal('barrier', a, [threaded, threaded]), equal('barrier', b, [threaded])),
+      samples: threadSamples,
+      baseline: { label: '1 worker thread', run: () => job('barrier', 1, { iterations: threaded }) },
+      variants: [{ label: '2 worker threads', run: () => job('barrier', 2, { iterations: threaded }) }],
+      check: (a, b) => (same('barrier', counts(a), [threaded, threaded]), same('barrier', counts(b), [threaded]), inside(a, threaded, 'iterations')),
     },
     {
-      name: `exchange of [int, int] records by key, ${exchanged} in all, 2 worker threads`,
-      baseline: '1 worker thread',
+      name: `exchange of [int, int] records by key, ${exchanged} in all`,
+      group: 'macro',
+      params: { records: exchanged, batch: 1024, workers: 2 },
       work: exchanged,
       unit: 'records',
-      samples: quick ? 2 : 5,
-      ours: { run: () => job('exchange', 2, { records: exchanged }) },
-      plain: { run: () => job('exchange', 1, { records: exchanged }) },
-      check: (a, b) => (equal('exchange', (a as number[]).reduce((x, y) => x + y, 0), exchanged), equal('exchange', b, [exchanged])),
+      samples: threadSamples,
+      baseline: { label: '1 worker thread', run: () => job('exchange', 1, { records: exchanged }) },
+      variants: [{ label: '2 worker threads', run: () => job('exchange', 2, { records: exchanged }) }],
+      check: (a, b) => (same('exchange', counts(a).reduce((x, y) => x + y, 0), exchanged), same('exchange', counts(b), [exchanged]), inside(a, exchanged, 'records')),
     },
-  );
-  const big = quick ? 'ca-GrQc.txt' : 'web-NotreDame.txt.gz';
-  list.push(graphCase('wcc', big, quick ? 1 : 3), graphCase('pagerank', big, quick ? 1 : 3));
-  list.push(scalingCase('wcc', big, quick ? 1 : 3), scalingCase('pagerank', big, quick ? 1 : 3));
+    {
+      name: `ping-pong, ${rallies} round trips`,
+      group: 'macro',
+      params: { roundTrips: rallies, workers: 2 },
+      work: rallies,
+      unit: 'round trips',
+      samples: threadSamples,
+      baseline: { label: '1 worker thread (no crossing)', run: () => job('pingpong', 1, { roundTrips: rallies }) },
+      variants: [{ label: '2 worker threads', run: () => job('pingpong', 2, { roundTrips: rallies }) }],
+      check: (a, b) => (same('ping-pong', counts(a), [rallies, rallies]), same('ping-pong', counts(b), [2 * rallies]), inside(a, rallies, 'round trips')),
+    },
+  ];
+}
+
+/** A graph job in this process, compute only: the plain baseline, then ours on 1 and 2 workers. */
+function graphCase(algorithm: Algorithm, label: string, get: () => EdgeList, samples: number): Case {
+  const source = () => get().src[0]!;
+  const plain = () => (algorithm === 'wcc' ? baselineWcc(get()) : algorithm === 'pagerank' ? baselinePagerank(get(), 20) : baselineBfs(get(), source()));
+  const ours = (workers: number) => () => runExample(algorithm, get(), { workers, iterations: 20, source: source() });
+  return {
+    name: `${algorithm} ${label} (compute)`,
+    group: 'graph',
+    params: { algorithm, graph: label, ...(algorithm === 'pagerank' ? { iterations: 20 } : {}) },
+    work: 1,
+    unit: 'run',
+    samples,
+    baseline: { label: 'plain JS', run: plain },
+    variants: [
+      { label: '1 worker', run: ours(1) },
+      { label: '2 workers', run: ours(2) },
+    ],
+    check: (v, b, i) => {
+      sameValues(`${algorithm} on ${label}, ${i + 1} worker(s)`, v as NodeValues, b as NodeValues);
+      const traffic = (v as ExampleResult).stats.map((s) => s.traffic);
+      const data = traffic.reduce((n, t) => n + t.dataBytes, 0);
+      const progress = traffic.reduce((n, t) => n + t.progressBytes, 0);
+      if (data === 0) return;
+      return `progress/data bytes ${(100 * progress / data).toFixed(2)}% (${kb(progress)} / ${kb(data)})`;
+    },
+    scaling: { series: `${algorithm} ${label}`, workers: [1, 2] },
+  };
+}
+
+function kb(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/** The whole process (read, compute, write) with its peak memory: the CLI against the plain baseline script. */
+function processCase(algorithm: Algorithm, file: string, samples: number): Case {
+  const path = join(GRAPHS, file);
+  const baselineArg = algorithm === 'pagerank' ? ['20'] : [];
+  return {
+    name: `${algorithm} ${file} (whole process)`,
+    group: 'graph',
+    params: { algorithm, graph: file },
+    work: 1,
+    unit: 'run',
+    samples,
+    baseline: { label: 'plain JS', run: () => runProcess([BASELINE, algorithm, path, ...baselineArg]) },
+    variants: [{ label: '1 worker', run: () => runProcess([CLI, 'example', algorithm, '--input', path]) }],
+    check: (a, b) => {
+      const x = a as ProcessRun;
+      if (x.output.length === 0 || x.output !== (b as ProcessRun).output) throw new Error(`${algorithm} on ${file}: the dataflow and the baseline disagree`);
+    },
+  };
+}
+
+function graphCases(preset: Preset): Case[] {
+  const file = preset === 'tiny' ? 'karate.txt' : 'web-NotreDame.txt.gz';
+  const path = join(GRAPHS, file);
+  if (!existsSync(path)) throw new Error(`graph ${path} not found: set TIMELY_GRAPHS to the folder of the shared graphs`);
+  const graph = file.replace(/\.txt(\.gz)?$/, '');
+  const samples = { full: 5, quick: 2, tiny: 1 }[preset];
+  const generatedEdges = { full: 16_000_000, quick: 2_000_000, tiny: 2_000 }[preset];
+  const generated = `generated ${generatedEdges >= 1e6 ? `${generatedEdges / 1e6} M` : generatedEdges} edges`;
+  const real = once(() => readEdgeList(path));
+  const random = once(() => generateEdgeList(generatedEdges / 4, generatedEdges, 7));
+  const list: Case[] = [];
+  for (const algorithm of ['wcc', 'pagerank', 'bfs'] as const) list.push(graphCase(algorithm, graph, real, samples));
+  for (const algorithm of ['wcc', 'pagerank'] as const) list.push(processCase(algorithm, file, preset === 'full' ? 3 : 1));
+  for (const algorithm of ['wcc', 'pagerank', 'bfs'] as const) list.push(graphCase(algorithm, generated, random, 1));
   return list;
+}
+
+/** `make()` on first use, the same value after. */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
+}
+
+function peerCases(preset: Preset): Case[] {
+  const records = { full: 1_000_000, quick: 100_000, tiny: 1_000 }[preset];
+  const nodes = { full: 10_000, quick: 1_000, tiny: 100 }[preset];
+  const edgeCount = 2 * nodes;
+  const samples = preset === 'full' ? 3 : 1;
+  const graph = once(() => generateEdgeList(nodes, edgeCount, 11));
+  return [
+    {
+      name: `map → filter → count, ${records} integers`,
+      group: 'peer',
+      params: { records },
+      work: records,
+      unit: 'records',
+      samples,
+      baseline: { label: 'd2ts', run: () => d2tsPipeline(records) },
+      variants: [{ label: '1 worker', run: () => pipelineDataflow(records) }],
+      check: (ours, peer) => {
+        same('pipeline', ours, pipelinePlain(records));
+        if (ours !== peer) return `d2ts answered ${String(peer)}, the right answer is ${String(ours)}`;
+      },
+    },
+    {
+      name: `wcc by iterate, seeded random graph, ${nodes} nodes, ${edgeCount} edges`,
+      group: 'peer',
+      params: { nodes, edges: edgeCount, seed: 11 },
+      work: 1,
+      unit: 'run',
+      samples,
+      baseline: { label: 'd2ts', run: () => d2tsWcc(graph().src, graph().dst) },
+      variants: [{ label: '1 worker', run: () => runExample('wcc', graph()) }],
+      check: (ours, peer) => {
+        const o = ours as NodeValues;
+        sameValues('wcc', o, baselineWcc(graph()));
+        const labels = peer as Map<number, number>;
+        let wrong = 0;
+        for (let i = 0; i < o.nodes.length; i++) if (labels.get(o.nodes[i]!) !== o.values[i]) wrong++;
+        wrong += Math.max(0, labels.size - o.nodes.length);
+        return wrong === 0 ? 'd2ts answer right' : `d2ts answer WRONG: ${wrong} of ${o.nodes.length} labels differ`;
+      },
+    },
+  ];
+}
+
+export function cases(preset: Preset): Case[] {
+  return [...microCases(preset), ...macroCases(preset), ...graphCases(preset), ...peerCases(preset)];
 }

@@ -1,100 +1,141 @@
 /**
- * The benchmark harness: each case runs the dataflow and plain JavaScript side by side in one run
- * (tinybench, warm-up then several samples), checks their answers first, and prints a table of medians
- * and ratios. `--quick` uses small sizes. Results go to bench/results/<name>.json and .md.
+ * The benchmark harness: every case runs its baseline and our variants side by side in one run
+ * (tinybench: a warm-up, then several samples; medians), checks every answer before timing, and prints
+ * a table of medians and ratios. Usage: node dist/bench/run.js [--quick] [--only TEXT]. Results go to
+ * bench/results/<full|quick>.json and .md, and the scaling chart to bench/results/<full|quick>-scaling.svg.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
-import { cases, type Case, type ProcessRun } from './cases.js';
+import { cases, type Case, type Preset, type ProcessRun } from './cases.js';
+import { scalingChart } from './chart.js';
 
+export interface Timing {
+  readonly medianMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+  readonly samples: number;
+  /** Peak RSS of the process, for cases that run a whole process. */
+  readonly peakMb?: number;
+}
+
+/** One line of the table: a variant of a case next to the case's baseline. */
 export interface Row {
-  readonly name: string;
+  readonly case: string;
+  readonly group: Case['group'];
+  readonly variant: string;
   readonly baseline: string;
   readonly unit: string;
   readonly work: number;
-  readonly samples: number;
-  readonly oursMedianMs: number;
-  readonly oursMinMs: number;
-  readonly oursMaxMs: number;
-  readonly plainMedianMs: number;
-  readonly plainMinMs: number;
-  readonly plainMaxMs: number;
-  /** Dataflow time / plain time (medians). */
+  readonly params: Readonly<Record<string, string | number>>;
+  readonly ours: Timing;
+  readonly reference: Timing;
+  /** Our median time / the baseline's. */
   readonly ratio: number;
-  readonly oursPeakMb?: number;
-  readonly plainPeakMb?: number;
+  readonly note?: string;
+  readonly workers?: number;
+  readonly series?: string;
 }
 
-export async function measure(c: Case): Promise<Row> {
-  const first = { ours: await c.ours.run(), plain: await c.plain.run() };
-  c.check(first.ours, first.plain);
-  let lastOurs = first.ours;
-  let lastPlain = first.plain;
-  const bench = new Bench({ iterations: c.samples, time: 0, warmup: c.work > 1, warmupIterations: 1, warmupTime: 0 });
-  bench.add('ours', async () => void (lastOurs = await c.ours.run()));
-  bench.add('plain', async () => void (lastPlain = await c.plain.run()));
-  await bench.run();
-  c.check(lastOurs, lastPlain);
-  const [o, p] = bench.tasks.map((t) => {
-    const r = t.result;
-    if (r.state !== 'completed') throw new Error(`${c.name}: ${t.name} did not complete (${r.state})`);
-    return r.latency;
-  });
-  const peak = (v: unknown) => (typeof v === 'object' && v !== null && 'peakMb' in v ? (v as ProcessRun).peakMb : undefined);
-  const row: Row = {
-    name: c.name,
-    baseline: c.baseline ?? 'plain JS',
+function peakOf(v: unknown): number | undefined {
+  return typeof v === 'object' && v !== null && 'peakMb' in v ? (v as ProcessRun).peakMb : undefined;
+}
+
+async function timed(run: () => unknown): Promise<{ value: unknown; ms: number }> {
+  const t0 = performance.now();
+  const value = await run();
+  return { value, ms: performance.now() - t0 };
+}
+
+/** Runs one case: a checked run of every side, then (for samples > 1) tinybench samples of each. */
+export async function measure(c: Case): Promise<Row[]> {
+  const base = await timed(c.baseline.run);
+  const firsts = [];
+  for (const v of c.variants) firsts.push(await timed(v.run));
+  const notes = firsts.map((f, i) => c.check(f.value, base.value, i) ?? undefined);
+  const single = (t: { value: unknown; ms: number }): Timing => ({ medianMs: t.ms, minMs: t.ms, maxMs: t.ms, samples: 1, ...(peakOf(t.value) === undefined ? {} : { peakMb: peakOf(t.value)! }) });
+  let reference = single(base);
+  let ours = firsts.map(single);
+  if (c.samples > 1) {
+    const last: unknown[] = [];
+    const bench = new Bench({ iterations: c.samples, time: 0, warmup: c.work > 1, warmupIterations: 1, warmupTime: 0 });
+    bench.add('baseline', async () => void (last[0] = await c.baseline.run()));
+    c.variants.forEach((v, i) => bench.add(`variant ${i}`, async () => void (last[i + 1] = await v.run())));
+    await bench.run();
+    c.variants.forEach((_, i) => c.check(last[i + 1], last[0], i));
+    const timings = bench.tasks.map((t, i): Timing => {
+      const r = t.result;
+      if (r.state !== 'completed') throw new Error(`${c.name}: ${t.name} did not complete (${r.state})`);
+      const peak = peakOf(last[i]);
+      return { medianMs: r.latency.p50!, minMs: r.latency.min, maxMs: r.latency.max, samples: r.latency.samplesCount, ...(peak === undefined ? {} : { peakMb: peak }) };
+    });
+    reference = timings[0]!;
+    ours = timings.slice(1);
+  }
+  return c.variants.map((v, i) => ({
+    case: c.name,
+    group: c.group,
+    variant: v.label,
+    baseline: c.baseline.label,
     unit: c.unit,
     work: c.work,
-    samples: c.samples,
-    oursMedianMs: o!.p50,
-    oursMinMs: o!.min,
-    oursMaxMs: o!.max,
-    plainMedianMs: p!.p50,
-    plainMinMs: p!.min,
-    plainMaxMs: p!.max,
-    ratio: o!.p50 / p!.p50,
-  };
-  const op = peak(lastOurs);
-  const pp = peak(lastPlain);
-  return op === undefined ? row : { ...row, oursPeakMb: op, plainPeakMb: pp! };
+    params: c.params,
+    ours: ours[i]!,
+    reference,
+    ratio: ours[i]!.medianMs / reference.medianMs,
+    ...(notes[i] === undefined ? {} : { note: notes[i] }),
+    ...(c.scaling === undefined ? {} : { workers: c.scaling.workers[i]!, series: c.scaling.series }),
+  }));
 }
 
 function rate(row: Row, ms: number): string {
-  if (row.unit === 'run') return `${(ms / 1000).toFixed(2)} s`;
+  if (row.unit === 'run') return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
   const perSecond = (row.work / ms) * 1000;
-  return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M ${row.unit}/s` : `${(perSecond / 1e3).toFixed(0)} K ${row.unit}/s`;
+  return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M ${row.unit}/s` : `${(perSecond / 1e3).toFixed(1)} K ${row.unit}/s`;
 }
 
 export function table(rows: readonly Row[]): string {
-  const lines = [
-    '| case | timely-dataflow (median) | baseline (median) | time ratio | peak memory (case / baseline) |',
-    '|---|---|---|---|---|',
-  ];
+  const lines = ['| case | ours (median) | baseline (median) | time ratio | notes |', '|---|---|---|---|---|'];
   for (const r of rows) {
-    const mem = r.oursPeakMb === undefined ? '' : `${r.oursPeakMb} MB / ${r.plainPeakMb} MB (${(r.oursPeakMb / r.plainPeakMb!).toFixed(2)}×)`;
-    lines.push(`| ${r.name} | ${rate(r, r.oursMedianMs)} | ${r.baseline}: ${rate(r, r.plainMedianMs)} | ${r.ratio.toFixed(2)}× | ${mem} |`);
+    const notes: string[] = [];
+    if (r.ours.peakMb !== undefined && r.reference.peakMb !== undefined) {
+      notes.push(`peak RSS ${r.ours.peakMb} / ${r.reference.peakMb} MB (${(r.ours.peakMb / r.reference.peakMb).toFixed(2)}×)`);
+    }
+    if (r.note !== undefined) notes.push(r.note);
+    if (r.ours.samples === 1) notes.push('1 sample');
+    const name = r.variant === '' ? r.case : `${r.case}, ${r.variant}`;
+    lines.push(`| ${name} | ${rate(r, r.ours.medianMs)} | ${r.baseline}: ${rate(r, r.reference.medianMs)} | ${r.ratio.toFixed(2)}× | ${notes.join('; ')} |`);
   }
   return lines.join('\n');
 }
 
+export function machine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
-  const name = quick ? 'quick' : 'full';
+  const args = process.argv.slice(2);
+  const preset: Preset = args.includes('--quick') ? 'quick' : 'full';
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const t0 = performance.now();
   const rows: Row[] = [];
-  for (const c of cases(quick)) {
+  for (const c of cases(preset)) {
+    if (only !== undefined && !c.name.includes(only)) continue;
     process.stderr.write(`running: ${c.name}\n`);
-    rows.push(await measure(c));
+    rows.push(...(await measure(c)));
   }
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
-  const md = `${table(rows)}\n\nMachine: ${machine}. Command: \`npm run bench${quick ? ':quick' : ''}\`.\n`;
+  const minutes = (performance.now() - t0) / 60_000;
+  const command = `npm run bench${preset === 'quick' ? ':quick' : ''}`;
+  const md = `${table(rows)}\n\nMachine: ${machine()}. Command: \`${command}\` (${minutes.toFixed(1)} minutes).\n`;
   const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(resolve(dir, `${name}.json`), JSON.stringify({ machine, date: new Date().toISOString(), rows }, null, 2) + '\n');
-  writeFileSync(resolve(dir, `${name}.md`), md);
+  if (only === undefined) {
+    writeFileSync(resolve(dir, `${preset}.json`), JSON.stringify({ machine: machine(), command, date: new Date().toISOString(), minutes, rows }, null, 2) + '\n');
+    writeFileSync(resolve(dir, `${preset}.md`), md);
+    writeFileSync(resolve(dir, `${preset}-scaling.svg`), scalingChart(rows, `${machine()} · ${command}`));
+  }
   process.stdout.write(md);
 }
 

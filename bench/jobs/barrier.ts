@@ -1,7 +1,9 @@
 /** Benchmark job: the barrier on every worker — an empty loop with one notification per iteration. */
 import type { Worker } from '../../src/workers/worker.js';
 
-export default function barrier(worker: Worker, args: { iterations: number }): number {
+/** Returns the iterations done, and the milliseconds this worker took from building the dataflow to finishing. */
+export default function barrier(worker: Worker, args: { iterations: number }): { count: number; ms: number } {
+  const t0 = performance.now();
   let last = -1;
   const input = worker.dataflow((scope) => {
     const input = scope.newInput<number>('start');
@@ -24,5 +26,5 @@ export default function barrier(worker: Worker, args: { iterations: number }): n
   input.send([0]);
   input.close();
   worker.run();
-  return last + 1;
+  return { count: last + 1, ms: performance.now() - t0 };
 }

@@ -2,7 +2,7 @@
 import type { Collected } from '../../src/graph/handles.js';
 import type { InputHandle } from '../../src/graph/handles.js';
 import { execute } from '../../src/workers/execute.js';
-import { Worker } from '../../src/workers/worker.js';
+import { Worker, type WorkerStats } from '../../src/workers/worker.js';
 import { bfsDataflow } from './bfs.js';
 import { sendEdgeBlocks, type EdgeBlock, type NodeBlock } from './blocks.js';
 import type { EdgeList } from './edge-list.js';
@@ -70,13 +70,21 @@ export function runBfs(edges: EdgeList, source: number): NodeValues {
   return sortByNode([runOn(new Worker(), 'bfs', edges, { source })]);
 }
 
+/** Node values sorted by node, and what each worker did to get them. */
+export interface ExampleResult extends NodeValues {
+  readonly stats: readonly WorkerStats[];
+}
+
 /** Runs an example on `workers` workers (threads when more than one); results sorted by node. */
-export async function runExample(algorithm: Algorithm, edges: EdgeList, options: ExampleOptions & { workers?: number } = {}): Promise<NodeValues> {
+export async function runExample(algorithm: Algorithm, edges: EdgeList, options: ExampleOptions & { workers?: number } = {}): Promise<ExampleResult> {
   const workers = options.workers ?? 1;
-  if (workers === 1) return sortByNode([runOn(new Worker(), algorithm, edges, options)]);
+  if (workers === 1) {
+    const worker = new Worker();
+    return { ...sortByNode([runOn(worker, algorithm, edges, options)]), stats: [worker.stats()] };
+  }
   const args: JobArgs = { algorithm, edges: share(edges), options: { ...options } };
-  const { results } = await execute<NodeValues>(new URL('./job.js', import.meta.url), { workers, args });
-  return sortByNode(results);
+  const { results, stats } = await execute<NodeValues>(new URL('./job.js', import.meta.url), { workers, args });
+  return { ...sortByNode(results), stats };
 }
 
 /** What each worker thread of `runExample` gets. */

@@ -5,6 +5,7 @@ import { ExampleError, generateEdgeList, readEdgeList, type EdgeList } from '../
 import { formatNodeValues, runExample, runPagerank, runWcc, type NodeValues } from '../../examples/iterative/run.js';
 import { execute } from '../workers/execute.js';
 import { parseOptions, UsageError } from './args.js';
+import { peakRssMb } from './memory.js';
 
 const USAGE = `usage:
   timely example wcc --input FILE [--workers N] [--output FILE]
@@ -68,7 +69,7 @@ async function example(args: readonly string[]): Promise<number> {
     }
   }
   process.stderr.write(
-    `${name}: ${edges.count} edges, ${workers} worker${workers === 1 ? '' : 's'}, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}; peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`,
+    `${name}: ${edges.count} edges, ${workers} worker${workers === 1 ? '' : 's'}, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}; peak RSS ${peakRssMb()} MB\n`,
   );
   return 0;
 }
