@@ -64,10 +64,13 @@ export async function measure(c: Case): Promise<Row[]> {
     bench.add('baseline', async () => void (last[0] = await c.baseline.run()));
     c.variants.forEach((v, i) => bench.add(`variant ${i}`, async () => void (last[i + 1] = await v.run())));
     await bench.run();
+    for (const t of bench.tasks) {
+      if (t.result.state !== 'completed') throw new Error(`${c.name}: ${t.name} did not complete (${t.result.state}${'error' in t.result ? `: ${String(t.result.error)}` : ''})`);
+    }
     c.variants.forEach((_, i) => c.check(last[i + 1], last[0], i));
     const timings = bench.tasks.map((t, i): Timing => {
       const r = t.result;
-      if (r.state !== 'completed') throw new Error(`${c.name}: ${t.name} did not complete (${r.state})`);
+      if (r.state !== 'completed') throw new Error(`${c.name}: ${t.name} did not complete`);
       const peak = peakOf(last[i]);
       return { medianMs: r.latency.p50!, minMs: r.latency.min, maxMs: r.latency.max, samples: r.latency.samplesCount, ...(peak === undefined ? {} : { peakMb: peak }) };
     });

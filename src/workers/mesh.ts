@@ -5,13 +5,13 @@ export interface MeshMemory {
   readonly peers: number;
   /** rings[from][to], null on the diagonal. */
   readonly rings: readonly (readonly (RingMemory | null)[])[];
-  /** Int32 words: one wake counter per worker, the abort flag, then one "asleep" flag per worker. */
+  /** Int32 words: one wake counter per worker, the abort flag, one "asleep" flag per worker, an activity counter. */
   readonly signals: SharedArrayBuffer;
 }
 
 export function allocateMesh(peers: number, ringBytes: number): MeshMemory {
   const rings = Array.from({ length: peers }, (_, from) => Array.from({ length: peers }, (_, to) => (from === to ? null : allocateRing(ringBytes))));
-  return { peers, rings, signals: new SharedArrayBuffer(4 * (2 * peers + 1)) };
+  return { peers, rings, signals: new SharedArrayBuffer(4 * (2 * peers + 2)) };
 }
 
 /** Sets the abort flag and wakes every worker (used by the launcher and by a failing worker). */
@@ -43,6 +43,10 @@ export class Mesh {
   private readonly signals: Int32Array;
   private readonly writers: (RingWriter | null)[];
   private readonly readers: (RingReader | null)[];
+  /** Every ring of the mesh, to look at (never to read from): quiescence needs them all empty. */
+  private readonly everyRing: RingReader[];
+  private readonly activity: number;
+  private finished = false;
 
   constructor(memory: MeshMemory, index: number) {
     this.memory = memory;
@@ -51,6 +55,8 @@ export class Mesh {
     this.signals = new Int32Array(memory.signals);
     this.writers = memory.rings[index]!.map((r) => (r === null ? null : new RingWriter(r)));
     this.readers = memory.rings.map((row) => (row[index] === null ? null : new RingReader(row[index]!)));
+    this.everyRing = memory.rings.flatMap((row) => row.flatMap((r) => (r === null ? [] : [new RingReader(r)])));
+    this.activity = 2 * this.peers + 1;
   }
 
   /** Queues a message for worker `to` and wakes it. With `transient`, the caller reuses `message` afterwards. */
@@ -63,6 +69,7 @@ export class Mesh {
       this.stats.dataBytes += message.length;
     }
     const writer = this.writers[to]!;
+    Atomics.add(this.signals, this.activity, 1);
     writer.write(message, transient);
     this.wake(to);
     if (writer.pendingBytes > 0) this.stats.peakBacklog = Math.max(this.stats.peakBacklog, this.backlog());
@@ -81,6 +88,7 @@ export class Mesh {
         this.wake(w);
       }
     }
+    if (this.hasArrivals()) Atomics.add(this.signals, this.activity, 1);
     for (let w = 0; w < this.peers; w++) {
       const reader = this.readers[w];
       if (reader !== null && reader !== undefined && reader.drain((m) => receive(w, m), budget) > 0) {
@@ -104,13 +112,41 @@ export class Mesh {
     return false;
   }
 
-  /** Sleeps until another worker writes to or reads from this worker's rings, or `timeoutMs` passes. */
-  park(timeoutMs: number): void {
+  /**
+   * Sleeps until another worker writes to or reads from this worker's rings, or `timeoutMs` passes.
+   * Returns false instead if the whole mesh is quiescent: nothing more can ever arrive.
+   */
+  park(timeoutMs: number): boolean {
     const asleep = this.peers + 1 + this.index;
     Atomics.store(this.signals, asleep, 1);
     const seen = Atomics.load(this.signals, this.index);
-    if (!this.hasArrivals() && !this.aborted()) Atomics.wait(this.signals, this.index, seen, timeoutMs);
-    Atomics.store(this.signals, asleep, 0);
+    let live = true;
+    if (!this.hasArrivals() && !this.aborted()) {
+      if (this.quiescent()) live = false;
+      else Atomics.wait(this.signals, this.index, seen, timeoutMs);
+    }
+    if (!this.finished) Atomics.store(this.signals, asleep, 0);
+    return live;
+  }
+
+  /**
+   * Every worker is asleep (or finished) and every ring is empty, with no writer holding bytes back:
+   * no worker can act again, since only arrivals make an idle worker act. A worker raises its flag only
+   * after an idle step that broadcast what it held. The activity counter, bumped by every send and by
+   * every poll that finds arrivals, must not move while this looks, so that a worker that woke and took
+   * a message between the two looks is not missed.
+   */
+  private quiescent(): boolean {
+    const before = Atomics.load(this.signals, this.activity);
+    for (let w = 0; w < this.peers; w++) if (Atomics.load(this.signals, this.peers + 1 + w) === 0) return false;
+    for (const r of this.everyRing) if (r.hasData() || r.writerStuck()) return false;
+    return Atomics.load(this.signals, this.activity) === before;
+  }
+
+  /** This worker will not act again (its computation is complete): it counts as asleep from now on. */
+  finish(): void {
+    this.finished = true;
+    Atomics.store(this.signals, this.peers + 1 + this.index, 1);
   }
 
   aborted(): boolean {

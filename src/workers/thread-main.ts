@@ -33,6 +33,7 @@ async function main(data: ThreadData): Promise<void> {
     if (typeof run !== 'function') throw new WorkerError('BAD_MODULE', `${data.moduleUrl} must export a default function (worker, args) => result`);
     const result: unknown = await run(worker, data.args);
     worker.run();
+    transport.finish();
     parentPort!.postMessage({ kind: 'done', index: data.index, result, stats: worker.stats() } satisfies ThreadReport, transferablesOf(result));
   } catch (err) {
     transport.abort();

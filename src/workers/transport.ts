@@ -15,8 +15,13 @@ export interface Transport {
   attach(dataflow: number, deliver: (edge: number, time: Timestamp, records: unknown[]) => void): { exchange: ProgressExchange; channels: RemoteChannels };
   /** Moves queued and arrived messages. Returns whether anything moved. */
   poll(): boolean;
-  /** Waits (without spinning) until a peer sends something, or a short while passes. */
-  park(): void;
+  /**
+   * Waits (without spinning) until a peer sends something, or a short while passes. Returns false at
+   * once if no worker can act again (every one idle, nothing in flight): waiting would be forever.
+   */
+  park(): boolean;
+  /** This worker's computation is complete; it will not act again. */
+  finish(): void;
   /** Throws ABORTED once another worker has failed. */
   checkAbort(): void;
   stats(): TrafficStats;
@@ -119,10 +124,15 @@ export class ThreadTransport implements Transport {
   }
 
   /** Spins on the rings for a few microseconds (a peer's answer often comes that fast), then sleeps. */
-  park(): void {
-    for (let i = 0; i < SPINS; i++) if (this.mesh.hasArrivals()) return;
-    this.mesh.park(PARK_MS);
+  park(): boolean {
+    for (let i = 0; i < SPINS; i++) if (this.mesh.hasArrivals()) return true;
+    const live = this.mesh.park(PARK_MS);
     this.checkAbort();
+    return live;
+  }
+
+  finish(): void {
+    this.mesh.finish();
   }
 
   checkAbort(): void {

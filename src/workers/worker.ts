@@ -123,13 +123,14 @@ export class Worker {
 
   /**
    * Steps until `done()` holds. On one worker, throws STALLED if nothing more can happen before it does;
-   * with peers, an idle worker parks until a peer sends something.
+   * with peers, an idle worker parks until a peer sends something, and once every worker is idle with
+   * nothing in flight it throws NEGATIVE_COUNT (a count below zero for good) or STALLED.
    */
   stepUntil(done: () => boolean): void {
     while (!done()) {
       if (this.step() || done()) continue;
       if (this.options.transport === undefined) this.stalled();
-      this.options.transport.park();
+      if (!this.options.transport.park()) this.quiescent();
     }
   }
 
@@ -184,6 +185,12 @@ export class Worker {
     this.counters.progressUpdates += batch.length;
     df.exchange.broadcast(batch);
     return true;
+  }
+
+  /** Every worker is idle and nothing is in flight, yet `done()` does not hold: a negative count, or a stall. */
+  private quiescent(): never {
+    for (const df of this.dataflows) if (df.exchange.settled() && df.accumulator.isEmpty()) df.runtime.tracker.checkNonNegative();
+    this.stalled();
   }
 
   private stalled(): never {

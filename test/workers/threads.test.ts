@@ -53,6 +53,19 @@ describe('execute on worker threads', () => {
     expect(err.message).toMatch(/worker 1 exited with code 3/);
   });
 
+  it('workers that all wait for what cannot come end with STALLED instead of hanging', async () => {
+    const err = await rejection(execute(fixture('stalls.mjs'), { workers: 2 }));
+    expect(err).toBeInstanceOf(DataflowError);
+    expect(err.code).toBe('STALLED');
+    expect(err.message).toMatch(/nothing more can happen on worker 1/);
+  }, 20_000);
+
+  it('a count that goes negative for good ends every worker with NEGATIVE_COUNT instead of hanging', async () => {
+    const err = await rejection(execute(fixture('negative.mjs'), { workers: 2 }));
+    expect(err.code).toBe('NEGATIVE_COUNT');
+    expect(err.message).toMatch(/numbers/);
+  }, 20_000);
+
   it('a module without a default export is refused with BAD_MODULE', async () => {
     for (const workers of [1, 2]) {
       const err = await rejection(execute(fixture('no-default.mjs'), { workers }));
