@@ -24,6 +24,11 @@ export function abortMesh(memory: MeshMemory): void {
   }
 }
 
+/** States of a worker's "asleep" word. */
+const AWAKE = 0;
+const ASLEEP = 1;
+const FINISHED = 2;
+
 /** Traffic counters, by kind of message. */
 export interface TrafficStats {
   dataMessages: number;
@@ -43,8 +48,8 @@ export class Mesh {
   private readonly signals: Int32Array;
   private readonly writers: (RingWriter | null)[];
   private readonly readers: (RingReader | null)[];
-  /** Every ring of the mesh, to look at (never to read from): quiescence needs them all empty. */
-  private readonly everyRing: RingReader[];
+  /** Every ring of the mesh and the worker it leads to, to look at (never to read from): quiescence needs them empty. */
+  private readonly everyRing: { readonly to: number; readonly ring: RingReader }[];
   private readonly activity: number;
   private finished = false;
 
@@ -55,7 +60,7 @@ export class Mesh {
     this.signals = new Int32Array(memory.signals);
     this.writers = memory.rings[index]!.map((r) => (r === null ? null : new RingWriter(r)));
     this.readers = memory.rings.map((row) => (row[index] === null ? null : new RingReader(row[index]!)));
-    this.everyRing = memory.rings.flatMap((row) => row.flatMap((r) => (r === null ? [] : [new RingReader(r)])));
+    this.everyRing = memory.rings.flatMap((row) => row.flatMap((r, to) => (r === null ? [] : [{ to, ring: new RingReader(r) }])));
     this.activity = 2 * this.peers + 1;
   }
 
@@ -118,14 +123,14 @@ export class Mesh {
    */
   park(timeoutMs: number): boolean {
     const asleep = this.peers + 1 + this.index;
-    Atomics.store(this.signals, asleep, 1);
+    Atomics.store(this.signals, asleep, ASLEEP);
     const seen = Atomics.load(this.signals, this.index);
     let live = true;
     if (!this.hasArrivals() && !this.aborted()) {
       if (this.quiescent()) live = false;
       else Atomics.wait(this.signals, this.index, seen, timeoutMs);
     }
-    if (!this.finished) Atomics.store(this.signals, asleep, 0);
+    if (!this.finished) Atomics.store(this.signals, asleep, AWAKE);
     return live;
   }
 
@@ -138,15 +143,18 @@ export class Mesh {
    */
   private quiescent(): boolean {
     const before = Atomics.load(this.signals, this.activity);
-    for (let w = 0; w < this.peers; w++) if (Atomics.load(this.signals, this.peers + 1 + w) === 0) return false;
-    for (const r of this.everyRing) if (r.hasData() || r.writerStuck()) return false;
+    for (let w = 0; w < this.peers; w++) if (Atomics.load(this.signals, this.peers + 1 + w) === AWAKE) return false;
+    for (const { to, ring } of this.everyRing) {
+      // What waits for a finished worker will never be read (it saw its computation complete).
+      if (Atomics.load(this.signals, this.peers + 1 + to) !== FINISHED && (ring.hasData() || ring.writerStuck())) return false;
+    }
     return Atomics.load(this.signals, this.activity) === before;
   }
 
   /** This worker will not act again (its computation is complete): it counts as asleep from now on. */
   finish(): void {
     this.finished = true;
-    Atomics.store(this.signals, this.peers + 1 + this.index, 1);
+    Atomics.store(this.signals, this.peers + 1 + this.index, FINISHED);
   }
 
   aborted(): boolean {
@@ -163,6 +171,6 @@ export class Mesh {
    */
   private wake(to: number): void {
     Atomics.add(this.signals, to, 1);
-    if (Atomics.load(this.signals, this.peers + 1 + to) !== 0) Atomics.notify(this.signals, to);
+    if (Atomics.load(this.signals, this.peers + 1 + to) === ASLEEP) Atomics.notify(this.signals, to);
   }
 }
