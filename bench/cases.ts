@@ -243,40 +243,33 @@ function macroCases(preset: Preset): Case[] {
       variants: [{ label: '1 worker', run: () => pipelineDataflow(records) }],
       check: (a, b) => same('pipeline', a, b),
     },
-    {
-      name: `barrier, ${threaded} iterations, threads`,
-      group: 'macro',
-      params: { iterations: threaded, workers: 2 },
-      work: threaded,
-      unit: 'iterations',
-      samples: threadSamples,
-      baseline: { label: '1 worker thread', run: () => job('barrier', 1, { iterations: threaded }) },
-      variants: [{ label: '2 worker threads', run: () => job('barrier', 2, { iterations: threaded }) }],
-      check: (a, b) => (same('barrier', counts(a), [threaded, threaded]), same('barrier', counts(b), [threaded]), inside(a, threaded, 'iterations')),
-    },
-    {
-      name: `exchange of [int, int] records by key, ${exchanged} in all`,
-      group: 'macro',
-      params: { records: exchanged, batch: 1024, workers: 2 },
-      work: exchanged,
-      unit: 'records',
-      samples: threadSamples,
-      baseline: { label: '1 worker thread', run: () => job('exchange', 1, { records: exchanged }) },
-      variants: [{ label: '2 worker threads', run: () => job('exchange', 2, { records: exchanged }) }],
-      check: (a, b) => (same('exchange', counts(a).reduce((x, y) => x + y, 0), exchanged), same('exchange', counts(b), [exchanged]), inside(a, exchanged, 'records')),
-    },
-    {
-      name: `ping-pong, ${rallies} round trips`,
-      group: 'macro',
-      params: { roundTrips: rallies, workers: 2 },
-      work: rallies,
-      unit: 'round trips',
-      samples: threadSamples,
-      baseline: { label: '1 worker thread (no crossing)', run: () => job('pingpong', 1, { roundTrips: rallies }) },
-      variants: [{ label: '2 worker threads', run: () => job('pingpong', 2, { roundTrips: rallies }) }],
-      check: (a, b) => (same('ping-pong', counts(a), [rallies, rallies]), same('ping-pong', counts(b), [2 * rallies]), inside(a, rallies, 'round trips')),
-    },
+    threadedCase(`barrier, ${threaded} iterations, threads`, 'barrier', { iterations: threaded }, threaded, 'iterations', threadSamples, [threaded, threaded], [threaded]),
+    threadedCase(`exchange of [int, int] records by key, ${exchanged} in all`, 'exchange', { records: exchanged, batch: 1024 }, exchanged, 'records', threadSamples, null, [exchanged]),
+    threadedCase(`ping-pong, ${rallies} round trips`, 'pingpong', { roundTrips: rallies }, rallies, 'round trips', threadSamples, [rallies, rallies], [2 * rallies]),
   ];
+}
+
+/**
+ * A job (bench/jobs) on 2 worker threads against 1: each worker's count must be `two` (or, when null,
+ * add up to `work`) and `one`; the note gives the rate inside the workers.
+ */
+function threadedCase(name: string, jobName: string, args: Record<string, number>, work: number, unit: string, samples: number, two: number[] | null, one: number[]): Case {
+  return {
+    name,
+    group: 'macro',
+    params: { ...args, workers: 2 },
+    work,
+    unit,
+    samples,
+    baseline: { label: jobName === 'pingpong' ? '1 worker thread (no crossing)' : '1 worker thread', run: () => job(jobName, 1, args) },
+    variants: [{ label: '2 worker threads', run: () => job(jobName, 2, args) }],
+    check: (a, b) => {
+      if (two === null) same(jobName, counts(a).reduce((x, y) => x + y, 0), work);
+      else same(jobName, counts(a), two);
+      same(jobName, counts(b), one);
+      return inside(a, work, unit);
+    },
+  };
 }
 
 /** A graph job in this process, compute only: the plain baseline, then ours on 1 and 2 workers. */

@@ -2,7 +2,7 @@
 import type { Worker } from '../../src/workers/worker.js';
 
 /** Returns the records this worker received, and the milliseconds it took from building the dataflow to finishing. */
-export default function exchange(worker: Worker, args: { records: number }): { count: number; ms: number } {
+export default function exchange(worker: Worker, args: { records: number; batch?: number }): { count: number; ms: number } {
   const t0 = performance.now();
   let received = 0;
   const input = worker.dataflow((scope) => {
@@ -10,7 +10,7 @@ export default function exchange(worker: Worker, args: { records: number }): { c
     input.stream.exchange((r) => r[0]).inspect(() => received++).probe();
     return input;
   });
-  const batch = 1024;
+  const batch = args.batch ?? 1024;
   const mine = Math.floor(args.records / worker.peers);
   for (let start = 0; start < mine; start += batch) {
     const records: [number, number][] = [];

@@ -17,10 +17,36 @@ export interface ProgressExchange {
   settled(): boolean;
 }
 
+/**
+ * Batches received and not yet taken, in arrival order. `take` hands out the queue itself and queues on
+ * into a spare array, so a worker that takes every step allocates nothing.
+ */
+export class BatchInbox {
+  private queue: (readonly PointstampUpdate[])[] = [];
+  private spare: (readonly PointstampUpdate[])[] = [];
+
+  push(batch: readonly PointstampUpdate[]): void {
+    this.queue.push(batch);
+  }
+
+  /** Every batch pushed since the last call; the array is valid until the next call. */
+  take(): readonly (readonly PointstampUpdate[])[] {
+    const q = this.queue;
+    if (q.length === 0) return q;
+    clear(this.spare);
+    this.queue = this.spare;
+    this.spare = q;
+    return q;
+  }
+
+  isEmpty(): boolean {
+    return this.queue.length === 0;
+  }
+}
+
 /** The single-worker exchange: a broadcast is received by the same worker on its next `receive`. */
 export class LoopbackExchange implements ProgressExchange {
-  private queue: PointstampUpdate[][] = [];
-  private spare: PointstampUpdate[][] = [];
+  private readonly inbox = new BatchInbox();
   /** Batches and updates broadcast, for statistics. */
   batches = 0;
   updates = 0;
@@ -29,21 +55,14 @@ export class LoopbackExchange implements ProgressExchange {
     if (updates.length === 0) return;
     this.batches++;
     this.updates += updates.length;
-    this.queue.push(updates);
+    this.inbox.push(updates);
   }
 
   receive(): readonly (readonly PointstampUpdate[])[] {
-    const q = this.queue;
-    if (q.length === 0) return NOTHING;
-    clear(this.spare);
-    this.queue = this.spare;
-    this.spare = q;
-    return q;
+    return this.inbox.take();
   }
 
   settled(): boolean {
-    return this.queue.length === 0;
+    return this.inbox.isEmpty();
   }
 }
-
-const NOTHING: readonly (readonly PointstampUpdate[])[] = Object.freeze([]);

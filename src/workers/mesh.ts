@@ -88,7 +88,7 @@ export class Mesh {
     let moved = false;
     for (let w = 0; w < this.peers; w++) {
       const writer = this.writers[w];
-      if (writer !== null && writer !== undefined && writer.pendingBytes > 0 && writer.flush()) {
+      if (writer !== null && writer !== undefined && writer.hasPending && writer.flush()) {
         moved = true;
         this.wake(w);
       }
@@ -122,7 +122,7 @@ export class Mesh {
    * Returns false instead if the whole mesh is quiescent: nothing more can ever arrive.
    */
   park(timeoutMs: number): boolean {
-    const asleep = this.peers + 1 + this.index;
+    const asleep = this.asleepWord(this.index);
     Atomics.store(this.signals, asleep, ASLEEP);
     const seen = Atomics.load(this.signals, this.index);
     let live = true;
@@ -143,10 +143,10 @@ export class Mesh {
    */
   private quiescent(): boolean {
     const before = Atomics.load(this.signals, this.activity);
-    for (let w = 0; w < this.peers; w++) if (Atomics.load(this.signals, this.peers + 1 + w) === AWAKE) return false;
+    for (let w = 0; w < this.peers; w++) if (Atomics.load(this.signals, this.asleepWord(w)) === AWAKE) return false;
     for (const { to, ring } of this.everyRing) {
       // What waits for a finished worker will never be read (it saw its computation complete).
-      if (Atomics.load(this.signals, this.peers + 1 + to) !== FINISHED && (ring.hasData() || ring.writerStuck())) return false;
+      if (Atomics.load(this.signals, this.asleepWord(to)) !== FINISHED && (ring.hasData() || ring.writerStuck())) return false;
     }
     return Atomics.load(this.signals, this.activity) === before;
   }
@@ -154,7 +154,7 @@ export class Mesh {
   /** This worker will not act again (its computation is complete): it counts as asleep from now on. */
   finish(): void {
     this.finished = true;
-    Atomics.store(this.signals, this.peers + 1 + this.index, FINISHED);
+    Atomics.store(this.signals, this.asleepWord(this.index), FINISHED);
   }
 
   aborted(): boolean {
@@ -165,12 +165,17 @@ export class Mesh {
     abortMesh(this.memory);
   }
 
+  /** Where worker `w`'s AWAKE / ASLEEP / FINISHED word is in `signals`. */
+  private asleepWord(w: number): number {
+    return this.peers + 1 + w;
+  }
+
   /**
    * Bumps `to`'s wake counter, and wakes it if it sleeps. A worker about to sleep raises its flag before
    * it reads the counter and looks for arrivals, so either it sees this bump or this sees its flag.
    */
   private wake(to: number): void {
     Atomics.add(this.signals, to, 1);
-    if (Atomics.load(this.signals, this.peers + 1 + to) === ASLEEP) Atomics.notify(this.signals, to);
+    if (Atomics.load(this.signals, this.asleepWord(to)) === ASLEEP) Atomics.notify(this.signals, to);
   }
 }

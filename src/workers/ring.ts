@@ -60,6 +60,11 @@ export class RingWriter {
     return wrote;
   }
 
+  /** Whether some message (perhaps an empty one) is still queued. */
+  get hasPending(): boolean {
+    return this.queue.length > 0;
+  }
+
   /** Bytes queued but not yet in the ring. */
   get pendingBytes(): number {
     return this.queued;

@@ -1,8 +1,7 @@
 /** Transport: how a Worker reaches its peers — declared here; ThreadTransport implements it over a Mesh. */
 import type { RemoteChannels } from '../graph/runtime.js';
-import { clear } from '../progress/arrays.js';
 import type { PointstampUpdate } from '../progress/change-batch.js';
-import type { ProgressExchange } from '../progress/exchange.js';
+import { BatchInbox, type ProgressExchange } from '../progress/exchange.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import { decode, encodeData, ProgressEncoder } from './codec.js';
 import { WorkerError } from './errors.js';
@@ -29,8 +28,7 @@ export interface Transport {
 
 /** Progress batches of one dataflow, FIFO per sender, applied whole. */
 class MeshExchange implements ProgressExchange {
-  inbox: (readonly PointstampUpdate[])[] = [];
-  private spare: (readonly PointstampUpdate[])[] = [];
+  readonly inbox = new BatchInbox();
   private readonly encoder = new ProgressEncoder();
   constructor(
     private readonly mesh: Mesh,
@@ -45,16 +43,11 @@ class MeshExchange implements ProgressExchange {
   }
 
   receive(): readonly (readonly PointstampUpdate[])[] {
-    const batches = this.inbox;
-    if (batches.length === 0) return batches;
-    clear(this.spare);
-    this.inbox = this.spare;
-    this.spare = batches;
-    return batches;
+    return this.inbox.take();
   }
 
   settled(): boolean {
-    return this.inbox.length === 0;
+    return this.inbox.isEmpty();
   }
 }
 

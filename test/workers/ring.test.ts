@@ -21,7 +21,7 @@ describe('Ring', () => {
             writer.write(m);
             if (readEarly[i % readEarly.length]) reader.drain((x) => got.push(x.slice()));
           });
-          for (let guard = 0; writer.pendingBytes > 0 || reader.hasData(); guard++) {
+          for (let guard = 0; writer.hasPending || reader.hasData(); guard++) {
             if (guard > 100_000) throw new Error('ring made no progress');
             writer.flush();
             reader.drain((x) => got.push(x.slice()));
@@ -32,6 +32,23 @@ describe('Ring', () => {
     );
   });
 
+  it('regression (seed -832782990): an empty message queued behind a full ring is still delivered', () => {
+    const memory = allocateRing(64);
+    const writer = new RingWriter(memory);
+    const reader = new RingReader(memory);
+    const messages = [[0], [0], [0, 0, 0, 0, 0, 0, 0, 0, 0], []];
+    for (const m of messages) writer.write(Uint8Array.from(m));
+    expect(writer.pendingBytes).toBe(0);
+    expect(writer.hasPending).toBe(true);
+    const got: number[][] = [];
+    for (let guard = 0; writer.hasPending || reader.hasData(); guard++) {
+      if (guard > 100) throw new Error('ring made no progress');
+      writer.flush();
+      reader.drain((x) => got.push(Array.from(x)));
+    }
+    expect(got).toEqual(messages);
+  });
+
   it('keeps a copy of a transient message it could not write, so the caller may reuse its bytes', () => {
     const memory = allocateRing(64);
     const writer = new RingWriter(memory);
@@ -40,7 +57,7 @@ describe('Ring', () => {
     writer.write(scratch, true);
     scratch.fill(9);
     const got: number[][] = [];
-    for (let guard = 0; writer.pendingBytes > 0 || reader.hasData(); guard++) {
+    for (let guard = 0; writer.hasPending || reader.hasData(); guard++) {
       if (guard > 1000) throw new Error('ring made no progress');
       writer.flush();
       reader.drain((x) => got.push(Array.from(x)));
@@ -61,7 +78,7 @@ describe('Ring', () => {
     const got: unknown[][] = [];
     for (let round = 0; round < 40; round++) {
       for (const b of batches(round)) writer.write(encodeData(0, 0, Timestamp.of(round), b));
-      for (let guard = 0; writer.pendingBytes > 0 || reader.hasData(); guard++) {
+      for (let guard = 0; writer.hasPending || reader.hasData(); guard++) {
         if (guard > 1000) throw new Error('ring made no progress');
         writer.flush();
         reader.drain((x) => {
