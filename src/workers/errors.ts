@@ -3,6 +3,7 @@ import { CodedError } from '../timestamps/errors.js';
 
 export const WorkerErrorCode = {
   MALFORMED_FRAME: 'MALFORMED_FRAME',
+  DATAFLOW_MISMATCH: 'DATAFLOW_MISMATCH',
   WORKER_DIED: 'WORKER_DIED',
   WORKER_FAILED: 'WORKER_FAILED',
   BAD_MODULE: 'BAD_MODULE',

@@ -3,7 +3,7 @@ import type { RemoteChannels } from '../graph/runtime.js';
 import type { PointstampUpdate } from '../progress/change-batch.js';
 import { BatchInbox, type ProgressExchange } from '../progress/exchange.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { decode, encodeData, ProgressEncoder } from './codec.js';
+import { decode, encodeData, ProgressEncoder, type WireMessage } from './codec.js';
 import { WorkerError } from './errors.js';
 import { Mesh, type MeshMemory, type TrafficStats } from './mesh.js';
 
@@ -69,6 +69,11 @@ export class ThreadTransport implements Transport {
   private readonly mesh: Mesh;
   private readonly exchanges: MeshExchange[] = [];
   private readonly delivers: ((edge: number, time: Timestamp, records: unknown[]) => void)[] = [];
+  /**
+   * Messages for dataflows this worker has not built yet, in arrival order: a peer that finished a
+   * dataflow may already be sending for its next one. They are handed over once this worker builds it.
+   */
+  private early: { readonly from: number; readonly message: WireMessage }[] = [];
 
   constructor(memory: MeshMemory, index: number) {
     this.mesh = new Mesh(memory, index);
@@ -102,18 +107,29 @@ export class ThreadTransport implements Transport {
 
   poll(): boolean {
     this.checkAbort();
-    return this.mesh.poll((from, bytes) => {
-      const m = decode(bytes);
-      if (m.kind === 'data') {
-        const deliver = this.delivers[m.dataflow];
-        if (deliver === undefined) throw new WorkerError('MALFORMED_FRAME', `worker ${from} sent data for dataflow ${m.dataflow}, which worker ${this.index} does not have`);
-        deliver(m.edge, m.time, m.records);
-      } else {
-        const exchange = this.exchanges[m.dataflow];
-        if (exchange === undefined) throw new WorkerError('MALFORMED_FRAME', `worker ${from} sent progress for dataflow ${m.dataflow}, which worker ${this.index} does not have`);
-        exchange.inbox.push(m.updates);
-      }
-    }, POLL_BUDGET);
+    let moved = false;
+    if (this.early.length > 0) moved = this.handOverEarly();
+    return this.mesh.poll((from, bytes) => this.receive(from, decode(bytes)), POLL_BUDGET) || moved;
+  }
+
+  private receive(from: number, m: WireMessage): void {
+    if (this.exchanges[m.dataflow] === undefined) {
+      this.early.push({ from, message: m });
+      return;
+    }
+    if (m.kind === 'data') this.delivers[m.dataflow]!(m.edge, m.time, m.records);
+    else this.exchanges[m.dataflow]!.inbox.push(m.updates);
+  }
+
+  /**
+   * Hands over the held-back messages of dataflows built since, before anything newer arrives for them
+   * (so each sender's messages to a dataflow keep their order); the rest stay held.
+   */
+  private handOverEarly(): boolean {
+    const held = this.early;
+    this.early = [];
+    for (const e of held) this.receive(e.from, e.message);
+    return this.early.length < held.length;
   }
 
   /** Spins on the rings for a few microseconds (a peer's answer often comes that fast), then sleeps. */
@@ -124,7 +140,19 @@ export class ThreadTransport implements Transport {
     return live;
   }
 
+  /** Throws DATAFLOW_MISMATCH if a peer sent (or is sending) for a dataflow this worker never built. */
   finish(): void {
+    this.poll();
+    const stray = this.early[0];
+    if (stray !== undefined) {
+      const { from, message } = stray;
+      throw new WorkerError(
+        'DATAFLOW_MISMATCH',
+        `worker ${from} sent ${message.kind} for dataflow ${message.dataflow}, which worker ${this.index} never built: ` +
+          'every worker must build the same dataflows, in the same order',
+        { worker: this.index, from, dataflow: message.dataflow },
+      );
+    }
     this.mesh.finish();
   }
 

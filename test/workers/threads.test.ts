@@ -66,6 +66,22 @@ describe('execute on worker threads', () => {
     expect(err.message).toMatch(/numbers/);
   }, 20_000);
 
+  it.each([2, 3])('runs dataflow after dataflow on %i threads while peers run ahead into the next one', async (workers) => {
+    const args = { n: 2000, dataflows: 3, pauseMs: 100 };
+    const one = await execute<[number, number][][]>(fixture('successive.mjs'), { workers: 1, args: { ...args, pauseMs: 0 } });
+    const many = await execute<[number, number][][]>(fixture('successive.mjs'), { workers, args });
+    const merge = (results: [number, number][][][]) => [0, 1, 2].map((d) => results.flatMap((r) => r[d]!).sort((a, b) => a[0] - b[0]));
+    expect(merge(many.results)).toEqual(merge(one.results));
+    expect(merge(one.results)[2]).toHaveLength(5);
+  }, 20_000);
+
+  it('a worker that never builds a dataflow its peer sends to ends the computation with DATAFLOW_MISMATCH', async () => {
+    const err = await rejection(execute(fixture('mismatch.mjs'), { workers: 2 }));
+    expect(err).toBeInstanceOf(WorkerError);
+    expect(err.code).toBe('DATAFLOW_MISMATCH');
+    expect(err.message).toMatch(/worker 0 sent (data|progress) for dataflow 1, which worker 1 never built/);
+  }, 20_000);
+
   it('a module without a default export is refused with BAD_MODULE', async () => {
     for (const workers of [1, 2]) {
       const err = await rejection(execute(fixture('no-default.mjs'), { workers }));
