@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { peakRssMb } from '../src/cli/memory.js';
 import { readEdgeList, type EdgeList } from '../examples/iterative/edge-list.js';
 import { buildCsr } from '../examples/iterative/csr.js';
-import { addExact, roundExact } from '../examples/iterative/exact-sum.js';
+import { ExactSum } from '../examples/iterative/exact-sum.js';
 import { DAMPING } from '../examples/iterative/pagerank.js';
 import { formatNodeValues, type NodeValues } from '../examples/iterative/run.js';
 
@@ -71,14 +71,14 @@ export function baselinePagerank(edges: EdgeList, iterations: number): NodeValue
   for (let x = 0; x < size; x++) if (seen[x] === 1) rank[x] = 1 / n;
   const base = (1 - DAMPING) / n;
   for (let k = 0; k < iterations; k++) {
-    const partials: number[] = [];
+    const partials = new ExactSum();
     for (let x = 0; x < size; x++) {
       if (seen[x] === 0) continue;
       const degree = out.offsets[x + 1]! - out.offsets[x]!;
-      if (degree === 0) addExact(partials, rank[x]!);
+      if (degree === 0) partials.add(rank[x]!);
       else share[x] = rank[x]! / degree;
     }
-    const dangling = roundExact(partials);
+    const dangling = partials.sum();
     for (let x = 0; x < size; x++) {
       if (seen[x] === 0) continue;
       let s = 0;

@@ -9,7 +9,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
-import { cases, type Case, type Preset, type ProcessRun } from './cases.js';
+import { cases, type Case, type Preset, type ProcessRun, type Side } from './cases.js';
 import { scalingChart } from './chart.js';
 
 export interface Timing {
@@ -19,6 +19,8 @@ export interface Timing {
   readonly samples: number;
   /** Peak RSS of the process, for cases that run a whole process. */
   readonly peakMb?: number;
+  /** Median wall time of the whole call, when the timing is a phase the side timed itself. */
+  readonly wallMs?: number;
 }
 
 /** One line of the table: a variant of a case next to the case's baseline. */
@@ -49,16 +51,44 @@ async function timed(run: () => unknown): Promise<{ value: unknown; ms: number }
   return { value, ms: performance.now() - t0 };
 }
 
-/** Runs one case: a checked run of every side, then (for samples > 1) tinybench samples of each. */
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Timings of a side's runs: each run's own phase if the side times one, else the wall time. */
+function timingOf(side: Side, runs: readonly { value: unknown; ms: number }[]): Timing {
+  const ms = runs.map((r) => (side.elapsed === undefined ? r.ms : side.elapsed(r.value)));
+  const peak = peakOf(runs[runs.length - 1]!.value);
+  return {
+    medianMs: median(ms),
+    minMs: Math.min(...ms),
+    maxMs: Math.max(...ms),
+    samples: ms.length,
+    ...(peak === undefined ? {} : { peakMb: peak }),
+    ...(side.elapsed === undefined ? {} : { wallMs: median(runs.map((r) => r.ms)) }),
+  };
+}
+
+/**
+ * Runs one case: a checked run of every side, then (for samples > 1) tinybench samples of each. Sides
+ * that time a phase themselves take turns, run by run, `samples` times after the checked run.
+ */
 export async function measure(c: Case): Promise<Row[]> {
-  const base = await timed(c.baseline.run);
-  const firsts = [];
-  for (const v of c.variants) firsts.push(await timed(v.run));
-  const notes = firsts.map((f, i) => c.check(f.value, base.value, i) ?? undefined);
-  const single = (t: { value: unknown; ms: number }): Timing => ({ medianMs: t.ms, minMs: t.ms, maxMs: t.ms, samples: 1, ...(peakOf(t.value) === undefined ? {} : { peakMb: peakOf(t.value)! }) });
-  let reference = single(base);
-  let ours = firsts.map(single);
-  if (c.samples > 1) {
+  const sides = [c.baseline, ...c.variants];
+  const runs: { value: unknown; ms: number }[][] = [];
+  for (const side of sides) runs.push([await timed(side.run)]);
+  const notes = c.variants.map((_, i) => c.check(runs[i + 1]![0]!.value, runs[0]![0]!.value, i) ?? undefined);
+  let reference = timingOf(c.baseline, runs[0]!);
+  let ours = c.variants.map((v, i) => timingOf(v, runs[i + 1]!));
+  if (c.samples > 1 && sides.some((s) => s.elapsed !== undefined)) {
+    for (const r of runs) r.length = 0;
+    for (let k = 0; k < c.samples; k++) for (let i = 0; i < sides.length; i++) runs[i]!.push(await timed(sides[i]!.run));
+    const last = (i: number) => runs[i]![runs[i]!.length - 1]!.value;
+    c.variants.forEach((_, i) => c.check(last(i + 1), last(0), i));
+    reference = timingOf(c.baseline, runs[0]!);
+    ours = c.variants.map((v, i) => timingOf(v, runs[i + 1]!));
+  } else if (c.samples > 1) {
     const last: unknown[] = [];
     const bench = new Bench({ iterations: c.samples, time: 0, warmup: c.work > 1, warmupIterations: 1, warmupTime: 0 });
     bench.add('baseline', async () => void (last[0] = await c.baseline.run()));
@@ -106,6 +136,7 @@ export function table(rows: readonly Row[]): string {
     if (r.ours.peakMb !== undefined && r.reference.peakMb !== undefined) {
       notes.push(`peak RSS ${r.ours.peakMb} / ${r.reference.peakMb} MB (${(r.ours.peakMb / r.reference.peakMb).toFixed(2)}×)`);
     }
+    if (r.ours.wallMs !== undefined) notes.push(`whole call ${rate(r, r.ours.wallMs)} (thread start included)`);
     if (r.note !== undefined) notes.push(r.note);
     if (r.ours.samples === 1) notes.push('1 sample');
     const name = r.variant === '' ? r.case : `${r.case}, ${r.variant}`;

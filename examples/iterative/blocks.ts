@@ -21,31 +21,55 @@ export function owner(node: number, peers: number): number {
 
 /** Splits each edge block by the owner of its source (`by` 0) or its destination (`by` 1). */
 export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): Stream<RoutedEdges> {
-  return edges.scope.unary<EdgeBlock, RoutedEdges>(edges, name, pipeline, (ctx) => ({
-    onRecv(batch, time) {
-      const out: RoutedEdges[] = [];
-      for (const block of batch) {
-        const key = block[by];
-        const other = block[1 - by]!;
-        if (ctx.peers === 1) {
-          out.push([0, key, other]);
-          continue;
-        }
-        const counts = new Int32Array(ctx.peers);
-        for (let i = 0; i < key.length; i++) counts[owner(key[i]!, ctx.peers)]!++;
-        const keys = Array.from(counts, (n) => new Int32Array(n));
-        const others = Array.from(counts, (n) => new Int32Array(n));
-        const fill = new Int32Array(ctx.peers);
-        for (let i = 0; i < key.length; i++) {
-          const w = owner(key[i]!, ctx.peers);
-          keys[w]![fill[w]!] = key[i]!;
-          others[w]![fill[w]!++] = other[i]!;
-        }
-        for (let w = 0; w < ctx.peers; w++) if (counts[w]! > 0) out.push([w, keys[w]!, others[w]!]);
-      }
-      ctx.send(out, time);
-    },
-  }));
+  return edges.scope.unary<EdgeBlock, RoutedEdges>(edges, name, pipeline, (ctx) => {
+    const peers = ctx.peers;
+    let to = new Int32Array(0);
+    return {
+      onRecv(batch, time) {
+        const out: RoutedEdges[] = [];
+        for (const block of batch) out.push(...split(block[by], block[1 - by]!));
+        ctx.send(out, time);
+      },
+    };
+
+    /** `[worker, key, other]` for every worker owning some keys; a block owned by one worker whole passes as it is. */
+    function split(key: Int32Array, other: Int32Array): RoutedEdges[] {
+      if (peers === 1) return [[0, key, other]];
+      if (to.length < key.length) to = new Int32Array(key.length);
+      const counts = countOwners(key, peers, to);
+      for (let w = 0; w < peers; w++) if (counts[w] === key.length) return [[w, key, other]];
+      const keys = Array.from(counts, (n) => new Int32Array(n));
+      const others = Array.from(counts, (n) => new Int32Array(n));
+      scatter(key, other, to, keys, others);
+      const routed: RoutedEdges[] = [];
+      for (let w = 0; w < peers; w++) if (counts[w]! > 0) routed.push([w, keys[w]!, others[w]!]);
+      return routed;
+    }
+  });
+}
+
+// Each loop in a function of its own, so that V8 compiles it in place without cold code around it.
+
+/** Writes each key's owner into `to` and returns how many keys each worker owns. */
+function countOwners(key: Int32Array, peers: number, to: Int32Array): Int32Array {
+  const counts = new Int32Array(peers);
+  for (let i = 0; i < key.length; i++) {
+    const w = owner(key[i]!, peers);
+    to[i] = w;
+    counts[w]!++;
+  }
+  return counts;
+}
+
+/** Moves each pair `(key[i], other[i])` to the arrays of worker `to[i]`, in order. */
+function scatter(key: Int32Array, other: Int32Array, to: Int32Array, keys: Int32Array[], others: Int32Array[]): void {
+  const fill = new Int32Array(keys.length);
+  for (let i = 0; i < key.length; i++) {
+    const w = to[i]!;
+    const at = fill[w]!++;
+    keys[w]![at] = key[i]!;
+    others[w]![at] = other[i]!;
+  }
 }
 
 /** Groups `(node, value)` pairs by the worker owning each node: one `[nodes, values]` pair of arrays per worker. */

@@ -7,14 +7,7 @@ export class PairBuffer {
   length = 0;
 
   push(a: number, b: number): void {
-    if (this.length === this.from.length) {
-      const f = new Int32Array(this.length * 2);
-      f.set(this.from);
-      this.from = f;
-      const t = new Int32Array(this.length * 2);
-      t.set(this.to);
-      this.to = t;
-    }
+    if (this.length === this.from.length) this.reserve(this.length + 1);
     this.from[this.length] = a;
     this.to[this.length] = b;
     this.length++;
@@ -22,14 +15,33 @@ export class PairBuffer {
 
   /** Adds the pairs `from[i] → to[i]`. */
   pushColumns(from: Int32Array, to: Int32Array): void {
-    for (let i = 0; i < from.length; i++) this.push(from[i]!, to[i]!);
+    this.reserve(this.length + from.length);
+    this.from.set(from, this.length);
+    this.to.set(to, this.length);
+    this.length += from.length;
   }
 
   /** One more than the largest id held (0 when empty). */
   extent(): number {
-    let size = 0;
-    for (let i = 0; i < this.length; i++) size = Math.max(size, this.from[i]! + 1, this.to[i]! + 1);
-    return size;
+    let max = -1;
+    const { from, to } = this;
+    for (let i = 0; i < this.length; i++) {
+      if (from[i]! > max) max = from[i]!;
+      if (to[i]! > max) max = to[i]!;
+    }
+    return max + 1;
+  }
+
+  /** Room for `n` pairs, growing by doubling. */
+  private reserve(n: number): void {
+    if (n <= this.from.length) return;
+    const capacity = Math.max(n, 2 * this.from.length);
+    const f = new Int32Array(capacity);
+    f.set(this.from.subarray(0, this.length));
+    this.from = f;
+    const t = new Int32Array(capacity);
+    t.set(this.to.subarray(0, this.length));
+    this.to = t;
   }
 }
 
@@ -38,6 +50,9 @@ export interface Csr {
   readonly offsets: Int32Array;
   readonly targets: Int32Array;
 }
+
+/** Lists up to this long are sorted in place by insertion (no subarray, no call). */
+const SHORT_LIST = 16;
 
 /** Builds a CSR of `from → to`; with `dedupe`, each neighbour list is sorted and repeated neighbours dropped. */
 export function buildCsr(size: number, from: Int32Array, to: Int32Array, length: number, dedupe: boolean): Csr {
@@ -53,10 +68,26 @@ export function buildCsr(size: number, from: Int32Array, to: Int32Array, length:
   for (let v = 0; v < size; v++) {
     const start = offsets[v]!;
     const end = offsets[v + 1]!;
-    const list = targets.subarray(start, end);
-    list.sort();
     compact[v] = w;
-    for (let i = 0; i < list.length; i++) if (i === 0 || list[i] !== list[i - 1]) targets[w++] = list[i]!;
+    if (start === end) continue;
+    if (end - start <= SHORT_LIST) {
+      for (let i = start + 1; i < end; i++) {
+        const x = targets[i]!;
+        let j = i - 1;
+        while (j >= start && targets[j]! > x) {
+          targets[j + 1] = targets[j]!;
+          j--;
+        }
+        targets[j + 1] = x;
+      }
+    } else targets.subarray(start, end).sort();
+    // w ≤ i throughout: the unique neighbours are moved down over ones already read.
+    let last = targets[start]!;
+    targets[w++] = last;
+    for (let i = start + 1; i < end; i++) {
+      const x = targets[i]!;
+      if (x !== last) targets[w++] = last = x;
+    }
   }
   compact[size] = w;
   return { offsets: compact, targets: targets.slice(0, w) };

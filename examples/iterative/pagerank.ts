@@ -5,8 +5,8 @@ import type { Stream } from '../../src/graph/stream.js';
 import type { VertexContext } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, PairBuffer, type Csr } from './csr.js';
-import { addExact, roundExact } from './exact-sum.js';
+import { buildCsr, PairBuffer } from './csr.js';
+import { ExactSum } from './exact-sum.js';
 import { RoundVertex } from './round-vertex.js';
 
 export const DAMPING = 0.85;
@@ -14,7 +14,7 @@ export const DAMPING = 0.85;
 /** Loop messages, each for the worker named in its first field. */
 type Message =
   | [worker: number, kind: 0, ownedNodes: number] // how many nodes the sender owns
-  | [worker: number, kind: 1, srcs: Int32Array, shares: Float64Array] // rank(src) / outdegree(src)
+  | [worker: number, kind: 1, from: number, shares: Float64Array] // rank / outdegree of the sender's nodes this worker needs
   | [worker: number, kind: 2, partials: Float64Array]; // the sender's dangling mass, as exact partials
 
 export interface PageRankDataflow {
@@ -28,6 +28,11 @@ export interface PageRankDataflow {
  * workers; each later iteration moves every node's share of rank to the owners of its out-neighbours,
  * and every worker's dangling mass to every worker. Sums are made in a fixed order (in-neighbours by
  * id; dangling mass exactly), so the ranks are the same bits for any number of workers.
+ *
+ * Which shares go from worker v to worker w follows from the edges between them, which both hold (v
+ * by source, w by destination): the nodes of v with an out-neighbour on w, by id. So shares travel as
+ * bare arrays of numbers in that order, and each worker reads them through in-edge lists that point
+ * straight at their places.
  */
 export function pagerankDataflow(scope: Scope, iterations: number): PageRankDataflow {
   const edges = scope.newInput<EdgeBlock>('edges');
@@ -51,18 +56,27 @@ export function pagerankDataflow(scope: Scope, iterations: number): PageRankData
 class Rank extends RoundVertex {
   private readonly outEdges = new PairBuffer();
   private readonly inEdges = new PairBuffer();
-  private out: Csr | undefined;
-  private in: Csr | undefined;
+  private readonly peers: number;
+  private readonly iterations: number;
+  /** The nodes owned here, by id; the arrays below are indexed by position in this list. */
   private owned = new Int32Array(0);
   private rank = new Float64Array(0);
+  private outDegree = new Int32Array(0);
+  /** Reused each iteration: rank / outdegree of each owned node. */
+  private myShare = new Float64Array(0);
+  /** Per worker: the owned nodes (positions) with an out-neighbour on that worker, by id. */
+  private sendTo: Int32Array[] = [];
+  /** Per owned node, its in-neighbours' places in `incoming` (in-neighbours by id). */
+  private inOffsets = new Int32Array(1);
+  private inSlots = new Int32Array(0);
+  /** Where each sender's shares start in `incoming`. */
+  private slotBase = new Int32Array(1);
   // A peer may already send iteration i+1 while this worker is still at i (never i+2: this worker's
   // pending notification at i holds the peers' iteration i+1 back), so shares and dangling mass are
   // kept by the parity of their iteration.
-  private share: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
+  private incoming: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
+  private dangling: [ExactSum, ExactSum] = [new ExactSum(), new ExactSum()];
   private nodes = 0;
-  private dangling: [number[], number[]] = [[], []];
-  private readonly peers: number;
-  private readonly iterations: number;
 
   constructor(ctx: VertexContext, iterations: number) {
     super(ctx);
@@ -80,15 +94,18 @@ class Rank extends RoundVertex {
     const parity = time.iteration & 1;
     for (const m of batch as readonly Message[]) {
       if (m[1] === 0) this.nodes += m[2];
-      else if (m[1] === 1) this.storeShares(m, parity);
-      else for (const p of m[2]) addExact(this.dangling[parity], p);
+      else if (m[1] === 1) this.storeShares(m[2], m[3], parity);
+      else for (const p of m[2]) this.dangling[parity].add(p);
     }
   }
 
-  private storeShares(m: Message & { 1: 1 }, parity: number): void {
-    const share = this.share[parity];
-    const [, , srcs, shares] = m;
-    for (let i = 0; i < srcs.length; i++) share[srcs[i]!] = shares[i]!;
+  private storeShares(from: number, shares: Float64Array, parity: number): void {
+    const at = this.slotBase[from]!;
+    const expected = this.slotBase[from + 1]! - at;
+    if (shares.length !== expected) {
+      throw new Error(`pagerank: worker ${from} sent ${shares.length} shares, worker ${this.ctx.worker} needs ${expected}: the two disagree on the edges between them`);
+    }
+    this.incoming[parity].set(shares, at);
   }
 
   protected round(time: Timestamp): void {
@@ -102,23 +119,24 @@ class Rank extends RoundVertex {
       return;
     }
     const n = this.nodes;
-    if (iteration === 1) {
-      for (const x of this.owned) this.rank[x] = 1 / n;
-    } else {
+    const rank = this.rank;
+    if (iteration === 1) rank.fill(1 / n);
+    else {
       const parity = iteration & 1;
-      const danglingMass = roundExact(this.dangling[parity]);
-      this.dangling[parity] = [];
-      const share = this.share[parity];
+      const danglingMass = this.dangling[parity].sum();
+      this.dangling[parity] = new ExactSum();
+      const incoming = this.incoming[parity];
       const base = (1 - DAMPING) / n;
-      const { offsets, targets } = this.in!;
-      for (const x of this.owned) {
+      const offsets = this.inOffsets;
+      const slots = this.inSlots;
+      for (let k = 0; k < rank.length; k++) {
         let s = 0;
-        for (let i = offsets[x]!; i < offsets[x + 1]!; i++) s += share[targets[i]!]!;
-        this.rank[x] = base + DAMPING * (s + danglingMass / n);
+        for (let i = offsets[k]!; i < offsets[k + 1]!; i++) s += incoming[slots[i]!]!;
+        rank[k] = base + DAMPING * (s + danglingMass / n);
       }
     }
     if (iteration - 1 === this.iterations) {
-      this.ctx.sendBy(1, [[this.owned, Float64Array.from(this.owned, (x) => this.rank[x]!)]], time);
+      this.ctx.sendBy(1, [[this.owned, rank.slice()]], time);
       return;
     }
     this.sendShares(time);
@@ -126,51 +144,92 @@ class Rank extends RoundVertex {
   }
 
   private sendShares(time: Timestamp): void {
-    const { offsets, targets } = this.out!;
-    const peers = this.peers;
-    // Per destination worker: the sources it needs and their shares (at most every owned node each).
-    const srcs = Array.from({ length: peers }, () => new Int32Array(this.owned.length));
-    const shares = Array.from({ length: peers }, () => new Float64Array(this.owned.length));
-    const counts = new Int32Array(peers);
-    const partials: number[] = [];
-    const to = new Uint8Array(peers);
-    for (let k = 0; k < this.owned.length; k++) {
-      const x = this.owned[k]!;
-      const degree = offsets[x + 1]! - offsets[x]!;
-      if (degree === 0) {
-        addExact(partials, this.rank[x]!);
-        continue;
-      }
-      const share = this.rank[x]! / degree;
-      if (peers > 1) {
-        to.fill(0);
-        for (let i = offsets[x]!; i < offsets[x + 1]!; i++) to[owner(targets[i]!, peers)] = 1;
-      } else to[0] = 1;
-      for (let w = 0; w < peers; w++) {
-        if (to[w] === 0) continue;
-        srcs[w]![counts[w]!] = x;
-        shares[w]![counts[w]!++] = share;
-      }
+    const { rank, outDegree, myShare } = this;
+    const dangling = new ExactSum();
+    for (let k = 0; k < rank.length; k++) {
+      if (outDegree[k] === 0) dangling.add(rank[k]!);
+      else myShare[k] = rank[k]! / outDegree[k]!;
     }
+    const partials = dangling.parts();
     const batch: Message[] = [];
-    for (let w = 0; w < peers; w++) {
-      if (counts[w]! > 0) batch.push([w, 1, srcs[w]!.subarray(0, counts[w]!), shares[w]!.subarray(0, counts[w]!)]);
+    for (let w = 0; w < this.peers; w++) {
+      const list = this.sendTo[w]!;
+      if (list.length > 0) {
+        const shares = new Float64Array(list.length);
+        for (let j = 0; j < list.length; j++) shares[j] = myShare[list[j]!]!;
+        batch.push([w, 1, this.ctx.worker, shares]);
+      }
       if (partials.length > 0) batch.push([w, 2, Float64Array.from(partials)]);
     }
     if (batch.length > 0) this.ctx.sendBy(0, batch, time);
   }
 
-  /** Adjacency (deduplicated, in-neighbours sorted by id) and the sorted list of owned nodes. */
+  /**
+   * The owned nodes, their out-degrees, what to send to whom, and where each in-neighbour's share will
+   * be. Adjacency is indexed by an owned node's local number, `x / peers` rounded down (owned nodes are
+   * those with `x % peers` equal to this worker), so its arrays are a `peers`-th of the id range.
+   */
   private build(): void {
+    const peers = this.peers;
+    const me = this.ctx.worker;
     const size = Math.max(this.outEdges.extent(), this.inEdges.extent());
-    this.out = buildCsr(size, this.outEdges.from, this.outEdges.to, this.outEdges.length, true);
-    this.in = buildCsr(size, this.inEdges.from, this.inEdges.to, this.inEdges.length, true);
-    const seen = new Uint8Array(size);
-    for (const b of [this.outEdges, this.inEdges]) for (let i = 0; i < b.length; i++) seen[b.from[i]!] = 1;
-    const owned: number[] = [];
-    for (let x = 0; x < size; x++) if (seen[x] === 1) owned.push(x);
-    this.owned = Int32Array.from(owned);
-    this.rank = new Float64Array(size);
-    this.share = [new Float64Array(size), new Float64Array(size)];
+    const localSize = Math.ceil(size / peers);
+    const out = buildCsr(localSize, localIds(this.outEdges, peers), this.outEdges.to, this.outEdges.length, true);
+    const inn = buildCsr(localSize, localIds(this.inEdges, peers), this.inEdges.to, this.inEdges.length, true);
+    // Owned nodes: those with an edge (out or in), by id.
+    let count = 0;
+    for (let l = 0; l < localSize; l++) if (out.offsets[l + 1]! > out.offsets[l]! || inn.offsets[l + 1]! > inn.offsets[l]!) count++;
+    const ownedLocal = new Int32Array(count);
+    for (let l = 0, k = 0; l < localSize; l++) if (out.offsets[l + 1]! > out.offsets[l]! || inn.offsets[l + 1]! > inn.offsets[l]!) ownedLocal[k++] = l;
+    this.owned = new Int32Array(count);
+    this.outDegree = new Int32Array(count);
+    for (let k = 0; k < count; k++) {
+      const l = ownedLocal[k]!;
+      this.owned[k] = l * peers + me;
+      this.outDegree[k] = out.offsets[l + 1]! - out.offsets[l]!;
+    }
+    this.rank = new Float64Array(count);
+    this.myShare = new Float64Array(count);
+
+    // Sending: each owned node once per worker owning one of its out-neighbours.
+    const lists: number[][] = Array.from({ length: peers }, () => []);
+    const last = new Int32Array(peers).fill(-1);
+    for (let k = 0; k < count; k++) {
+      const l = ownedLocal[k]!;
+      for (let i = out.offsets[l]!; i < out.offsets[l + 1]!; i++) {
+        const w = owner(out.targets[i]!, peers);
+        if (last[w] !== k) {
+          last[w] = k;
+          lists[w]!.push(k);
+        }
+      }
+    }
+    this.sendTo = lists.map((l) => Int32Array.from(l));
+
+    // Receiving: the in-neighbours of owned nodes, grouped by their owner, by id, give each share its place.
+    const slot = new Int32Array(size).fill(-1);
+    for (let i = 0; i < inn.targets.length; i++) slot[inn.targets[i]!] = 0;
+    const slotBase = new Int32Array(peers + 1);
+    for (let x = 0; x < size; x++) if (slot[x] === 0) slotBase[owner(x, peers) + 1]!++;
+    for (let w = 0; w < peers; w++) slotBase[w + 1]! += slotBase[w]!;
+    const next = slotBase.slice(0, peers);
+    for (let x = 0; x < size; x++) if (slot[x] === 0) slot[x] = next[owner(x, peers)]!++;
+    this.slotBase = slotBase;
+    this.inOffsets = new Int32Array(count + 1);
+    this.inSlots = new Int32Array(inn.targets.length);
+    let at = 0;
+    for (let k = 0; k < count; k++) {
+      const l = ownedLocal[k]!;
+      for (let i = inn.offsets[l]!; i < inn.offsets[l + 1]!; i++) this.inSlots[at++] = slot[inn.targets[i]!]!;
+      this.inOffsets[k + 1] = at;
+    }
+    this.incoming = [new Float64Array(slotBase[peers]!), new Float64Array(slotBase[peers]!)];
   }
+}
+
+/** The local numbers (`x / peers`, rounded down) of the owned ends of `edges`. */
+function localIds(edges: PairBuffer, peers: number): Int32Array {
+  const ids = new Int32Array(edges.length);
+  for (let i = 0; i < edges.length; i++) ids[i] = (edges.from[i]! / peers) | 0;
+  return ids;
 }

@@ -65,53 +65,81 @@ class Propagate extends RoundVertex {
     for (const o of batch as readonly Offers[]) pending.push(o);
   }
 
+  /**
+   * One method per loop: V8 compiles a hot loop in place (on-stack replacement), and a method holding
+   * only that loop is not thrown back to the interpreter by code after it that has not run yet. This
+   * matters when every core runs a worker and no core is left to compile in the background.
+   */
   protected round(time: Timestamp): void {
     if (this.graph === undefined) this.build();
-    const label = this.label;
-    for (const [, nodes, labels] of this.offers.get(time.iteration) ?? []) {
-      for (let i = 0; i < nodes.length; i++) {
-        const n = nodes[i]!;
-        if (labels[i]! < label[n]!) {
-          label[n] = labels[i]!;
-          if (this.isChanged[n] === 0) {
-            this.isChanged[n] = 1;
-            this.changed.push(n);
-          }
-        }
-      }
-    }
+    for (const [, nodes, labels] of this.offers.get(time.iteration) ?? []) this.applyOffers(nodes, labels);
     this.offers.delete(time.iteration);
-    const { offsets, targets } = this.graph!;
-    const offer = this.offer;
     const changed = this.changed;
     this.changed = [];
     const offered: number[] = [];
+    const changes = this.offerToNeighbours(changed, offered);
+    if (changed.length > 0) this.ctx.sendBy(1, [[Int32Array.from(changed), changes]], time);
+    const useful = new ByOwner(this.ctx.peers);
+    this.keepUseful(offered, useful);
+    const records = useful.records(true) as Offers[];
+    if (records.length > 0) this.ctx.sendBy(0, records, time);
+  }
+
+  /** Lowers the labels of owned nodes to the offers that beat them; each node that changed is noted once. */
+  private applyOffers(nodes: Int32Array, labels: Int32Array): void {
+    const { label, isChanged, changed } = this;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      if (labels[i]! < label[n]!) {
+        label[n] = labels[i]!;
+        if (isChanged[n] === 0) {
+          isChanged[n] = 1;
+          changed.push(n);
+        }
+      }
+    }
+  }
+
+  /** The smallest label offered to each neighbour of the changed nodes (into `offer`, neighbours into `offered`); returns the changed nodes' labels. */
+  private offerToNeighbours(changed: readonly number[], offered: number[]): Float64Array {
+    const { label, isChanged, offer } = this;
+    const { offsets, targets } = this.graph!;
     const changes = new Float64Array(changed.length);
-    changed.forEach((n, i) => {
-      this.isChanged[n] = 0;
+    for (let i = 0; i < changed.length; i++) {
+      const n = changed[i]!;
+      isChanged[n] = 0;
       const l = label[n]!;
       changes[i] = l;
       for (let j = offsets[n]!; j < offsets[n + 1]!; j++) {
         const m = targets[j]!;
-        if (offer[m] === -1) offered.push(m);
-        if (offer[m] === -1 || l < offer[m]!) offer[m] = l;
+        const o = offer[m]!;
+        if (o === -1) {
+          offered.push(m);
+          offer[m] = l;
+        } else if (l < o) offer[m] = l;
       }
-    });
-    if (changed.length > 0) this.ctx.sendBy(1, [[Int32Array.from(changed), changes]], time);
+    }
+    return changes;
+  }
+
+  /**
+   * Offers that cannot lower a label are dropped at once: for a node owned here, its label; for a node
+   * owned elsewhere, `label` keeps the smallest label already offered to it (labels only drop). The
+   * rest go into `out`, by owner.
+   */
+  private keepUseful(offered: readonly number[], out: ByOwner): void {
+    const { label, offer } = this;
     const { worker, peers } = this.ctx;
-    const out = new ByOwner(peers);
-    for (const m of offered) {
-      // Offers that cannot lower a label are dropped at once: for a node owned here, its label; for a
-      // node owned elsewhere, `label` keeps the smallest label already offered to it (labels only drop).
+    for (let i = 0; i < offered.length; i++) {
+      const m = offered[i]!;
       const o = offer[m]!;
-      if (label[m] === -1 || o < label[m]!) {
+      offer[m] = -1;
+      const l = label[m]!;
+      if (l === -1 || o < l) {
         out.add(m, o);
         if (owner(m, peers) !== worker) label[m] = o;
       }
-      offer[m] = -1;
     }
-    const records = out.records(true);
-    if (records.length > 0) this.ctx.sendBy(0, records, time);
   }
 
   /** At iteration 0: adjacency of the nodes owned here, each labelled with its own id. */
@@ -157,8 +185,12 @@ function smallestLabel(changes: Stream<NodeBlock>): Stream<NodeBlock> {
         }
       },
       onNotify(time) {
-        const out: NodeBlock = [Int32Array.from(nodes), Float64Array.from(nodes, (n) => best[n]!)];
-        for (const n of nodes) best[n] = -1;
+        const values = new Float64Array(nodes.length);
+        for (let i = 0; i < nodes.length; i++) {
+          values[i] = best[nodes[i]!]!;
+          best[nodes[i]!] = -1;
+        }
+        const out: NodeBlock = [Int32Array.from(nodes), values];
         nodes.length = 0;
         open = undefined;
         ctx.send([out], time);

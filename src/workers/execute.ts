@@ -1,5 +1,7 @@
 /** execute: runs a dataflow module on N workers (threads, or directly in this thread for one), SPMD style. */
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { Worker as Thread } from 'node:worker_threads';
 import { DataflowError, GraphError } from '../graph/errors.js';
 import { ProgressError } from '../progress/errors.js';
@@ -18,6 +20,23 @@ export interface ExecuteOptions {
   readonly threads?: boolean;
   /** Bytes of each ring between two workers (4 MiB by default). */
   readonly ringBytes?: number;
+  /**
+   * V8's concurrent on-stack replacement: whether a hot loop is compiled on a background thread while
+   * it runs on (V8's default), or on the worker's own thread at once. By default it is turned off when
+   * the workers take every core (workers ≥ os.availableParallelism()): the background compiler then
+   * waits for a busy core, and loops run unoptimised meanwhile. A V8 setting: it holds for the whole
+   * process from then on.
+   */
+  readonly concurrentOsr?: boolean;
+}
+
+let osrSetting: boolean | undefined;
+
+/** Sets V8's concurrent OSR for the process (once per value). */
+function setConcurrentOsr(on: boolean): void {
+  if (osrSetting === on) return;
+  setFlagsFromString(on ? '--concurrent-osr' : '--no-concurrent-osr');
+  osrSetting = on;
 }
 
 export interface ExecuteResult<R> {
@@ -37,6 +56,8 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${workers}`);
   const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
   if (workers === 1 && options.threads !== true) return direct<R>(url, options.args);
+  const concurrentOsr = options.concurrentOsr ?? (workers >= availableParallelism() ? false : undefined);
+  if (concurrentOsr !== undefined) setConcurrentOsr(concurrentOsr);
   const mesh = allocateMesh(workers, options.ringBytes ?? 4 << 20);
   const entry = new URL('./thread-main.js', import.meta.url);
   const threads: Thread[] = [];
