@@ -74,6 +74,8 @@ export class ThreadTransport implements Transport {
    * dataflow may already be sending for its next one. They are handed over once this worker builds it.
    */
   private early: { readonly from: number; readonly message: WireMessage }[] = [];
+  /** A dataflow was built since the held-back messages were last looked at. */
+  private built = false;
 
   constructor(memory: MeshMemory, index: number) {
     this.mesh = new Mesh(memory, index);
@@ -84,6 +86,7 @@ export class ThreadTransport implements Transport {
   attach(dataflow: number, deliver: (edge: number, time: Timestamp, records: unknown[]) => void) {
     const exchange = new MeshExchange(this.mesh, dataflow);
     this.exchanges[dataflow] = exchange;
+    this.built = true;
     this.delivers[dataflow] = deliver;
     const channels: RemoteChannels = {
       send: (edge, worker, time, batch) => {
@@ -108,7 +111,8 @@ export class ThreadTransport implements Transport {
   poll(): boolean {
     this.checkAbort();
     let moved = false;
-    if (this.early.length > 0) moved = this.handOverEarly();
+    if (this.built && this.early.length > 0) moved = this.handOverEarly();
+    this.built = false;
     return this.mesh.poll((from, bytes) => this.receive(from, decode(bytes)), POLL_BUDGET) || moved;
   }
 
