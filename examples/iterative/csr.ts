@@ -6,13 +6,6 @@ export class PairBuffer {
   to = new Int32Array(1024);
   length = 0;
 
-  push(a: number, b: number): void {
-    if (this.length === this.from.length) this.reserve(this.length + 1);
-    this.from[this.length] = a;
-    this.to[this.length] = b;
-    this.length++;
-  }
-
   /** Adds the pairs `from[i] → to[i]`. */
   pushColumns(from: Int32Array, to: Int32Array): void {
     this.reserve(this.length + from.length);
