@@ -29,13 +29,8 @@ function collect(size: number, seen: Uint8Array, value: (x: number) => number): 
 /** Synchronous label propagation: every round, nodes whose label dropped offer it to their neighbours. */
 export function baselineWcc(edges: EdgeList): NodeValues {
   const { size, seen } = present(edges);
-  const from = new Int32Array(edges.count * 2);
-  const to = new Int32Array(edges.count * 2);
-  from.set(edges.src);
-  from.set(edges.dst, edges.count);
-  to.set(edges.dst);
-  to.set(edges.src, edges.count);
-  const { offsets, targets } = buildCsr(size, from, to, from.length, false);
+  const { src, dst } = columns(edges);
+  const { offsets, targets } = buildCsr(size, [[src, dst], [dst, src]], false);
   const label = new Int32Array(size);
   const offer = new Int32Array(size).fill(-1);
   let changed: number[] = [];
@@ -62,8 +57,9 @@ export function baselineWcc(edges: EdgeList): NodeValues {
 /** K synchronous iterations; in-neighbours summed in id order, dangling mass summed exactly. */
 export function baselinePagerank(edges: EdgeList, iterations: number): NodeValues {
   const { size, seen } = present(edges);
-  const out = buildCsr(size, edges.src, edges.dst, edges.count, true);
-  const inn = buildCsr(size, edges.dst, edges.src, edges.count, true);
+  const { src, dst } = columns(edges);
+  const out = buildCsr(size, [[src, dst]], true);
+  const inn = buildCsr(size, [[dst, src]], true);
   let n = 0;
   for (let x = 0; x < size; x++) n += seen[x]!;
   const rank = new Float64Array(size);
@@ -92,7 +88,8 @@ export function baselinePagerank(edges: EdgeList, iterations: number): NodeValue
 /** Level-synchronous breadth-first search over out-edges. */
 export function baselineBfs(edges: EdgeList, source: number): NodeValues {
   const { size } = present(edges);
-  const { offsets, targets } = buildCsr(size, edges.src, edges.dst, edges.count, false);
+  const { src, dst } = columns(edges);
+  const { offsets, targets } = buildCsr(size, [[src, dst]], false);
   const dist = new Int32Array(size).fill(-1);
   dist[source] = 0;
   let frontier = [source];
@@ -140,3 +137,8 @@ function main(args: string[]): void {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) main(process.argv.slice(2));
+
+/** The edges' two columns, `count` long. */
+function columns(edges: EdgeList): { src: Int32Array; dst: Int32Array } {
+  return { src: edges.src.subarray(0, edges.count), dst: edges.dst.subarray(0, edges.count) };
+}

@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, PairBuffer, type Csr } from './csr.js';
+import { buildCsr, PairBlocks, type Csr } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes]`: nodes that worker owns, reached at this iteration. */
@@ -42,7 +42,7 @@ export function bfsDataflow(scope: Scope): BfsDataflow {
 }
 
 class Expand extends RoundVertex {
-  private readonly edges = new PairBuffer();
+  private readonly edges = new PairBlocks();
   private graph: Csr | undefined;
   private visited = new Uint8Array(0);
   private offered = new Int32Array(0);
@@ -52,7 +52,7 @@ class Expand extends RoundVertex {
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
     if (port === 0) {
-      for (const [, key, other] of batch as readonly RoutedEdges[]) this.edges.pushColumns(key, other);
+      for (const [, key, other] of batch as readonly RoutedEdges[]) this.edges.push(key, other);
       return;
     }
     let list = this.arrivals.get(time.iteration);
@@ -92,7 +92,7 @@ class Expand extends RoundVertex {
   private build(): void {
     const e = this.edges;
     const size = e.extent();
-    this.graph = buildCsr(size, e.from, e.to, e.length, false);
+    this.graph = buildCsr(size, e.blocks, false);
     this.offered = new Int32Array(size);
     this.grow(size);
   }

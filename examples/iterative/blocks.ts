@@ -2,10 +2,15 @@
 import type { InputHandle } from '../../src/graph/handles.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy, pipeline, type Pact } from '../../src/graph/vertex.js';
-import type { EdgeList } from './edge-list.js';
+import { ExampleError, type EdgeList } from './edge-list.js';
 
-/** A block of edges: `src[i] -> dst[i]`. */
-export type EdgeBlock = [src: Int32Array, dst: Int32Array];
+/**
+ * A block of edges: `src[i] -> dst[i]`. Each edge reaches the worker owning its source and the one
+ * owning its destination (`ends` 'both', the default), or only one of them ('src' or 'dst': for a
+ * sender that already splits its edges by end). The arrays are handed over with the block.
+ */
+export type EdgeBlock = [src: Int32Array, dst: Int32Array, ends?: EdgeEnds];
+export type EdgeEnds = 'both' | 'src' | 'dst';
 /** Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far end. */
 export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array];
 /** Values of nodes: `values[i]` belongs to `nodes[i]`. */
@@ -19,25 +24,29 @@ export function owner(node: number, peers: number): number {
   return node % peers;
 }
 
-/** Splits each edge block by the owner of its source (`by` 0) or its destination (`by` 1). */
+/** Splits each edge block by the owner of its source (`by` 0) or its destination (`by` 1); blocks meant only for the other end pass by. */
 export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): Stream<RoutedEdges> {
+  const skip: EdgeEnds = by === 0 ? 'dst' : 'src';
   return edges.scope.unary<EdgeBlock, RoutedEdges>(edges, name, pipeline, (ctx) => {
     const peers = ctx.peers;
     let to = new Int32Array(0);
     return {
       onRecv(batch, time) {
         const out: RoutedEdges[] = [];
-        for (const block of batch) out.push(...split(block[by], block[1 - by]!));
-        ctx.send(out, time);
+        for (const block of batch) {
+          checkBlock(block);
+          if (block[2] !== skip) out.push(...(by === 0 ? split(block[0], block[1]) : split(block[1], block[0])));
+        }
+        if (out.length > 0) ctx.send(out, time);
       },
     };
 
-    /** `[worker, key, other]` for every worker owning some keys; a block owned by one worker whole passes as it is. */
+    /** `[worker, key, other]` for every worker owning some keys; a block owned by one worker whole (as senders that split by end send) passes as it is. */
     function split(key: Int32Array, other: Int32Array): RoutedEdges[] {
       if (peers === 1) return [[0, key, other]];
+      if (key.length > 0 && ownsAll(key, peers, owner(key[0]!, peers))) return [[owner(key[0]!, peers), key, other]];
       if (to.length < key.length) to = new Int32Array(key.length);
       const counts = countOwners(key, peers, to);
-      for (let w = 0; w < peers; w++) if (counts[w] === key.length) return [[w, key, other]];
       const keys = Array.from(counts, (n) => new Int32Array(n));
       const others = Array.from(counts, (n) => new Int32Array(n));
       scatter(key, other, to, keys, others);
@@ -48,7 +57,25 @@ export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): S
   });
 }
 
+/** An edge block as documented, or an error that says what is wrong with it. */
+function checkBlock(block: EdgeBlock): void {
+  const [src, dst, ends] = block as unknown[];
+  if (!(src instanceof Int32Array) || !(dst instanceof Int32Array)) {
+    throw new ExampleError('MALFORMED_BLOCK', 'an edge block is [src: Int32Array, dst: Int32Array, ends?]: send the ends of each edge as two Int32Arrays');
+  }
+  if (src.length !== dst.length) throw new ExampleError('MALFORMED_BLOCK', `an edge block has ${src.length} sources but ${dst.length} destinations: the two arrays must be as long`);
+  if (ends !== undefined && ends !== 'both' && ends !== 'src' && ends !== 'dst') {
+    throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both', 'src' or 'dst', got ${JSON.stringify(ends)}`);
+  }
+}
+
 // Each loop in a function of its own, so that V8 compiles it in place without cold code around it.
+
+/** Whether worker `w` owns every key (a check that stops at the first key it does not). */
+function ownsAll(key: Int32Array, peers: number, w: number): boolean {
+  for (let i = 0; i < key.length; i++) if (owner(key[i]!, peers) !== w) return false;
+  return true;
+}
 
 /** Writes each key's owner into `to` and returns how many keys each worker owns. */
 function countOwners(key: Int32Array, peers: number, to: Int32Array): Int32Array {
@@ -72,54 +99,100 @@ function scatter(key: Int32Array, other: Int32Array, to: Int32Array, keys: Int32
   }
 }
 
-/** Groups `(node, value)` pairs by the worker owning each node: one `[nodes, values]` pair of arrays per worker. */
+/** Groups `(node, value)` pairs of 32-bit integers by the worker owning each node, in growable columns. */
 export class ByOwner {
-  private readonly nodes: number[][];
-  private readonly values: number[][];
+  private readonly nodes: Int32Array[];
+  private readonly values: Int32Array[];
+  private readonly length: Int32Array;
 
   constructor(peers: number) {
-    this.nodes = Array.from({ length: peers }, () => []);
-    this.values = Array.from({ length: peers }, () => []);
+    this.nodes = Array.from({ length: peers }, () => new Int32Array(64));
+    this.values = Array.from({ length: peers }, () => new Int32Array(64));
+    this.length = new Int32Array(peers);
   }
 
   add(node: number, value: number): void {
     const w = owner(node, this.nodes.length);
-    this.nodes[w]!.push(node);
-    this.values[w]!.push(value);
+    const at = this.length[w]!;
+    if (at === this.nodes[w]!.length) this.grow(w);
+    this.nodes[w]![at] = node;
+    this.values[w]![at] = value;
+    this.length[w] = at + 1;
   }
 
-  /** `[worker, nodes, values]` records for every worker that has any, values as Int32Array or Float64Array. */
-  records(ints: boolean): [number, Int32Array, Int32Array | Float64Array][] {
-    const out: [number, Int32Array, Int32Array | Float64Array][] = [];
-    this.nodes.forEach((nodes, w) => {
-      if (nodes.length > 0) out.push([w, Int32Array.from(nodes), ints ? Int32Array.from(this.values[w]!) : Float64Array.from(this.values[w]!)]);
-    });
+  /** `[worker, nodes, values]` for every worker that has any. */
+  records(): [number, Int32Array, Int32Array][] {
+    const out: [number, Int32Array, Int32Array][] = [];
+    for (let w = 0; w < this.nodes.length; w++) {
+      const n = this.length[w]!;
+      if (n > 0) out.push([w, this.nodes[w]!.slice(0, n), this.values[w]!.slice(0, n)]);
+    }
     return out;
+  }
+
+  private grow(w: number): void {
+    const nodes = new Int32Array(2 * this.nodes[w]!.length);
+    nodes.set(this.nodes[w]!);
+    this.nodes[w] = nodes;
+    const values = new Int32Array(nodes.length);
+    values.set(this.values[w]!);
+    this.values[w] = values;
   }
 }
 
 /**
- * Sends the edges whose source worker `part` of `of` owns, as blocks of `blockSize` edges; `between`
- * runs after each. (Every worker sees the whole edge list in shared memory and takes its own part: the
- * edges then need no exchange to reach their source's owner, only their destination's.)
+ * Sends worker `part` of `of` its share of `edges`: every worker sees the whole list in shared memory,
+ * so each takes the edges whose source it owns (as 'src' blocks) and, with `byDestination`, those whose
+ * destination it owns (as 'dst' blocks). No edge then needs to cross to another worker. One worker
+ * takes all edges as they are, without copying. Blocks of `blockSize` edges; `between` runs after each.
  */
-export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, part: number, of: number, between: () => void, blockSize = 1 << 16): void {
-  let src = new Int32Array(blockSize);
-  let dst = new Int32Array(blockSize);
-  let n = 0;
-  const flush = () => {
-    input.send([[src.subarray(0, n), dst.subarray(0, n)]]);
-    src = new Int32Array(blockSize);
-    dst = new Int32Array(blockSize);
-    n = 0;
-    between();
+export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, part: number, of: number, between: () => void, options: { byDestination?: boolean; blockSize?: number } = {}): void {
+  const blockSize = options.blockSize ?? 1 << 16;
+  const byDestination = options.byDestination ?? true;
+  const send = (src: Int32Array, dst: Int32Array, ends: EdgeEnds) => {
+    for (let at = 0; at < src.length; at += blockSize) {
+      const end = Math.min(src.length, at + blockSize);
+      input.send([[src.subarray(at, end), dst.subarray(at, end), ends]]);
+      between();
+    }
   };
-  for (let e = 0; e < edges.count; e++) {
-    const s = edges.src[e]!;
-    if (owner(s, of) !== part) continue;
-    src[n] = s;
-    dst[n++] = edges.dst[e]!;
-    if (n === blockSize) flush();
+  if (of === 1) {
+    send(edges.src.subarray(0, edges.count), edges.dst.subarray(0, edges.count), byDestination ? 'both' : 'src');
+    return;
   }
-  if (n > 0) flush();
+  const [bySrc, byDst] = countOwned(edges.src, edges.dst, edges.count, part, of);
+  const [src, dst] = copyOwned(edges.src, edges.dst, edges.count, part, of, bySrc);
+  send(src, dst, 'src');
+  if (byDestination) {
+    const [d, s] = copyOwned(edges.dst, edges.src, edges.count, part, of, byDst);
+    send(s, d, 'dst');
+  }
+}
+
+// Without branches on ownership: it is a coin toss per edge, which a branch predictor cannot learn.
+
+/** How many of the first `count` edges worker `part` of `of` owns by source, and by destination. */
+function countOwned(src: Int32Array, dst: Int32Array, count: number, part: number, of: number): [number, number] {
+  let bySrc = 0;
+  let byDst = 0;
+  for (let i = 0; i < count; i++) {
+    bySrc += +(owner(src[i]!, of) === part);
+    byDst += +(owner(dst[i]!, of) === part);
+  }
+  return [bySrc, byDst];
+}
+
+/** The `n` pairs among the first `count` whose key worker `part` owns, in order: `[keys, others]`. */
+function copyOwned(key: Int32Array, other: Int32Array, count: number, part: number, of: number, n: number): [Int32Array, Int32Array] {
+  // One spare slot: every pair is written, and the end moves on past the owned ones only.
+  const keys = new Int32Array(n + 1);
+  const others = new Int32Array(n + 1);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const k = key[i]!;
+    keys[at] = k;
+    others[at] = other[i]!;
+    at += +(owner(k, of) === part);
+  }
+  return [keys.subarray(0, n), others.subarray(0, n)];
 }

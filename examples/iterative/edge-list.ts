@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 
-export const ExampleErrorCode = { BAD_PATH: 'BAD_PATH', MALFORMED_LINE: 'MALFORMED_LINE', BAD_OPTION: 'BAD_OPTION' } as const;
+export const ExampleErrorCode = { BAD_PATH: 'BAD_PATH', MALFORMED_LINE: 'MALFORMED_LINE', BAD_OPTION: 'BAD_OPTION', MALFORMED_BLOCK: 'MALFORMED_BLOCK' } as const;
 export type ExampleErrorCode = (typeof ExampleErrorCode)[keyof typeof ExampleErrorCode];
 
 /** A problem with an example's input or options, worded for the command line. */

@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import type { VertexContext } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, PairBuffer } from './csr.js';
+import { buildCsr, PairBlocks, type Csr } from './csr.js';
 import { ExactSum } from './exact-sum.js';
 import { RoundVertex } from './round-vertex.js';
 
@@ -54,8 +54,8 @@ export function pagerankDataflow(scope: Scope, iterations: number): PageRankData
 }
 
 class Rank extends RoundVertex {
-  private readonly outEdges = new PairBuffer();
-  private readonly inEdges = new PairBuffer();
+  private readonly outEdges = new PairBlocks();
+  private readonly inEdges = new PairBlocks();
   private readonly peers: number;
   private readonly iterations: number;
   /** The nodes owned here, by id; the arrays below are indexed by position in this list. */
@@ -88,7 +88,7 @@ class Rank extends RoundVertex {
     this.wake(time);
     if (port < 2) {
       const into = port === 0 ? this.outEdges : this.inEdges;
-      for (const [, key, other] of batch as readonly RoutedEdges[]) into.pushColumns(key, other);
+      for (const [, key, other] of batch as readonly RoutedEdges[]) into.push(key, other);
       return;
     }
     const parity = time.iteration & 1;
@@ -125,15 +125,7 @@ class Rank extends RoundVertex {
       const parity = iteration & 1;
       const danglingMass = this.dangling[parity].sum();
       this.dangling[parity] = new ExactSum();
-      const incoming = this.incoming[parity];
-      const base = (1 - DAMPING) / n;
-      const offsets = this.inOffsets;
-      const slots = this.inSlots;
-      for (let k = 0; k < rank.length; k++) {
-        let s = 0;
-        for (let i = offsets[k]!; i < offsets[k + 1]!; i++) s += incoming[slots[i]!]!;
-        rank[k] = base + DAMPING * (s + danglingMass / n);
-      }
+      gatherRanks(rank, this.inOffsets, this.inSlots, this.incoming[parity], (1 - DAMPING) / n, danglingMass / n);
     }
     if (iteration - 1 === this.iterations) {
       this.ctx.sendBy(1, [[this.owned, rank.slice()]], time);
@@ -144,21 +136,11 @@ class Rank extends RoundVertex {
   }
 
   private sendShares(time: Timestamp): void {
-    const { rank, outDegree, myShare } = this;
-    const dangling = new ExactSum();
-    for (let k = 0; k < rank.length; k++) {
-      if (outDegree[k] === 0) dangling.add(rank[k]!);
-      else myShare[k] = rank[k]! / outDegree[k]!;
-    }
-    const partials = dangling.parts();
+    const partials = splitRanks(this.rank, this.outDegree, this.myShare).parts();
     const batch: Message[] = [];
     for (let w = 0; w < this.peers; w++) {
       const list = this.sendTo[w]!;
-      if (list.length > 0) {
-        const shares = new Float64Array(list.length);
-        for (let j = 0; j < list.length; j++) shares[j] = myShare[list[j]!]!;
-        batch.push([w, 1, this.ctx.worker, shares]);
-      }
+      if (list.length > 0) batch.push([w, 1, this.ctx.worker, pick(this.myShare, list)]);
       if (partials.length > 0) batch.push([w, 2, Float64Array.from(partials)]);
     }
     if (batch.length > 0) this.ctx.sendBy(0, batch, time);
@@ -171,65 +153,118 @@ class Rank extends RoundVertex {
    */
   private build(): void {
     const peers = this.peers;
-    const me = this.ctx.worker;
     const size = Math.max(this.outEdges.extent(), this.inEdges.extent());
     const localSize = Math.ceil(size / peers);
-    const out = buildCsr(localSize, localIds(this.outEdges, peers), this.outEdges.to, this.outEdges.length, true);
-    const inn = buildCsr(localSize, localIds(this.inEdges, peers), this.inEdges.to, this.inEdges.length, true);
-    // Owned nodes: those with an edge (out or in), by id.
-    let count = 0;
-    for (let l = 0; l < localSize; l++) if (out.offsets[l + 1]! > out.offsets[l]! || inn.offsets[l + 1]! > inn.offsets[l]!) count++;
-    const ownedLocal = new Int32Array(count);
-    for (let l = 0, k = 0; l < localSize; l++) if (out.offsets[l + 1]! > out.offsets[l]! || inn.offsets[l + 1]! > inn.offsets[l]!) ownedLocal[k++] = l;
+    const out = buildCsr(localSize, this.outEdges.blocks, true, peers);
+    const inn = buildCsr(localSize, this.inEdges.blocks, true, peers);
+    const ownedLocal = withEdges(out.offsets, inn.offsets);
+    const count = ownedLocal.length;
     this.owned = new Int32Array(count);
     this.outDegree = new Int32Array(count);
-    for (let k = 0; k < count; k++) {
-      const l = ownedLocal[k]!;
-      this.owned[k] = l * peers + me;
-      this.outDegree[k] = out.offsets[l + 1]! - out.offsets[l]!;
-    }
+    describeOwned(ownedLocal, out.offsets, peers, this.ctx.worker, this.owned, this.outDegree);
     this.rank = new Float64Array(count);
     this.myShare = new Float64Array(count);
-
-    // Sending: each owned node once per worker owning one of its out-neighbours.
-    const lists: number[][] = Array.from({ length: peers }, () => []);
-    const last = new Int32Array(peers).fill(-1);
-    for (let k = 0; k < count; k++) {
-      const l = ownedLocal[k]!;
-      for (let i = out.offsets[l]!; i < out.offsets[l + 1]!; i++) {
-        const w = owner(out.targets[i]!, peers);
-        if (last[w] !== k) {
-          last[w] = k;
-          lists[w]!.push(k);
-        }
-      }
-    }
-    this.sendTo = lists.map((l) => Int32Array.from(l));
+    this.sendTo = sendLists(ownedLocal, out, peers);
 
     // Receiving: the in-neighbours of owned nodes, grouped by their owner, by id, give each share its place.
     const slot = new Int32Array(size).fill(-1);
-    for (let i = 0; i < inn.targets.length; i++) slot[inn.targets[i]!] = 0;
-    const slotBase = new Int32Array(peers + 1);
-    for (let x = 0; x < size; x++) if (slot[x] === 0) slotBase[owner(x, peers) + 1]!++;
-    for (let w = 0; w < peers; w++) slotBase[w + 1]! += slotBase[w]!;
-    const next = slotBase.slice(0, peers);
-    for (let x = 0; x < size; x++) if (slot[x] === 0) slot[x] = next[owner(x, peers)]!++;
+    const slotBase = placeSenders(inn.targets, slot, peers);
     this.slotBase = slotBase;
     this.inOffsets = new Int32Array(count + 1);
     this.inSlots = new Int32Array(inn.targets.length);
-    let at = 0;
-    for (let k = 0; k < count; k++) {
-      const l = ownedLocal[k]!;
-      for (let i = inn.offsets[l]!; i < inn.offsets[l + 1]!; i++) this.inSlots[at++] = slot[inn.targets[i]!]!;
-      this.inOffsets[k + 1] = at;
-    }
+    inEdgeSlots(ownedLocal, inn, slot, this.inOffsets, this.inSlots);
     this.incoming = [new Float64Array(slotBase[peers]!), new Float64Array(slotBase[peers]!)];
   }
 }
 
-/** The local numbers (`x / peers`, rounded down) of the owned ends of `edges`. */
-function localIds(edges: PairBuffer, peers: number): Int32Array {
-  const ids = new Int32Array(edges.length);
-  for (let i = 0; i < edges.length; i++) ids[i] = (edges.from[i]! / peers) | 0;
-  return ids;
+// One loop per function, so that each compiles on its own, without cold code after it (see wcc.ts).
+
+/** Each owned node's new rank: the shares of its in-neighbours (slots in `incoming`), damped, plus the dangling term. */
+function gatherRanks(rank: Float64Array, offsets: Int32Array, slots: Int32Array, incoming: Float64Array, base: number, danglingTerm: number): void {
+  for (let k = 0; k < rank.length; k++) {
+    let s = 0;
+    for (let i = offsets[k]!; i < offsets[k + 1]!; i++) s += incoming[slots[i]!]!;
+    rank[k] = base + DAMPING * (s + danglingTerm);
+  }
+}
+
+/** rank / outdegree into `share` for nodes with out-edges; returns the exact sum of the others' ranks (dangling mass). */
+function splitRanks(rank: Float64Array, outDegree: Int32Array, share: Float64Array): ExactSum {
+  const dangling = new ExactSum();
+  for (let k = 0; k < rank.length; k++) {
+    if (outDegree[k] === 0) dangling.add(rank[k]!);
+    else share[k] = rank[k]! / outDegree[k]!;
+  }
+  return dangling;
+}
+
+/** `share` at the positions in `list`. */
+function pick(share: Float64Array, list: Int32Array): Float64Array {
+  const out = new Float64Array(list.length);
+  for (let j = 0; j < list.length; j++) out[j] = share[list[j]!]!;
+  return out;
+}
+
+/** The local numbers with an edge out or in (the owned nodes), ascending. */
+function withEdges(out: Int32Array, inn: Int32Array): Int32Array {
+  const list: number[] = [];
+  for (let l = 0; l + 1 < out.length; l++) if (out[l + 1]! > out[l]! || inn[l + 1]! > inn[l]!) list.push(l);
+  return Int32Array.from(list);
+}
+
+/** Each owned node's id and out-degree. */
+function describeOwned(ownedLocal: Int32Array, outOffsets: Int32Array, peers: number, me: number, ids: Int32Array, outDegree: Int32Array): void {
+  for (let k = 0; k < ownedLocal.length; k++) {
+    const l = ownedLocal[k]!;
+    ids[k] = l * peers + me;
+    outDegree[k] = outOffsets[l + 1]! - outOffsets[l]!;
+  }
+}
+
+/** Per worker, the owned nodes (positions) with an out-neighbour on that worker: each node once per such worker. */
+function sendLists(ownedLocal: Int32Array, out: Csr, peers: number): Int32Array[] {
+  const lists: number[][] = Array.from({ length: peers }, () => []);
+  const last = new Int32Array(peers).fill(-1);
+  for (let k = 0; k < ownedLocal.length; k++) {
+    const l = ownedLocal[k]!;
+    for (let i = out.offsets[l]!; i < out.offsets[l + 1]!; i++) {
+      const w = owner(out.targets[i]!, peers);
+      if (last[w] !== k) {
+        last[w] = k;
+        lists[w]!.push(k);
+      }
+    }
+  }
+  return lists.map((l) => Int32Array.from(l));
+}
+
+/**
+ * Numbers the in-neighbours (`slot[x]`, by owner, then by id) and returns where each owner's range
+ * starts; `slot` comes filled with -1 and is left -1 for ids that are no in-neighbour.
+ */
+function placeSenders(inTargets: Int32Array, slot: Int32Array, peers: number): Int32Array<ArrayBuffer> {
+  for (let i = 0; i < inTargets.length; i++) slot[inTargets[i]!] = 0;
+  const slotBase = new Int32Array(peers + 1);
+  countByOwner(slot, slotBase, peers);
+  for (let w = 0; w < peers; w++) slotBase[w + 1]! += slotBase[w]!;
+  numberByOwner(slot, slotBase.slice(0, peers), peers);
+  return slotBase;
+}
+
+function countByOwner(slot: Int32Array, slotBase: Int32Array, peers: number): void {
+  for (let x = 0; x < slot.length; x++) if (slot[x] === 0) slotBase[owner(x, peers) + 1]!++;
+}
+
+function numberByOwner(slot: Int32Array, next: Int32Array, peers: number): void {
+  for (let x = 0; x < slot.length; x++) if (slot[x] === 0) slot[x] = next[owner(x, peers)]!++;
+}
+
+/** Per owned node, the slots of its in-neighbours, in the in-edge lists' order. */
+function inEdgeSlots(ownedLocal: Int32Array, inn: Csr, slot: Int32Array, inOffsets: Int32Array, inSlots: Int32Array): void {
+  let at = 0;
+  for (let k = 0; k < ownedLocal.length; k++) {
+    const l = ownedLocal[k]!;
+    for (let i = inn.offsets[l]!; i < inn.offsets[l + 1]!; i++) inSlots[at++] = slot[inn.targets[i]!]!;
+    inOffsets[k + 1] = at;
+  }
 }

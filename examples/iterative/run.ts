@@ -25,8 +25,8 @@ export interface NodeValues {
 }
 
 /**
- * Builds the algorithm's dataflow on `worker`, sends this worker's share of the edges (every
- * `peers`-th edge), and runs to completion. Returns the values of the nodes this worker owns, in no
+ * Builds the algorithm's dataflow on `worker`, sends this worker's share of the edges (see
+ * `sendEdgeBlocks`), and runs to completion. Returns the values of the nodes this worker owns, in no
  * particular order.
  */
 export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}): NodeValues {
@@ -51,8 +51,8 @@ export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, opt
     if (worker.index === 0) sources.send([options.source ?? edges.src[0]!]);
     sources.close();
   }
-  // Each block is taken in before the next is made, so the edges are not held twice over.
-  sendEdgeBlocks(edges, input, worker.index, worker.peers, () => worker.step());
+  // BFS follows edges forwards only: it needs no edges at their destinations.
+  sendEdgeBlocks(edges, input, worker.index, worker.peers, () => worker.step(), { byDestination: algorithm !== 'bfs' });
   input.close();
   worker.run();
   return concat(out.records().map(([nodes, values]) => ({ nodes, values })));

@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { ByOwner, owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, PairBuffer, type Csr } from './csr.js';
+import { buildCsr, PairBlocks, type Csr } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes, labels]`: labels offered to nodes that worker owns. */
@@ -45,7 +45,7 @@ export function wccDataflow(scope: Scope): WccDataflow {
 }
 
 class Propagate extends RoundVertex {
-  private readonly edges = new PairBuffer();
+  private readonly edges = new PairBlocks();
   private graph: Csr | undefined;
   private label = new Int32Array(0);
   private changed: number[] = [];
@@ -57,7 +57,7 @@ class Propagate extends RoundVertex {
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
     if (port < 2) {
-      for (const [, key, other] of batch as readonly RoutedEdges[]) this.edges.pushColumns(key, other);
+      for (const [, key, other] of batch as readonly RoutedEdges[]) this.edges.push(key, other);
       return;
     }
     let pending = this.offers.get(time.iteration);
@@ -81,7 +81,7 @@ class Propagate extends RoundVertex {
     if (changed.length > 0) this.ctx.sendBy(1, [[Int32Array.from(changed), changes]], time);
     const useful = new ByOwner(this.ctx.peers);
     this.keepUseful(offered, useful);
-    const records = useful.records(true) as Offers[];
+    const records: Offers[] = useful.records();
     if (records.length > 0) this.ctx.sendBy(0, records, time);
   }
 
@@ -104,13 +104,15 @@ class Propagate extends RoundVertex {
   private offerToNeighbours(changed: readonly number[], offered: number[]): Float64Array {
     const { label, isChanged, offer } = this;
     const { offsets, targets } = this.graph!;
+    const peers = this.ctx.peers;
     const changes = new Float64Array(changed.length);
     for (let i = 0; i < changed.length; i++) {
       const n = changed[i]!;
       isChanged[n] = 0;
       const l = label[n]!;
       changes[i] = l;
-      for (let j = offsets[n]!; j < offsets[n + 1]!; j++) {
+      const local = (n / peers) | 0;
+      for (let j = offsets[local]!; j < offsets[local + 1]!; j++) {
         const m = targets[j]!;
         const o = offer[m]!;
         if (o === -1) {
@@ -137,26 +139,33 @@ class Propagate extends RoundVertex {
       const l = label[m]!;
       if (l === -1 || o < l) {
         out.add(m, o);
-        if (owner(m, peers) !== worker) label[m] = o;
+        // label[m] = o for a node owned elsewhere, unchanged for one owned here; without a branch, as
+        // ownership is a coin toss per node.
+        label[m] = l + +(owner(m, peers) !== worker) * (o - l);
       }
     }
   }
 
-  /** At iteration 0: adjacency of the nodes owned here, each labelled with its own id. */
+  /** At iteration 0: adjacency of the nodes owned here (by local number, id / peers), each labelled with its own id. */
   private build(): void {
-    const e = this.edges;
-    const size = e.extent();
-    this.graph = buildCsr(size, e.from, e.to, e.length, false);
+    const { peers, worker } = this.ctx;
+    const size = this.edges.extent();
+    this.graph = buildCsr(Math.ceil(size / peers), this.edges.blocks, false, peers);
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);
     this.offer = new Int32Array(size).fill(-1);
-    for (let i = 0; i < e.length; i++) {
-      const n = e.from[i]!;
-      if (this.label[n] === -1) {
-        this.label[n] = n;
-        this.isChanged[n] = 1;
-        this.changed.push(n);
-      }
+    startLabels(this.graph.offsets, peers, worker, this.label, this.isChanged, this.changed);
+  }
+}
+
+/** Each owned node with an edge takes its own id as label and counts as changed. */
+function startLabels(offsets: Int32Array, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: number[]): void {
+  for (let l = 0; l + 1 < offsets.length; l++) {
+    if (offsets[l + 1]! > offsets[l]!) {
+      const n = l * peers + worker;
+      label[n] = n;
+      isChanged[n] = 1;
+      changed.push(n);
     }
   }
 }

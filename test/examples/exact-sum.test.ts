@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildCsr } from '../../examples/iterative/csr.js';
 import { addExact, ExactSum, roundExact } from '../../examples/iterative/exact-sum.js';
 
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e300, max: 1e300 });
@@ -74,19 +73,3 @@ function exactTimes(x: number, n: number): number {
   for (let k = n; k > 0; k >>= 1, power *= 2) if (k & 1) addExact(partials, power);
   return roundExact(partials);
 }
-
-describe('buildCsr', () => {
-  const edges = fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })), { maxLength: 300 });
-
-  it("lists each node's neighbours sorted and once each, with dedupe", () => {
-    fc.assert(fc.property(edges, (pairs) => {
-      const from = Int32Array.from(pairs, (p) => p[0]);
-      const to = Int32Array.from(pairs, (p) => p[1]);
-      const { offsets, targets } = buildCsr(41, from, to, pairs.length, true);
-      for (let v = 0; v < 41; v++) {
-        const expected = [...new Set(pairs.filter((p) => p[0] === v).map((p) => p[1]))].sort((a, b) => a - b);
-        expect(Array.from(targets.subarray(offsets[v]!, offsets[v + 1]!))).toEqual(expected);
-      }
-    }));
-  });
-});
