@@ -1,7 +1,7 @@
 /** The module every worker thread imports for `runExample`: run this worker's part of an example. */
 import type { Worker } from '../../src/workers/worker.js';
-import { timedRunOn, type JobArgs, type WorkerPart } from './run.js';
+import { timedRuns, type JobArgs, type WorkerPart } from './run.js';
 
 export default function job(worker: Worker, args: JobArgs): WorkerPart {
-  return timedRunOn(worker, args.algorithm, args.edges, args.options);
+  return timedRuns(worker, args.algorithm, args.edges, args.options, args.runs);
 }

@@ -20,3 +20,17 @@ describe.each(['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'])('examples on %
     for (const o of outputs.slice(1)) expect(o).toBe(outputs[0]);
   });
 });
+
+describe('runs after runs on the same workers', () => {
+  it.each([1, 2])('give the same output as one run, on %i worker(s)', async (workers) => {
+    const edges = readEdgeList(join(graphsDir(), 'email-Eu-core.txt'));
+    for (const algorithm of ['wcc', 'pagerank'] as const) {
+      const once = await runExample(algorithm, edges, { workers, threads: true });
+      const third = await runExample(algorithm, edges, { workers, threads: true, runs: 3 });
+      expect(once.nodes.length).toBeGreaterThan(0);
+      expect(formatNodeValues(third)).toBe(formatNodeValues(once));
+      // The same work three times over: three times the notifications on every worker.
+      third.stats.forEach((s, w) => expect(s.notifications).toBe(3 * once.stats[w]!.notifications));
+    }
+  });
+});
