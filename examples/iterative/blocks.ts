@@ -44,7 +44,9 @@ export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): S
     /** `[worker, key, other]` for every worker owning some keys; a block owned by one worker whole (as senders that split by end send) passes as it is. */
     function split(key: Int32Array, other: Int32Array): RoutedEdges[] {
       if (peers === 1) return [[0, key, other]];
-      if (key.length > 0 && ownsAll(key, peers, owner(key[0]!, peers))) return [[owner(key[0]!, peers), key, other]];
+      if (key.length === 0) return [];
+      const first = owner(key[0]!, peers);
+      if (ownsAll(key, peers, first)) return [[first, key, other]];
       if (to.length < key.length) to = new Int32Array(key.length);
       const counts = countOwners(key, peers, to);
       const keys = Array.from(counts, (n) => new Int32Array(n));
@@ -160,30 +162,26 @@ export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, p
     send(edges.src.subarray(0, edges.count), edges.dst.subarray(0, edges.count), byDestination ? 'both' : 'src');
     return;
   }
-  const [bySrc, byDst] = countOwned(edges.src, edges.dst, edges.count, part, of);
-  const [src, dst] = copyOwned(edges.src, edges.dst, edges.count, part, of, bySrc);
+  const [src, dst] = copyOwned(edges.src, edges.dst, edges.count, part, of);
   send(src, dst, 'src');
   if (byDestination) {
-    const [d, s] = copyOwned(edges.dst, edges.src, edges.count, part, of, byDst);
+    const [d, s] = copyOwned(edges.dst, edges.src, edges.count, part, of);
     send(s, d, 'dst');
   }
 }
 
 // Without branches on ownership: it is a coin toss per edge, which a branch predictor cannot learn.
 
-/** How many of the first `count` edges worker `part` of `of` owns by source, and by destination. */
-function countOwned(src: Int32Array, dst: Int32Array, count: number, part: number, of: number): [number, number] {
-  let bySrc = 0;
-  let byDst = 0;
-  for (let i = 0; i < count; i++) {
-    bySrc += +(owner(src[i]!, of) === part);
-    byDst += +(owner(dst[i]!, of) === part);
-  }
-  return [bySrc, byDst];
+/** How many of the first `count` keys worker `part` of `of` owns. */
+function countOwned(key: Int32Array, count: number, part: number, of: number): number {
+  let n = 0;
+  for (let i = 0; i < count; i++) n += +(owner(key[i]!, of) === part);
+  return n;
 }
 
-/** The `n` pairs among the first `count` whose key worker `part` owns, in order: `[keys, others]`. */
-function copyOwned(key: Int32Array, other: Int32Array, count: number, part: number, of: number, n: number): [Int32Array, Int32Array] {
+/** The pairs among the first `count` whose key worker `part` owns, in order: `[keys, others]`. */
+function copyOwned(key: Int32Array, other: Int32Array, count: number, part: number, of: number): [Int32Array, Int32Array] {
+  const n = countOwned(key, count, part, of);
   // One spare slot: every pair is written, and the end moves on past the owned ones only.
   const keys = new Int32Array(n + 1);
   const others = new Int32Array(n + 1);

@@ -19,7 +19,15 @@ export class PairBlocks {
   /** One more than the largest id held at either end (0 when empty). */
   extent(): number {
     let max = -1;
-    for (const [key, other] of this.blocks) max = Math.max(max, largest(key), largest(other));
+    // A block routed by both ends arrives twice, its columns swapped: each array is read once.
+    const read = new Set<Int32Array>();
+    for (const block of this.blocks) {
+      for (const a of block) {
+        if (read.has(a)) continue;
+        read.add(a);
+        max = Math.max(max, largest(a));
+      }
+    }
     return max + 1;
   }
 }
