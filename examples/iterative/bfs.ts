@@ -52,7 +52,7 @@ class Expand extends RoundVertex {
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
     if (port === 0) {
-      for (const [, key, other] of batch as readonly RoutedEdges[]) this.edges.push(key, other);
+      for (const [, key, other, shared] of batch as readonly RoutedEdges[]) this.edges.push(key, other, shared);
       return;
     }
     let list = this.arrivals.get(time.iteration);
@@ -65,6 +65,7 @@ class Expand extends RoundVertex {
     if (this.graph === undefined) this.build();
     const { offsets, targets } = this.graph!;
     const size = offsets.length - 1;
+    const peers = this.ctx.peers;
     const distance = time.iteration;
     const arrivals = this.arrivals.get(distance) ?? [];
     this.arrivals.delete(distance);
@@ -75,12 +76,14 @@ class Expand extends RoundVertex {
       if (this.visited[n] === 1) continue;
       this.visited[n] = 1;
       found.push(n);
-      if (n >= size) continue;
-      for (let i = offsets[n]!; i < offsets[n + 1]!; i++) {
+      // Adjacency is by local number (id / peers).
+      const local = (n / peers) | 0;
+      if (local >= size) continue;
+      for (let i = offsets[local]!; i < offsets[local + 1]!; i++) {
         const m = targets[i]!;
         if (this.offered[m] === distance + 1 || (m < this.visited.length && this.visited[m] === 1)) continue;
         this.offered[m] = distance + 1;
-        next[owner(m, this.ctx.peers)]!.push(m);
+        next[owner(m, peers)]!.push(m);
       }
     }
     if (found.length > 0) this.ctx.sendBy(1, [[Int32Array.from(found), new Float64Array(found.length).fill(distance)]], time);
@@ -90,9 +93,9 @@ class Expand extends RoundVertex {
   }
 
   private build(): void {
-    const e = this.edges;
-    const size = e.extent();
-    this.graph = buildCsr(size, e.blocks, false);
+    const { peers, worker } = this.ctx;
+    this.graph = buildCsr(0, this.edges.blocks, false, peers, worker);
+    const size = this.graph.extent;
     this.offered = new Int32Array(size);
     this.grow(size);
   }

@@ -5,14 +5,19 @@ import { exchangeBy, pipeline, type Pact } from '../../src/graph/vertex.js';
 import { ExampleError, type EdgeList } from './edge-list.js';
 
 /**
- * A block of edges: `src[i] -> dst[i]`. Each edge reaches the worker owning its source and the one
- * owning its destination (`ends` 'both', the default), or only one of them ('src' or 'dst': for a
- * sender that already splits its edges by end). The arrays are handed over with the block.
+ * A block of edges: `src[i] -> dst[i]`. With `ends` 'both' (the default) each edge reaches the worker
+ * owning its source and the one owning its destination. With 'shared', every worker sends this same
+ * block (a list all of them can read, as in shared memory) and keeps, at each end, the edges it owns
+ * there: nothing crosses between workers. The arrays are handed over with the block.
  */
 export type EdgeBlock = [src: Int32Array, dst: Int32Array, ends?: EdgeEnds];
-export type EdgeEnds = 'both' | 'src' | 'dst';
-/** Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far end. */
-export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array];
+export type EdgeEnds = 'both' | 'shared';
+/**
+ * Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far
+ * end. With `shared`, `key` holds every worker's keys (from a 'shared' block): the worker takes only
+ * its own.
+ */
+export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array, shared?: boolean];
 /** Values of nodes: `values[i]` belongs to `nodes[i]`. */
 export type NodeBlock = [nodes: Int32Array, values: Float64Array];
 
@@ -24,27 +29,27 @@ export function owner(node: number, peers: number): number {
   return node % peers;
 }
 
-/** Splits each edge block by the owner of its source (`by` 0) or its destination (`by` 1); blocks meant only for the other end pass by. */
+/** Splits each edge block by the owner of its source (`by` 0) or its destination (`by` 1); a 'shared' block stays here, marked. */
 export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): Stream<RoutedEdges> {
-  const skip: EdgeEnds = by === 0 ? 'dst' : 'src';
   return edges.scope.unary<EdgeBlock, RoutedEdges>(edges, name, pipeline, (ctx) => {
-    const peers = ctx.peers;
+    const { peers, worker } = ctx;
     let to = new Int32Array(0);
     return {
       onRecv(batch, time) {
         const out: RoutedEdges[] = [];
         for (const block of batch) {
           checkBlock(block);
-          if (block[2] !== skip) out.push(...(by === 0 ? split(block[0], block[1]) : split(block[1], block[0])));
+          const [key, other] = by === 0 ? [block[0], block[1]] : [block[1], block[0]];
+          if (block[2] === 'shared' && peers > 1) out.push([worker, key, other, true]);
+          else if (key.length > 0) out.push(...split(key, other));
         }
         if (out.length > 0) ctx.send(out, time);
       },
     };
 
-    /** `[worker, key, other]` for every worker owning some keys; a block owned by one worker whole (as senders that split by end send) passes as it is. */
+    /** `[worker, key, other]` for every worker owning some keys; a block owned by one worker whole passes as it is. */
     function split(key: Int32Array, other: Int32Array): RoutedEdges[] {
       if (peers === 1) return [[0, key, other]];
-      if (key.length === 0) return [];
       const first = owner(key[0]!, peers);
       if (ownsAll(key, peers, first)) return [[first, key, other]];
       if (to.length < key.length) to = new Int32Array(key.length);
@@ -66,8 +71,8 @@ function checkBlock(block: EdgeBlock): void {
     throw new ExampleError('MALFORMED_BLOCK', 'an edge block is [src: Int32Array, dst: Int32Array, ends?]: send the ends of each edge as two Int32Arrays');
   }
   if (src.length !== dst.length) throw new ExampleError('MALFORMED_BLOCK', `an edge block has ${src.length} sources but ${dst.length} destinations: the two arrays must be as long`);
-  if (ends !== undefined && ends !== 'both' && ends !== 'src' && ends !== 'dst') {
-    throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both', 'src' or 'dst', got ${JSON.stringify(ends)}`);
+  if (ends !== undefined && ends !== 'both' && ends !== 'shared') {
+    throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both' or 'shared', got ${JSON.stringify(ends)}`);
   }
 }
 
@@ -143,54 +148,18 @@ export class ByOwner {
 }
 
 /**
- * Sends worker `part` of `of` its share of `edges`: every worker sees the whole list in shared memory,
- * so each takes the edges whose source it owns (as 'src' blocks) and, with `byDestination`, those whose
- * destination it owns (as 'dst' blocks). No edge then needs to cross to another worker. One worker
- * takes all edges as they are, without copying. Blocks of `blockSize` edges; `between` runs after each.
+ * Sends the edge list into `input` on each of `peers` workers, in blocks of `blockSize` edges
+ * (`between` runs after each). The list is in memory every worker can read, so with several workers
+ * each sends all of it as 'shared' blocks and keeps the edges it owns at either end: no edge crosses
+ * to another worker, and no worker copies the list. One worker sends it as 'both' blocks.
  */
-export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, part: number, of: number, between: () => void, options: { byDestination?: boolean; blockSize?: number } = {}): void {
+export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, peers: number, between: () => void, options: { blockSize?: number } = {}): void {
   const blockSize = options.blockSize ?? 1 << 16;
-  const byDestination = options.byDestination ?? true;
-  const send = (src: Int32Array, dst: Int32Array, ends: EdgeEnds) => {
-    for (let at = 0; at < src.length; at += blockSize) {
-      const end = Math.min(src.length, at + blockSize);
-      input.send([[src.subarray(at, end), dst.subarray(at, end), ends]]);
-      between();
-    }
-  };
-  if (of === 1) {
-    send(edges.src.subarray(0, edges.count), edges.dst.subarray(0, edges.count), byDestination ? 'both' : 'src');
-    return;
+  if (!Number.isInteger(blockSize) || blockSize < 1) throw new ExampleError('BAD_OPTION', `blockSize must be a positive integer, got ${blockSize}`);
+  const ends: EdgeEnds = peers === 1 ? 'both' : 'shared';
+  for (let at = 0; at < edges.count; at += blockSize) {
+    const end = Math.min(edges.count, at + blockSize);
+    input.send([[edges.src.subarray(at, end), edges.dst.subarray(at, end), ends]]);
+    between();
   }
-  const [src, dst] = copyOwned(edges.src, edges.dst, edges.count, part, of);
-  send(src, dst, 'src');
-  if (byDestination) {
-    const [d, s] = copyOwned(edges.dst, edges.src, edges.count, part, of);
-    send(s, d, 'dst');
-  }
-}
-
-// Without branches on ownership: it is a coin toss per edge, which a branch predictor cannot learn.
-
-/** How many of the first `count` keys worker `part` of `of` owns. */
-function countOwned(key: Int32Array, count: number, part: number, of: number): number {
-  let n = 0;
-  for (let i = 0; i < count; i++) n += +(owner(key[i]!, of) === part);
-  return n;
-}
-
-/** The pairs among the first `count` whose key worker `part` owns, in order: `[keys, others]`. */
-function copyOwned(key: Int32Array, other: Int32Array, count: number, part: number, of: number): [Int32Array, Int32Array] {
-  const n = countOwned(key, count, part, of);
-  // One spare slot: every pair is written, and the end moves on past the owned ones only.
-  const keys = new Int32Array(n + 1);
-  const others = new Int32Array(n + 1);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    const k = key[i]!;
-    keys[at] = k;
-    others[at] = other[i]!;
-    at += +(owner(k, of) === part);
-  }
-  return [keys.subarray(0, n), others.subarray(0, n)];
 }

@@ -1,7 +1,10 @@
 /** Csr: compressed adjacency lists built from blocks of pairs, optionally with each list sorted and deduplicated. */
 
-/** Pairs as two columns: `key[i] → other[i]`. */
-export type Columns = readonly [key: Int32Array, other: Int32Array];
+/**
+ * Pairs as two columns: `key[i] → other[i]`. With `shared`, the columns hold other workers' keys too
+ * (see `buildCsr`), which are skipped.
+ */
+export type Columns = readonly [key: Int32Array, other: Int32Array, shared?: boolean];
 
 /**
  * Pairs kept as the blocks they came in (no copying): the arrays are held, so whoever hands a block
@@ -9,39 +12,18 @@ export type Columns = readonly [key: Int32Array, other: Int32Array];
  */
 export class PairBlocks {
   readonly blocks: Columns[] = [];
-  length = 0;
 
-  push(key: Int32Array, other: Int32Array): void {
-    this.blocks.push([key, other]);
-    this.length += key.length;
+  push(key: Int32Array, other: Int32Array, shared = false): void {
+    this.blocks.push([key, other, shared]);
   }
-
-  /** One more than the largest id held at either end (0 when empty). */
-  extent(): number {
-    let max = -1;
-    // A block routed by both ends arrives twice, its columns swapped: each array is read once.
-    const read = new Set<Int32Array>();
-    for (const block of this.blocks) {
-      for (const a of block) {
-        if (read.has(a)) continue;
-        read.add(a);
-        max = Math.max(max, largest(a));
-      }
-    }
-    return max + 1;
-  }
-}
-
-function largest(a: Int32Array): number {
-  let max = -1;
-  for (let i = 0; i < a.length; i++) if (a[i]! > max) max = a[i]!;
-  return max;
 }
 
 /** Adjacency over ids [0, size): neighbours of `v` are `targets[offsets[v] .. offsets[v+1])`. */
 export interface Csr {
   readonly offsets: Int32Array;
   readonly targets: Int32Array;
+  /** One more than the largest id seen at either end of the pairs (0 when there are none). */
+  readonly extent: number;
 }
 
 /** Lists up to this long are sorted in place by insertion (no subarray). */
@@ -49,29 +31,86 @@ const SHORT_LIST = 16;
 
 /**
  * Builds a CSR of the pairs in `blocks`, the list of key `k` at index `k / divisor` (rounded down:
- * a worker that owns every `divisor`-th id keeps dense local numbers). With `dedupe`, each list is
- * sorted and repeats dropped. Each pass is a function of its own (see `Propagate.round` in wcc.ts).
+ * a worker that owns every `divisor`-th id keeps dense local numbers), with at least `size` lists and
+ * as many as the largest key needs. Keys of `shared` blocks count only when `k % divisor` is
+ * `residue` (the ids that worker owns); other blocks must hold only such keys. With `dedupe`, each
+ * list is sorted and repeats dropped. The columns are read twice in all, once to count and once to
+ * place. Each pass is a function of its own (see `Propagate.round` in wcc.ts).
  */
-export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1): Csr {
-  const offsets = new Int32Array(size + 1);
-  let length = 0;
-  for (const [key] of blocks) {
-    countDegrees(offsets, key, divisor);
-    length += key.length;
+export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1, residue = 0): Csr {
+  const degrees = new Degrees(size + 1);
+  for (const [key, , shared] of blocks) {
+    if (shared === true) countOwnedDegrees(degrees, key, divisor, residue);
+    else countDegrees(degrees, key, divisor);
   }
+  const lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
+  const offsets = degrees.take(lists + 1);
   prefixSum(offsets);
-  const targets = new Int32Array(length);
-  const fill = offsets.slice(0, size);
-  for (const [key, other] of blocks) placeTargets(fill, key, other, divisor, targets);
-  if (!dedupe) return { offsets, targets };
-  const compact = new Int32Array(size + 1);
+  const length = offsets[lists]!;
+  // One spare slot at the end, where the pairs of keys owned elsewhere are written and left.
+  const targets = new Int32Array(length + 1);
+  const fill = offsets.slice();
+  let largest = degrees.largest;
+  for (const [key, other, shared] of blocks) {
+    largest = Math.max(largest, shared === true ? placeOwnedTargets(fill, key, other, divisor, residue, targets) : placeTargets(fill, key, other, divisor, targets));
+  }
+  if (!dedupe) return { offsets, targets: targets.subarray(0, length), extent: largest + 1 };
+  const compact = new Int32Array(lists + 1);
   const w = sortAndDedupe(offsets, targets, compact);
-  return { offsets: compact, targets: targets.slice(0, w) };
+  return { offsets: compact, targets: targets.slice(0, w), extent: largest + 1 };
 }
 
-/** Adds each pair to `offsets[k / divisor + 1]`. */
-function countDegrees(offsets: Int32Array, key: Int32Array, divisor: number): void {
-  for (let e = 0; e < key.length; e++) offsets[((key[e]! / divisor) | 0) + 1]!++;
+/** Counts per list, in an array that grows to fit the keys (so the keys need no pass of their own to size it), and the largest key seen. */
+class Degrees {
+  counts: Int32Array;
+  largest = -1;
+
+  constructor(length: number) {
+    this.counts = new Int32Array(Math.max(length, 1024));
+  }
+
+  /** Room for index `i`. */
+  grow(i: number): Int32Array {
+    const counts = new Int32Array(Math.max(i + 1, 2 * this.counts.length));
+    counts.set(this.counts);
+    return (this.counts = counts);
+  }
+
+  /** The first `length` counts (zeros past those counted). */
+  take(length: number): Int32Array {
+    return length <= this.counts.length ? this.counts.subarray(0, length) : this.grow(length - 1).subarray(0, length);
+  }
+}
+
+/** Adds each pair to `counts[k / divisor + 1]`. */
+function countDegrees(degrees: Degrees, key: Int32Array, divisor: number): void {
+  let counts = degrees.counts;
+  let largest = degrees.largest;
+  for (let e = 0; e < key.length; e++) {
+    const k = key[e]!;
+    const i = ((k / divisor) | 0) + 1;
+    if (i >= counts.length) counts = degrees.grow(i);
+    counts[i]!++;
+    if (k > largest) largest = k;
+  }
+  degrees.largest = largest;
+}
+
+// Without branches on ownership: it is a coin toss per key, which a branch predictor cannot learn.
+
+/** `countDegrees` for the keys with `k % divisor` equal to `residue`; the others add 0 to `counts[0]` (all keys count towards the largest). */
+function countOwnedDegrees(degrees: Degrees, key: Int32Array, divisor: number, residue: number): void {
+  let counts = degrees.counts;
+  let largest = degrees.largest;
+  for (let e = 0; e < key.length; e++) {
+    const k = key[e]!;
+    const own = +(k % divisor === residue);
+    const i = own * (((k / divisor) | 0) + 1);
+    if (i >= counts.length) counts = degrees.grow(i);
+    counts[i]! += own;
+    if (k > largest) largest = k;
+  }
+  degrees.largest = largest;
 }
 
 /** Running totals, in place. */
@@ -79,9 +118,32 @@ function prefixSum(a: Int32Array): void {
   for (let i = 1; i < a.length; i++) a[i]! += a[i - 1]!;
 }
 
-/** Each pair's other end into its key's list, in order; `fill` holds where each list goes on. */
-function placeTargets(fill: Int32Array, key: Int32Array, other: Int32Array, divisor: number, targets: Int32Array): void {
-  for (let e = 0; e < key.length; e++) targets[fill[(key[e]! / divisor) | 0]!++] = other[e]!;
+/** Each pair's other end into its key's list, in order (`fill` holds where each list goes on); returns the largest other end. */
+function placeTargets(fill: Int32Array, key: Int32Array, other: Int32Array, divisor: number, targets: Int32Array): number {
+  let largest = -1;
+  for (let e = 0; e < key.length; e++) {
+    const o = other[e]!;
+    targets[fill[(key[e]! / divisor) | 0]!++] = o;
+    if (o > largest) largest = o;
+  }
+  return largest;
+}
+
+/** `placeTargets` for the keys with `k % divisor` equal to `residue`; the others go to the spare slot `fill[fill.length - 1]`, which stays put. */
+function placeOwnedTargets(fill: Int32Array, key: Int32Array, other: Int32Array, divisor: number, residue: number, targets: Int32Array): number {
+  const spare = fill.length - 1;
+  let largest = -1;
+  for (let e = 0; e < key.length; e++) {
+    const k = key[e]!;
+    const o = other[e]!;
+    const own = +(k % divisor === residue);
+    const list = spare + own * (((k / divisor) | 0) - spare);
+    const at = fill[list]!;
+    targets[at] = o;
+    fill[list] = at + own;
+    if (o > largest) largest = o;
+  }
+  return largest;
 }
 
 /** Sorts each list and drops repeats, moving the lists down over the gaps; new offsets into `compact`; returns the new length. */

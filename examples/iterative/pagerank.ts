@@ -88,7 +88,7 @@ class Rank extends RoundVertex {
     this.wake(time);
     if (port < 2) {
       const into = port === 0 ? this.outEdges : this.inEdges;
-      for (const [, key, other] of batch as readonly RoutedEdges[]) into.push(key, other);
+      for (const [, key, other, shared] of batch as readonly RoutedEdges[]) into.push(key, other, shared);
       return;
     }
     const parity = time.iteration & 1;
@@ -153,15 +153,17 @@ class Rank extends RoundVertex {
    */
   private build(): void {
     const peers = this.peers;
-    const size = Math.max(this.outEdges.extent(), this.inEdges.extent());
-    const localSize = Math.ceil(size / peers);
-    const out = buildCsr(localSize, this.outEdges.blocks, true, peers);
-    const inn = buildCsr(localSize, this.inEdges.blocks, true, peers);
+    const me = this.ctx.worker;
+    const built = buildCsr(0, this.outEdges.blocks, true, peers, me);
+    const inn = buildCsr(built.offsets.length - 1, this.inEdges.blocks, true, peers, me);
+    // Both indexed alike: out-lists as many as the in-lists (which are at least as many).
+    const out = { ...built, offsets: widen(built.offsets, inn.offsets.length) };
+    const size = Math.max(out.extent, inn.extent);
     const ownedLocal = withEdges(out.offsets, inn.offsets);
     const count = ownedLocal.length;
     this.owned = new Int32Array(count);
     this.outDegree = new Int32Array(count);
-    describeOwned(ownedLocal, out.offsets, peers, this.ctx.worker, this.owned, this.outDegree);
+    describeOwned(ownedLocal, out.offsets, peers, me, this.owned, this.outDegree);
     this.rank = new Float64Array(count);
     this.myShare = new Float64Array(count);
     this.sendTo = sendLists(ownedLocal, out, peers);
@@ -203,6 +205,14 @@ function pick(share: Float64Array, list: Int32Array): Float64Array {
   const out = new Float64Array(list.length);
   for (let j = 0; j < list.length; j++) out[j] = share[list[j]!]!;
   return out;
+}
+
+/** `offsets` made `length` long, the lists past its end empty. */
+function widen(offsets: Int32Array, length: number): Int32Array {
+  if (offsets.length === length) return offsets;
+  const wide = new Int32Array(length).fill(offsets[offsets.length - 1]!);
+  wide.set(offsets);
+  return wide;
 }
 
 /** The local numbers with an edge out or in (the owned nodes), ascending. */

@@ -51,8 +51,7 @@ export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, opt
     if (worker.index === 0) sources.send([options.source ?? edges.src[0]!]);
     sources.close();
   }
-  // BFS follows edges forwards only: it needs no edges at their destinations.
-  sendEdgeBlocks(edges, input, worker.index, worker.peers, () => worker.step(), { byDestination: algorithm !== 'bfs' });
+  sendEdgeBlocks(edges, input, worker.peers, () => worker.step());
   input.close();
   worker.run();
   return concat(out.records().map(([nodes, values]) => ({ nodes, values })));

@@ -57,7 +57,7 @@ class Propagate extends RoundVertex {
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
     if (port < 2) {
-      for (const [, key, other] of batch as readonly RoutedEdges[]) this.edges.push(key, other);
+      for (const [, key, other, shared] of batch as readonly RoutedEdges[]) this.edges.push(key, other, shared);
       return;
     }
     let pending = this.offers.get(time.iteration);
@@ -149,8 +149,8 @@ class Propagate extends RoundVertex {
   /** At iteration 0: adjacency of the nodes owned here (by local number, id / peers), each labelled with its own id. */
   private build(): void {
     const { peers, worker } = this.ctx;
-    const size = this.edges.extent();
-    this.graph = buildCsr(Math.ceil(size / peers), this.edges.blocks, false, peers);
+    this.graph = buildCsr(0, this.edges.blocks, false, peers, worker);
+    const size = this.graph.extent;
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);
     this.offer = new Int32Array(size).fill(-1);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { owner, routeEdges, sendEdgeBlocks, type EdgeBlock, type RoutedEdges } from '../../examples/iterative/blocks.js';
+import { routeEdges, sendEdgeBlocks, type EdgeBlock, type RoutedEdges } from '../../examples/iterative/blocks.js';
 import { buildCsr, type Columns } from '../../examples/iterative/csr.js';
 import type { EdgeList } from '../../examples/iterative/edge-list.js';
 import { Worker } from '../../src/workers/worker.js';
@@ -8,12 +8,12 @@ import { Worker } from '../../src/workers/worker.js';
 const pairs = fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })), { maxLength: 300 });
 
 /** `pairs` as column blocks, cut at the given fractions of its length. */
-function cut(list: readonly (readonly [number, number])[], cuts: readonly number[]): Columns[] {
+function cut(list: readonly (readonly [number, number])[], cuts: readonly number[], shared = false): Columns[] {
   const at = [0, ...cuts.map((c) => Math.floor(c * list.length)).sort((a, b) => a - b), list.length];
   const blocks: Columns[] = [];
   for (let i = 0; i + 1 < at.length; i++) {
     const part = list.slice(at[i], at[i + 1]);
-    blocks.push([Int32Array.from(part, (p) => p[0]), Int32Array.from(part, (p) => p[1])]);
+    blocks.push([Int32Array.from(part, (p) => p[0]), Int32Array.from(part, (p) => p[1]), shared]);
   }
   return blocks;
 }
@@ -47,35 +47,58 @@ describe('buildCsr', () => {
       }
     }));
   });
+
+  it('takes from shared blocks only the keys k with k % divisor equal to the residue, as if given those alone', () => {
+    const args = fc.tuple(pairs, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 3 }), fc.integer({ min: 1, max: 4 }), fc.boolean());
+    fc.assert(fc.property(args, ([list, cuts, divisor, dedupe]) => {
+      for (let residue = 0; residue < divisor; residue++) {
+        const mine = list.filter((p) => p[0] % divisor === residue);
+        const got = buildCsr(0, cut(list, cuts, true), dedupe, divisor, residue);
+        const want = buildCsr(got.offsets.length - 1, cut(mine, cuts), dedupe, divisor);
+        expect(Array.from(got.offsets)).toEqual(Array.from(want.offsets));
+        expect(Array.from(got.targets)).toEqual(Array.from(want.targets));
+      }
+    }));
+  });
+
+  it('has as many lists as the largest key needs (at least the size asked for), and an extent past the largest id at either end', () => {
+    fc.assert(fc.property(pairs, fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 3 }), (list, size, divisor) => {
+      const csr = buildCsr(size, cut(list, [0.3], true), false, divisor, 0);
+      const largestKey = Math.max(-1, ...list.map((p) => p[0]));
+      expect(csr.offsets.length - 1).toBe(Math.max(size, largestKey < 0 ? 0 : Math.floor(largestKey / divisor) + 1));
+      expect(csr.extent).toBe(Math.max(-1, ...list.flat()) + 1);
+    }));
+  });
 });
 
-/** What `sendEdgeBlocks` sends as worker `part` of `of`, read back through a real input. */
-function sent(edges: EdgeList, part: number, of: number, byDestination: boolean): EdgeBlock[] {
+/** What `sendEdgeBlocks` sends on one of `peers` workers, read back through a real input. */
+function sent(edges: EdgeList, peers: number, blockSize: number): EdgeBlock[] {
   const worker = new Worker();
   const { input, out } = worker.dataflow((scope) => {
     const input = scope.newInput<EdgeBlock>('edges');
     return { input, out: input.stream.collect() };
   });
-  sendEdgeBlocks(edges, input, part, of, () => worker.step(), { byDestination, blockSize: 7 });
+  sendEdgeBlocks(edges, input, peers, () => worker.step(), { blockSize });
   input.close();
   worker.run();
   return out.records();
 }
 
 describe('sendEdgeBlocks', () => {
-  const setup = fc.tuple(pairs, fc.integer({ min: 1, max: 4 }), fc.boolean());
-
-  it('gives each worker the edges whose source it owns, and whose destination it owns when asked, each once and in order', () => {
-    fc.assert(fc.property(setup, ([list, of, byDestination]) => {
-      const edges = edgeList(list);
-      for (let part = 0; part < of; part++) {
-        const blocks = sent(edges, part, of, byDestination);
-        const got = (ends: string) => blocks.filter((b) => (b[2] ?? 'both') === ends || (b[2] ?? 'both') === 'both').flatMap((b) => Array.from(b[0], (s, i) => [s, b[1][i]!]));
-        expect(got('src')).toEqual(list.filter((p) => owner(p[0], of) === part));
-        expect(got('dst')).toEqual(byDestination ? list.filter((p) => owner(p[1], of) === part) : []);
-        for (const b of blocks) expect(b[0].length).toBeLessThanOrEqual(7);
+  it("sends the whole list in order, in blocks of at most blockSize edges, 'both' on one worker and 'shared' on several", () => {
+    fc.assert(fc.property(pairs, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 50 }), (list, peers, blockSize) => {
+      const blocks = sent(edgeList(list), peers, blockSize);
+      expect(blocks.flatMap((b) => Array.from(b[0], (s, i) => [s, b[1][i]!]))).toEqual(list);
+      for (const b of blocks) {
+        expect(b[0].length).toBeGreaterThan(0);
+        expect(b[0].length).toBeLessThanOrEqual(blockSize);
+        expect(b[2]).toBe(peers === 1 ? 'both' : 'shared');
       }
     }));
+  });
+
+  it('rejects a block size that is not a positive integer with BAD_OPTION', () => {
+    expect(() => sent(edgeList([[1, 2]]), 1, 0)).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/blockSize must be a positive integer, got 0/) }));
   });
 });
 
@@ -92,20 +115,21 @@ describe('routeEdges', () => {
     return out.records();
   }
 
-  it("keys blocks by the chosen end and lets blocks meant only for the other end pass by", () => {
+  it("keys blocks by the chosen end; on one worker a 'shared' block is like any other", () => {
     const a = Int32Array.of(1, 2);
     const b = Int32Array.of(3, 4);
-    const routed = route([[a, b], [a, b, 'src'], [a, b, 'dst']]);
-    expect(routed.map((r) => [r[0], Array.from(r[1]), Array.from(r[2])])).toEqual([
-      [0, [3, 4], [1, 2]],
-      [0, [3, 4], [1, 2]],
+    const routed = route([[a, b], [a, b, 'shared'], [a, b, 'both'], [new Int32Array(0), new Int32Array(0)]]);
+    expect(routed.map((r) => [r[0], Array.from(r[1]), Array.from(r[2]), r[3]])).toEqual([
+      [0, [3, 4], [1, 2], undefined],
+      [0, [3, 4], [1, 2], undefined],
+      [0, [3, 4], [1, 2], undefined],
     ]);
   });
 
   it.each([
     [[Int32Array.of(1), [2]], /two Int32Arrays/],
     [[Int32Array.of(1, 2), Int32Array.of(3)], /2 sources but 1 destinations/],
-    [[Int32Array.of(1), Int32Array.of(2), 'out'], /'both', 'src' or 'dst', got "out"/],
+    [[Int32Array.of(1), Int32Array.of(2), 'src'], /'both' or 'shared', got "src"/],
   ])('rejects a malformed block with MALFORMED_BLOCK, naming the stage', (block, message) => {
     let caught: unknown;
     try {
