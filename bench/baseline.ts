@@ -26,7 +26,10 @@ function collect(size: number, seen: Uint8Array, value: (x: number) => number): 
   return { nodes, values };
 }
 
-/** Synchronous label propagation: every round, nodes whose label dropped offer it to their neighbours. */
+/**
+ * Synchronous label propagation: each node starts with the smallest id among itself and its
+ * neighbours; every round, nodes whose label dropped offer it to their neighbours.
+ */
 export function baselineWcc(edges: EdgeList): NodeValues {
   const { size, seen } = present(edges);
   const { src, dst } = columns(edges);
@@ -34,7 +37,12 @@ export function baselineWcc(edges: EdgeList): NodeValues {
   const label = new Int32Array(size);
   const offer = new Int32Array(size).fill(-1);
   let changed: number[] = [];
-  for (let x = 0; x < size; x++) if (seen[x] === 1) (label[x] = x), changed.push(x);
+  for (let x = 0; x < size; x++) {
+    let least = x;
+    for (let i = offsets[x]!; i < offsets[x + 1]!; i++) least = Math.min(least, targets[i]!);
+    label[x] = least;
+    if (least < x) changed.push(x);
+  }
   while (changed.length > 0) {
     const offered: number[] = [];
     for (const n of changed) {

@@ -19,9 +19,9 @@ export interface WccDataflow {
 
 /**
  * Edges enter a loop once, each reaching the owners of both its ends; a `propagate` vertex keeps, per
- * worker, the adjacency and labels of the nodes it owns. At iteration 0 every node takes its own id;
- * at each iteration the nodes whose label dropped offer it to their neighbours (the smallest offer per
- * neighbour), through the feedback, to the next iteration. Label changes leave the loop; the smallest
+ * worker, the adjacency and labels of the nodes it owns. At iteration 0 every node takes the smallest
+ * id among itself and its neighbours; at each iteration the nodes whose label dropped offer it to
+ * their neighbours (the smallest offer per neighbour), through the feedback, to the next iteration. Label changes leave the loop; the smallest
  * per node is its component's label.
  */
 export function wccDataflow(scope: Scope): WccDataflow {
@@ -71,7 +71,7 @@ class Propagate extends RoundVertex {
    * matters when every core runs a worker and no core is left to compile in the background.
    */
   protected round(time: Timestamp): void {
-    if (this.graph === undefined) this.build();
+    if (this.graph === undefined) this.build(time);
     for (const [, nodes, labels] of this.offers.get(time.iteration) ?? []) this.applyOffers(nodes, labels);
     this.offers.delete(time.iteration);
     const changed = this.changed;
@@ -146,27 +146,43 @@ class Propagate extends RoundVertex {
     }
   }
 
-  /** At iteration 0: adjacency of the nodes owned here (by local number, id / peers), each labelled with its own id. */
-  private build(): void {
+  /**
+   * At iteration 0: adjacency of the nodes owned here (by local number, id / peers). Each owned node
+   * starts with the smallest id among itself and its neighbours (what a first round of offers would
+   * give, read from its own list instead); the nodes that kept their own id leave the loop with it
+   * now, the others offer their label in this round.
+   */
+  private build(time: Timestamp): void {
     const { peers, worker } = this.ctx;
     this.graph = buildCsr(0, this.edges.blocks, false, peers, worker);
     const size = this.graph.extent;
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);
     this.offer = new Int32Array(size).fill(-1);
-    startLabels(this.graph.offsets, peers, worker, this.label, this.isChanged, this.changed);
+    const kept: number[] = [];
+    startLabels(this.graph, peers, worker, this.label, this.isChanged, this.changed, kept);
+    if (kept.length > 0) this.ctx.sendBy(1, [[Int32Array.from(kept), Float64Array.from(kept)]], time);
   }
 }
 
-/** Each owned node with an edge takes its own id as label and counts as changed. */
-function startLabels(offsets: Int32Array, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: number[]): void {
+/**
+ * Each owned node with an edge takes the smallest id among itself and its neighbours: into `changed`
+ * (and marked) if that is a neighbour's, into `kept` if its own.
+ */
+function startLabels(graph: Csr, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: number[], kept: number[]): void {
+  const { offsets, targets } = graph;
   for (let l = 0; l + 1 < offsets.length; l++) {
-    if (offsets[l + 1]! > offsets[l]!) {
-      const n = l * peers + worker;
-      label[n] = n;
+    const start = offsets[l]!;
+    const end = offsets[l + 1]!;
+    if (start === end) continue;
+    const n = l * peers + worker;
+    let least = n;
+    for (let j = start; j < end; j++) least = Math.min(least, targets[j]!);
+    label[n] = least;
+    if (least < n) {
       isChanged[n] = 1;
       changed.push(n);
-    }
+    } else kept.push(n);
   }
 }
 
