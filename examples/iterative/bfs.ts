@@ -4,8 +4,8 @@ import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
-import { owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, PairBlocks, type Csr } from './csr.js';
+import { owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
+import { buildCsr, type Csr } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes]`: nodes that worker owns, reached at this iteration. */
@@ -45,14 +45,15 @@ class Expand extends RoundVertex {
   private readonly edges = new PairBlocks();
   private graph: Csr | undefined;
   private visited = new Uint8Array(0);
-  private offered = new Int32Array(0);
+  /** Nodes this worker has offered to (at any iteration). */
+  private offered = new Uint8Array(0);
   /** Nodes reached, by iteration: a peer may already send iteration i+1 while this worker is still at i. */
   private readonly arrivals = new Map<number, number[]>();
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
     if (port === 0) {
-      for (const [, key, other, shared] of batch as readonly RoutedEdges[]) this.edges.push(key, other, shared);
+      this.edges.add(batch as readonly RoutedEdges[]);
       return;
     }
     let list = this.arrivals.get(time.iteration);
@@ -81,8 +82,10 @@ class Expand extends RoundVertex {
       if (local >= size) continue;
       for (let i = offsets[local]!; i < offsets[local + 1]!; i++) {
         const m = targets[i]!;
-        if (this.offered[m] === distance + 1 || (m < this.visited.length && this.visited[m] === 1)) continue;
-        this.offered[m] = distance + 1;
+        // Offered once ever: the first offer to a node carries the smallest distance any offer could. A
+        // node owned elsewhere is never marked visited here, so this is what stops offering it again.
+        if (this.offered[m] !== 0 || (m < this.visited.length && this.visited[m] === 1)) continue;
+        this.offered[m] = 1;
         next[owner(m, peers)]!.push(m);
       }
     }
@@ -94,9 +97,9 @@ class Expand extends RoundVertex {
 
   private build(): void {
     const { peers, worker } = this.ctx;
-    this.graph = buildCsr(0, this.edges.blocks, false, peers, worker);
+    this.graph = buildCsr(0, this.edges.columns(peers, worker), false, peers);
     const size = this.graph.extent;
-    this.offered = new Int32Array(size);
+    this.offered = new Uint8Array(size);
     this.grow(size);
   }
 

@@ -2,24 +2,46 @@
 import type { InputHandle } from '../../src/graph/handles.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy, pipeline, type Pact } from '../../src/graph/vertex.js';
+import type { Columns } from './csr.js';
 import { ExampleError, type EdgeList } from './edge-list.js';
 
 /**
- * A block of edges: `src[i] -> dst[i]`. With `ends` 'both' (the default) each edge reaches the worker
- * owning its source and the one owning its destination. With 'shared', every worker sends this same
- * block (a list all of them can read, as in shared memory) and keeps, at each end, the edges it owns
- * there: nothing crosses between workers. The arrays are handed over with the block.
+ * A block of edges: `src[i] -> dst[i]`, tagged 'both' (or untagged): each edge reaches the worker
+ * owning its source and the one owning its destination, through the exchange. A block tagged 'parts'
+ * stands for a whole edge list that the workers have sorted in shared memory (see `EdgeParts`): every
+ * worker sends the same one, and takes from it, once the input is complete, the edges it owns at
+ * either end; nothing crosses between workers. The arrays are handed over with the block.
  */
-export type EdgeBlock = [src: Int32Array, dst: Int32Array, ends?: EdgeEnds];
-export type EdgeEnds = 'both' | 'shared';
+export type EdgeBlock = [src: Int32Array, dst: Int32Array, ends?: 'both'] | PartsBlock;
+/** `EdgeParts` as a block: `[src, dst, 'parts', bounds]`. */
+export type PartsBlock = [src: Int32Array, dst: Int32Array, ends: 'parts', bounds: Int32Array];
 /**
  * Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far
- * end. With `shared`, `key` holds every worker's keys (from a 'shared' block): the worker takes only
- * its own.
+ * end. Or, from a 'parts' block, the sorted list itself and the end (`by`) to key it by: the worker
+ * reads its groups once the input is complete (see `PairBlocks`).
  */
-export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array, shared?: boolean];
+export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array] | [worker: number, src: Int32Array, dst: Int32Array, bounds: Int32Array, by: 0 | 1];
 /** Values of nodes: `values[i]` belongs to `nodes[i]`. */
 export type NodeBlock = [nodes: Int32Array, values: Float64Array];
+
+/**
+ * An edge list sorted by the owners of its ends, in memory every worker thread can read. Worker `w` of
+ * `p` sorts its slice of the list (positions `[w·count/p, (w+1)·count/p)`) into `p²` groups, group
+ * `owner(src)·p + owner(dst)`, in place of that slice. Group `g` of slice `w` spans
+ * `[bounds[w·(p²+1) + g], bounds[w·(p²+1) + g + 1])`. So the edges a worker owns by source are one
+ * run per slice, and those it owns by destination `p` runs per slice: it reads them as they lie.
+ */
+export interface EdgeParts {
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  readonly bounds: Int32Array;
+}
+
+/** Room, in `SharedArrayBuffer`s, for `peers` workers to sort a list of `count` edges into (pass it to every worker). */
+export function edgeParts(count: number, peers: number): EdgeParts {
+  const shared = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
+  return { src: shared(count), dst: shared(count), bounds: shared(peers * (peers * peers + 1)) };
+}
 
 /** Routes a record whose first field names the worker it is for. */
 export const toWorker: Pact = exchangeBy((r: readonly unknown[]) => r[0] as number);
@@ -29,7 +51,7 @@ export function owner(node: number, peers: number): number {
   return node % peers;
 }
 
-/** Splits each edge block by the owner of its source (`by` 0) or its destination (`by` 1); a 'shared' block stays here, marked. */
+/** Splits each edge block by the owner of its source (`by` 0) or its destination (`by` 1); a 'parts' block stays here, to be read later. */
 export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): Stream<RoutedEdges> {
   return edges.scope.unary<EdgeBlock, RoutedEdges>(edges, name, pipeline, (ctx) => {
     const { peers, worker } = ctx;
@@ -38,10 +60,13 @@ export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): S
       onRecv(batch, time) {
         const out: RoutedEdges[] = [];
         for (const block of batch) {
-          checkBlock(block);
+          checkBlock(block, peers);
+          if (block[2] === 'parts') {
+            out.push([worker, block[0], block[1], block[3], by]);
+            continue;
+          }
           const [key, other] = by === 0 ? [block[0], block[1]] : [block[1], block[0]];
-          if (block[2] === 'shared' && peers > 1) out.push([worker, key, other, true]);
-          else if (key.length > 0) out.push(...split(key, other));
+          if (key.length > 0) out.push(...split(key, other));
         }
         if (out.length > 0) ctx.send(out, time);
       },
@@ -65,15 +90,62 @@ export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): S
 }
 
 /** An edge block as documented, or an error that says what is wrong with it. */
-function checkBlock(block: EdgeBlock): void {
-  const [src, dst, ends] = block as unknown[];
+function checkBlock(block: EdgeBlock, peers: number): void {
+  const [src, dst, ends, bounds] = block as unknown[];
   if (!(src instanceof Int32Array) || !(dst instanceof Int32Array)) {
     throw new ExampleError('MALFORMED_BLOCK', 'an edge block is [src: Int32Array, dst: Int32Array, ends?]: send the ends of each edge as two Int32Arrays');
   }
   if (src.length !== dst.length) throw new ExampleError('MALFORMED_BLOCK', `an edge block has ${src.length} sources but ${dst.length} destinations: the two arrays must be as long`);
-  if (ends !== undefined && ends !== 'both' && ends !== 'shared') {
-    throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both' or 'shared', got ${JSON.stringify(ends)}`);
+  if (ends !== undefined && ends !== 'both' && ends !== 'parts') {
+    throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both' or 'parts', got ${JSON.stringify(ends)}`);
   }
+  if (ends === 'parts' && (!(bounds instanceof Int32Array) || bounds.length !== peers * (peers * peers + 1))) {
+    throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block needs bounds for ${peers} workers (an Int32Array of ${peers * (peers * peers + 1)}): make its EdgeParts with edgeParts(count, ${peers})`);
+  }
+}
+
+/**
+ * Edge blocks kept as they came (no copying: whoever hands a block over must not change it
+ * afterwards), and 'parts' blocks to read once the input is complete.
+ */
+export class PairBlocks {
+  private readonly blocks: Columns[] = [];
+  private readonly parts: [src: Int32Array, dst: Int32Array, bounds: Int32Array, by: 0 | 1][] = [];
+
+  add(batch: readonly RoutedEdges[]): void {
+    for (const r of batch) {
+      if (r.length === 3) this.blocks.push([r[1], r[2]]);
+      else this.parts.push([r[1], r[2], r[3], r[4]]);
+    }
+  }
+
+  /**
+   * Every pair this worker (`worker` of `peers`) owns, keyed by its end: the blocks, then its groups
+   * of each 'parts' list. Call it only once every worker has sorted its slice (when the input is complete).
+   */
+  columns(peers: number, worker: number): Columns[] {
+    const out = [...this.blocks];
+    for (const [src, dst, bounds, by] of this.parts) out.push(...ownGroups(src, dst, bounds, by, peers, worker));
+    return out;
+  }
+}
+
+/** The groups of a sorted list (see `EdgeParts`) that `worker` owns by source (`by` 0) or destination (`by` 1), keyed by that end. */
+function ownGroups(src: Int32Array, dst: Int32Array, bounds: Int32Array, by: 0 | 1, peers: number, worker: number): Columns[] {
+  const groups = peers * peers;
+  const out: Columns[] = [];
+  const take = (start: number, end: number) => {
+    if (!(start >= 0 && start <= end && end <= src.length)) {
+      throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block has a group [${start}, ${end}) outside its ${src.length} edges: sort each slice with sendEdgeBlocks`);
+    }
+    if (end > start) out.push(by === 0 ? [src.subarray(start, end), dst.subarray(start, end)] : [dst.subarray(start, end), src.subarray(start, end)]);
+  };
+  for (let w = 0; w < peers; w++) {
+    const base = w * (groups + 1);
+    if (by === 0) take(bounds[base + worker * peers]!, bounds[base + worker * peers + peers]!);
+    else for (let a = 0; a < peers; a++) take(bounds[base + a * peers + worker]!, bounds[base + a * peers + worker + 1]!);
+  }
+  return out;
 }
 
 // Each loop in a function of its own, so that V8 compiles it in place without cold code around it.
@@ -147,19 +219,86 @@ export class ByOwner {
   }
 }
 
+/** Where the edges go in: which worker this is, of how many. */
+export interface WorkerPlace {
+  readonly index: number;
+  readonly peers: number;
+}
+
+/** How `sendEdgeBlocks` sends. */
+export interface SendOptions {
+  /** Edges per block (65536 by default). */
+  readonly blockSize?: number;
+  /** Shared memory to sort the list into, the same on every worker (see `EdgeParts`); for two or more workers. */
+  readonly parts?: EdgeParts;
+}
+
 /**
- * Sends the edge list into `input` on each of `peers` workers, in blocks of `blockSize` edges
- * (`between` runs after each). The list is in memory every worker can read, so with several workers
- * each sends all of it as 'shared' blocks and keeps the edges it owns at either end: no edge crosses
- * to another worker, and no worker copies the list. One worker sends it as 'both' blocks.
+ * Sends the edge list into `input` on worker `at.index` of `at.peers` (`between` runs after each
+ * block). One worker sends all of it, in 'both' blocks of `blockSize` edges. With several workers,
+ * each takes its slice of the list (positions `[index·count/peers, (index+1)·count/peers)`): with
+ * `parts`, it sorts the slice into them by owners and sends one 'parts' block, so no edge crosses to
+ * another worker and each worker's adjacency is built from the edges it owns alone; without, it sends
+ * the slice in 'both' blocks through the exchange.
  */
-export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, peers: number, between: () => void, options: { blockSize?: number } = {}): void {
+export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, at: WorkerPlace, between: () => void, options: SendOptions = {}): void {
   const blockSize = options.blockSize ?? 1 << 16;
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new ExampleError('BAD_OPTION', `blockSize must be a positive integer, got ${blockSize}`);
-  const ends: EdgeEnds = peers === 1 ? 'both' : 'shared';
-  for (let at = 0; at < edges.count; at += blockSize) {
-    const end = Math.min(edges.count, at + blockSize);
-    input.send([[edges.src.subarray(at, end), edges.dst.subarray(at, end), ends]]);
+  const { index, peers } = at;
+  const { parts } = options;
+  if (peers === 1) {
+    sendRange(edges, input, 0, edges.count, blockSize, between);
+    return;
+  }
+  const start = Math.floor((index * edges.count) / peers);
+  const end = Math.floor(((index + 1) * edges.count) / peers);
+  if (parts === undefined) {
+    sendRange(edges, input, start, end, blockSize, between);
+    return;
+  }
+  if (parts.src.length !== edges.count || parts.dst.length !== edges.count || parts.bounds.length !== peers * (peers * peers + 1)) {
+    throw new ExampleError('BAD_OPTION', `parts hold ${parts.src.length} edges for ${peers} workers' bounds of ${parts.bounds.length}: make them with edgeParts(${edges.count}, ${peers})`);
+  }
+  sortSlice(edges, parts, start, end, index, peers);
+  input.send([[parts.src, parts.dst, 'parts', parts.bounds]]);
+  between();
+}
+
+function sendRange(edges: EdgeList, input: InputHandle<EdgeBlock>, start: number, end: number, blockSize: number, between: () => void): void {
+  for (let at = start; at < end; at += blockSize) {
+    const stop = Math.min(end, at + blockSize);
+    input.send([[edges.src.subarray(at, stop), edges.dst.subarray(at, stop), 'both']]);
     between();
+  }
+}
+
+/** Sorts edges `[start, end)` into `parts`, same positions, by group `owner(src)·peers + owner(dst)` (in order within each), and writes slice `index`'s bounds. */
+function sortSlice(edges: EdgeList, parts: EdgeParts, start: number, end: number, index: number, peers: number): void {
+  const groups = peers * peers;
+  const fill = new Int32Array(groups + 1);
+  countGroups(edges.src, edges.dst, start, end, peers, fill);
+  let at = start;
+  for (let g = 0; g <= groups; g++) {
+    const n = fill[g]!;
+    fill[g] = at;
+    at += n;
+  }
+  parts.bounds.set(fill, index * (groups + 1));
+  placeGroups(edges.src, edges.dst, start, end, peers, fill, parts.src, parts.dst);
+}
+
+/** How many edges of `[start, end)` fall in each group, into `counts`. */
+function countGroups(src: Int32Array, dst: Int32Array, start: number, end: number, peers: number, counts: Int32Array): void {
+  for (let i = start; i < end; i++) counts[owner(src[i]!, peers) * peers + owner(dst[i]!, peers)]!++;
+}
+
+/** Each edge of `[start, end)` to where its group goes on (`fill`). */
+function placeGroups(src: Int32Array, dst: Int32Array, start: number, end: number, peers: number, fill: Int32Array, toSrc: Int32Array, toDst: Int32Array): void {
+  for (let i = start; i < end; i++) {
+    const s = src[i]!;
+    const d = dst[i]!;
+    const at = fill[owner(s, peers) * peers + owner(d, peers)]!++;
+    toSrc[at] = s;
+    toDst[at] = d;
   }
 }

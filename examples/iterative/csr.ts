@@ -1,22 +1,7 @@
 /** Csr: compressed adjacency lists built from blocks of pairs, optionally with each list sorted and deduplicated. */
 
-/**
- * Pairs as two columns: `key[i] → other[i]`. With `shared`, the columns hold other workers' keys too
- * (see `buildCsr`), which are skipped.
- */
-export type Columns = readonly [key: Int32Array, other: Int32Array, shared?: boolean];
-
-/**
- * Pairs kept as the blocks they came in (no copying): the arrays are held, so whoever hands a block
- * over must not change it afterwards.
- */
-export class PairBlocks {
-  readonly blocks: Columns[] = [];
-
-  push(key: Int32Array, other: Int32Array, shared = false): void {
-    this.blocks.push([key, other, shared]);
-  }
-}
+/** Pairs as two columns: `key[i] → other[i]`. */
+export type Columns = readonly [key: Int32Array, other: Int32Array];
 
 /** Adjacency over ids [0, size): neighbours of `v` are `targets[offsets[v] .. offsets[v+1])`. */
 export interface Csr {
@@ -32,29 +17,22 @@ const SHORT_LIST = 16;
 /**
  * Builds a CSR of the pairs in `blocks`, the list of key `k` at index `k / divisor` (rounded down:
  * a worker that owns every `divisor`-th id keeps dense local numbers), with at least `size` lists and
- * as many as the largest key needs. Keys of `shared` blocks count only when `k % divisor` is
- * `residue` (the ids that worker owns); other blocks must hold only such keys. With `dedupe`, each
- * list is sorted and repeats dropped. The columns are read twice in all, once to count and once to
- * place. Each pass is a function of its own (see `Propagate.round` in wcc.ts).
+ * as many as the largest key needs. With `dedupe`, each list is sorted and repeats dropped. The
+ * columns are read twice in all, once to count and once to place. Each pass is a function of its own
+ * (see `Propagate.round` in wcc.ts).
  */
-export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1, residue = 0): Csr {
+export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1): Csr {
   const degrees = new Degrees(size + 1);
-  for (const [key, , shared] of blocks) {
-    if (shared === true) countOwnedDegrees(degrees, key, divisor, residue);
-    else countDegrees(degrees, key, divisor);
-  }
+  for (const [key] of blocks) countDegrees(degrees, key, divisor);
   const lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
   const offsets = degrees.take(lists + 1);
   prefixSum(offsets);
   const length = offsets[lists]!;
-  // One spare slot at the end, where the pairs of keys owned elsewhere are written and left.
-  const targets = new Int32Array(length + 1);
+  const targets = new Int32Array(length);
   const fill = offsets.slice();
   let largest = degrees.largest;
-  for (const [key, other, shared] of blocks) {
-    largest = Math.max(largest, shared === true ? placeOwnedTargets(fill, key, other, divisor, residue, targets) : placeTargets(fill, key, other, divisor, targets));
-  }
-  if (!dedupe) return { offsets, targets: targets.subarray(0, length), extent: largest + 1 };
+  for (const [key, other] of blocks) largest = Math.max(largest, placeTargets(fill, key, other, divisor, targets));
+  if (!dedupe) return { offsets, targets, extent: largest + 1 };
   const compact = new Int32Array(lists + 1);
   const w = sortAndDedupe(offsets, targets, compact);
   return { offsets: compact, targets: targets.slice(0, w), extent: largest + 1 };
@@ -96,23 +74,6 @@ function countDegrees(degrees: Degrees, key: Int32Array, divisor: number): void 
   degrees.largest = largest;
 }
 
-// Without branches on ownership: it is a coin toss per key, which a branch predictor cannot learn.
-
-/** `countDegrees` for the keys with `k % divisor` equal to `residue`; the others add 0 to `counts[0]` (all keys count towards the largest). */
-function countOwnedDegrees(degrees: Degrees, key: Int32Array, divisor: number, residue: number): void {
-  let counts = degrees.counts;
-  let largest = degrees.largest;
-  for (let e = 0; e < key.length; e++) {
-    const k = key[e]!;
-    const own = +(k % divisor === residue);
-    const i = own * (((k / divisor) | 0) + 1);
-    if (i >= counts.length) counts = degrees.grow(i);
-    counts[i]! += own;
-    if (k > largest) largest = k;
-  }
-  degrees.largest = largest;
-}
-
 /** Running totals, in place. */
 function prefixSum(a: Int32Array): void {
   for (let i = 1; i < a.length; i++) a[i]! += a[i - 1]!;
@@ -124,23 +85,6 @@ function placeTargets(fill: Int32Array, key: Int32Array, other: Int32Array, divi
   for (let e = 0; e < key.length; e++) {
     const o = other[e]!;
     targets[fill[(key[e]! / divisor) | 0]!++] = o;
-    if (o > largest) largest = o;
-  }
-  return largest;
-}
-
-/** `placeTargets` for the keys with `k % divisor` equal to `residue`; the others go to the spare slot `fill[fill.length - 1]`, which stays put. */
-function placeOwnedTargets(fill: Int32Array, key: Int32Array, other: Int32Array, divisor: number, residue: number, targets: Int32Array): number {
-  const spare = fill.length - 1;
-  let largest = -1;
-  for (let e = 0; e < key.length; e++) {
-    const k = key[e]!;
-    const o = other[e]!;
-    const own = +(k % divisor === residue);
-    const list = spare + own * (((k / divisor) | 0) - spare);
-    const at = fill[list]!;
-    targets[at] = o;
-    fill[list] = at + own;
     if (o > largest) largest = o;
   }
   return largest;

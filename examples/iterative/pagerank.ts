@@ -4,8 +4,8 @@ import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
 import type { VertexContext } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
-import { owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, PairBlocks, type Csr } from './csr.js';
+import { owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
+import { buildCsr, type Csr } from './csr.js';
 import { ExactSum } from './exact-sum.js';
 import { RoundVertex } from './round-vertex.js';
 
@@ -88,7 +88,7 @@ class Rank extends RoundVertex {
     this.wake(time);
     if (port < 2) {
       const into = port === 0 ? this.outEdges : this.inEdges;
-      for (const [, key, other, shared] of batch as readonly RoutedEdges[]) into.push(key, other, shared);
+      into.add(batch as readonly RoutedEdges[]);
       return;
     }
     const parity = time.iteration & 1;
@@ -154,8 +154,8 @@ class Rank extends RoundVertex {
   private build(): void {
     const peers = this.peers;
     const me = this.ctx.worker;
-    const built = buildCsr(0, this.outEdges.blocks, true, peers, me);
-    const inn = buildCsr(built.offsets.length - 1, this.inEdges.blocks, true, peers, me);
+    const built = buildCsr(0, this.outEdges.columns(peers, me), true, peers);
+    const inn = buildCsr(built.offsets.length - 1, this.inEdges.columns(peers, me), true, peers);
     // Both indexed alike: out-lists as many as the in-lists (which are at least as many).
     const out = { ...built, offsets: widen(built.offsets, inn.offsets.length) };
     const size = Math.max(out.extent, inn.extent);

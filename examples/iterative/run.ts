@@ -4,7 +4,7 @@ import type { InputHandle } from '../../src/graph/handles.js';
 import { execute } from '../../src/workers/execute.js';
 import { Worker, type WorkerStats } from '../../src/workers/worker.js';
 import { bfsDataflow } from './bfs.js';
-import { sendEdgeBlocks, type EdgeBlock, type NodeBlock } from './blocks.js';
+import { edgeParts, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type NodeBlock } from './blocks.js';
 import { ExampleError, type EdgeList } from './edge-list.js';
 import { pagerankDataflow } from './pagerank.js';
 import { wccDataflow } from './wcc.js';
@@ -26,10 +26,10 @@ export interface NodeValues {
 
 /**
  * Builds the algorithm's dataflow on `worker`, sends this worker's share of the edges (see
- * `sendEdgeBlocks`), and runs to completion. Returns the values of the nodes this worker owns, in no
- * particular order.
+ * `sendEdgeBlocks`; `parts`, the same on every worker, to sort them into in shared memory), and runs
+ * to completion. Returns the values of the nodes this worker owns, in no particular order.
  */
-export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}): NodeValues {
+export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}, parts?: EdgeParts): NodeValues {
   let input: InputHandle<EdgeBlock>;
   let out: Collected<NodeBlock>;
   if (algorithm === 'wcc') {
@@ -51,7 +51,7 @@ export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, opt
     if (worker.index === 0) sources.send([options.source ?? edges.src[0]!]);
     sources.close();
   }
-  sendEdgeBlocks(edges, input, worker.peers, () => worker.step());
+  sendEdgeBlocks(edges, input, worker, () => worker.step(), { parts });
   input.close();
   worker.run();
   return concat(out.records().map(([nodes, values]) => ({ nodes, values })));
@@ -85,9 +85,9 @@ export interface WorkerPart extends NodeValues {
 }
 
 /** `runOn`, timed. */
-export function timedRunOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}): WorkerPart {
+export function timedRunOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}, parts?: EdgeParts): WorkerPart {
   const t0 = performance.now();
-  const part = runOn(worker, algorithm, edges, options);
+  const part = runOn(worker, algorithm, edges, options, parts);
   return { ...part, ms: performance.now() - t0 };
 }
 
@@ -103,6 +103,13 @@ export interface RunOptions extends ExampleOptions {
    * the hot loops on each worker's thread.
    */
   readonly runs?: number;
+  /**
+   * How several workers take in the edges: 'shared' (the default) puts the list in shared memory,
+   * where each worker sorts its slice by owners and reads the edges it owns from every slice;
+   * 'exchange' has each worker send its slice through the exchange, as workers without shared memory
+   * would.
+   */
+  readonly input?: 'shared' | 'exchange';
 }
 
 /** Runs an example on `workers` workers, in threads when more than one or with `threads`; results sorted by node. */
@@ -110,21 +117,24 @@ export async function runExample(algorithm: Algorithm, edges: EdgeList, options:
   const workers = options.workers ?? 1;
   const runs = options.runs ?? 1;
   if (!Number.isInteger(runs) || runs < 1) throw new ExampleError('BAD_OPTION', `runs must be a positive integer, got ${runs}`);
+  const input = options.input ?? 'shared';
+  if (input !== 'shared' && input !== 'exchange') throw new ExampleError('BAD_OPTION', `input must be 'shared' or 'exchange', got ${JSON.stringify(input)}`);
   const exampleOptions: ExampleOptions = { iterations: options.iterations, source: options.source };
   if (workers === 1 && options.threads !== true) {
     const worker = new Worker();
     const part = timedRuns(worker, algorithm, edges, exampleOptions, runs);
     return { ...sortByNode([part]), stats: [worker.stats()], computeMs: part.ms };
   }
-  const args: JobArgs = { algorithm, edges: share(edges), options: exampleOptions, runs };
+  const parts = workers > 1 && input === 'shared' ? edgeParts(edges.count, workers) : undefined;
+  const args: JobArgs = { algorithm, edges: share(edges), parts, options: exampleOptions, runs };
   const { results, stats } = await execute<WorkerPart>(new URL('./job.js', import.meta.url), { workers, args, threads: true });
   return { ...sortByNode(results), stats, computeMs: Math.max(...results.map((r) => r.ms)) };
 }
 
 /** `timedRunOn`, `runs` times over on the same worker; the last run's part. */
-export function timedRuns(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions, runs: number): WorkerPart {
-  let part = timedRunOn(worker, algorithm, edges, options);
-  for (let r = 1; r < runs; r++) part = timedRunOn(worker, algorithm, edges, options);
+export function timedRuns(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions, runs: number, parts?: EdgeParts): WorkerPart {
+  let part = timedRunOn(worker, algorithm, edges, options, parts);
+  for (let r = 1; r < runs; r++) part = timedRunOn(worker, algorithm, edges, options, parts);
   return part;
 }
 
@@ -132,6 +142,8 @@ export function timedRuns(worker: Worker, algorithm: Algorithm, edges: EdgeList,
 export interface JobArgs {
   readonly algorithm: Algorithm;
   readonly edges: EdgeList;
+  /** Where the workers sort the edges (absent: they send their slices through the exchange). */
+  readonly parts?: EdgeParts;
   readonly options: ExampleOptions;
   readonly runs: number;
 }

@@ -4,8 +4,8 @@ import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
-import { ByOwner, owner, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, PairBlocks, type Csr } from './csr.js';
+import { ByOwner, owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
+import { buildCsr, type Csr } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes, labels]`: labels offered to nodes that worker owns. */
@@ -57,7 +57,7 @@ class Propagate extends RoundVertex {
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
     if (port < 2) {
-      for (const [, key, other, shared] of batch as readonly RoutedEdges[]) this.edges.push(key, other, shared);
+      this.edges.add(batch as readonly RoutedEdges[]);
       return;
     }
     let pending = this.offers.get(time.iteration);
@@ -154,7 +154,7 @@ class Propagate extends RoundVertex {
    */
   private build(time: Timestamp): void {
     const { peers, worker } = this.ctx;
-    this.graph = buildCsr(0, this.edges.blocks, false, peers, worker);
+    this.graph = buildCsr(0, this.edges.columns(peers, worker), false, peers);
     const size = this.graph.extent;
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);

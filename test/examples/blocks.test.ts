@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { routeEdges, sendEdgeBlocks, type EdgeBlock, type RoutedEdges } from '../../examples/iterative/blocks.js';
+import { edgeParts, owner, PairBlocks, routeEdges, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type RoutedEdges } from '../../examples/iterative/blocks.js';
 import { buildCsr, type Columns } from '../../examples/iterative/csr.js';
 import type { EdgeList } from '../../examples/iterative/edge-list.js';
 import { Worker } from '../../src/workers/worker.js';
@@ -8,12 +8,12 @@ import { Worker } from '../../src/workers/worker.js';
 const pairs = fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })), { maxLength: 300 });
 
 /** `pairs` as column blocks, cut at the given fractions of its length. */
-function cut(list: readonly (readonly [number, number])[], cuts: readonly number[], shared = false): Columns[] {
+function cut(list: readonly (readonly [number, number])[], cuts: readonly number[]): Columns[] {
   const at = [0, ...cuts.map((c) => Math.floor(c * list.length)).sort((a, b) => a - b), list.length];
   const blocks: Columns[] = [];
   for (let i = 0; i + 1 < at.length; i++) {
     const part = list.slice(at[i], at[i + 1]);
-    blocks.push([Int32Array.from(part, (p) => p[0]), Int32Array.from(part, (p) => p[1]), shared]);
+    blocks.push([Int32Array.from(part, (p) => p[0]), Int32Array.from(part, (p) => p[1])]);
   }
   return blocks;
 }
@@ -48,22 +48,9 @@ describe('buildCsr', () => {
     }));
   });
 
-  it('takes from shared blocks only the keys k with k % divisor equal to the residue, as if given those alone', () => {
-    const args = fc.tuple(pairs, fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 3 }), fc.integer({ min: 1, max: 4 }), fc.boolean());
-    fc.assert(fc.property(args, ([list, cuts, divisor, dedupe]) => {
-      for (let residue = 0; residue < divisor; residue++) {
-        const mine = list.filter((p) => p[0] % divisor === residue);
-        const got = buildCsr(0, cut(list, cuts, true), dedupe, divisor, residue);
-        const want = buildCsr(got.offsets.length - 1, cut(mine, cuts), dedupe, divisor);
-        expect(Array.from(got.offsets)).toEqual(Array.from(want.offsets));
-        expect(Array.from(got.targets)).toEqual(Array.from(want.targets));
-      }
-    }));
-  });
-
   it('has as many lists as the largest key needs (at least the size asked for), and an extent past the largest id at either end', () => {
     fc.assert(fc.property(pairs, fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 3 }), (list, size, divisor) => {
-      const csr = buildCsr(size, cut(list, [0.3], true), false, divisor, 0);
+      const csr = buildCsr(size, cut(list, [0.3]), false, divisor);
       const largestKey = Math.max(-1, ...list.map((p) => p[0]));
       expect(csr.offsets.length - 1).toBe(Math.max(size, largestKey < 0 ? 0 : Math.floor(largestKey / divisor) + 1));
       expect(csr.extent).toBe(Math.max(-1, ...list.flat()) + 1);
@@ -71,34 +58,74 @@ describe('buildCsr', () => {
   });
 });
 
-/** What `sendEdgeBlocks` sends on one of `peers` workers, read back through a real input. */
-function sent(edges: EdgeList, peers: number, blockSize: number): EdgeBlock[] {
+/** What `sendEdgeBlocks` sends as worker `index` of `peers`, read back through a real input. */
+function sent(edges: EdgeList, index: number, peers: number, blockSize: number, parts?: EdgeParts): EdgeBlock[] {
   const worker = new Worker();
   const { input, out } = worker.dataflow((scope) => {
     const input = scope.newInput<EdgeBlock>('edges');
     return { input, out: input.stream.collect() };
   });
-  sendEdgeBlocks(edges, input, peers, () => worker.step(), { blockSize });
+  sendEdgeBlocks(edges, input, { index, peers }, () => worker.step(), { blockSize, parts });
   input.close();
   worker.run();
   return out.records();
 }
 
+const sorted = (pairs: [number, number][]) => pairs.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+
 describe('sendEdgeBlocks', () => {
-  it("sends the whole list in order, in blocks of at most blockSize edges, 'both' on one worker and 'shared' on several", () => {
+  it("sends, as worker i of p, the i-th slice of the list in order, in 'both' blocks of at most blockSize edges (all of it on one worker)", () => {
     fc.assert(fc.property(pairs, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 50 }), (list, peers, blockSize) => {
-      const blocks = sent(edgeList(list), peers, blockSize);
-      expect(blocks.flatMap((b) => Array.from(b[0], (s, i) => [s, b[1][i]!]))).toEqual(list);
-      for (const b of blocks) {
-        expect(b[0].length).toBeGreaterThan(0);
-        expect(b[0].length).toBeLessThanOrEqual(blockSize);
-        expect(b[2]).toBe(peers === 1 ? 'both' : 'shared');
+      const all: number[][] = [];
+      for (let index = 0; index < peers; index++) {
+        const blocks = sent(edgeList(list), index, peers, blockSize);
+        for (const b of blocks) {
+          expect(b[0].length).toBeGreaterThan(0);
+          expect(b[0].length).toBeLessThanOrEqual(blockSize);
+          expect(b[2]).toBe('both');
+        }
+        const slice = blocks.flatMap((b) => Array.from(b[0], (s, i) => [s, b[1][i]!]));
+        expect(slice).toEqual(list.slice(Math.floor((index * list.length) / peers), Math.floor(((index + 1) * list.length) / peers)));
+        all.push(...slice);
+      }
+      expect(all).toEqual(list);
+    }));
+  });
+
+  it("with parts, on p ≥ 2 workers, sorts each slice so that worker v reads from every slice exactly the edges it owns, by source and by destination", () => {
+    fc.assert(fc.property(pairs, fc.integer({ min: 2, max: 4 }), (list, peers) => {
+      const edges = edgeList(list);
+      const parts = edgeParts(edges.count, peers);
+      for (let index = 0; index < peers; index++) {
+        const blocks = sent(edges, index, peers, 7, parts);
+        expect(blocks).toEqual([[parts.src, parts.dst, 'parts', parts.bounds]]);
+      }
+      for (let v = 0; v < peers; v++) {
+        for (const by of [0, 1] as const) {
+          const kept = new PairBlocks();
+          kept.add([[v, parts.src, parts.dst, parts.bounds, by]]);
+          const got = kept.columns(peers, v).flatMap(([key, other]) => Array.from(key, (k, i) => [k, other[i]!] as [number, number]));
+          const want = list.filter((p) => owner(p[by], peers) === v).map((p) => (by === 0 ? [p[0], p[1]] : [p[1], p[0]]) as [number, number]);
+          expect(sorted(got)).toEqual(sorted(want));
+        }
       }
     }));
   });
 
-  it('rejects a block size that is not a positive integer with BAD_OPTION', () => {
-    expect(() => sent(edgeList([[1, 2]]), 1, 0)).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/blockSize must be a positive integer, got 0/) }));
+  it('rejects a block size that is not a positive integer, and parts made for another list or worker count, with BAD_OPTION', () => {
+    expect(() => sent(edgeList([[1, 2]]), 0, 1, 0)).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/blockSize must be a positive integer, got 0/) }));
+    const edges = edgeList([[1, 2], [3, 4]]);
+    expect(() => sent(edges, 0, 2, 8, edgeParts(2, 3))).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/make them with edgeParts\(2, 2\)/) }));
+    expect(() => sent(edges, 0, 2, 8, edgeParts(5, 2))).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+  });
+});
+
+describe('PairBlocks', () => {
+  it("rejects a 'parts' group outside the list with MALFORMED_BLOCK", () => {
+    const kept = new PairBlocks();
+    const bounds = Int32Array.of(0, 1, 9, 9, 9, 9, 9, 9, 9, 9);
+    kept.add([[0, new Int32Array(4), new Int32Array(4), bounds, 0]]);
+    expect(() => kept.columns(2, 0)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/group \[0, 9\) outside its 4 edges/) }));
   });
 });
 
@@ -115,21 +142,24 @@ describe('routeEdges', () => {
     return out.records();
   }
 
-  it("keys blocks by the chosen end; on one worker a 'shared' block is like any other", () => {
+  it("keys blocks by the chosen end, and passes a 'parts' block on whole with that end", () => {
     const a = Int32Array.of(1, 2);
     const b = Int32Array.of(3, 4);
-    const routed = route([[a, b], [a, b, 'shared'], [a, b, 'both'], [new Int32Array(0), new Int32Array(0)]]);
-    expect(routed.map((r) => [r[0], Array.from(r[1]), Array.from(r[2]), r[3]])).toEqual([
-      [0, [3, 4], [1, 2], undefined],
-      [0, [3, 4], [1, 2], undefined],
-      [0, [3, 4], [1, 2], undefined],
+    const bounds = Int32Array.of(0, 2);
+    const routed = route([[a, b], [a, b, 'both'], [new Int32Array(0), new Int32Array(0)], [a, b, 'parts', bounds]]);
+    expect(routed.slice(0, 2).map((r) => [r[0], Array.from(r[1]), Array.from(r[2])])).toEqual([
+      [0, [3, 4], [1, 2]],
+      [0, [3, 4], [1, 2]],
     ]);
+    expect(routed[2]).toEqual([0, a, b, bounds, 1]);
+    expect(routed).toHaveLength(3);
   });
 
   it.each([
     [[Int32Array.of(1), [2]], /two Int32Arrays/],
     [[Int32Array.of(1, 2), Int32Array.of(3)], /2 sources but 1 destinations/],
-    [[Int32Array.of(1), Int32Array.of(2), 'src'], /'both' or 'shared', got "src"/],
+    [[Int32Array.of(1), Int32Array.of(2), 'src'], /'both' or 'parts', got "src"/],
+    [[Int32Array.of(1), Int32Array.of(2), 'parts', Int32Array.of(0)], /bounds for 1 workers \(an Int32Array of 2\)/],
   ])('rejects a malformed block with MALFORMED_BLOCK, naming the stage', (block, message) => {
     let caught: unknown;
     try {

@@ -34,3 +34,21 @@ describe('runs after runs on the same workers', () => {
     }
   });
 });
+
+describe("edges sent through the exchange (input 'exchange', as workers without shared memory)", () => {
+  const edges = readEdgeList(join(graphsDir(), 'email-Eu-core.txt'));
+
+  it.each([
+    ['wcc', {}],
+    ['pagerank', { iterations: 10 }],
+    ['bfs', { source: edges.src[0]! }],
+  ] as const)('%s output is byte-identical to shared input on 1, 2 and 3 workers', async (algorithm, options) => {
+    const one = formatNodeValues(await runExample(algorithm, edges, { ...options, workers: 1 }));
+    expect(one.length).toBeGreaterThan(0);
+    for (const workers of [2, 3]) expect(formatNodeValues(await runExample(algorithm, edges, { ...options, workers, input: 'exchange' }))).toBe(one);
+  });
+
+  it('rejects another input mode with BAD_OPTION', async () => {
+    await expect(runExample('wcc', edges, { workers: 2, input: 'files' as never })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringMatching(/input must be 'shared' or 'exchange', got "files"/) });
+  });
+});
