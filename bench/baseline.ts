@@ -36,26 +36,31 @@ export function baselineWcc(edges: EdgeList): NodeValues {
   const { offsets, targets } = buildCsr(size, [[src, dst], [dst, src]], false);
   const label = new Int32Array(size);
   const offer = new Int32Array(size).fill(-1);
-  let changed: number[] = [];
+  // Lists of nodes as reused typed arrays: a node is at most once in each per round.
+  const changed = new Int32Array(size);
+  const offered = new Int32Array(size);
+  let changes = 0;
   for (let x = 0; x < size; x++) {
     let least = x;
     for (let i = offsets[x]!; i < offsets[x + 1]!; i++) least = Math.min(least, targets[i]!);
     label[x] = least;
-    if (least < x) changed.push(x);
+    if (least < x) changed[changes++] = x;
   }
-  while (changed.length > 0) {
-    const offered: number[] = [];
-    for (const n of changed) {
+  while (changes > 0) {
+    let reached = 0;
+    for (let c = 0; c < changes; c++) {
+      const n = changed[c]!;
       const l = label[n]!;
       for (let i = offsets[n]!; i < offsets[n + 1]!; i++) {
         const m = targets[i]!;
-        if (offer[m] === -1) offered.push(m);
+        if (offer[m] === -1) offered[reached++] = m;
         if (offer[m] === -1 || l < offer[m]!) offer[m] = l;
       }
     }
-    changed = [];
-    for (const m of offered) {
-      if (offer[m]! < label[m]!) (label[m] = offer[m]!), changed.push(m);
+    changes = 0;
+    for (let r = 0; r < reached; r++) {
+      const m = offered[r]!;
+      if (offer[m]! < label[m]!) (label[m] = offer[m]!), (changed[changes++] = m);
       offer[m] = -1;
     }
   }

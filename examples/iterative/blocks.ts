@@ -178,7 +178,7 @@ function scatter(key: Int32Array, other: Int32Array, to: Int32Array, keys: Int32
   }
 }
 
-/** Groups `(node, value)` pairs of 32-bit integers by the worker owning each node, in growable columns. */
+/** Groups `(node, value)` pairs of 32-bit integers by the worker owning each node, in growable columns (kept, and reused after `clear`). */
 export class ByOwner {
   private readonly nodes: Int32Array[];
   private readonly values: Int32Array[];
@@ -199,7 +199,12 @@ export class ByOwner {
     this.length[w] = at + 1;
   }
 
-  /** `[worker, nodes, values]` for every worker that has any. */
+  /** Empties every column, keeping the room they have grown to. */
+  clear(): void {
+    this.length.fill(0);
+  }
+
+  /** `[worker, nodes, values]` for every worker that has any (copies: the columns stay here). */
   records(): [number, Int32Array, Int32Array][] {
     const out: [number, Int32Array, Int32Array][] = [];
     for (let w = 0; w < this.nodes.length; w++) {

@@ -48,9 +48,18 @@ class Propagate extends RoundVertex {
   private readonly edges = new PairBlocks();
   private graph: Csr | undefined;
   private label = new Int32Array(0);
-  private changed: number[] = [];
+  /**
+   * The owned nodes whose label dropped since they last offered it, `changed[0 .. changedCount)`
+   * (each once, marked in `isChanged`); and the nodes offered to in a round. Both are reused from
+   * round to round (no garbage per round), and as long as the id range: a node is in each at most once.
+   */
+  private changed = new Int32Array(0);
+  private changedCount = 0;
   private isChanged = new Uint8Array(0);
+  private offered = new Int32Array(0);
   private offer = new Int32Array(0);
+  /** The offers worth sending in a round, by owner (reused). */
+  private useful: ByOwner | undefined;
   /** Offers by iteration: a peer may already be an iteration ahead, even before this graph is built. */
   private readonly offers = new Map<number, Offers[]>();
 
@@ -74,12 +83,13 @@ class Propagate extends RoundVertex {
     if (this.graph === undefined) this.build(time);
     for (const [, nodes, labels] of this.offers.get(time.iteration) ?? []) this.applyOffers(nodes, labels);
     this.offers.delete(time.iteration);
-    const changed = this.changed;
-    this.changed = [];
-    const offered: number[] = [];
-    const changes = this.offerToNeighbours(changed, offered);
-    if (changed.length > 0) this.ctx.sendBy(1, [[Int32Array.from(changed), changes]], time);
-    const useful = new ByOwner(this.ctx.peers);
+    const count = this.changedCount;
+    this.changedCount = 0;
+    const changes = new Float64Array(count);
+    const offered = this.offerToNeighbours(count, changes);
+    if (count > 0) this.ctx.sendBy(1, [[this.changed.slice(0, count), changes]], time);
+    const useful = (this.useful ??= new ByOwner(this.ctx.peers));
+    useful.clear();
     this.keepUseful(offered, useful);
     const records: Offers[] = useful.records();
     if (records.length > 0) this.ctx.sendBy(0, records, time);
@@ -88,25 +98,31 @@ class Propagate extends RoundVertex {
   /** Lowers the labels of owned nodes to the offers that beat them; each node that changed is noted once. */
   private applyOffers(nodes: Int32Array, labels: Int32Array): void {
     const { label, isChanged, changed } = this;
+    let count = this.changedCount;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
       if (labels[i]! < label[n]!) {
         label[n] = labels[i]!;
         if (isChanged[n] === 0) {
           isChanged[n] = 1;
-          changed.push(n);
+          changed[count++] = n;
         }
       }
     }
+    this.changedCount = count;
   }
 
-  /** The smallest label offered to each neighbour of the changed nodes (into `offer`, neighbours into `offered`); returns the changed nodes' labels. */
-  private offerToNeighbours(changed: readonly number[], offered: number[]): Float64Array {
-    const { label, isChanged, offer } = this;
+  /**
+   * The smallest label offered to each neighbour of the first `count` changed nodes (into `offer`,
+   * each neighbour once into `offered`); the changed nodes' labels into `changes`. Returns how many
+   * nodes were offered to.
+   */
+  private offerToNeighbours(count: number, changes: Float64Array): number {
+    const { label, isChanged, offer, changed, offered } = this;
     const { offsets, targets } = this.graph!;
     const peers = this.ctx.peers;
-    const changes = new Float64Array(changed.length);
-    for (let i = 0; i < changed.length; i++) {
+    let reached = 0;
+    for (let i = 0; i < count; i++) {
       const n = changed[i]!;
       isChanged[n] = 0;
       const l = label[n]!;
@@ -116,12 +132,12 @@ class Propagate extends RoundVertex {
         const m = targets[j]!;
         const o = offer[m]!;
         if (o === -1) {
-          offered.push(m);
+          offered[reached++] = m;
           offer[m] = l;
         } else if (l < o) offer[m] = l;
       }
     }
-    return changes;
+    return reached;
   }
 
   /**
@@ -129,10 +145,10 @@ class Propagate extends RoundVertex {
    * owned elsewhere, `label` keeps the smallest label already offered to it (labels only drop). The
    * rest go into `out`, by owner.
    */
-  private keepUseful(offered: readonly number[], out: ByOwner): void {
-    const { label, offer } = this;
+  private keepUseful(reached: number, out: ByOwner): void {
+    const { label, offer, offered } = this;
     const { worker, peers } = this.ctx;
-    for (let i = 0; i < offered.length; i++) {
+    for (let i = 0; i < reached; i++) {
       const m = offered[i]!;
       const o = offer[m]!;
       offer[m] = -1;
@@ -159,18 +175,23 @@ class Propagate extends RoundVertex {
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);
     this.offer = new Int32Array(size).fill(-1);
-    const kept: number[] = [];
-    startLabels(this.graph, peers, worker, this.label, this.isChanged, this.changed, kept);
-    if (kept.length > 0) this.ctx.sendBy(1, [[Int32Array.from(kept), Float64Array.from(kept)]], time);
+    this.offered = new Int32Array(size);
+    this.changed = new Int32Array(size);
+    const kept = new Int32Array(this.graph.offsets.length);
+    const [changedCount, keptCount] = startLabels(this.graph, peers, worker, this.label, this.isChanged, this.changed, kept);
+    this.changedCount = changedCount;
+    if (keptCount > 0) this.ctx.sendBy(1, [[kept.slice(0, keptCount), Float64Array.from(kept.subarray(0, keptCount))]], time);
   }
 }
 
 /**
  * Each owned node with an edge takes the smallest id among itself and its neighbours: into `changed`
- * (and marked) if that is a neighbour's, into `kept` if its own.
+ * (and marked) if that is a neighbour's, into `kept` if its own. Returns how many went into each.
  */
-function startLabels(graph: Csr, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: number[], kept: number[]): void {
+function startLabels(graph: Csr, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, kept: Int32Array): [changed: number, kept: number] {
   const { offsets, targets } = graph;
+  let changes = 0;
+  let keeps = 0;
   for (let l = 0; l + 1 < offsets.length; l++) {
     const start = offsets[l]!;
     const end = offsets[l + 1]!;
@@ -181,45 +202,72 @@ function startLabels(graph: Csr, peers: number, worker: number, label: Int32Arra
     label[n] = least;
     if (least < n) {
       isChanged[n] = 1;
-      changed.push(n);
-    } else kept.push(n);
+      changed[changes++] = n;
+    } else kept[keeps++] = n;
   }
+  return [changes, keeps];
 }
 
 /** The smallest label each owned node was given, once the time is complete (labels only ever drop; the example sends every edge at epoch 0). */
 function smallestLabel(changes: Stream<NodeBlock>): Stream<NodeBlock> {
   return changes.scope.unary<NodeBlock, NodeBlock>(changes, 'smallest-label', pipeline, (ctx) => {
+    // best[n]: the smallest label node n was given at the open time, -1 for none; read out in id order.
     let best = new Int32Array(1024).fill(-1);
-    const nodes: number[] = [];
+    let given = 0;
     let open: Timestamp | undefined;
     return {
       onRecv(batch, time) {
         if (open === undefined) ctx.notifyAt((open = time));
         for (const [ns, ls] of batch) {
-          for (let i = 0; i < ns.length; i++) {
-            const n = ns[i]!;
-            const l = ls[i]!;
-            if (n >= best.length) {
-              const grown = new Int32Array(Math.max(n + 1, best.length * 2)).fill(-1);
-              grown.set(best);
-              best = grown;
-            }
-            if (best[n] === -1) nodes.push(n);
-            if (best[n] === -1 || l < best[n]!) best[n] = l;
+          const top = largest(ns);
+          if (top >= best.length) {
+            const grown = new Int32Array(Math.max(top + 1, best.length * 2)).fill(-1);
+            grown.set(best);
+            best = grown;
           }
+          given += lowerLabels(best, ns, ls);
         }
       },
       onNotify(time) {
-        const values = new Float64Array(nodes.length);
-        for (let i = 0; i < nodes.length; i++) {
-          values[i] = best[nodes[i]!]!;
-          best[nodes[i]!] = -1;
-        }
-        const out: NodeBlock = [Int32Array.from(nodes), values];
-        nodes.length = 0;
+        const nodes = new Int32Array(given);
+        const values = new Float64Array(given);
+        takeLabels(best, nodes, values);
+        given = 0;
         open = undefined;
-        ctx.send([out], time);
+        ctx.send([[nodes, values]], time);
       },
     };
   });
+}
+
+/** The largest of `xs` (-1 for none). */
+function largest(xs: Int32Array): number {
+  let top = -1;
+  for (let i = 0; i < xs.length; i++) top = Math.max(top, xs[i]!);
+  return top;
+}
+
+/** `best[n] = min(best[n], l)` for each pair (-1 is none); returns how many nodes had none before. */
+function lowerLabels(best: Int32Array, nodes: Int32Array, labels: Float64Array): number {
+  let fresh = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    const l = labels[i]!;
+    const b = best[n]!;
+    if (b === -1) fresh++;
+    if (b === -1 || l < b) best[n] = l;
+  }
+  return fresh;
+}
+
+/** Every node with a label, in id order, into `nodes` and `values`; `best` is left all -1. */
+function takeLabels(best: Int32Array, nodes: Int32Array, values: Float64Array): void {
+  let at = 0;
+  for (let n = 0; n < best.length; n++) {
+    const b = best[n]!;
+    if (b === -1) continue;
+    nodes[at] = n;
+    values[at++] = b;
+    best[n] = -1;
+  }
 }
