@@ -127,7 +127,10 @@ export class ProgressEncoder {
  * never aliases `message`, which may be a view of a ring that is reused once this returns.
  */
 export function decode(message: Uint8Array): WireMessage {
-  if (message.byteOffset % 8 !== 0) message = message.slice();
+  // Read from a private copy when the bytes lie in shared memory (a ring): V8 reads shared typed
+  // arrays element by element, so decoding in place took 0.40 ms for a 640 KB batch holding one
+  // Float64Array, against 0.16 ms for a byte copy then decoding; and when they are not 8-aligned.
+  if (message.byteOffset % 8 !== 0 || message.buffer instanceof SharedArrayBuffer) message = message.slice();
   if (message.length < 8) throw malformed('a frame shorter than its header', message.length);
   const view = new DataView(message.buffer, message.byteOffset, message.length);
   const kind = view.getUint8(0);
