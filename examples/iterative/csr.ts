@@ -100,7 +100,7 @@ function sortAndDedupe(offsets: Int32Array, targets: Int32Array, compact: Int32A
     compact[v] = w;
     if (start === end) continue;
     if (end - start <= SHORT_LIST) insertionSort(targets, start, end);
-    else targets.subarray(start, end).sort();
+    else if (!ascending(targets, start, end)) targets.subarray(start, end).sort();
     // w ≤ i throughout: the unique neighbours are moved down over ones already read.
     let last = targets[start]!;
     targets[w++] = last;
@@ -111,6 +111,12 @@ function sortAndDedupe(offsets: Int32Array, targets: Int32Array, compact: Int32A
   }
   compact[size] = w;
   return w;
+}
+
+/** Whether `a[start .. end)` never goes down (lists placed from a sorted edge list already are). */
+function ascending(a: Int32Array, start: number, end: number): boolean {
+  for (let i = start + 1; i < end; i++) if (a[i]! < a[i - 1]!) return false;
+  return true;
 }
 
 function insertionSort(a: Int32Array, start: number, end: number): void {

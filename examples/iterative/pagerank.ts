@@ -217,9 +217,10 @@ function widen(offsets: Int32Array, length: number): Int32Array {
 
 /** The local numbers with an edge out or in (the owned nodes), ascending. */
 function withEdges(out: Int32Array, inn: Int32Array): Int32Array {
-  const list: number[] = [];
-  for (let l = 0; l + 1 < out.length; l++) if (out[l + 1]! > out[l]! || inn[l + 1]! > inn[l]!) list.push(l);
-  return Int32Array.from(list);
+  const list = new Int32Array(out.length);
+  let n = 0;
+  for (let l = 0; l + 1 < out.length; l++) if (out[l + 1]! > out[l]! || inn[l + 1]! > inn[l]!) list[n++] = l;
+  return list.slice(0, n);
 }
 
 /** Each owned node's id and out-degree. */
@@ -233,19 +234,22 @@ function describeOwned(ownedLocal: Int32Array, outOffsets: Int32Array, peers: nu
 
 /** Per worker, the owned nodes (positions) with an out-neighbour on that worker: each node once per such worker. */
 function sendLists(ownedLocal: Int32Array, out: Csr, peers: number): Int32Array[] {
-  const lists: number[][] = Array.from({ length: peers }, () => []);
+  // peers × owned positions: room for every node on every list, cut to size at the end.
+  const lists = new Int32Array(peers * ownedLocal.length);
+  const lengths = new Int32Array(peers);
   const last = new Int32Array(peers).fill(-1);
+  const { offsets, targets } = out;
   for (let k = 0; k < ownedLocal.length; k++) {
     const l = ownedLocal[k]!;
-    for (let i = out.offsets[l]!; i < out.offsets[l + 1]!; i++) {
-      const w = owner(out.targets[i]!, peers);
+    for (let i = offsets[l]!; i < offsets[l + 1]!; i++) {
+      const w = owner(targets[i]!, peers);
       if (last[w] !== k) {
         last[w] = k;
-        lists[w]!.push(k);
+        lists[w * ownedLocal.length + lengths[w]!++] = k;
       }
     }
   }
-  return lists.map((l) => Int32Array.from(l));
+  return Array.from(lengths, (n, w) => lists.slice(w * ownedLocal.length, w * ownedLocal.length + n));
 }
 
 /**

@@ -35,6 +35,18 @@ describe('buildCsr', () => {
     }));
   });
 
+  it('sorts and dedupes long lists too (past the insertion-sort length), whether they come sorted or not', () => {
+    const long = fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 200 })), { minLength: 40, maxLength: 300 });
+    fc.assert(fc.property(long, fc.boolean(), (list, presorted) => {
+      const pairs = presorted ? [...list].sort((x, y) => x[0] - y[0] || x[1] - y[1]) : list;
+      const { offsets, targets } = buildCsr(4, cut(pairs, [0.5]), true);
+      for (let v = 0; v < 4; v++) {
+        const expected = [...new Set(list.filter((p) => p[0] === v).map((p) => p[1]))].sort((a, b) => a - b);
+        expect(Array.from(targets.subarray(offsets[v]!, offsets[v + 1]!))).toEqual(expected);
+      }
+    }));
+  });
+
   it('puts key k at k / divisor (rounded down), keeping the pairs in order without dedupe', () => {
     const args = fc.tuple(pairs, fc.integer({ min: 1, max: 4 })).chain(([list, d]) => fc.tuple(fc.constant(list), fc.constant(d), fc.integer({ min: 0, max: d - 1 })));
     fc.assert(fc.property(args, ([list, divisor, residue]) => {
