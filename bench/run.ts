@@ -139,6 +139,7 @@ export function table(rows: readonly Row[]): string {
     if (r.ours.wallMs !== undefined) notes.push(`whole call ${rate(r, r.ours.wallMs)} (thread start included)`);
     if (r.note !== undefined) notes.push(r.note);
     if (r.ours.samples === 1) notes.push('1 sample');
+    else if (r.group === 'graph' && r.ours.wallMs !== undefined) notes.push(`fastest of ${r.ours.samples}: ${rate(r, r.ours.minMs)} (${r.baseline} ${rate(r, r.reference.minMs)})`);
     const name = r.variant === '' ? r.case : `${r.case}, ${r.variant}`;
     lines.push(`| ${name} | ${rate(r, r.ours.medianMs)} | ${r.baseline}: ${rate(r, r.reference.medianMs)} | ${r.ratio.toFixed(2)}× | ${notes.join('; ')} |`);
   }
