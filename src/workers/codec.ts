@@ -1,12 +1,20 @@
 /** The thread wire format: data batches and progress batches as bytes, with a compact path for numeric records. */
-import { Packr } from 'msgpackr';
+import { createRequire } from 'node:module';
+import type { Packr } from 'msgpackr';
 import { decodeUpdates, encodedLength, encodeUpdates, type PointstampUpdate } from '../progress/change-batch.js';
 import { Timestamp } from '../timestamps/timestamp.js';
 import { WorkerError } from './errors.js';
 
 export const FrameKind = { data: 1, progress: 2 } as const;
-/** How a data batch's records are laid out: msgpackr, or flat numbers as float64 or (all int32) as int32. */
-const Format = { packed: 0, numbers: 1, tuples: 2, ints: 3, intTuples: 4 } as const;
+/**
+ * How a data batch's records are laid out: msgpackr; flat numbers as float64 or (all int32) as int32;
+ * or `arrays`, records that are arrays of numbers and typed arrays (see `encodeArrays`).
+ */
+const Format = { packed: 0, numbers: 1, tuples: 2, ints: 3, intTuples: 4, arrays: 5 } as const;
+
+/** The typed arrays the `arrays` format carries, by their code on the wire (code 0 is a number). */
+const ARRAY_TYPES = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array] as const;
+type WireArray = InstanceType<(typeof ARRAY_TYPES)[number]>;
 
 export interface DataMessage {
   readonly kind: 'data';
@@ -24,9 +32,21 @@ export interface ProgressMessage {
 
 export type WireMessage = DataMessage | ProgressMessage;
 
-// moreTypes: typed arrays round-trip (without it msgpackr writes them as bytes of the wrong length).
-// copyBuffers: decoded binary data never aliases the frame, which may be a view of a ring.
-const packr = new Packr({ useRecords: false, moreTypes: true, copyBuffers: true });
+let packr: Packr | undefined;
+
+/**
+ * msgpackr, loaded on first use: a worker whose batches are all numeric never loads it (loading it took
+ * about 11 ms of each thread's start, half of that spent looking for its optional native addon).
+ * moreTypes: typed arrays round-trip (without it msgpackr writes them as bytes of the wrong length).
+ * copyBuffers: decoded binary data never aliases the frame, which may be a view of a ring.
+ */
+function packer(): Packr {
+  if (packr === undefined) {
+    const { Packr } = createRequire(import.meta.url)('msgpackr') as typeof import('msgpackr');
+    packr = new Packr({ useRecords: false, moreTypes: true, copyBuffers: true });
+  }
+  return packr;
+}
 const HEAD = 16; // kind u8, format u8, width u8, depth u8, dataflow u32, edge u32, count u32
 
 /**
@@ -38,22 +58,12 @@ export function encodeData(dataflow: number, edge: number, time: Timestamp, reco
   const timeBytes = 8 * (1 + depth);
   const count = records.length;
   const [format, width] = layout(records);
+  if (format === Format.arrays) return encodeArrays(dataflow, edge, time, records as readonly (readonly unknown[])[]);
   const numeric = format !== Format.packed;
-  const packed = numeric ? undefined : packr.pack(records);
+  const packed = numeric ? undefined : packer().pack(records);
   const bytesPer = format === Format.ints || format === Format.intTuples ? 4 : 8;
   const out = new Uint8Array(HEAD + timeBytes + (packed?.length ?? bytesPer * count * width));
-  const view = new DataView(out.buffer);
-  view.setUint8(0, FrameKind.data);
-  view.setUint8(1, format);
-  view.setUint8(2, width);
-  view.setUint8(3, depth);
-  view.setUint32(4, dataflow, true);
-  view.setUint32(8, edge, true);
-  view.setUint32(12, count, true);
-  const t = new Float64Array(out.buffer, HEAD, 1 + depth);
-  t[0] = time.epoch;
-  for (let i = 0; i < depth; i++) t[1 + i] = time.counters[i]!;
-  const at = HEAD + timeBytes;
+  const at = writeHead(out, format, width, dataflow, edge, time, count);
   if (!numeric) {
     out.set(packed!, at);
     return out;
@@ -69,6 +79,104 @@ export function encodeData(dataflow: number, edge: number, time: Timestamp, reco
     }
   }
   return out;
+}
+
+/** The frame's header and time; returns where the records start. */
+function writeHead(out: Uint8Array, format: number, width: number, dataflow: number, edge: number, time: Timestamp, count: number): number {
+  const depth = time.counters.length;
+  const view = new DataView(out.buffer, out.byteOffset, out.length);
+  view.setUint8(0, FrameKind.data);
+  view.setUint8(1, format);
+  view.setUint8(2, width);
+  view.setUint8(3, depth);
+  view.setUint32(4, dataflow, true);
+  view.setUint32(8, edge, true);
+  view.setUint32(12, count, true);
+  const t = new Float64Array(out.buffer, out.byteOffset + HEAD, 1 + depth);
+  t[0] = time.epoch;
+  for (let i = 0; i < depth; i++) t[1 + i] = time.counters[i]!;
+  return HEAD + 8 * (1 + depth);
+}
+
+/** The wire code of a typed array the `arrays` format carries (exactly that class, not a subclass such as Buffer), or -1. */
+function arrayCode(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return -1;
+  const c = (v as object).constructor;
+  for (let i = 0; i < ARRAY_TYPES.length; i++) if (ARRAY_TYPES[i] === c) return i + 1;
+  return -1;
+}
+
+/** Bytes rounded up to a multiple of 8. */
+function padded(bytes: number): number {
+  return (bytes + 7) & ~7;
+}
+
+/**
+ * Records that are arrays of numbers and typed arrays, each field in 8-byte words: a record's field
+ * count, then per field a word with its code (0 a number, else the typed array's) and element count,
+ * followed by the number as float64 or the array's bytes (padded to 8). No msgpackr, one copy each way.
+ */
+function encodeArrays(dataflow: number, edge: number, time: Timestamp, records: readonly (readonly unknown[])[]): Uint8Array {
+  let bytes = 0;
+  for (const r of records) {
+    bytes += 8;
+    for (const v of r) bytes += 8 + (typeof v === 'number' ? 8 : padded((v as WireArray).byteLength));
+  }
+  const out = new Uint8Array(HEAD + 8 * (1 + time.counters.length) + bytes);
+  let at = writeHead(out, Format.arrays, 0, dataflow, edge, time, records.length);
+  const view = new DataView(out.buffer);
+  for (const r of records) {
+    view.setUint32(at, r.length, true);
+    at += 8;
+    for (const v of r) {
+      if (typeof v === 'number') {
+        view.setUint32(at, 0, true);
+        view.setFloat64(at + 8, v, true);
+        at += 16;
+        continue;
+      }
+      const a = v as WireArray;
+      view.setUint32(at, arrayCode(a), true);
+      view.setUint32(at + 4, a.length, true);
+      out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at + 8);
+      at += 8 + padded(a.byteLength);
+    }
+  }
+  return out;
+}
+
+/** Reads `count` records of the `arrays` format from `message` at `at` (8-aligned), copying each typed array out. */
+function decodeArrays(message: Uint8Array, at: number, count: number): unknown[] {
+  const view = new DataView(message.buffer, message.byteOffset, message.length);
+  const end = message.length;
+  const records = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) {
+    if (at + 8 > end) throw malformed('an array batch cut short', end);
+    const fields = view.getUint32(at, true);
+    at += 8;
+    const r = new Array<unknown>(fields);
+    for (let j = 0; j < fields; j++) {
+      if (at + 8 > end) throw malformed('an array batch cut short', end);
+      const code = view.getUint32(at, true);
+      const length = view.getUint32(at + 4, true);
+      at += 8;
+      if (code === 0) {
+        if (at + 8 > end) throw malformed('an array batch cut short', end);
+        r[j] = view.getFloat64(at, true);
+        at += 8;
+        continue;
+      }
+      const Type = ARRAY_TYPES[code - 1];
+      if (Type === undefined) throw malformed(`an unknown array type ${code}`, end);
+      const byteLength = length * Type.BYTES_PER_ELEMENT;
+      if (at + byteLength > end) throw malformed('an array batch cut short', end);
+      r[j] = new Type(message.buffer as ArrayBuffer, message.byteOffset + at, length).slice();
+      at += padded(byteLength);
+    }
+    records[i] = r;
+  }
+  if (at !== end) throw malformed('an array batch with bytes left over', end);
+  return records;
 }
 
 /** A 32-bit integer that reads back the same (so not -0). */
@@ -92,18 +200,33 @@ function layout(records: readonly unknown[]): [number, number] {
   if (Array.isArray(first) && first.length > 0 && first.length < 256) {
     const w = first.length;
     let ints = true;
-    for (let i = 0; i < n; i++) {
+    let flat = true;
+    for (let i = 0; flat && i < n; i++) {
       const r = records[i];
-      if (!Array.isArray(r) || r.length !== w) return [Format.packed, 0];
-      for (let j = 0; j < w; j++) {
-        const v = r[j];
-        if (typeof v !== 'number') return [Format.packed, 0];
-        if (ints && !isInt32(v)) ints = false;
+      if (!Array.isArray(r) || r.length !== w) flat = false;
+      for (let j = 0; flat && j < w; j++) {
+        const v = (r as unknown[])[j];
+        if (typeof v !== 'number') flat = false;
+        else if (ints && !isInt32(v)) ints = false;
       }
     }
-    return [ints ? Format.intTuples : Format.tuples, w];
+    if (flat) return [ints ? Format.intTuples : Format.tuples, w];
   }
-  return [Format.packed, 0];
+  return [allArrays(records) ? Format.arrays : Format.packed, 0];
+}
+
+/** Whether every record is an array (of fewer than 2^16 fields) of numbers and typed arrays that `arrayCode` knows, with at least one typed array in all. */
+function allArrays(records: readonly unknown[]): boolean {
+  let typed = false;
+  for (const r of records) {
+    if (!Array.isArray(r) || r.length >= 1 << 16) return false;
+    for (const v of r) {
+      if (typeof v === 'number') continue;
+      if (arrayCode(v) < 0) return false;
+      typed = true;
+    }
+  }
+  return typed;
 }
 
 /** Encodes progress frames into one buffer it reuses: each frame is valid until the next `encode`. */
@@ -154,14 +277,16 @@ export function decode(message: Uint8Array): WireMessage {
   const at = HEAD + timeBytes;
   let records: unknown[];
   if (format === Format.packed) {
-    records = packr.unpack(message.subarray(at)) as unknown[];
+    records = packer().unpack(message.subarray(at)) as unknown[];
     if (!Array.isArray(records) || records.length !== count) throw malformed('a packed batch that is not an array of the stated length', message.length);
+  } else if (format === Format.arrays) {
+    records = decodeArrays(message, at, count);
   } else if (format >= Format.numbers && format <= Format.intTuples) {
     const w = format === Format.numbers || format === Format.ints ? 1 : width;
     const bytesPer = format === Format.ints || format === Format.intTuples ? 4 : 8;
     if (message.length !== at + bytesPer * count * w || w === 0) throw malformed('a numeric batch of the wrong length', message.length);
     const f = bytesPer === 4 ? new Int32Array(message.buffer, message.byteOffset + at, count * w) : new Float64Array(message.buffer, message.byteOffset + at, count * w);
-    records = w === 1 ? Array.from(f) : tuples(f, count, w);
+    records = format === Format.numbers || format === Format.ints ? Array.from(f) : tuples(f, count, w);
   } else throw malformed(`unknown record format ${format}`, message.length);
   return { kind: 'data', dataflow, edge, time, records };
 }
@@ -169,7 +294,8 @@ export function decode(message: Uint8Array): WireMessage {
 /** Records of `w` numbers each, built as packed array literals (as the sender's own code would make them). */
 function tuples(f: Int32Array | Float64Array, count: number, w: number): unknown[] {
   const out = new Array<unknown>(count);
-  if (w === 2) for (let i = 0, k = 0; i < count; i++, k += 2) out[i] = [f[k], f[k + 1]];
+  if (w === 1) for (let i = 0; i < count; i++) out[i] = [f[i]];
+  else if (w === 2) for (let i = 0, k = 0; i < count; i++, k += 2) out[i] = [f[k], f[k + 1]];
   else if (w === 3) for (let i = 0, k = 0; i < count; i++, k += 3) out[i] = [f[k], f[k + 1], f[k + 2]];
   else if (w === 4) for (let i = 0, k = 0; i < count; i++, k += 4) out[i] = [f[k], f[k + 1], f[k + 2], f[k + 3]];
   else {

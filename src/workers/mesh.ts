@@ -5,13 +5,13 @@ export interface MeshMemory {
   readonly peers: number;
   /** rings[from][to], null on the diagonal. */
   readonly rings: readonly (readonly (RingMemory | null)[])[];
-  /** Int32 words: one wake counter per worker, the abort flag, one "asleep" flag per worker, an activity counter. */
+  /** Int32 words: one wake counter per worker, the abort flag, one "asleep" flag per worker, an activity counter, the count of workers ready to start. */
   readonly signals: SharedArrayBuffer;
 }
 
 export function allocateMesh(peers: number, ringBytes: number): MeshMemory {
   const rings = Array.from({ length: peers }, (_, from) => Array.from({ length: peers }, (_, to) => (from === to ? null : allocateRing(ringBytes))));
-  return { peers, rings, signals: new SharedArrayBuffer(4 * (2 * peers + 2)) };
+  return { peers, rings, signals: new SharedArrayBuffer(4 * (2 * peers + 3)) };
 }
 
 /** Sets the abort flag and wakes every worker (used by the launcher and by a failing worker). */
@@ -149,6 +149,21 @@ export class Mesh {
       if (Atomics.load(this.signals, this.asleepWord(to)) !== FINISHED && (ring.hasData() || ring.writerStuck())) return false;
     }
     return Atomics.load(this.signals, this.activity) === before;
+  }
+
+  /**
+   * Waits until every worker has called this (each once): the start line, so that no worker's job
+   * begins while another thread is still loading. Returns false if the mesh was aborted meanwhile.
+   */
+  arrive(): boolean {
+    const word = 2 * this.peers + 2;
+    if (Atomics.add(this.signals, word, 1) + 1 === this.peers) Atomics.notify(this.signals, word);
+    for (;;) {
+      const n = Atomics.load(this.signals, word);
+      if (n >= this.peers) return true;
+      if (this.aborted()) return false;
+      Atomics.wait(this.signals, word, n, 10);
+    }
   }
 
   /** This worker will not act again (its computation is complete): it counts as asleep from now on. */

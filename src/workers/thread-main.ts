@@ -31,6 +31,9 @@ async function main(data: ThreadData): Promise<void> {
     }
     const run = module['default'];
     if (typeof run !== 'function') throw new WorkerError('BAD_MODULE', `${data.moduleUrl} must export a default function (worker, args) => result`);
+    // Every job starts once every thread is up: a thread that started early would only wait later, at
+    // its first exchange, and its job's own clock would count another thread's start-up.
+    transport.ready();
     const result: unknown = await run(worker, data.args);
     worker.run();
     transport.finish();

@@ -144,6 +144,12 @@ export class ThreadTransport implements Transport {
     return live;
   }
 
+  /** Waits for every worker to be ready to start its job (see `Mesh.arrive`); throws ABORTED if one failed first. */
+  ready(): void {
+    this.mesh.arrive();
+    this.checkAbort();
+  }
+
   /** Throws DATAFLOW_MISMATCH if a peer sent (or is sending) for a dataflow this worker never built. */
   finish(): void {
     this.poll();

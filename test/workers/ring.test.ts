@@ -120,10 +120,52 @@ describe('wire codec', () => {
     );
   });
 
-  it('records holding typed arrays round-trip', () => {
+  const typedArray = fc.oneof(
+    fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })).map((a) => Int32Array.from(a)),
+    fc.array(fc.double()).map((a) => Float64Array.from(a)),
+    fc.array(fc.integer({ min: 0, max: 255 })).map((a) => Uint8Array.from(a)),
+    fc.array(fc.integer({ min: -32768, max: 32767 })).map((a) => Int16Array.from(a)),
+    fc.array(fc.float()).map((a) => Float32Array.from(a)),
+  );
+
+  it('records of numbers and typed arrays round-trip, each array as its own class', () => {
+    const rs = fc.array(fc.array(fc.oneof(fc.double(), typedArray), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(rs, timestampOfDepth(1), (records, time) => {
+        const m = decode(encodeData(3, 4, time, records));
+        if (m.kind !== 'data') throw new Error('not a data frame');
+        expect(m.records).toEqual(records);
+        (m.records as unknown[][]).forEach((r, i) => r.forEach((v, j) => expect((v as object).constructor).toBe((records[i]![j] as object).constructor)));
+      }),
+    );
+  });
+
+  it('records holding typed arrays travel without msgpackr, in 8-byte words, and decode from a shared ring without aliasing it', () => {
     const rs = [[1, new Int32Array([5, -6, 7]), new Float64Array([0.5, -1.25])], [2, new Int32Array(0), new Float64Array(1)]];
-    const m = decode(encodeData(0, 0, Timestamp.of(0), rs));
+    const frame = encodeData(0, 0, Timestamp.of(0), rs);
+    // head 16 + time 8; record 1: 8 + (8 + 8) + (8 + 16) + (8 + 16); record 2: 8 + (8 + 8) + 8 + (8 + 8).
+    expect(frame.length).toBe(24 + 72 + 48);
+    const shared = new Uint8Array(new SharedArrayBuffer(frame.length + 8));
+    shared.set(frame, 8);
+    const m = decode(shared.subarray(8));
+    shared.fill(0);
     expect(m.kind === 'data' && m.records).toEqual(rs);
+  });
+
+  it('rejects an array batch with an unknown array type or cut short with MALFORMED_FRAME', () => {
+    const frame = encodeData(0, 0, Timestamp.of(0), [[1, new Int32Array([5, 6])]]);
+    const badType = frame.slice();
+    // The second field's word: head 16 + time 8 + field count 8 + the number's 16.
+    new DataView(badType.buffer).setUint32(48, 99, true);
+    expect(() => decode(badType)).toThrowError(/MALFORMED_FRAME.*unknown array type 99|unknown array type 99/);
+    expect(() => decode(frame.subarray(0, frame.length - 8).slice())).toThrowError(/cut short|left over/);
+  });
+
+  it('regression (seed from the typed-array law): records of a single number stay arrays', () => {
+    for (const rs of [[[0]], [[2.5], [-1]]]) {
+      const m = decode(encodeData(0, 0, Timestamp.of(0), rs));
+      expect(m.kind === 'data' && m.records).toEqual(rs);
+    }
   });
 
   it('integer records travel as int32, others as float64, and -0 stays -0', () => {

@@ -36,6 +36,12 @@ describe('execute on worker threads', () => {
     expect(traffic.reduce((a, t) => a + t.progressMessages, 0)).toBeGreaterThan(0);
   });
 
+  it('starts every job only once every thread has imported the module', async () => {
+    const imported = new SharedArrayBuffer(4);
+    const { results } = await execute<number>(fixture('slow-import.mjs'), { workers: 3, args: { imported } });
+    expect(results).toEqual([3, 3, 3]);
+  });
+
   it('a vertex that throws on one worker ends every worker with VERTEX_FAILED naming stage, worker and time', async () => {
     const t0 = Date.now();
     const err = await rejection(execute(fixture('throws.mjs'), { workers: 3 }));
