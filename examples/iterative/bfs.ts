@@ -47,8 +47,17 @@ class Expand extends RoundVertex {
   private visited = new Uint8Array(0);
   /** Nodes this worker has offered to (at any iteration). */
   private offered = new Uint8Array(0);
-  /** Nodes reached, by iteration: a peer may already send iteration i+1 while this worker is still at i. */
-  private readonly arrivals = new Map<number, number[]>();
+  /** Nodes reached, by iteration, in the blocks they came in: a peer may already send iteration i+1 while this worker is still at i. */
+  private readonly arrivals = new Map<number, Int32Array[]>();
+  /**
+   * Reused from round to round (no garbage per round): the nodes found in a round, `found[0 .. foundCount)`,
+   * as long as `visited`; and the nodes offered to, `next[0 .. nextCount)`, as long as the id range
+   * (a node is offered to once ever).
+   */
+  private found = new Int32Array(0);
+  private foundCount = 0;
+  private next = new Int32Array(0);
+  private nextCount = 0;
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
@@ -56,27 +65,44 @@ class Expand extends RoundVertex {
       this.edges.add(batch as readonly RoutedEdges[]);
       return;
     }
-    let list = this.arrivals.get(time.iteration);
-    if (list === undefined) this.arrivals.set(time.iteration, (list = []));
-    if (port === 1) for (const n of batch as readonly number[]) list.push(n);
-    else for (const [, nodes] of batch as readonly Visits[]) for (const n of nodes) list.push(n);
+    let blocks = this.arrivals.get(time.iteration);
+    if (blocks === undefined) this.arrivals.set(time.iteration, (blocks = []));
+    if (port === 1) blocks.push(Int32Array.from(batch as readonly number[]));
+    else for (const [, nodes] of batch as readonly Visits[]) blocks.push(nodes);
   }
 
   protected round(time: Timestamp): void {
     if (this.graph === undefined) this.build();
+    const distance = time.iteration;
+    this.foundCount = 0;
+    this.nextCount = 0;
+    for (const nodes of this.arrivals.get(distance) ?? []) this.visit(nodes);
+    this.arrivals.delete(distance);
+    const found = this.foundCount;
+    if (found > 0) this.ctx.sendBy(1, [[this.found.slice(0, found), new Float64Array(found).fill(distance)]], time);
+    const visits = byOwner(this.next.subarray(0, this.nextCount), this.ctx.peers);
+    if (visits.length > 0) this.ctx.sendBy(0, visits, time);
+  }
+
+  /** Marks the nodes not visited yet as found, and offers their out-neighbours not offered to before. */
+  private visit(nodes: Int32Array): void {
     const { offsets, targets } = this.graph!;
     const size = offsets.length - 1;
     const peers = this.ctx.peers;
-    const distance = time.iteration;
-    const arrivals = this.arrivals.get(distance) ?? [];
-    this.arrivals.delete(distance);
-    const found: number[] = [];
-    const next: number[][] = Array.from({ length: this.ctx.peers }, () => []);
-    for (const n of arrivals) {
-      if (n >= this.visited.length) this.grow(n + 1);
-      if (this.visited[n] === 1) continue;
-      this.visited[n] = 1;
-      found.push(n);
+    const offered = this.offered;
+    const next = this.next;
+    let found = this.foundCount;
+    let reached = this.nextCount;
+    for (let k = 0; k < nodes.length; k++) {
+      const n = nodes[k]!;
+      if (n >= this.visited.length) {
+        this.foundCount = found; // grow keeps the nodes found so far
+        this.grow(n + 1);
+      }
+      const visited = this.visited;
+      if (visited[n] === 1) continue;
+      visited[n] = 1;
+      this.found[found++] = n;
       // Adjacency is by local number (id / peers).
       const local = (n / peers) | 0;
       if (local >= size) continue;
@@ -84,15 +110,13 @@ class Expand extends RoundVertex {
         const m = targets[i]!;
         // Offered once ever: the first offer to a node carries the smallest distance any offer could. A
         // node owned elsewhere is never marked visited here, so this is what stops offering it again.
-        if (this.offered[m] !== 0 || (m < this.visited.length && this.visited[m] === 1)) continue;
-        this.offered[m] = 1;
-        next[owner(m, peers)]!.push(m);
+        if (offered[m] !== 0 || (m < visited.length && visited[m] === 1)) continue;
+        offered[m] = 1;
+        next[reached++] = m;
       }
     }
-    if (found.length > 0) this.ctx.sendBy(1, [[Int32Array.from(found), new Float64Array(found.length).fill(distance)]], time);
-    const visits: Visits[] = [];
-    next.forEach((nodes, w) => nodes.length > 0 && visits.push([w, Int32Array.from(nodes)]));
-    if (visits.length > 0) this.ctx.sendBy(0, visits, time);
+    this.foundCount = found;
+    this.nextCount = reached;
   }
 
   private build(): void {
@@ -100,13 +124,35 @@ class Expand extends RoundVertex {
     this.graph = buildCsr(0, this.edges.columns(peers, worker), false, peers);
     const size = this.graph.extent;
     this.offered = new Uint8Array(size);
+    this.next = new Int32Array(size);
     this.grow(size);
   }
 
   private grow(size: number): void {
     if (size <= this.visited.length) return;
-    const v = new Uint8Array(Math.max(size, this.visited.length * 2));
+    const length = Math.max(size, this.visited.length * 2);
+    const v = new Uint8Array(length);
     v.set(this.visited);
     this.visited = v;
+    const f = new Int32Array(length);
+    f.set(this.found.subarray(0, this.foundCount));
+    this.found = f;
   }
+}
+
+/** `[worker, nodes]` for every worker owning some of `nodes`, each worker's in the order given. */
+function byOwner(nodes: Int32Array, peers: number): Visits[] {
+  if (nodes.length === 0) return [];
+  if (peers === 1) return [[0, nodes.slice()]];
+  const counts = new Int32Array(peers);
+  for (let i = 0; i < nodes.length; i++) counts[owner(nodes[i]!, peers)]!++;
+  const lists = Array.from(counts, (n) => new Int32Array(n));
+  const fill = new Int32Array(peers);
+  for (let i = 0; i < nodes.length; i++) {
+    const w = owner(nodes[i]!, peers);
+    lists[w]![fill[w]!++] = nodes[i]!;
+  }
+  const out: Visits[] = [];
+  for (let w = 0; w < peers; w++) if (counts[w]! > 0) out.push([w, lists[w]!]);
+  return out;
 }
