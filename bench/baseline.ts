@@ -105,16 +105,22 @@ export function baselineBfs(edges: EdgeList, source: number): NodeValues {
   const { offsets, targets } = buildCsr(size, [[src, dst]], false);
   const dist = new Int32Array(size).fill(-1);
   dist[source] = 0;
-  let frontier = [source];
-  for (let d = 1; frontier.length > 0; d++) {
-    const next: number[] = [];
-    for (const x of frontier) {
+  // Frontiers as typed arrays: every node joins one frontier at most, so the id range is room enough.
+  let frontier = new Int32Array(size);
+  let next = new Int32Array(size);
+  frontier[0] = source;
+  let width = 1;
+  for (let d = 1; width > 0; d++) {
+    let reached = 0;
+    for (let f = 0; f < width; f++) {
+      const x = frontier[f]!;
       for (let i = offsets[x]!; i < offsets[x + 1]!; i++) {
         const y = targets[i]!;
-        if (dist[y] === -1) (dist[y] = d), next.push(y);
+        if (dist[y] === -1) (dist[y] = d), (next[reached++] = y);
       }
     }
-    frontier = next;
+    [frontier, next] = [next, frontier];
+    width = reached;
   }
   const reached = new Uint8Array(size);
   for (let x = 0; x < size; x++) reached[x] = dist[x]! >= 0 ? 1 : 0;
