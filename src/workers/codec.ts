@@ -152,11 +152,14 @@ function encodeArrays(dataflow: number, edge: number, time: Timestamp, records: 
 function decodeArrays(message: Uint8Array, at: number, count: number, owned: boolean): unknown[] {
   const view = new DataView(message.buffer, message.byteOffset, message.length);
   const end = message.length;
+  // Every record takes at least a word, and every field at least a word more.
+  if (count * 8 > end - at) throw malformed('an array batch cut short', end);
   const records = new Array<unknown>(count);
   for (let i = 0; i < count; i++) {
     if (at + 8 > end) throw malformed('an array batch cut short', end);
     const fields = view.getUint32(at, true);
     at += 8;
+    if (fields * 8 > end - at) throw malformed('an array batch cut short', end);
     const r = new Array<unknown>(fields);
     for (let j = 0; j < fields; j++) {
       if (at + 8 > end) throw malformed('an array batch cut short', end);

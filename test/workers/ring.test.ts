@@ -159,6 +159,13 @@ describe('wire codec', () => {
     new DataView(badType.buffer).setUint32(48, 99, true);
     expect(() => decode(badType)).toThrowError(/MALFORMED_FRAME.*unknown array type 99|unknown array type 99/);
     expect(() => decode(frame.subarray(0, frame.length - 8).slice())).toThrowError(/cut short|left over/);
+    // A record claiming 2^32 - 1 fields, and a batch claiming 2^32 - 1 records: errors, not huge arrays.
+    const manyFields = frame.slice();
+    new DataView(manyFields.buffer).setUint32(24, 0xffffffff, true);
+    expect(() => decode(manyFields)).toThrowError(/MALFORMED_FRAME.*cut short|cut short/);
+    const manyRecords = frame.slice();
+    new DataView(manyRecords.buffer).setUint32(12, 0xffffffff, true);
+    expect(() => decode(manyRecords)).toThrowError(/cut short/);
   });
 
   it('regression (seed from the typed-array law): records of a single number stay arrays', () => {
