@@ -53,6 +53,8 @@ export interface Case {
   readonly check: (variant: unknown, baseline: unknown, index: number) => string | void;
   /** For the scaling chart: the line this case draws, and each variant's number of workers. */
   readonly scaling?: { readonly series: string; readonly workers: readonly number[] };
+  /** A note from every timed sample's answer of a variant (replaces what `check` returned for it). */
+  readonly summary?: (answers: readonly unknown[]) => string;
 }
 
 function same(what: string, a: unknown, b: unknown): void {
@@ -174,11 +176,12 @@ interface JobResult {
 
 const counts = (results: unknown) => (results as JobResult[]).map((r) => r.count);
 
-/** The rate inside the workers, thread start excluded: work over the slowest worker's time. */
-function inside(results: unknown, work: number, unit: string): string {
-  const ms = Math.max(...(results as JobResult[]).map((r) => r.ms));
-  const perSecond = (work / ms) * 1000;
-  return `in the workers (thread start excluded): ${perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M` : `${(perSecond / 1e3).toFixed(1)} K`} ${unit}/s`;
+/** The rate inside the workers, thread start excluded: work over the slowest worker's time, the median over `answers` (each run's job results). */
+function inside(answers: readonly unknown[], work: number, unit: string): string {
+  const ms = answers.map((results) => Math.max(...(results as JobResult[]).map((r) => r.ms))).sort((x, y) => x - y);
+  const perSecond = (work / ms[ms.length >> 1]!) * 1000;
+  const median = answers.length > 1 ? `, median of ${answers.length}` : '';
+  return `in the workers (thread start excluded${median}): ${perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M` : `${(perSecond / 1e3).toFixed(1)} K`} ${unit}/s`;
 }
 
 /** A micro case: our structure against plain code, same checksum. */
@@ -272,8 +275,9 @@ function threadedCase(name: string, jobName: string, args: Record<string, number
       if (two === null) same(jobName, counts(a).reduce((x, y) => x + y, 0), work);
       else same(jobName, counts(a), two);
       same(jobName, counts(b), one);
-      return inside(a, work, unit);
+      return inside([a], work, unit);
     },
+    summary: (answers) => inside(answers, work, unit),
   };
 }
 

@@ -90,10 +90,13 @@ export async function measure(c: Case): Promise<Row[]> {
     ours = c.variants.map((v, i) => timingOf(v, runs[i + 1]!));
   } else if (c.samples > 1) {
     const last: unknown[] = [];
+    // Every answer of each variant, for `summary` (the warm-up's too, which tinybench does not time).
+    const answers: unknown[][] = c.variants.map(() => []);
     const bench = new Bench({ iterations: c.samples, time: 0, warmup: c.work > 1, warmupIterations: 1, warmupTime: 0 });
     bench.add('baseline', async () => void (last[0] = await c.baseline.run()));
-    c.variants.forEach((v, i) => bench.add(`variant ${i}`, async () => void (last[i + 1] = await v.run())));
+    c.variants.forEach((v, i) => bench.add(`variant ${i}`, async () => void answers[i]!.push((last[i + 1] = await v.run()))));
     await bench.run();
+    if (c.summary !== undefined) c.variants.forEach((_, i) => (notes[i] = c.summary!(answers[i]!.slice(-c.samples))));
     for (const t of bench.tasks) {
       if (t.result.state !== 'completed') throw new Error(`${c.name}: ${t.name} did not complete (${t.result.state}${'error' in t.result ? `: ${String(t.result.error)}` : ''})`);
     }
