@@ -4,7 +4,7 @@ import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
-import { owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
+import { nodesByOwner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
 import { buildCsr, type Csr } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
@@ -80,7 +80,7 @@ class Expand extends RoundVertex {
     this.arrivals.delete(distance);
     const found = this.foundCount;
     if (found > 0) this.ctx.sendBy(1, [[this.found.slice(0, found), new Float64Array(found).fill(distance)]], time);
-    const visits = byOwner(this.next.subarray(0, this.nextCount), this.ctx.peers);
+    const visits: Visits[] = nodesByOwner(this.next.subarray(0, this.nextCount), this.ctx.peers);
     if (visits.length > 0) this.ctx.sendBy(0, visits, time);
   }
 
@@ -138,21 +138,4 @@ class Expand extends RoundVertex {
     f.set(this.found.subarray(0, this.foundCount));
     this.found = f;
   }
-}
-
-/** `[worker, nodes]` for every worker owning some of `nodes`, each worker's in the order given. */
-function byOwner(nodes: Int32Array, peers: number): Visits[] {
-  if (nodes.length === 0) return [];
-  if (peers === 1) return [[0, nodes.slice()]];
-  const counts = new Int32Array(peers);
-  for (let i = 0; i < nodes.length; i++) counts[owner(nodes[i]!, peers)]!++;
-  const lists = Array.from(counts, (n) => new Int32Array(n));
-  const fill = new Int32Array(peers);
-  for (let i = 0; i < nodes.length; i++) {
-    const w = owner(nodes[i]!, peers);
-    lists[w]![fill[w]!++] = nodes[i]!;
-  }
-  const out: Visits[] = [];
-  for (let w = 0; w < peers; w++) if (counts[w]! > 0) out.push([w, lists[w]!]);
-  return out;
 }

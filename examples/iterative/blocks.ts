@@ -167,6 +167,20 @@ function countOwners(key: Int32Array, peers: number, to: Int32Array): Int32Array
   return counts;
 }
 
+/** `[worker, nodes]` for every worker owning some of `nodes`, each worker's in the order given (copies). */
+export function nodesByOwner(nodes: Int32Array, peers: number): [worker: number, nodes: Int32Array][] {
+  if (nodes.length === 0) return [];
+  if (peers === 1) return [[0, nodes.slice()]];
+  const to = new Int32Array(nodes.length);
+  const counts = countOwners(nodes, peers, to);
+  const lists = Array.from(counts, (n) => new Int32Array(n));
+  const fill = new Int32Array(peers);
+  for (let i = 0; i < nodes.length; i++) lists[to[i]!]![fill[to[i]!]!++] = nodes[i]!;
+  const out: [number, Int32Array][] = [];
+  for (let w = 0; w < peers; w++) if (counts[w]! > 0) out.push([w, lists[w]!]);
+  return out;
+}
+
 /** Moves each pair `(key[i], other[i])` to the arrays of worker `to[i]`, in order. */
 function scatter(key: Int32Array, other: Int32Array, to: Int32Array, keys: Int32Array[], others: Int32Array[]): void {
   const fill = new Int32Array(keys.length);

@@ -36,7 +36,7 @@ let packr: Packr | undefined;
 
 /**
  * msgpackr, loaded on first use: a worker whose batches are all numeric never loads it (loading it took
- * about 11 ms of each thread's start, half of that spent looking for its optional native addon).
+ * about 11 ms of each thread's start, some 4 ms of that spent looking for its optional native addon).
  * moreTypes: typed arrays round-trip (without it msgpackr writes them as bytes of the wrong length).
  * copyBuffers: decoded binary data never aliases the frame, which may be a view of a ring.
  */
