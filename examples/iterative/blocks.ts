@@ -18,18 +18,21 @@ export type PartsBlock = [src: Int32Array, dst: Int32Array, ends: 'parts', bound
 /**
  * Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far
  * end. Or, from a 'parts' block, the sorted list itself and the end (`by`) to key it by: the worker
- * reads its groups once the input is complete (see `PairBlocks`).
+ * reads its runs once the input is complete (see `PairBlocks`).
  */
 export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array] | [worker: number, src: Int32Array, dst: Int32Array, bounds: Int32Array, by: 0 | 1];
 /** Values of nodes: `values[i]` belongs to `nodes[i]`. */
 export type NodeBlock = [nodes: Int32Array, values: Float64Array];
 
 /**
- * An edge list sorted by the owners of its ends, in memory every worker thread can read. Worker `w` of
- * `p` sorts its slice of the list (positions `[w·count/p, (w+1)·count/p)`) into `p²` groups, group
- * `owner(src)·p + owner(dst)`, in place of that slice. Group `g` of slice `w` spans
- * `[bounds[w·(p²+1) + g], bounds[w·(p²+1) + g + 1])`. So the edges a worker owns by source are one
- * run per slice, and those it owns by destination `p` runs per slice: it reads them as they lie.
+ * An edge list sorted by the owners of its ends, twice over, in memory every worker thread can read:
+ * positions `[0, count)` of `src` and `dst` hold it by the owner of each source, `[count, 2·count)` by
+ * the owner of each destination. Worker `w` of `p` takes its slice of the list (positions
+ * `[w·count/p, (w+1)·count/p)`) and sorts it into both copies, at the same positions, keeping the
+ * list's order within each owner's run. Owner `o`'s run of slice `w` in copy `c` (0 by source, 1 by
+ * destination) spans `[bounds[(2w+c)·(p+1) + o], bounds[(2w+c)·(p+1) + o + 1])`. So a worker reads
+ * the edges it owns at either end as one run per slice, in the list's order: a list sorted by source
+ * gives adjacency lists that need no sort.
  */
 export interface EdgeParts {
   readonly src: Int32Array;
@@ -40,7 +43,12 @@ export interface EdgeParts {
 /** Room, in `SharedArrayBuffer`s, for `peers` workers to sort a list of `count` edges into (pass it to every worker). */
 export function edgeParts(count: number, peers: number): EdgeParts {
   const shared = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
-  return { src: shared(count), dst: shared(count), bounds: shared(peers * (peers * peers + 1)) };
+  return { src: shared(2 * count), dst: shared(2 * count), bounds: shared(boundsLength(peers)) };
+}
+
+/** How many bounds `EdgeParts` has for `peers` workers. */
+function boundsLength(peers: number): number {
+  return 2 * peers * (peers + 1);
 }
 
 /** Routes a record whose first field names the worker it is for. */
@@ -99,8 +107,8 @@ function checkBlock(block: EdgeBlock, peers: number): void {
   if (ends !== undefined && ends !== 'both' && ends !== 'parts') {
     throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both' or 'parts', got ${JSON.stringify(ends)}`);
   }
-  if (ends === 'parts' && (!(bounds instanceof Int32Array) || bounds.length !== peers * (peers * peers + 1))) {
-    throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block needs bounds for ${peers} workers (an Int32Array of ${peers * (peers * peers + 1)}): make its EdgeParts with edgeParts(count, ${peers})`);
+  if (ends === 'parts' && (!(bounds instanceof Int32Array) || bounds.length !== boundsLength(peers))) {
+    throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block needs bounds for ${peers} workers (an Int32Array of ${boundsLength(peers)}): make its EdgeParts with edgeParts(count, ${peers})`);
   }
 }
 
@@ -120,30 +128,27 @@ export class PairBlocks {
   }
 
   /**
-   * Every pair this worker (`worker` of `peers`) owns, keyed by its end: the blocks, then its groups
+   * Every pair this worker (`worker` of `peers`) owns, keyed by its end: the blocks, then its runs
    * of each 'parts' list. Call it only once every worker has sorted its slice (when the input is complete).
    */
   columns(peers: number, worker: number): Columns[] {
     const out = [...this.blocks];
-    for (const [src, dst, bounds, by] of this.parts) out.push(...ownGroups(src, dst, bounds, by, peers, worker));
+    for (const [src, dst, bounds, by] of this.parts) out.push(...ownRuns(src, dst, bounds, by, peers, worker));
     return out;
   }
 }
 
-/** The groups of a sorted list (see `EdgeParts`) that `worker` owns by source (`by` 0) or destination (`by` 1), keyed by that end. */
-function ownGroups(src: Int32Array, dst: Int32Array, bounds: Int32Array, by: 0 | 1, peers: number, worker: number): Columns[] {
-  const groups = peers * peers;
+/** The runs of a sorted list (see `EdgeParts`) that `worker` owns by source (`by` 0) or destination (`by` 1), keyed by that end, slice by slice. */
+function ownRuns(src: Int32Array, dst: Int32Array, bounds: Int32Array, by: 0 | 1, peers: number, worker: number): Columns[] {
   const out: Columns[] = [];
-  const take = (start: number, end: number) => {
+  for (let w = 0; w < peers; w++) {
+    const at = (2 * w + by) * (peers + 1) + worker;
+    const start = bounds[at]!;
+    const end = bounds[at + 1]!;
     if (!(start >= 0 && start <= end && end <= src.length)) {
-      throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block has a group [${start}, ${end}) outside its ${src.length} edges: sort each slice with sendEdgeBlocks`);
+      throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block has a run [${start}, ${end}) outside its ${src.length} places: sort each slice with sendEdgeBlocks`);
     }
     if (end > start) out.push(by === 0 ? [src.subarray(start, end), dst.subarray(start, end)] : [dst.subarray(start, end), src.subarray(start, end)]);
-  };
-  for (let w = 0; w < peers; w++) {
-    const base = w * (groups + 1);
-    if (by === 0) take(bounds[base + worker * peers]!, bounds[base + worker * peers + peers]!);
-    else for (let a = 0; a < peers; a++) take(bounds[base + a * peers + worker]!, bounds[base + a * peers + worker + 1]!);
   }
   return out;
 }
@@ -275,8 +280,8 @@ export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, a
     sendRange(edges, input, start, end, blockSize, between);
     return;
   }
-  if (parts.src.length !== edges.count || parts.dst.length !== edges.count || parts.bounds.length !== peers * (peers * peers + 1)) {
-    throw new ExampleError('BAD_OPTION', `parts hold ${parts.src.length} edges for ${peers} workers' bounds of ${parts.bounds.length}: make them with edgeParts(${edges.count}, ${peers})`);
+  if (parts.src.length !== 2 * edges.count || parts.dst.length !== 2 * edges.count || parts.bounds.length !== boundsLength(peers)) {
+    throw new ExampleError('BAD_OPTION', `parts have room for ${Math.floor(parts.src.length / 2)} edges, for ${peers} workers' bounds of ${parts.bounds.length}: make them with edgeParts(${edges.count}, ${peers})`);
   }
   sortSlice(edges, parts, start, end, index, peers);
   input.send([[parts.src, parts.dst, 'parts', parts.bounds]]);
@@ -291,33 +296,44 @@ function sendRange(edges: EdgeList, input: InputHandle<EdgeBlock>, start: number
   }
 }
 
-/** Sorts edges `[start, end)` into `parts`, same positions, by group `owner(src)·peers + owner(dst)` (in order within each), and writes slice `index`'s bounds. */
+/**
+ * Sorts edges `[start, end)` into both copies of `parts`, at the same positions, by the owner of the
+ * source and of the destination (in order within each owner's run), and writes slice `index`'s bounds.
+ */
 function sortSlice(edges: EdgeList, parts: EdgeParts, start: number, end: number, index: number, peers: number): void {
-  const groups = peers * peers;
-  const fill = new Int32Array(groups + 1);
-  countGroups(edges.src, edges.dst, start, end, peers, fill);
-  let at = start;
-  for (let g = 0; g <= groups; g++) {
-    const n = fill[g]!;
-    fill[g] = at;
-    at += n;
+  const counts = new Int32Array(2 * peers);
+  countOwnersOfEnds(edges.src, edges.dst, start, end, peers, counts);
+  const fill = new Int32Array(2 * (peers + 1));
+  for (let c = 0; c < 2; c++) {
+    let at = c * edges.count + start;
+    for (let o = 0; o <= peers; o++) {
+      fill[c * (peers + 1) + o] = at;
+      if (o < peers) at += counts[c * peers + o]!;
+    }
   }
-  parts.bounds.set(fill, index * (groups + 1));
-  placeGroups(edges.src, edges.dst, start, end, peers, fill, parts.src, parts.dst);
+  parts.bounds.set(fill, 2 * index * (peers + 1));
+  placeByOwners(edges.src, edges.dst, start, end, peers, fill, parts.src, parts.dst);
 }
 
-/** How many edges of `[start, end)` fall in each group, into `counts`. */
-function countGroups(src: Int32Array, dst: Int32Array, start: number, end: number, peers: number, counts: Int32Array): void {
-  for (let i = start; i < end; i++) counts[owner(src[i]!, peers) * peers + owner(dst[i]!, peers)]!++;
+/** How many edges of `[start, end)` each worker owns by source (`counts[o]`) and by destination (`counts[peers + o]`). */
+function countOwnersOfEnds(src: Int32Array, dst: Int32Array, start: number, end: number, peers: number, counts: Int32Array): void {
+  for (let i = start; i < end; i++) {
+    counts[owner(src[i]!, peers)]!++;
+    counts[peers + owner(dst[i]!, peers)]!++;
+  }
 }
 
-/** Each edge of `[start, end)` to where its group goes on (`fill`). */
-function placeGroups(src: Int32Array, dst: Int32Array, start: number, end: number, peers: number, fill: Int32Array, toSrc: Int32Array, toDst: Int32Array): void {
+/** Each edge of `[start, end)` to where its source's owner's run goes on, and to where its destination's owner's run goes on (`fill`). */
+function placeByOwners(src: Int32Array, dst: Int32Array, start: number, end: number, peers: number, fill: Int32Array, toSrc: Int32Array, toDst: Int32Array): void {
+  const second = peers + 1;
   for (let i = start; i < end; i++) {
     const s = src[i]!;
     const d = dst[i]!;
-    const at = fill[owner(s, peers) * peers + owner(d, peers)]!++;
-    toSrc[at] = s;
-    toDst[at] = d;
+    const a = fill[owner(s, peers)]!++;
+    toSrc[a] = s;
+    toDst[a] = d;
+    const b = fill[second + owner(d, peers)]!++;
+    toSrc[b] = s;
+    toDst[b] = d;
   }
 }
