@@ -355,7 +355,8 @@ function graphCases(preset: Preset): Case[] {
   for (const algorithm of ['wcc', 'pagerank', 'bfs'] as const) list.push(graphCase(algorithm, graph, real, samples));
   for (const algorithm of ['wcc', 'pagerank'] as const) list.push(graphCase(algorithm, graph, real, samples, true));
   for (const algorithm of ['wcc', 'pagerank'] as const) list.push(processCase(algorithm, file, preset === 'full' ? 3 : 1));
-  for (const algorithm of ['wcc', 'pagerank', 'bfs'] as const) list.push(graphCase(algorithm, generated, random, 1));
+  // The plain baseline alone moves by half between runs on this graph: the COST rests on a median of 3.
+  for (const algorithm of ['wcc', 'pagerank', 'bfs'] as const) list.push(graphCase(algorithm, generated, random, preset === 'full' ? 3 : 1));
   return list;
 }
 
