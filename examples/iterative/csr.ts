@@ -23,7 +23,7 @@ const SHORT_LIST = 16;
  */
 export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1): Csr {
   const degrees = new Degrees(size + 1);
-  for (const [key] of blocks) countDegrees(degrees, key, divisor);
+  for (const [key] of blocks) degrees.largest = countDegrees(degrees, key, divisor);
   const lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
   const offsets = degrees.take(lists + 1);
   prefixSum(offsets);
@@ -35,6 +35,7 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
   if (!dedupe) return { offsets, targets, extent: largest + 1 };
   const compact = new Int32Array(lists + 1);
   const w = sortAndDedupe(offsets, targets, compact);
+  compact[lists] = w;
   return { offsets: compact, targets: targets.slice(0, w), extent: largest + 1 };
 }
 
@@ -60,8 +61,12 @@ class Degrees {
   }
 }
 
-/** Adds each pair to `counts[k / divisor + 1]`. */
-function countDegrees(degrees: Degrees, key: Int32Array, divisor: number): void {
+/**
+ * Adds each pair to `counts[k / divisor + 1]`; returns the largest key seen so far. It stores nothing
+ * after its loop: code there that has not run when V8 compiles the loop in place would throw the
+ * compiled loop away on every call.
+ */
+function countDegrees(degrees: Degrees, key: Int32Array, divisor: number): number {
   let counts = degrees.counts;
   let largest = degrees.largest;
   for (let e = 0; e < key.length; e++) {
@@ -71,7 +76,7 @@ function countDegrees(degrees: Degrees, key: Int32Array, divisor: number): void 
     counts[i]!++;
     if (k > largest) largest = k;
   }
-  degrees.largest = largest;
+  return largest;
 }
 
 /** Running totals, in place. */
@@ -90,7 +95,7 @@ function placeTargets(fill: Int32Array, key: Int32Array, other: Int32Array, divi
   return largest;
 }
 
-/** Sorts each list and drops repeats, moving the lists down over the gaps; new offsets into `compact`; returns the new length. */
+/** Sorts each list and drops repeats, moving the lists down over the gaps; new starts into `compact`; returns the new length (the caller ends `compact` with it). */
 function sortAndDedupe(offsets: Int32Array, targets: Int32Array, compact: Int32Array): number {
   const size = offsets.length - 1;
   let w = 0;
@@ -109,7 +114,6 @@ function sortAndDedupe(offsets: Int32Array, targets: Int32Array, compact: Int32A
       if (x !== last) targets[w++] = last = x;
     }
   }
-  compact[size] = w;
   return w;
 }
 

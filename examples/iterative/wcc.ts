@@ -81,7 +81,7 @@ class Propagate extends RoundVertex {
    */
   protected round(time: Timestamp): void {
     if (this.graph === undefined) this.build(time);
-    for (const [, nodes, labels] of this.offers.get(time.iteration) ?? []) this.applyOffers(nodes, labels);
+    for (const [, nodes, labels] of this.offers.get(time.iteration) ?? []) this.changedCount = applyOffers(nodes, labels, this.label, this.isChanged, this.changed, this.changedCount);
     this.offers.delete(time.iteration);
     const count = this.changedCount;
     this.changedCount = 0;
@@ -93,23 +93,6 @@ class Propagate extends RoundVertex {
     this.keepUseful(offered, useful);
     const records: Offers[] = useful.records();
     if (records.length > 0) this.ctx.sendBy(0, records, time);
-  }
-
-  /** Lowers the labels of owned nodes to the offers that beat them; each node that changed is noted once. */
-  private applyOffers(nodes: Int32Array, labels: Int32Array): void {
-    const { label, isChanged, changed } = this;
-    let count = this.changedCount;
-    for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i]!;
-      if (labels[i]! < label[n]!) {
-        label[n] = labels[i]!;
-        if (isChanged[n] === 0) {
-          isChanged[n] = 1;
-          changed[count++] = n;
-        }
-      }
-    }
-    this.changedCount = count;
   }
 
   /**
@@ -182,6 +165,26 @@ class Propagate extends RoundVertex {
     this.changedCount = changedCount;
     if (keptCount > 0) this.ctx.sendBy(1, [[kept.slice(0, keptCount), Float64Array.from(kept.subarray(0, keptCount))]], time);
   }
+}
+
+/**
+ * Lowers the labels of owned nodes to the offers that beat them; each node that changed is noted once
+ * in `changed` (after the first `count`). Returns the new count. A function of its own that only
+ * returns after its loop: code after a loop compiled in place that has not run yet (a store to a
+ * field, say) would throw the compiled loop away on every call.
+ */
+function applyOffers(nodes: Int32Array, labels: Int32Array, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, count: number): number {
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (labels[i]! < label[n]!) {
+      label[n] = labels[i]!;
+      if (isChanged[n] === 0) {
+        isChanged[n] = 1;
+        changed[count++] = n;
+      }
+    }
+  }
+  return count;
 }
 
 /**
