@@ -273,6 +273,11 @@ export class DataflowRuntime {
     return delivered;
   }
 
+  /**
+   * Runs `call` as stage `v` at `time`, turning what it throws into `failure`. Used to create vertices;
+   * the two delivery loops above write the same try / finally out in place, so that no closure is made
+   * per message or notification.
+   */
   private invoke<R>(v: VertexRuntime, time: Timestamp | undefined, call: () => R): R {
     v.current = time;
     try {
