@@ -203,9 +203,14 @@ export class ByOwner {
   private readonly values: Int32Array[];
   private readonly length: Int32Array;
 
-  constructor(peers: number) {
-    this.nodes = Array.from({ length: peers }, () => new Int32Array(64));
-    this.values = Array.from({ length: peers }, () => new Int32Array(64));
+  /**
+   * `room`: pairs each column holds before it grows (64 by default). Room for every node a worker owns
+   * suits adding each node at most once between clears: a loop of adds then never grows a column
+   * midway, which V8 would answer by throwing away the loop it compiled in place.
+   */
+  constructor(peers: number, room = 64) {
+    this.nodes = Array.from({ length: peers }, () => new Int32Array(room));
+    this.values = Array.from({ length: peers }, () => new Int32Array(room));
     this.length = new Int32Array(peers);
   }
 

@@ -88,7 +88,7 @@ class Propagate extends RoundVertex {
     const changes = new Float64Array(count);
     const offered = this.offerToNeighbours(count, changes);
     if (count > 0) this.ctx.sendBy(1, [[this.changed.slice(0, count), changes]], time);
-    const useful = (this.useful ??= new ByOwner(this.ctx.peers));
+    const useful = this.useful!;
     useful.clear();
     this.keepUseful(offered, useful);
     const records: Offers[] = useful.records();
@@ -160,10 +160,13 @@ class Propagate extends RoundVertex {
     this.offer = new Int32Array(size).fill(-1);
     this.offered = new Int32Array(size);
     this.changed = new Int32Array(size);
+    // A node is offered to at most once per round: room for all a worker owns is enough.
+    this.useful = new ByOwner(peers, Math.ceil(size / peers));
     const kept = new Int32Array(this.graph.offsets.length);
-    const [changedCount, keptCount] = startLabels(this.graph, peers, worker, this.label, this.isChanged, this.changed, kept);
-    this.changedCount = changedCount;
-    if (keptCount > 0) this.ctx.sendBy(1, [[kept.slice(0, keptCount), Float64Array.from(kept.subarray(0, keptCount))]], time);
+    const counts = { changed: 0, kept: 0 };
+    startLabels(this.graph, peers, worker, this.label, this.isChanged, this.changed, kept, counts);
+    this.changedCount = counts.changed;
+    if (counts.kept > 0) this.ctx.sendBy(1, [[kept.slice(0, counts.kept), Float64Array.from(kept.subarray(0, counts.kept))]], time);
   }
 }
 
@@ -189,12 +192,11 @@ function applyOffers(nodes: Int32Array, labels: Int32Array, label: Int32Array, i
 
 /**
  * Each owned node with an edge takes the smallest id among itself and its neighbours: into `changed`
- * (and marked) if that is a neighbour's, into `kept` if its own. Returns how many went into each.
+ * (and marked) if that is a neighbour's, into `kept` if its own; `counts` counts them as they go (a
+ * result built after the loop would be code the loop compiled in place has not seen run).
  */
-function startLabels(graph: Csr, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, kept: Int32Array): [changed: number, kept: number] {
+function startLabels(graph: Csr, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, kept: Int32Array, counts: { changed: number; kept: number }): void {
   const { offsets, targets } = graph;
-  let changes = 0;
-  let keeps = 0;
   for (let l = 0; l + 1 < offsets.length; l++) {
     const start = offsets[l]!;
     const end = offsets[l + 1]!;
@@ -205,10 +207,9 @@ function startLabels(graph: Csr, peers: number, worker: number, label: Int32Arra
     label[n] = least;
     if (least < n) {
       isChanged[n] = 1;
-      changed[changes++] = n;
-    } else kept[keeps++] = n;
+      changed[counts.changed++] = n;
+    } else kept[counts.kept++] = n;
   }
-  return [changes, keeps];
 }
 
 /** The smallest label each owned node was given, once the time is complete (labels only ever drop; the example sends every edge at epoch 0). */
@@ -250,15 +251,19 @@ function largest(xs: Int32Array): number {
   return top;
 }
 
-/** `best[n] = min(best[n], l)` for each pair (-1 is none); returns how many nodes had none before. */
+/**
+ * `best[n] = min(best[n], l)` for each pair (-1 is none); returns how many nodes had none before.
+ * Read as unsigned, none (-1) is above every label, so one compare covers it: each part of the loop
+ * runs on the first call, when every node is new, and V8 has seen it all by the time it compiles it.
+ */
 function lowerLabels(best: Int32Array, nodes: Int32Array, labels: Float64Array): number {
   let fresh = 0;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
     const l = labels[i]!;
     const b = best[n]!;
-    if (b === -1) fresh++;
-    if (b === -1 || l < b) best[n] = l;
+    fresh += b >>> 31;
+    if (l < b >>> 0) best[n] = l;
   }
   return fresh;
 }

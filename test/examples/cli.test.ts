@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readEdgeList } from '../../examples/iterative/edge-list.js';
 import { formatNodeValues, runBfs, runPagerank, runWcc } from '../../examples/iterative/run.js';
 import { graphsDir } from './reference.js';
@@ -13,6 +13,7 @@ const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli
 const timely = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
 const karate = () => join(graphsDir(), 'karate.txt');
 const scratch = mkdtempSync(join(tmpdir(), 'timely-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('timely example (the CLI contract)', () => {
   it('prints `node value` lines to stdout and timings to stderr', () => {
