@@ -81,14 +81,12 @@ export class ExactSum {
     else top |= 0x100000;
     const low = (lo & 0x3ffffff) * UNIT[e]!;
     const high = (top * 64 + (lo >>> 26)) * UNIT[e + LOW_BITS]!;
+    // The sign as a factor, not a branch: a loop of adds compiled in place while every term was positive
+    // would be thrown away at the first negative one.
+    const sign = 1 - 2 * (hi >>> 31);
     const b = this.buckets;
-    if (hi >>> 31 === 0) {
-      b[e]! += low;
-      b[e + LOW_BITS]! += high;
-    } else {
-      b[e]! -= low;
-      b[e + LOW_BITS]! -= high;
-    }
+    b[e]! += sign * low;
+    b[e + LOW_BITS]! += sign * high;
     if (++this.terms === FOLD_EVERY) this.fold();
   }
 

@@ -218,9 +218,14 @@ function widen(offsets: Int32Array, length: number): Int32Array {
 /** The local numbers with an edge out or in (the owned nodes), ascending. */
 function withEdges(out: Int32Array, inn: Int32Array): Int32Array {
   const list = new Int32Array(out.length);
+  return list.slice(0, listWithEdges(out, inn, list));
+}
+
+/** `withEdges` into `list`; returns how many. */
+function listWithEdges(out: Int32Array, inn: Int32Array, list: Int32Array): number {
   let n = 0;
   for (let l = 0; l + 1 < out.length; l++) if (out[l + 1]! > out[l]! || inn[l + 1]! > inn[l]!) list[n++] = l;
-  return list.slice(0, n);
+  return n;
 }
 
 /** Each owned node's id and out-degree. */
@@ -237,6 +242,12 @@ function sendLists(ownedLocal: Int32Array, out: Csr, peers: number): Int32Array[
   // peers × owned positions: room for every node on every list, cut to size at the end.
   const lists = new Int32Array(peers * ownedLocal.length);
   const lengths = new Int32Array(peers);
+  fillSendLists(ownedLocal, out, peers, lists, lengths);
+  return Array.from(lengths, (n, w) => lists.slice(w * ownedLocal.length, w * ownedLocal.length + n));
+}
+
+/** `sendLists` into `lists` (worker `w`'s from `w · ownedLocal.length` on), their lengths into `lengths`. */
+function fillSendLists(ownedLocal: Int32Array, out: Csr, peers: number, lists: Int32Array, lengths: Int32Array): void {
   const last = new Int32Array(peers).fill(-1);
   const { offsets, targets } = out;
   for (let k = 0; k < ownedLocal.length; k++) {
@@ -249,7 +260,6 @@ function sendLists(ownedLocal: Int32Array, out: Csr, peers: number): Int32Array[
       }
     }
   }
-  return Array.from(lengths, (n, w) => lists.slice(w * ownedLocal.length, w * ownedLocal.length + n));
 }
 
 /**
@@ -257,12 +267,16 @@ function sendLists(ownedLocal: Int32Array, out: Csr, peers: number): Int32Array[
  * starts; `slot` comes filled with -1 and is left -1 for ids that are no in-neighbour.
  */
 function placeSenders(inTargets: Int32Array, slot: Int32Array, peers: number): Int32Array<ArrayBuffer> {
-  for (let i = 0; i < inTargets.length; i++) slot[inTargets[i]!] = 0;
+  markSenders(inTargets, slot);
   const slotBase = new Int32Array(peers + 1);
   countByOwner(slot, slotBase, peers);
   for (let w = 0; w < peers; w++) slotBase[w + 1]! += slotBase[w]!;
   numberByOwner(slot, slotBase.slice(0, peers), peers);
   return slotBase;
+}
+
+function markSenders(inTargets: Int32Array, slot: Int32Array): void {
+  for (let i = 0; i < inTargets.length; i++) slot[inTargets[i]!] = 0;
 }
 
 function countByOwner(slot: Int32Array, slotBase: Int32Array, peers: number): void {

@@ -113,7 +113,13 @@ export class Mesh {
 
   /** Whether a peer has written something this worker has not read yet. */
   hasArrivals(): boolean {
-    for (const r of this.readers) if (r !== null && r.hasData()) return true;
+    // Indexed, not for-of: the spin before parking calls this in a loop, and V8 threw the compiled
+    // loop away the first time the iterator ran out.
+    const readers = this.readers;
+    for (let w = 0; w < readers.length; w++) {
+      const r = readers[w]!;
+      if (r !== null && r.hasData()) return true;
+    }
     return false;
   }
 
