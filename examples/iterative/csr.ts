@@ -23,7 +23,7 @@ const SHORT_LIST = 16;
  */
 export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1): Csr {
   const degrees = new Degrees(size + 1);
-  for (const [key] of blocks) degrees.largest = countDegrees(degrees, key, divisor);
+  for (const [key] of blocks) countDegrees(degrees, key, divisor);
   const lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
   const offsets = degrees.take(lists + 1);
   prefixSum(offsets);
@@ -61,22 +61,30 @@ class Degrees {
   }
 }
 
+/** Adds each key to `counts[k / divisor + 1]` and to the largest seen, growing the counts as needed. */
+function countDegrees(degrees: Degrees, key: Int32Array, divisor: number): void {
+  for (let e = countWhileRoom(degrees, key, divisor, 0); e < key.length; e = countWhileRoom(degrees, key, divisor, e)) {
+    degrees.grow(((key[e]! / divisor) | 0) + 1);
+  }
+}
+
 /**
- * Adds each pair to `counts[k / divisor + 1]`; returns the largest key seen so far. It stores nothing
- * after its loop: code there that has not run when V8 compiles the loop in place would throw the
- * compiled loop away on every call.
+ * `countDegrees` from key `from` on, up to the first key the counts have no room for; returns where it
+ * stopped. The grow is left to the caller, and the largest key is stored as soon as it changes: code
+ * that has not run when V8 compiles the loop in place (a grow midway, a store after the loop) would
+ * throw the compiled loop away on reaching it.
  */
-function countDegrees(degrees: Degrees, key: Int32Array, divisor: number): number {
-  let counts = degrees.counts;
+function countWhileRoom(degrees: Degrees, key: Int32Array, divisor: number, from: number): number {
+  const counts = degrees.counts;
   let largest = degrees.largest;
-  for (let e = 0; e < key.length; e++) {
+  for (let e = from; e < key.length; e++) {
     const k = key[e]!;
     const i = ((k / divisor) | 0) + 1;
-    if (i >= counts.length) counts = degrees.grow(i);
+    if (i >= counts.length) return e;
     counts[i]!++;
-    if (k > largest) largest = k;
+    if (k > largest) degrees.largest = largest = k;
   }
-  return largest;
+  return key.length;
 }
 
 /** Running totals, in place. */

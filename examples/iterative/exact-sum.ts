@@ -42,6 +42,16 @@ export function roundExact(partials: readonly number[]): number {
   return hi;
 }
 
+/**
+ * An empty array that V8 already holds as doubles: one that began with small integers would change
+ * its kind at the first fraction, and code compiled for the old kind would be thrown away.
+ */
+function doubles(): number[] {
+  const a = [0.5];
+  a.pop();
+  return a;
+}
+
 const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
 /** Splits of a significand: a low part of 26 bits and a high part of (at most) 27. */
@@ -61,7 +71,7 @@ const LARGE_EXPONENT = 2046 - 64;
  */
 export class ExactSum {
   private readonly buckets = new Float64Array(2048 + LOW_BITS);
-  private partials: number[] = [];
+  private partials: number[] = doubles();
   private terms = 0;
   /** NaN and infinities, summed as usual. */
   private special = 0;

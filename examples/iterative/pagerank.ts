@@ -183,11 +183,18 @@ class Rank extends RoundVertex {
 
 /** Each owned node's new rank: the shares of its in-neighbours (slots in `incoming`), damped, plus the dangling term. */
 function gatherRanks(rank: Float64Array, offsets: Int32Array, slots: Int32Array, incoming: Float64Array, base: number, danglingTerm: number): void {
-  for (let k = 0; k < rank.length; k++) {
-    let s = 0;
-    for (let i = offsets[k]!; i < offsets[k + 1]!; i++) s += incoming[slots[i]!]!;
-    rank[k] = base + DAMPING * (s + danglingTerm);
-  }
+  for (let k = 0; k < rank.length; k++) rank[k] = base + DAMPING * (sumSlots(incoming, slots, offsets[k]!, offsets[k + 1]!) + danglingTerm);
+}
+
+/**
+ * The shares in `slots[from .. to)`. The inner loop of `gatherRanks` as a function of its own: a node
+ * with many in-neighbours makes it hot before the outer loop has gone round once, and a loop compiled
+ * in place around code it has not seen run is thrown away when it gets there.
+ */
+function sumSlots(incoming: Float64Array, slots: Int32Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += incoming[slots[i]!]!;
+  return s;
 }
 
 /** rank / outdegree into `share` for nodes with out-edges; returns the exact sum of the others' ranks (dangling mass). */
@@ -292,7 +299,13 @@ function inEdgeSlots(ownedLocal: Int32Array, inn: Csr, slot: Int32Array, inOffse
   let at = 0;
   for (let k = 0; k < ownedLocal.length; k++) {
     const l = ownedLocal[k]!;
-    for (let i = inn.offsets[l]!; i < inn.offsets[l + 1]!; i++) inSlots[at++] = slot[inn.targets[i]!]!;
+    at = slotsOf(inn.targets, inn.offsets[l]!, inn.offsets[l + 1]!, slot, inSlots, at);
     inOffsets[k + 1] = at;
   }
+}
+
+/** The slots of `targets[from .. to)` into `inSlots` from `at` on; returns where they end (a function of its own: see `sumSlots`). */
+function slotsOf(targets: Int32Array, from: number, to: number, slot: Int32Array, inSlots: Int32Array, at: number): number {
+  for (let i = from; i < to; i++) inSlots[at++] = slot[targets[i]!]!;
+  return at;
 }
