@@ -113,8 +113,8 @@ export class Mesh {
 
   /** Whether a peer has written something this worker has not read yet. */
   hasArrivals(): boolean {
-    // Indexed, not for-of: the spin before parking calls this in a loop, and V8 threw the compiled
-    // loop away the first time the iterator ran out.
+    // Indexed, not for-of: the spin before parking calls this in a loop, and V8 threw this function's
+    // compiled code away at the for-of, for want of type feedback there.
     const readers = this.readers;
     for (let w = 0; w < readers.length; w++) {
       const r = readers[w]!;
