@@ -21,8 +21,8 @@ export interface WccDataflow {
  * Edges enter a loop once, each reaching the owners of both its ends; a `propagate` vertex keeps, per
  * worker, the adjacency and labels of the nodes it owns. At iteration 0 every node takes the smallest
  * id among itself and its neighbours; at each iteration the nodes whose label dropped offer it to
- * their neighbours (the smallest offer per neighbour), through the feedback, to the next iteration. Label changes leave the loop; the smallest
- * per node is its component's label.
+ * their neighbours (the smallest offer per neighbour), through the feedback, to the next iteration.
+ * Label changes leave the loop; the smallest per node is its component's label.
  */
 export function wccDataflow(scope: Scope): WccDataflow {
   const edges = scope.newInput<EdgeBlock>('edges');

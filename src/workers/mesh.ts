@@ -50,7 +50,9 @@ export class Mesh {
   private readonly readers: (RingReader | null)[];
   /** Every ring of the mesh and the worker it leads to, to look at (never to read from): quiescence needs them empty. */
   private readonly everyRing: { readonly to: number; readonly ring: RingReader }[];
+  /** Where the activity counter and the count of workers at the start line are in `signals`. */
   private readonly activity: number;
+  private readonly startLine: number;
   private finished = false;
 
   constructor(memory: MeshMemory, index: number) {
@@ -62,6 +64,7 @@ export class Mesh {
     this.readers = memory.rings.map((row) => (row[index] === null ? null : new RingReader(row[index]!)));
     this.everyRing = memory.rings.flatMap((row) => row.flatMap((r, to) => (r === null ? [] : [{ to, ring: new RingReader(r) }])));
     this.activity = 2 * this.peers + 1;
+    this.startLine = 2 * this.peers + 2;
   }
 
   /** Queues a message for worker `to` and wakes it. With `transient`, the caller reuses `message` afterwards. */
@@ -162,7 +165,7 @@ export class Mesh {
    * begins while another thread is still loading. Returns false if the mesh was aborted meanwhile.
    */
   arrive(): boolean {
-    const word = 2 * this.peers + 2;
+    const word = this.startLine;
     if (Atomics.add(this.signals, word, 1) + 1 === this.peers) Atomics.notify(this.signals, word);
     for (;;) {
       const n = Atomics.load(this.signals, word);
