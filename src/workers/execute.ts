@@ -21,22 +21,27 @@ export interface ExecuteOptions {
   /** Bytes of each ring between two workers (4 MiB by default). */
   readonly ringBytes?: number;
   /**
-   * V8's concurrent on-stack replacement: whether a hot loop is compiled on a background thread while
-   * it runs on (V8's default), or on the worker's own thread at once. By default it is turned off when
-   * the workers take every core (workers ≥ os.availableParallelism()): the background compiler then
-   * waits for a busy core, and loops run unoptimised meanwhile. A V8 setting: it holds for the whole
-   * process from then on.
+   * V8's concurrent compilation: whether hot functions and loops are optimised on background threads
+   * while they run (V8's default), or on the worker's own thread at once. By default it is turned off
+   * when the workers take every core (workers ≥ os.availableParallelism()): a background compile then
+   * takes a core from a worker, and every worker waits on that one at its next exchange. A V8 setting:
+   * threads started from then on are compiled that way (and this thread's loops, for on-stack replacement).
    */
-  readonly concurrentOsr?: boolean;
+  readonly concurrentCompilation?: boolean;
 }
 
-let osrSetting: boolean | undefined;
+let compilationSetting: boolean | undefined;
 
-/** Sets V8's concurrent OSR for the process (once per value). */
-function setConcurrentOsr(on: boolean): void {
-  if (osrSetting === on) return;
+/**
+ * Sets V8's concurrent compilation for threads started from now on (once per value). V8 reads
+ * `concurrent-recompilation` when a thread's isolate is created, and `concurrent-osr` at each
+ * on-stack replacement, which without a background compiler runs on the thread in any case.
+ */
+function setConcurrentCompilation(on: boolean): void {
+  if (compilationSetting === on) return;
+  setFlagsFromString(on ? '--concurrent-recompilation' : '--no-concurrent-recompilation');
   setFlagsFromString(on ? '--concurrent-osr' : '--no-concurrent-osr');
-  osrSetting = on;
+  compilationSetting = on;
 }
 
 export interface ExecuteResult<R> {
@@ -56,8 +61,8 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${workers}`);
   const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
   if (workers === 1 && options.threads !== true) return direct<R>(url, options.args);
-  const concurrentOsr = options.concurrentOsr ?? (workers >= availableParallelism() ? false : undefined);
-  if (concurrentOsr !== undefined) setConcurrentOsr(concurrentOsr);
+  const concurrent = options.concurrentCompilation ?? (workers >= availableParallelism() ? false : undefined);
+  if (concurrent !== undefined) setConcurrentCompilation(concurrent);
   const mesh = allocateMesh(workers, options.ringBytes ?? 4 << 20);
   const entry = new URL('./thread-main.js', import.meta.url);
   const threads: Thread[] = [];
