@@ -65,9 +65,10 @@ describe('Ring', () => {
     expect(got).toEqual([Array.from(new Uint8Array(100).fill(5))]);
   });
 
-  it('decoded batches do not alias the ring they were read from', () => {
+  it('decoded batches alias neither the ring they were read from nor the buffer the decoder reuses', () => {
     const batches = (round: number) => [
       [[round, new Int32Array([5, -6, round]), new Uint8Array([1, 2, round])], ['x', new Float64Array([round / 2])]],
+      [[round, new Int32Array([5, -6, round])], [round + 1, new Float64Array([round / 2, -round])]],
       [Buffer.from([7, 8, round]), Buffer.from(`bytes ${round}`)],
       [[round, 2], [3, 4]],
       [0.5, round + 1.5],
