@@ -22,10 +22,11 @@ export interface ExecuteOptions {
   readonly ringBytes?: number;
   /**
    * V8's concurrent compilation: whether hot functions and loops are optimised on background threads
-   * while they run (V8's default), or on the worker's own thread at once. By default it is turned off
-   * when the workers take every core (workers ≥ os.availableParallelism()): a background compile then
-   * takes a core from a worker, and every worker waits on that one at its next exchange. A V8 setting:
-   * threads started from then on are compiled that way (and this thread's loops, for on-stack replacement).
+   * while they run (V8's default), or on the worker's own thread at once. By default it is off when the
+   * workers take every core (workers ≥ os.availableParallelism()), and on otherwise: a background
+   * compile would take a core from a worker, and every worker would wait on that one at its next
+   * exchange. A V8 setting, set at every call for the threads that call starts (and for this thread's
+   * loops, for on-stack replacement): it overrides the command line's.
    */
   readonly concurrentCompilation?: boolean;
 }
@@ -61,8 +62,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${workers}`);
   const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
   if (workers === 1 && options.threads !== true) return direct<R>(url, options.args);
-  const concurrent = options.concurrentCompilation ?? (workers >= availableParallelism() ? false : undefined);
-  if (concurrent !== undefined) setConcurrentCompilation(concurrent);
+  setConcurrentCompilation(options.concurrentCompilation ?? workers < availableParallelism());
   const mesh = allocateMesh(workers, options.ringBytes ?? 4 << 20);
   const entry = new URL('./thread-main.js', import.meta.url);
   const threads: Thread[] = [];
