@@ -162,15 +162,14 @@ export class Mesh {
 
   /**
    * Waits until every worker has called this (each once): the start line, so that no worker's job
-   * begins while another thread is still loading. Returns false if the mesh was aborted meanwhile.
+   * begins while another thread is still loading. Returns early if the mesh is aborted meanwhile.
    */
-  arrive(): boolean {
+  arrive(): void {
     const word = this.startLine;
     if (Atomics.add(this.signals, word, 1) + 1 === this.peers) Atomics.notify(this.signals, word);
     for (;;) {
       const n = Atomics.load(this.signals, word);
-      if (n >= this.peers) return true;
-      if (this.aborted()) return false;
+      if (n >= this.peers || this.aborted()) return;
       Atomics.wait(this.signals, word, n, 10);
     }
   }
