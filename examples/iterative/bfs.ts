@@ -121,7 +121,8 @@ class Expand extends RoundVertex {
 
   private build(): void {
     const { peers, worker } = this.ctx;
-    this.graph = buildCsr(0, this.edges.columns(peers, worker), false, peers);
+    const { blocks, lists } = this.edges.adjacency(peers, true);
+    this.graph = buildCsr(0, blocks, false, peers, { lists, first: worker });
     const size = this.graph.extent;
     this.offered = new Uint8Array(size);
     this.next = new Int32Array(size);

@@ -2,53 +2,62 @@
 import type { InputHandle } from '../../src/graph/handles.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy, pipeline, type Pact } from '../../src/graph/vertex.js';
-import type { Columns } from './csr.js';
+import type { Columns, KeyedLists } from './csr.js';
 import { ExampleError, type EdgeList } from './edge-list.js';
 
 /**
  * A block of edges: `src[i] -> dst[i]`, tagged 'both' (or untagged): each edge reaches the worker
  * owning its source and the one owning its destination, through the exchange. A block tagged 'parts'
- * stands for a whole edge list that the workers have sorted in shared memory (see `EdgeParts`): every
- * worker sends the same one, and takes from it, once the input is complete, the edges it owns at
- * either end; nothing crosses between workers. The arrays are handed over with the block.
+ * stands for a whole edge list whose slices the workers have turned into adjacency lists in shared
+ * memory (see `EdgeParts`): every worker sends the same one, and reads from it, once the input is
+ * complete, the lists of the nodes it owns; nothing crosses between workers. The arrays are handed
+ * over with the block.
  */
 export type EdgeBlock = [src: Int32Array, dst: Int32Array, ends?: 'both'] | PartsBlock;
-/** `EdgeParts` as a block: `[src, dst, 'parts', bounds]`. */
-export type PartsBlock = [src: Int32Array, dst: Int32Array, ends: 'parts', bounds: Int32Array];
+/** `EdgeParts` as a block: `[offsets, targets, 'parts', shape]`. */
+export type PartsBlock = [offsets: Int32Array, targets: Int32Array, ends: 'parts', shape: PartsShape];
 /**
  * Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far
- * end. Or, from a 'parts' block, the sorted list itself and the end (`by`) to key it by: the worker
- * reads its runs once the input is complete (see `PairBlocks`).
+ * end. Or, from a 'parts' block, its arrays and shape, and the end (`by`) to key it by: the worker
+ * reads its lists once the input is complete (see `PairBlocks`).
  */
-export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array] | [worker: number, src: Int32Array, dst: Int32Array, bounds: Int32Array, by: 0 | 1];
+export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array] | [worker: number, offsets: Int32Array, targets: Int32Array, by: 0 | 1, shape: PartsShape];
 /** Values of nodes: `values[i]` belongs to `nodes[i]`. */
 export type NodeBlock = [nodes: Int32Array, values: Float64Array];
 
 /**
- * An edge list sorted by the owners of its ends, twice over, in memory every worker thread can read:
- * positions `[0, count)` of `src` and `dst` hold it by the owner of each source, `[count, 2·count)` by
- * the owner of each destination. Worker `w` of `p` takes its slice of the list (positions
- * `[w·count/p, (w+1)·count/p)`) and sorts it into both copies, at the same positions, keeping the
- * list's order within each owner's run. Owner `o`'s run of slice `w` in copy `c` (0 by source, 1 by
- * destination) spans `[bounds[(2w+c)·(p+1) + o], bounds[(2w+c)·(p+1) + o + 1])`. So a worker reads
- * the edges it owns at either end as one run per slice, in the list's order: a list sorted by source
- * gives adjacency lists that need no sort.
+ * What the lists of `EdgeParts` hold for each id: 'directed', the far ends of the edges that start
+ * there and, apart, of those that end there; 'undirected', the far ends of both in one list (for an
+ * operator that keys every edge by both its ends, as WCC does; half the lists to read).
+ */
+export type PartsShape = 'directed' | 'undirected';
+
+/**
+ * An edge list as adjacency lists, one set per slice of the list, in memory every worker thread can
+ * read. Worker `w` of `p` takes its slice (positions `[w·count/p, (w+1)·count/p)`) and lists, for
+ * every id, the far ends of the slice's edges there, in the list's order (see `PartsShape`). With `x`
+ * = the id range + 1, the lists of slice `w` are keyed by `offsets[(s·w+c)·x .. (s·w+c+1)·x)`, where
+ * `s` is the number of sets (2 directed, 1 undirected) and `c` the set (0 by source, 1 by
+ * destination; 0 undirected): id `k`'s list is `targets[o[k] .. o[k+1])` for those offsets `o`. Slice
+ * `w`'s lists fill `targets` over `[start, end)` by source and `[count + start, count + end)` by
+ * destination, or `[2·start, 2·end)` undirected. A worker then reads the lists of the nodes it owns
+ * from every slice in place: nothing is sorted by owner, nothing copied.
  */
 export interface EdgeParts {
-  readonly src: Int32Array;
-  readonly dst: Int32Array;
-  readonly bounds: Int32Array;
+  readonly offsets: Int32Array;
+  readonly targets: Int32Array;
+  readonly shape: PartsShape;
 }
 
-/** Room, in `SharedArrayBuffer`s, for `peers` workers to sort a list of `count` edges into (pass it to every worker). */
-export function edgeParts(count: number, peers: number): EdgeParts {
+/** Room, in `SharedArrayBuffer`s, for `peers` workers to list the slices of `edges` in, shaped `shape` (pass it to every worker). */
+export function edgeParts(edges: Pick<EdgeList, 'count' | 'maxId'>, peers: number, shape: PartsShape = 'directed'): EdgeParts {
   const shared = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
-  return { src: shared(2 * count), dst: shared(2 * count), bounds: shared(boundsLength(peers)) };
+  return { offsets: shared(sets(shape) * peers * (edges.maxId + 2)), targets: shared(2 * edges.count), shape };
 }
 
-/** How many bounds `EdgeParts` has for `peers` workers. */
-function boundsLength(peers: number): number {
-  return 2 * peers * (peers + 1);
+/** How many sets of lists a slice has. */
+function sets(shape: PartsShape): number {
+  return shape === 'directed' ? 2 : 1;
 }
 
 /** Routes a record whose first field names the worker it is for. */
@@ -70,7 +79,7 @@ export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): S
         for (const block of batch) {
           checkBlock(block, peers);
           if (block[2] === 'parts') {
-            out.push([worker, block[0], block[1], block[3], by]);
+            out.push([worker, block[0], block[1], by, block[3]]);
             continue;
           }
           const [key, other] = by === 0 ? [block[0], block[1]] : [block[1], block[0]];
@@ -99,17 +108,28 @@ export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): S
 
 /** An edge block as documented, or an error that says what is wrong with it. */
 function checkBlock(block: EdgeBlock, peers: number): void {
-  const [src, dst, ends, bounds] = block as unknown[];
+  const [src, dst, ends, shape] = block as unknown[];
   if (!(src instanceof Int32Array) || !(dst instanceof Int32Array)) {
     throw new ExampleError('MALFORMED_BLOCK', 'an edge block is [src: Int32Array, dst: Int32Array, ends?]: send the ends of each edge as two Int32Arrays');
   }
-  if (src.length !== dst.length) throw new ExampleError('MALFORMED_BLOCK', `an edge block has ${src.length} sources but ${dst.length} destinations: the two arrays must be as long`);
   if (ends !== undefined && ends !== 'both' && ends !== 'parts') {
     throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both' or 'parts', got ${JSON.stringify(ends)}`);
   }
-  if (ends === 'parts' && (!(bounds instanceof Int32Array) || bounds.length !== boundsLength(peers))) {
-    throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block needs bounds for ${peers} workers (an Int32Array of ${boundsLength(peers)}): make its EdgeParts with edgeParts(count, ${peers})`);
-  }
+  if (ends === 'parts') {
+    if (shape !== 'directed' && shape !== 'undirected') {
+      throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block's shape must be 'directed' or 'undirected', got ${JSON.stringify(shape)}`);
+    }
+    const n = sets(shape) * peers;
+    if (src.length === 0 || src.length % n !== 0) {
+      throw new ExampleError('MALFORMED_BLOCK', `a ${shape} 'parts' block needs offsets for ${peers} workers (${n} lists as long as the id range + 1), got ${src.length}: make its EdgeParts with edgeParts(edges, ${peers}, '${shape}')`);
+    }
+  } else if (src.length !== dst.length) throw new ExampleError('MALFORMED_BLOCK', `an edge block has ${src.length} sources but ${dst.length} destinations: the two arrays must be as long`);
+}
+
+/** Pairs keyed by the end a worker owns: blocks of pairs, and lists keyed by id (see `buildCsr`). */
+export interface Adjacency {
+  readonly blocks: readonly Columns[];
+  readonly lists: readonly KeyedLists[];
 }
 
 /**
@@ -118,7 +138,7 @@ function checkBlock(block: EdgeBlock, peers: number): void {
  */
 export class PairBlocks {
   private readonly blocks: Columns[] = [];
-  private readonly parts: [src: Int32Array, dst: Int32Array, bounds: Int32Array, by: 0 | 1][] = [];
+  private readonly parts: [offsets: Int32Array, targets: Int32Array, by: 0 | 1, shape: PartsShape][] = [];
 
   add(batch: readonly RoutedEdges[]): void {
     for (const r of batch) {
@@ -128,29 +148,48 @@ export class PairBlocks {
   }
 
   /**
-   * Every pair this worker (`worker` of `peers`) owns, keyed by its end: the blocks, then its runs
-   * of each 'parts' list. Call it only once every worker has sorted its slice (when the input is complete).
+   * The pairs kept: the blocks, and the lists of every slice of each 'parts' list by its end, keyed
+   * by id (a worker of `peers` reads the ids it owns). An undirected list holds every edge at both
+   * ends: keyed by source it stands for them all, keyed by destination for none, so that an operator
+   * keying the same edges by both ends takes each edge once at each. An operator that needs the ends
+   * apart (`directed`) gets an error for it. Call this only once every worker has listed its slice
+   * (when the input is complete).
    */
-  columns(peers: number, worker: number): Columns[] {
-    const out = [...this.blocks];
-    for (const [src, dst, bounds, by] of this.parts) out.push(...ownRuns(src, dst, bounds, by, peers, worker));
-    return out;
+  adjacency(peers: number, directed = false): Adjacency {
+    const lists: KeyedLists[] = [];
+    for (const [offsets, targets, by, shape] of this.parts) {
+      if (directed && shape !== 'directed') {
+        throw new ExampleError('MALFORMED_BLOCK', "this operator needs the edges by source and by destination apart, but got an undirected 'parts' block: make its EdgeParts with edgeParts(edges, peers, 'directed')");
+      }
+      if (shape === 'directed' || by === 0) lists.push(...sliceLists(offsets, targets, shape === 'directed' ? by : 0, sets(shape), peers));
+    }
+    return { blocks: [...this.blocks], lists };
   }
 }
 
-/** The runs of a sorted list (see `EdgeParts`) that `worker` owns by source (`by` 0) or destination (`by` 1), keyed by that end, slice by slice. */
-function ownRuns(src: Int32Array, dst: Int32Array, bounds: Int32Array, by: 0 | 1, peers: number, worker: number): Columns[] {
-  const out: Columns[] = [];
+/** Set `set` of the lists of a 'parts' list of `count` sets per slice (see `EdgeParts`), slice by slice, each checked to stay within `targets`. */
+function sliceLists(offsets: Int32Array, targets: Int32Array, set: number, count: number, peers: number): KeyedLists[] {
+  const x = offsets.length / (count * peers);
+  const out: KeyedLists[] = [];
   for (let w = 0; w < peers; w++) {
-    const at = (2 * w + by) * (peers + 1) + worker;
-    const start = bounds[at]!;
-    const end = bounds[at + 1]!;
-    if (!(start >= 0 && start <= end && end <= src.length)) {
-      throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block has a run [${start}, ${end}) outside its ${src.length} places: sort each slice with sendEdgeBlocks`);
+    const own = offsets.subarray((count * w + set) * x, (count * w + set + 1) * x);
+    if (!ascendingWithin(own, targets.length)) {
+      throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block's lists of slice ${w} go down or past its ${targets.length} places: list each slice with sendEdgeBlocks`);
     }
-    if (end > start) out.push(by === 0 ? [src.subarray(start, end), dst.subarray(start, end)] : [dst.subarray(start, end), src.subarray(start, end)]);
+    out.push({ offsets: own, targets });
   }
   return out;
+}
+
+/** Whether `a` never goes down and stays within `[0, limit]`. */
+function ascendingWithin(a: Int32Array, limit: number): boolean {
+  let last = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (x < last) return false;
+    last = x;
+  }
+  return last <= limit;
 }
 
 // Each loop in a function of its own, so that V8 compiles it in place without cold code around it.
@@ -258,7 +297,7 @@ export interface WorkerPlace {
 export interface SendOptions {
   /** Edges per block (65536 by default). */
   readonly blockSize?: number;
-  /** Shared memory to sort the list into, the same on every worker (see `EdgeParts`); for two or more workers. */
+  /** Shared memory to list the slices in, the same on every worker (see `EdgeParts`); for two or more workers. */
   readonly parts?: EdgeParts;
 }
 
@@ -266,8 +305,8 @@ export interface SendOptions {
  * Sends the edge list into `input` on worker `at.index` of `at.peers` (`between` runs after each
  * block). One worker sends all of it, in 'both' blocks of `blockSize` edges. With several workers,
  * each takes its slice of the list (positions `[index·count/peers, (index+1)·count/peers)`): with
- * `parts`, it sorts the slice into them by owners and sends one 'parts' block, so no edge crosses to
- * another worker and each worker's adjacency is built from the edges it owns alone; without, it sends
+ * `parts`, it lists the slice into them (see `EdgeParts`) and sends one 'parts' block, so
+ * no edge crosses to another worker and each reads the lists of the nodes it owns; without, it sends
  * the slice in 'both' blocks through the exchange.
  */
 export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, at: WorkerPlace, between: () => void, options: SendOptions = {}): void {
@@ -285,11 +324,13 @@ export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, a
     sendRange(edges, input, start, end, blockSize, between);
     return;
   }
-  if (parts.src.length !== 2 * edges.count || parts.dst.length !== 2 * edges.count || parts.bounds.length !== boundsLength(peers)) {
-    throw new ExampleError('BAD_OPTION', `parts have room for ${Math.floor(parts.src.length / 2)} edges, for ${peers} workers' bounds of ${parts.bounds.length}: make them with edgeParts(${edges.count}, ${peers})`);
+  const room = sets(parts.shape) * peers * (edges.maxId + 2);
+  if (parts.targets.length !== 2 * edges.count || parts.offsets.length !== room) {
+    throw new ExampleError('BAD_OPTION', `parts have ${parts.targets.length} places and ${parts.offsets.length} offsets, this list of ${edges.count} edges over ids up to ${edges.maxId} on ${peers} workers needs ${2 * edges.count} and ${room}: make them with edgeParts(edges, ${peers}, '${parts.shape}')`);
   }
-  sortSlice(edges, parts, start, end, index, peers);
-  input.send([[parts.src, parts.dst, 'parts', parts.bounds]]);
+  if (parts.shape === 'directed') listSlice(edges, parts, start, end, index, peers);
+  else listSliceUndirected(edges, parts, start, end, index, peers);
+  input.send([[parts.offsets, parts.targets, 'parts', parts.shape]]);
   between();
 }
 
@@ -301,44 +342,63 @@ function sendRange(edges: EdgeList, input: InputHandle<EdgeBlock>, start: number
   }
 }
 
+/** Lists edges `[start, end)` into slice `index`'s lists of directed `parts`, by source and by destination (see `EdgeParts`). */
+function listSlice(edges: EdgeList, parts: EdgeParts, start: number, end: number, index: number, peers: number): void {
+  const x = parts.offsets.length / (2 * peers);
+  const bySrc = parts.offsets.subarray(2 * index * x, (2 * index + 1) * x);
+  const byDst = parts.offsets.subarray((2 * index + 1) * x, (2 * index + 2) * x);
+  // Parts may be listed into again (one run after another): count from zero.
+  bySrc.fill(0);
+  byDst.fill(0);
+  countEnds(edges.src, edges.dst, start, end, bySrc, byDst);
+  // An id above maxId is counted in the last entry (maxId + 1) or lost past the end: the totals tell.
+  const past = bySrc[x - 1]! | byDst[x - 1]!;
+  runningTotals(bySrc, start);
+  runningTotals(byDst, edges.count + start);
+  if (past !== 0 || bySrc[x - 1] !== end || byDst[x - 1] !== edges.count + end) throw aboveMaxId(edges, start, end);
+  placeEnds(edges.src, edges.dst, start, end, bySrc, byDst, parts.targets);
+}
+
+/** Lists edges `[start, end)` into slice `index`'s lists of undirected `parts`, each at both its ends (see `EdgeParts`). */
+function listSliceUndirected(edges: EdgeList, parts: EdgeParts, start: number, end: number, index: number, peers: number): void {
+  const x = parts.offsets.length / peers;
+  const lists = parts.offsets.subarray(index * x, (index + 1) * x);
+  lists.fill(0);
+  countEnds(edges.src, edges.dst, start, end, lists, lists);
+  const past = lists[x - 1]!;
+  runningTotals(lists, 2 * start);
+  if (past !== 0 || lists[x - 1] !== 2 * end) throw aboveMaxId(edges, start, end);
+  placeEnds(edges.src, edges.dst, start, end, lists, lists, parts.targets);
+}
+
+function aboveMaxId(edges: EdgeList, start: number, end: number): ExampleError {
+  return new ExampleError('BAD_OPTION', `the edge list has an id above its maxId (${edges.maxId}) between edges ${start} and ${end}: give maxId as the largest id at either end`);
+}
+
+/** How many edges of `[start, end)` start at each id (`bySrc[id]`) and end at it (`byDst[id]`), added in. */
+function countEnds(src: Int32Array, dst: Int32Array, start: number, end: number, bySrc: Int32Array, byDst: Int32Array): void {
+  for (let e = start; e < end; e++) {
+    bySrc[src[e]!]!++;
+    byDst[dst[e]!]!++;
+  }
+}
+
+/** Running totals in place, from `base`: each entry becomes where its id's list ends. */
+function runningTotals(a: Int32Array, base: number): void {
+  let total = base;
+  for (let k = 0; k < a.length; k++) a[k] = total += a[k]!;
+}
+
 /**
- * Sorts edges `[start, end)` into both copies of `parts`, at the same positions, by the owner of the
- * source and of the destination (in order within each owner's run), and writes slice `index`'s bounds.
+ * Each edge of `[start, end)`, last first, to the end of what is left of its source's list (its
+ * destination) and of its destination's (its source): the lists come out in the list's order, and
+ * each id's entry is left where its list starts.
  */
-function sortSlice(edges: EdgeList, parts: EdgeParts, start: number, end: number, index: number, peers: number): void {
-  const counts = new Int32Array(2 * peers);
-  countOwnersOfEnds(edges.src, edges.dst, start, end, peers, counts);
-  const fill = new Int32Array(2 * (peers + 1));
-  for (let c = 0; c < 2; c++) {
-    let at = c * edges.count + start;
-    for (let o = 0; o <= peers; o++) {
-      fill[c * (peers + 1) + o] = at;
-      if (o < peers) at += counts[c * peers + o]!;
-    }
-  }
-  parts.bounds.set(fill, 2 * index * (peers + 1));
-  placeByOwners(edges.src, edges.dst, start, end, peers, fill, parts.src, parts.dst);
-}
-
-/** How many edges of `[start, end)` each worker owns by source (`counts[o]`) and by destination (`counts[peers + o]`). */
-function countOwnersOfEnds(src: Int32Array, dst: Int32Array, start: number, end: number, peers: number, counts: Int32Array): void {
-  for (let i = start; i < end; i++) {
-    counts[owner(src[i]!, peers)]!++;
-    counts[peers + owner(dst[i]!, peers)]!++;
-  }
-}
-
-/** Each edge of `[start, end)` to where its source's owner's run goes on, and to where its destination's owner's run goes on (`fill`). */
-function placeByOwners(src: Int32Array, dst: Int32Array, start: number, end: number, peers: number, fill: Int32Array, toSrc: Int32Array, toDst: Int32Array): void {
-  const second = peers + 1;
-  for (let i = start; i < end; i++) {
-    const s = src[i]!;
-    const d = dst[i]!;
-    const a = fill[owner(s, peers)]!++;
-    toSrc[a] = s;
-    toDst[a] = d;
-    const b = fill[second + owner(d, peers)]!++;
-    toSrc[b] = s;
-    toDst[b] = d;
+function placeEnds(src: Int32Array, dst: Int32Array, start: number, end: number, bySrc: Int32Array, byDst: Int32Array, targets: Int32Array): void {
+  for (let e = end - 1; e >= start; e--) {
+    const s = src[e]!;
+    const d = dst[e]!;
+    targets[--bySrc[s]!] = d;
+    targets[--byDst[d]!] = s;
   }
 }

@@ -3,40 +3,78 @@
 /** Pairs as two columns: `key[i] → other[i]`. */
 export type Columns = readonly [key: Int32Array, other: Int32Array];
 
-/** Adjacency over ids [0, size): neighbours of `v` are `targets[offsets[v] .. offsets[v+1])`. */
-export interface Csr {
+/**
+ * Adjacency lists keyed by id: the list of `k` is `targets[offsets[k] .. offsets[k+1])`. `offsets` has
+ * one entry more than the id range; its entries are positions in the whole of `targets`, which may
+ * hold other lists besides (see `EdgeParts` in blocks.ts).
+ */
+export interface KeyedLists {
   readonly offsets: Int32Array;
   readonly targets: Int32Array;
-  /** One more than the largest id seen at either end of the pairs (0 when there are none). */
+}
+
+/** Adjacency over ids [0, size): neighbours of `v` are `targets[offsets[v] .. offsets[v+1])`. */
+export interface Csr extends KeyedLists {
+  /** One more than the largest id seen at either end of the pairs (0 when there are none), or the id range of the keyed lists if that is more. */
   readonly extent: number;
+}
+
+/** Keyed lists to take into a CSR: the keys `first`, `first + divisor`, `first + 2·divisor`, … of each. */
+export interface KeyedPart {
+  readonly lists: readonly KeyedLists[];
+  readonly first: number;
 }
 
 /** Lists up to this long are sorted in place by insertion (no subarray). */
 const SHORT_LIST = 16;
 
 /**
- * Builds a CSR of the pairs in `blocks`, the list of key `k` at index `k / divisor` (rounded down:
- * a worker that owns every `divisor`-th id keeps dense local numbers), with at least `size` lists and
- * as many as the largest key needs. With `dedupe`, each list is sorted and repeats dropped. The
- * columns are read twice in all, once to count and once to place. Each pass is a function of its own
- * (see `Propagate.round` in wcc.ts).
+ * Builds a CSR of the pairs in `blocks`, and of the lists of `keyed` if given, the list of key `k` at
+ * index `k / divisor` (rounded down: a worker that owns every `divisor`-th id keeps dense local
+ * numbers), with at least `size` lists and as many as the largest key needs. A key's list holds the
+ * others from the blocks, in order, then those of each keyed list in turn. With `dedupe`, each list
+ * is sorted and repeats dropped. The columns are read twice in all, once to count and once to place.
+ * Each pass is a function of its own (see `Propagate.round` in wcc.ts).
  */
-export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1): Csr {
+export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1, keyed?: KeyedPart): Csr {
   const degrees = new Degrees(size + 1);
   for (const [key] of blocks) countDegrees(degrees, key, divisor);
-  const lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
+  let lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
+  let keyedExtent = 0;
+  const first = keyed?.first ?? 0;
+  for (const { offsets } of keyed?.lists ?? []) {
+    lists = Math.max(lists, keysIn(offsets.length - 1, first, divisor));
+    keyedExtent = Math.max(keyedExtent, offsets.length - 1);
+  }
   const offsets = degrees.take(lists + 1);
+  for (const list of keyed?.lists ?? []) addKeyedDegrees(offsets, list.offsets, first, divisor, keysIn(list.offsets.length - 1, first, divisor));
   prefixSum(offsets);
   const length = offsets[lists]!;
   const targets = new Int32Array(length);
   const fill = offsets.slice();
   let largest = degrees.largest;
   for (const [key, other] of blocks) largest = Math.max(largest, placeTargets(fill, key, other, divisor, targets));
-  if (!dedupe) return { offsets, targets, extent: largest + 1 };
+  for (const list of keyed?.lists ?? []) placeKeyed(fill, list, first, divisor, keysIn(list.offsets.length - 1, first, divisor), targets);
+  const extent = Math.max(largest + 1, keyedExtent);
+  if (!dedupe) return { offsets, targets, extent };
   const compact = new Int32Array(lists + 1);
   const w = sortAndDedupe(offsets, targets, compact);
   compact[lists] = w;
-  return { offsets: compact, targets: targets.slice(0, w), extent: largest + 1 };
+  return { offsets: compact, targets: targets.slice(0, w), extent };
+}
+
+/** How many of the ids below `range` are `first` plus a multiple of `divisor`. */
+function keysIn(range: number, first: number, divisor: number): number {
+  return range > first ? Math.ceil((range - first) / divisor) : 0;
+}
+
+/** `lists` with `length` offsets, the lists past its own end empty (a copy of the offsets, unless they are that long already). */
+export function widen<T extends KeyedLists>(lists: T, length: number): T {
+  const { offsets } = lists;
+  if (offsets.length >= length) return lists;
+  const wide = new Int32Array(length).fill(offsets.length > 0 ? offsets[offsets.length - 1]! : 0);
+  wide.set(offsets);
+  return { ...lists, offsets: wide };
 }
 
 /** Counts per list, in an array that grows to fit the keys (so the keys need no pass of their own to size it), and the largest key seen. */
@@ -101,6 +139,23 @@ function placeTargets(fill: Int32Array, key: Int32Array, other: Int32Array, divi
     if (o > largest) largest = o;
   }
   return largest;
+}
+
+/** The length of the list of each key `first + l·divisor` (`l` below `keys`) added to `counts[l + 1]`. */
+function addKeyedDegrees(counts: Int32Array, offsets: Int32Array, first: number, divisor: number, keys: number): void {
+  for (let l = 0, k = first; l < keys; l++, k += divisor) counts[l + 1]! += offsets[k + 1]! - offsets[k]!;
+}
+
+/** The list of each key `first + l·divisor` (`l` below `keys`) into list `l`, in order (`fill` holds where each goes on). */
+function placeKeyed(fill: Int32Array, lists: KeyedLists, first: number, divisor: number, keys: number, targets: Int32Array): void {
+  const { offsets, targets: from } = lists;
+  for (let l = 0, k = first; l < keys; l++, k += divisor) fill[l] = copyRun(from, offsets[k]!, offsets[k + 1]!, targets, fill[l]!);
+}
+
+/** `from[start .. end)` into `to` at `at`; returns where it ends (a function of its own: see `sumSlots` in pagerank.ts). */
+function copyRun(from: Int32Array, start: number, end: number, to: Int32Array, at: number): number {
+  for (let j = start; j < end; j++) to[at++] = from[j]!;
+  return at;
 }
 
 /** Sorts each list and drops repeats, moving the lists down over the gaps; new starts into `compact`; returns the new length (the caller ends `compact` with it). */

@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import type { VertexContext } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, type Csr } from './csr.js';
+import { buildCsr, widen, type Csr } from './csr.js';
 import { ExactSum } from './exact-sum.js';
 import { RoundVertex } from './round-vertex.js';
 
@@ -154,10 +154,12 @@ class Rank extends RoundVertex {
   private build(): void {
     const peers = this.peers;
     const me = this.ctx.worker;
-    const built = buildCsr(0, this.outEdges.columns(peers, me), true, peers);
-    const inn = buildCsr(built.offsets.length - 1, this.inEdges.columns(peers, me), true, peers);
+    const outs = this.outEdges.adjacency(peers, true);
+    const ins = this.inEdges.adjacency(peers, true);
+    const built = buildCsr(0, outs.blocks, true, peers, { lists: outs.lists, first: me });
+    const inn = buildCsr(built.offsets.length - 1, ins.blocks, true, peers, { lists: ins.lists, first: me });
     // Both indexed alike: out-lists as many as the in-lists (which are at least as many).
-    const out = { ...built, offsets: widen(built.offsets, inn.offsets.length) };
+    const out = widen(built, inn.offsets.length);
     const size = Math.max(out.extent, inn.extent);
     const ownedLocal = withEdges(out.offsets, inn.offsets);
     const count = ownedLocal.length;
@@ -212,14 +214,6 @@ function pick(share: Float64Array, list: Int32Array): Float64Array {
   const out = new Float64Array(list.length);
   for (let j = 0; j < list.length; j++) out[j] = share[list[j]!]!;
   return out;
-}
-
-/** `offsets` made `length` long, the lists past its end empty. */
-function widen(offsets: Int32Array, length: number): Int32Array {
-  if (offsets.length === length) return offsets;
-  const wide = new Int32Array(length).fill(offsets[offsets.length - 1]!);
-  wide.set(offsets);
-  return wide;
 }
 
 /** The local numbers with an edge out or in (the owned nodes), ascending. */

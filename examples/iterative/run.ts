@@ -26,7 +26,7 @@ export interface NodeValues {
 
 /**
  * Builds the algorithm's dataflow on `worker`, sends this worker's share of the edges (see
- * `sendEdgeBlocks`; `parts`, the same on every worker, to sort them into in shared memory), and runs
+ * `sendEdgeBlocks`; `parts`, the same on every worker, to list them into in shared memory), and runs
  * to completion. Returns the values of the nodes this worker owns, in no particular order.
  */
 export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}, parts?: EdgeParts): NodeValues {
@@ -105,7 +105,8 @@ export interface RunOptions extends ExampleOptions {
   readonly runs?: number;
   /**
    * How several workers take in the edges: 'shared' (the default) puts the list in shared memory,
-   * where each worker sorts its slice by owners and reads the edges it owns from every slice;
+   * where each worker lists its slice by id and reads the lists of the nodes it owns from every slice
+   * (undirected for WCC);
    * 'exchange' has each worker send its slice through the exchange, as workers without shared memory
    * would.
    */
@@ -125,7 +126,7 @@ export async function runExample(algorithm: Algorithm, edges: EdgeList, options:
     const part = timedRuns(worker, algorithm, edges, exampleOptions, runs);
     return { ...sortByNode([part]), stats: [worker.stats()], computeMs: part.ms };
   }
-  const parts = workers > 1 && input === 'shared' ? edgeParts(edges.count, workers) : undefined;
+  const parts = workers > 1 && input === 'shared' ? edgeParts(edges, workers, algorithm === 'wcc' ? 'undirected' : 'directed') : undefined;
   const args: JobArgs = { algorithm, edges: share(edges), parts, options: exampleOptions, runs };
   const { results, stats } = await execute<WorkerPart>(new URL('./job.js', import.meta.url), { workers, args, threads: true });
   return { ...sortByNode(results), stats, computeMs: Math.max(...results.map((r) => r.ms)) };
@@ -142,7 +143,7 @@ export function timedRuns(worker: Worker, algorithm: Algorithm, edges: EdgeList,
 export interface JobArgs {
   readonly algorithm: Algorithm;
   readonly edges: EdgeList;
-  /** Where the workers sort the edges (absent: they send their slices through the exchange). */
+  /** Where the workers list the edges (absent: they send their slices through the exchange). */
   readonly parts?: EdgeParts;
   readonly options: ExampleOptions;
   readonly runs: number;

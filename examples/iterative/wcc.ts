@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { ByOwner, owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, type Csr } from './csr.js';
+import { buildCsr, widen, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes, labels]`: labels offered to nodes that worker owns. */
@@ -46,7 +46,12 @@ export function wccDataflow(scope: Scope): WccDataflow {
 
 class Propagate extends RoundVertex {
   private readonly edges = new PairBlocks();
-  private graph: Csr | undefined;
+  /**
+   * Adjacency, keyed by id, in parts: a node's neighbours are its lists in each part together. One
+   * part built here from the blocks received, and the lists of every slice read in place where the
+   * workers listed the edges in shared memory; each part has an entry for every id.
+   */
+  private graph: KeyedLists[] | undefined;
   private label = new Int32Array(0);
   /**
    * The owned nodes whose label dropped since they last offered it, `changed[0 .. changedCount)`
@@ -102,24 +107,8 @@ class Propagate extends RoundVertex {
    */
   private offerToNeighbours(count: number, changes: Float64Array): number {
     const { label, isChanged, offer, changed, offered } = this;
-    const { offsets, targets } = this.graph!;
-    const peers = this.ctx.peers;
     let reached = 0;
-    for (let i = 0; i < count; i++) {
-      const n = changed[i]!;
-      isChanged[n] = 0;
-      const l = label[n]!;
-      changes[i] = l;
-      const local = (n / peers) | 0;
-      for (let j = offsets[local]!; j < offsets[local + 1]!; j++) {
-        const m = targets[j]!;
-        const o = offer[m]!;
-        if (o === -1) {
-          offered[reached++] = m;
-          offer[m] = l;
-        } else if (l < o) offer[m] = l;
-      }
-    }
+    for (const { offsets, targets } of this.graph!) reached = offerFrom(offsets, targets, changed, count, label, isChanged, changes, offer, offered, reached);
     return reached;
   }
 
@@ -146,15 +135,19 @@ class Propagate extends RoundVertex {
   }
 
   /**
-   * At iteration 0: adjacency of the nodes owned here (by local number, id / peers). Each owned node
-   * starts with the smallest id among itself and its neighbours (what a first round of offers would
-   * give, read from its own list instead); the nodes that kept their own id leave the loop with it
-   * now, the others offer their label in this round.
+   * At iteration 0: adjacency of the nodes owned here. Each owned node starts with the smallest id
+   * among itself and its neighbours (what a first round of offers would give, read from its own lists
+   * instead); the nodes that kept their own id leave the loop with it now, the others offer their
+   * label in this round.
    */
   private build(time: Timestamp): void {
     const { peers, worker } = this.ctx;
-    this.graph = buildCsr(0, this.edges.columns(peers, worker), false, peers);
-    const size = this.graph.extent;
+    const { blocks, lists } = this.edges.adjacency(peers);
+    const built = blocks.length > 0 || lists.length === 0 ? [buildCsr(0, blocks, false)] : [];
+    const parts: KeyedLists[] = [...built, ...lists];
+    // Ids up to the largest at either end of the blocks (the keys may stop short of it), and every id of the lists.
+    const size = Math.max(...built.map((c) => c.extent), ...lists.map((l) => l.offsets.length - 1));
+    this.graph = parts.map((p) => widen(p, size + 1));
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);
     this.offer = new Int32Array(size).fill(-1);
@@ -162,12 +155,39 @@ class Propagate extends RoundVertex {
     this.changed = new Int32Array(size);
     // A node is offered to at most once per round: room for all a worker owns is enough.
     this.useful = new ByOwner(peers, Math.ceil(size / peers));
-    const kept = new Int32Array(this.graph.offsets.length);
+    const last = this.graph.length - 1;
+    for (let p = 0; p < last; p++) lowerToNeighbours(this.graph[p]!.offsets, this.graph[p]!.targets, peers, worker, this.label);
+    const kept = new Int32Array(Math.ceil(size / peers));
     const counts = { changed: 0, kept: 0 };
-    startLabels(this.graph, peers, worker, this.label, this.isChanged, this.changed, kept, counts);
+    startLabels(this.graph[last]!, peers, worker, this.label, this.isChanged, this.changed, kept, counts);
     this.changedCount = counts.changed;
     if (counts.kept > 0) this.ctx.sendBy(1, [[kept.slice(0, counts.kept), Float64Array.from(kept.subarray(0, counts.kept))]], time);
   }
+}
+
+/**
+ * The label of each of the first `count` changed nodes offered to its neighbours in one part of the
+ * adjacency: the smallest offer per neighbour is kept in `offer` (-1 for none yet), and a neighbour
+ * offered to for the first time goes into `offered` (from `reached` on). Returns the new `reached`.
+ * Each node is also unmarked and its label put in `changes`, again for each part: it costs less than a
+ * pass of its own, which would fetch each node's label once more.
+ */
+function offerFrom(offsets: Int32Array, targets: Int32Array, changed: Int32Array, count: number, label: Int32Array, isChanged: Uint8Array, changes: Float64Array, offer: Int32Array, offered: Int32Array, reached: number): number {
+  for (let i = 0; i < count; i++) {
+    const n = changed[i]!;
+    const l = label[n]!;
+    isChanged[n] = 0;
+    changes[i] = l;
+    for (let j = offsets[n]!; j < offsets[n + 1]!; j++) {
+      const m = targets[j]!;
+      const o = offer[m]!;
+      if (o === -1) {
+        offered[reached++] = m;
+        offer[m] = l;
+      } else if (l < o) offer[m] = l;
+    }
+  }
+  return reached;
 }
 
 /**
@@ -191,20 +211,37 @@ function applyOffers(nodes: Int32Array, labels: Int32Array, label: Int32Array, i
 }
 
 /**
- * Each owned node with an edge takes the smallest id among itself and its neighbours: into `changed`
- * (and marked) if that is a neighbour's, into `kept` if its own; `counts` counts them as they go (a
- * result built after the loop would be code the loop compiled in place has not seen run).
+ * Each owned node (`worker`, `worker + peers`, …) with a neighbour in this part of the adjacency takes
+ * the smallest of its label (itself, if it has none yet: -1) and those neighbours.
  */
-function startLabels(graph: Csr, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, kept: Int32Array, counts: { changed: number; kept: number }): void {
-  const { offsets, targets } = graph;
-  for (let l = 0; l + 1 < offsets.length; l++) {
-    const start = offsets[l]!;
-    const end = offsets[l + 1]!;
+function lowerToNeighbours(offsets: Int32Array, targets: Int32Array, peers: number, worker: number, label: Int32Array): void {
+  for (let n = worker; n + 1 < offsets.length; n += peers) {
+    const start = offsets[n]!;
+    const end = offsets[n + 1]!;
     if (start === end) continue;
-    const n = l * peers + worker;
-    let least = n;
+    let least = label[n]! === -1 ? n : label[n]!;
     for (let j = start; j < end; j++) least = Math.min(least, targets[j]!);
     label[n] = least;
+  }
+}
+
+/**
+ * `lowerToNeighbours` for the last part, and then each owned node with a label: into `changed` (and
+ * marked) if that is a neighbour's id, into `kept` if its own; `counts` counts them as they go (a
+ * result built after the loop would be code the loop compiled in place has not seen run).
+ */
+function startLabels(part: KeyedLists, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, kept: Int32Array, counts: { changed: number; kept: number }): void {
+  const { offsets, targets } = part;
+  for (let n = worker; n + 1 < offsets.length; n += peers) {
+    let least = label[n]!;
+    const start = offsets[n]!;
+    const end = offsets[n + 1]!;
+    if (start < end) {
+      if (least === -1) least = n;
+      for (let j = start; j < end; j++) least = Math.min(least, targets[j]!);
+      label[n] = least;
+    }
+    if (least === -1) continue;
     if (least < n) {
       isChanged[n] = 1;
       changed[counts.changed++] = n;

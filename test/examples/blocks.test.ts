@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { edgeParts, owner, PairBlocks, routeEdges, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type RoutedEdges } from '../../examples/iterative/blocks.js';
-import { buildCsr, type Columns } from '../../examples/iterative/csr.js';
+import { edgeParts, PairBlocks, routeEdges, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type RoutedEdges } from '../../examples/iterative/blocks.js';
+import { buildCsr, type Columns, type KeyedLists } from '../../examples/iterative/csr.js';
 import type { EdgeList } from '../../examples/iterative/edge-list.js';
 import { Worker } from '../../src/workers/worker.js';
 
@@ -22,6 +22,15 @@ function edgeList(list: readonly (readonly [number, number])[]): EdgeList {
   const src = Int32Array.from(list, (p) => p[0]);
   const dst = Int32Array.from(list, (p) => p[1]);
   return { src, dst, count: list.length, maxId: Math.max(-1, ...src, ...dst) };
+}
+
+/** Lists keyed by id over `[0, range)`, built the plain way: each pair's other end appended to its key's list. */
+function keyedLists(list: readonly (readonly [number, number])[], range: number): KeyedLists {
+  const byKey = Array.from({ length: range }, (): number[] => []);
+  for (const [k, o] of list) byKey[k]!.push(o);
+  const offsets = new Int32Array(range + 1);
+  for (let k = 0; k < range; k++) offsets[k + 1] = offsets[k]! + byKey[k]!.length;
+  return { offsets, targets: Int32Array.from(byKey.flat()) };
 }
 
 describe('buildCsr', () => {
@@ -56,6 +65,22 @@ describe('buildCsr', () => {
       for (let l = 0; l < 41; l++) {
         const expected = keyed.filter((p) => p[0] === l * divisor + residue).map((p) => p[1]);
         expect(Array.from(targets.subarray(offsets[l]!, offsets[l + 1]!))).toEqual(expected);
+      }
+    }));
+  });
+
+  it("takes keyed lists' keys first, first + divisor, … into lists 0, 1, …, after the blocks' pairs, each list in turn", () => {
+    const args = fc.tuple(pairs, fc.array(pairs, { maxLength: 3 }), fc.integer({ min: 1, max: 4 })).chain(([list, more, d]) => fc.tuple(fc.constant(list), fc.constant(more), fc.constant(d), fc.integer({ min: 0, max: d - 1 })));
+    fc.assert(fc.property(args, ([list, more, divisor, first]) => {
+      const lists = more.map((m) => keyedLists(m, 41));
+      const keyed = list.filter((p) => p[0] % divisor === first);
+      const csr = buildCsr(0, cut(keyed, [0.5]), false, divisor, { lists, first });
+      expect(csr.offsets.length - 1).toBe(more.length > 0 ? Math.ceil((41 - first) / divisor) : keyed.length > 0 ? Math.floor(Math.max(...keyed.map((p) => p[0])) / divisor) + 1 : 0);
+      expect(csr.extent).toBe(Math.max(more.length > 0 ? 41 : 0, ...keyed.flat().map((x) => x + 1)));
+      for (let l = 0; l + 1 < csr.offsets.length; l++) {
+        const k = l * divisor + first;
+        const expected = [keyed, ...more].flatMap((m) => m.filter((p) => p[0] === k).map((p) => p[1]));
+        expect(Array.from(csr.targets.subarray(csr.offsets[l]!, csr.offsets[l + 1]!))).toEqual(expected);
       }
     }));
   });
@@ -102,40 +127,78 @@ describe('sendEdgeBlocks', () => {
     }));
   });
 
-  it("with parts, on p ≥ 2 workers, sorts each slice so that worker v reads exactly the edges it owns, by source and by destination, in the list's order", () => {
-    fc.assert(fc.property(pairs, fc.integer({ min: 2, max: 4 }), (list, peers) => {
+  it("with directed parts, on p ≥ 2 workers, lists each id's far ends slice by slice so that, read in slice order, they are its edges in the list's order, by source and by destination", () => {
+    fc.assert(fc.property(pairs, fc.integer({ min: 2, max: 4 }), fc.integer({ min: 1, max: 2 }), (list, peers, runs) => {
       const edges = edgeList(list);
-      const parts = edgeParts(edges.count, peers);
-      for (let index = 0; index < peers; index++) {
-        const blocks = sent(edges, index, peers, 7, parts);
-        expect(blocks).toEqual([[parts.src, parts.dst, 'parts', parts.bounds]]);
+      const parts = edgeParts(edges, peers);
+      // Listing again into the same parts (a second run) gives the same lists.
+      for (let r = 0; r < runs; r++) {
+        for (let index = 0; index < peers; index++) expect(sent(edges, index, peers, 7, parts)).toEqual([[parts.offsets, parts.targets, 'parts', 'directed']]);
       }
-      for (let v = 0; v < peers; v++) {
-        for (const by of [0, 1] as const) {
-          const kept = new PairBlocks();
-          kept.add([[v, parts.src, parts.dst, parts.bounds, by]]);
-          const got = kept.columns(peers, v).flatMap(([key, other]) => Array.from(key, (k, i) => [k, other[i]!] as [number, number]));
-          const want = list.filter((p) => owner(p[by], peers) === v).map((p) => (by === 0 ? [p[0], p[1]] : [p[1], p[0]]) as [number, number]);
-          expect(got).toEqual(want);
+      for (const by of [0, 1] as const) {
+        const kept = new PairBlocks();
+        kept.add([[0, parts.offsets, parts.targets, by, 'directed']]);
+        const { blocks, lists } = kept.adjacency(peers, true);
+        expect(blocks).toEqual([]);
+        expect(lists).toHaveLength(peers);
+        for (let k = 0; k <= edges.maxId; k++) {
+          const got = lists.flatMap(({ offsets, targets }) => Array.from(targets.subarray(offsets[k]!, offsets[k + 1]!)));
+          expect(got).toEqual(list.filter((p) => p[by] === k).map((p) => p[1 - by]!));
         }
       }
     }));
   });
 
-  it('rejects a block size that is not a positive integer, and parts made for another list or worker count, with BAD_OPTION', () => {
+  it("with undirected parts, lists each edge at both its ends: keyed by source every edge at each end, keyed by destination none", () => {
+    fc.assert(fc.property(pairs, fc.integer({ min: 2, max: 4 }), (list, peers) => {
+      const edges = edgeList(list);
+      const parts = edgeParts(edges, peers, 'undirected');
+      for (let index = 0; index < peers; index++) expect(sent(edges, index, peers, 7, parts)).toEqual([[parts.offsets, parts.targets, 'parts', 'undirected']]);
+      const kept = new PairBlocks();
+      kept.add([[0, parts.offsets, parts.targets, 0, 'undirected'], [0, parts.offsets, parts.targets, 1, 'undirected']]);
+      const { lists } = kept.adjacency(peers);
+      expect(lists).toHaveLength(peers);
+      for (let k = 0; k <= edges.maxId; k++) {
+        const got = lists.flatMap(({ offsets, targets }) => Array.from(targets.subarray(offsets[k]!, offsets[k + 1]!))).sort((a, b) => a - b);
+        const want = list.flatMap(([s, d]) => [...(s === k ? [d] : []), ...(d === k ? [s] : [])]).sort((a, b) => a - b);
+        expect(got).toEqual(want);
+      }
+      expect(() => kept.adjacency(peers, true)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/needs the edges by source and by destination apart/) }));
+    }));
+  });
+
+  it('rejects a block size that is not a positive integer, parts made for another list or worker count, and an id above maxId, with BAD_OPTION', () => {
     expect(() => sent(edgeList([[1, 2]]), 0, 1, 0)).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/blockSize must be a positive integer, got 0/) }));
     const edges = edgeList([[1, 2], [3, 4]]);
-    expect(() => sent(edges, 0, 2, 8, edgeParts(2, 3))).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/make them with edgeParts\(2, 2\)/) }));
-    expect(() => sent(edges, 0, 2, 8, edgeParts(5, 2))).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+    expect(() => sent(edges, 0, 2, 8, edgeParts(edges, 3))).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/make them with edgeParts\(edges, 2, 'directed'\)/) }));
+    expect(() => sent(edges, 0, 2, 8, edgeParts(edges, 3, 'undirected'))).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/make them with edgeParts\(edges, 2, 'undirected'\)/) }));
+    expect(() => sent(edges, 0, 2, 8, edgeParts({ count: 5, maxId: 4 }, 2))).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+    expect(() => sent(edges, 0, 2, 8, edgeParts({ count: 2, maxId: 9 }, 2))).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+    // maxId one short (the id lands in the last offset) and further short (its count is lost).
+    for (const [maxId, shape] of [[3, 'directed'], [1, 'directed'], [3, 'undirected'], [1, 'undirected']] as const) {
+      const wrong = { ...edges, maxId };
+      for (const index of [0, 1]) {
+        const slice = index === 0 ? [1, 2] : [3, 4];
+        const call = () => sent(wrong, index, 2, 8, edgeParts(wrong, 2, shape));
+        if (Math.max(...slice) > maxId) expect(call).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(new RegExp(`an id above its maxId \\(${maxId}\\)`)) }));
+        else expect(call).not.toThrow();
+      }
+    }
   });
 });
 
 describe('PairBlocks', () => {
-  it("rejects a 'parts' group outside the list with MALFORMED_BLOCK", () => {
-    const kept = new PairBlocks();
-    const bounds = Int32Array.of(0, 1, 2, 2, 9, 9, 0, 0, 0, 0, 0, 0);
-    kept.add([[0, new Int32Array(4), new Int32Array(4), bounds, 1]]);
-    expect(() => kept.columns(2, 0)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/run \[2, 9\) outside its 4 places/) }));
+  it("rejects a 'parts' block whose lists go down or past its places with MALFORMED_BLOCK", () => {
+    const targets = new Int32Array(4);
+    for (const [offsets, slice] of [
+      [Int32Array.of(0, 1, 2, 0, 0, 0, 2, 9, 9, 0, 0, 0), 1],
+      [Int32Array.of(0, 3, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0), 0],
+      [Int32Array.of(-1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0],
+    ] as const) {
+      const kept = new PairBlocks();
+      kept.add([[0, offsets, targets, 0, 'directed']]);
+      expect(() => kept.adjacency(2)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(new RegExp(`lists of slice ${slice} go down or past its 4 places`)) }));
+    }
   });
 });
 
@@ -155,13 +218,12 @@ describe('routeEdges', () => {
   it("keys blocks by the chosen end, and passes a 'parts' block on whole with that end", () => {
     const a = Int32Array.of(1, 2);
     const b = Int32Array.of(3, 4);
-    const bounds = Int32Array.of(0, 2, 2, 4);
-    const routed = route([[a, b], [a, b, 'both'], [new Int32Array(0), new Int32Array(0)], [a, b, 'parts', bounds]]);
+    const routed = route([[a, b], [a, b, 'both'], [new Int32Array(0), new Int32Array(0)], [a, b, 'parts', 'directed']]);
     expect(routed.slice(0, 2).map((r) => [r[0], Array.from(r[1]), Array.from(r[2])])).toEqual([
       [0, [3, 4], [1, 2]],
       [0, [3, 4], [1, 2]],
     ]);
-    expect(routed[2]).toEqual([0, a, b, bounds, 1]);
+    expect(routed[2]).toEqual([0, a, b, 1, 'directed']);
     expect(routed).toHaveLength(3);
   });
 
@@ -169,7 +231,8 @@ describe('routeEdges', () => {
     [[Int32Array.of(1), [2]], /two Int32Arrays/],
     [[Int32Array.of(1, 2), Int32Array.of(3)], /2 sources but 1 destinations/],
     [[Int32Array.of(1), Int32Array.of(2), 'src'], /'both' or 'parts', got "src"/],
-    [[Int32Array.of(1), Int32Array.of(2), 'parts', Int32Array.of(0)], /bounds for 1 workers \(an Int32Array of 4\)/],
+    [[Int32Array.of(1, 2, 3), Int32Array.of(2), 'parts', 'directed'], /directed 'parts' block needs offsets for 1 workers \(2 lists as long as the id range \+ 1\), got 3/],
+    [[Int32Array.of(1, 2), Int32Array.of(2), 'parts'], /shape must be 'directed' or 'undirected', got undefined/],
   ])('rejects a malformed block with MALFORMED_BLOCK, naming the stage', (block, message) => {
     let caught: unknown;
     try {
