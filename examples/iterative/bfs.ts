@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { nodesByOwner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, type Csr } from './csr.js';
+import { buildCsr, widen, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes]`: nodes that worker owns, reached at this iteration. */
@@ -43,7 +43,8 @@ export function bfsDataflow(scope: Scope): BfsDataflow {
 
 class Expand extends RoundVertex {
   private readonly edges = new PairBlocks();
-  private graph: Csr | undefined;
+  /** Out-lists keyed by id, in parts, each with an entry for every id (see `Propagate.graph` in wcc.ts). */
+  private graph: KeyedLists[] | undefined;
   private visited = new Uint8Array(0);
   /** Nodes this worker has offered to (at any iteration). */
   private offered = new Uint8Array(0);
@@ -79,51 +80,34 @@ class Expand extends RoundVertex {
     for (const nodes of this.arrivals.get(distance) ?? []) this.visit(nodes);
     this.arrivals.delete(distance);
     const found = this.foundCount;
+    for (const { offsets, targets } of this.graph!) this.nextCount = offerFrom(offsets, targets, this.found, found, this.offered, this.visited, this.next, this.nextCount);
     if (found > 0) this.ctx.sendBy(1, [[this.found.slice(0, found), new Float64Array(found).fill(distance)]], time);
     const visits: Visits[] = nodesByOwner(this.next.subarray(0, this.nextCount), this.ctx.peers);
     if (visits.length > 0) this.ctx.sendBy(0, visits, time);
   }
 
-  /** Marks the nodes not visited yet as found, and offers their out-neighbours not offered to before. */
+  /** Marks the nodes not visited yet as found. */
   private visit(nodes: Int32Array): void {
-    const { offsets, targets } = this.graph!;
-    const size = offsets.length - 1;
-    const peers = this.ctx.peers;
-    const offered = this.offered;
-    const next = this.next;
     let found = this.foundCount;
-    let reached = this.nextCount;
     for (let k = 0; k < nodes.length; k++) {
       const n = nodes[k]!;
       if (n >= this.visited.length) {
         this.foundCount = found; // grow keeps the nodes found so far
         this.grow(n + 1);
       }
-      const visited = this.visited;
-      if (visited[n] === 1) continue;
-      visited[n] = 1;
+      if (this.visited[n] === 1) continue;
+      this.visited[n] = 1;
       this.found[found++] = n;
-      // Adjacency is by local number (id / peers).
-      const local = (n / peers) | 0;
-      if (local >= size) continue;
-      for (let i = offsets[local]!; i < offsets[local + 1]!; i++) {
-        const m = targets[i]!;
-        // Offered once ever: the first offer to a node carries the smallest distance any offer could. A
-        // node owned elsewhere is never marked visited here, so this is what stops offering it again.
-        if (offered[m] !== 0 || (m < visited.length && visited[m] === 1)) continue;
-        offered[m] = 1;
-        next[reached++] = m;
-      }
     }
     this.foundCount = found;
-    this.nextCount = reached;
   }
 
   private build(): void {
-    const { peers, worker } = this.ctx;
-    const { blocks, lists } = this.edges.adjacency(peers, true);
-    this.graph = buildCsr(0, blocks, false, peers, { lists, first: worker });
-    const size = this.graph.extent;
+    const { blocks, lists } = this.edges.adjacency(this.ctx.peers, true);
+    const built = blocks.length > 0 || lists.length === 0 ? [buildCsr(0, blocks, false)] : [];
+    // Every id at either end of the blocks, and every id of the lists (see `Propagate.build` in wcc.ts).
+    const size = Math.max(...built.map((c) => c.extent), ...lists.map((l) => l.offsets.length - 1));
+    this.graph = [...built, ...lists].map((p) => widen(p, size + 1));
     this.offered = new Uint8Array(size);
     this.next = new Int32Array(size);
     this.grow(size);
@@ -139,4 +123,25 @@ class Expand extends RoundVertex {
     f.set(this.found.subarray(0, this.foundCount));
     this.found = f;
   }
+}
+
+/**
+ * The out-neighbours, in one part of the adjacency, of the first `count` found nodes that are neither
+ * visited nor offered to before, into `next` from `reached` on; returns the new `reached`. Offered once
+ * ever: the first offer to a node carries the smallest distance any offer could. A node owned
+ * elsewhere is never marked visited here, so `offered` is what stops offering it again.
+ */
+function offerFrom(offsets: Int32Array, targets: Int32Array, found: Int32Array, count: number, offered: Uint8Array, visited: Uint8Array, next: Int32Array, reached: number): number {
+  const size = offsets.length - 1;
+  for (let k = 0; k < count; k++) {
+    const n = found[k]!;
+    if (n >= size) continue;
+    for (let i = offsets[n]!; i < offsets[n + 1]!; i++) {
+      const m = targets[i]!;
+      if (offered[m] !== 0 || visited[m] === 1) continue;
+      offered[m] = 1;
+      next[reached++] = m;
+    }
+  }
+  return reached;
 }

@@ -28,9 +28,12 @@ export type NodeBlock = [nodes: Int32Array, values: Float64Array];
 /**
  * What the lists of `EdgeParts` hold for each id: 'directed', the far ends of the edges that start
  * there and, apart, of those that end there; 'undirected', the far ends of both in one list (for an
- * operator that keys every edge by both its ends, as WCC does; half the lists to read).
+ * operator that keys every edge by both its ends, as WCC does; half the lists to read); 'out', the
+ * far ends of the edges that start there alone (for one that keys them by source alone, as BFS does).
  */
-export type PartsShape = 'directed' | 'undirected';
+export type PartsShape = 'directed' | 'undirected' | 'out';
+
+const SHAPES: readonly PartsShape[] = ['directed', 'undirected', 'out'];
 
 /**
  * An edge list as adjacency lists, one set per slice of the list, in memory every worker thread can
@@ -40,7 +43,7 @@ export type PartsShape = 'directed' | 'undirected';
  * `s` is the number of sets (2 directed, 1 undirected) and `c` the set (0 by source, 1 by
  * destination; 0 undirected): id `k`'s list is `targets[o[k] .. o[k+1])` for those offsets `o`. Slice
  * `w`'s lists fill `targets` over `[start, end)` by source and `[count + start, count + end)` by
- * destination, or `[2·start, 2·end)` undirected. A worker then reads the lists of the nodes it owns
+ * destination, `[2·start, 2·end)` undirected, `[start, end)` out. A worker then reads the lists of the nodes it owns
  * from every slice in place: nothing is sorted by owner, nothing copied.
  */
 export interface EdgeParts {
@@ -52,7 +55,12 @@ export interface EdgeParts {
 /** Room, in `SharedArrayBuffer`s, for `peers` workers to list the slices of `edges` in, shaped `shape` (pass it to every worker). */
 export function edgeParts(edges: Pick<EdgeList, 'count' | 'maxId'>, peers: number, shape: PartsShape = 'directed'): EdgeParts {
   const shared = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
-  return { offsets: shared(sets(shape) * peers * (edges.maxId + 2)), targets: shared(2 * edges.count), shape };
+  return { offsets: shared(sets(shape) * peers * (edges.maxId + 2)), targets: shared(places(shape, edges.count)), shape };
+}
+
+/** How many places the lists of `count` edges take. */
+function places(shape: PartsShape, count: number): number {
+  return shape === 'out' ? count : 2 * count;
 }
 
 /** How many sets of lists a slice has. */
@@ -116,10 +124,10 @@ function checkBlock(block: EdgeBlock, peers: number): void {
     throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both' or 'parts', got ${JSON.stringify(ends)}`);
   }
   if (ends === 'parts') {
-    if (shape !== 'directed' && shape !== 'undirected') {
-      throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block's shape must be 'directed' or 'undirected', got ${JSON.stringify(shape)}`);
+    if (!SHAPES.includes(shape as PartsShape)) {
+      throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block's shape must be 'directed', 'undirected' or 'out', got ${JSON.stringify(shape)}`);
     }
-    const n = sets(shape) * peers;
+    const n = sets(shape as PartsShape) * peers;
     if (src.length === 0 || src.length % n !== 0) {
       throw new ExampleError('MALFORMED_BLOCK', `a ${shape} 'parts' block needs offsets for ${peers} workers (${n} lists as long as the id range + 1), got ${src.length}: make its EdgeParts with edgeParts(edges, ${peers}, '${shape}')`);
     }
@@ -152,14 +160,18 @@ export class PairBlocks {
    * by id (a worker of `peers` reads the ids it owns). An undirected list holds every edge at both
    * ends: keyed by source it stands for them all, keyed by destination for none, so that an operator
    * keying the same edges by both ends takes each edge once at each. An operator that needs the ends
-   * apart (`directed`) gets an error for it. Call this only once every worker has listed its slice
-   * (when the input is complete).
+   * apart (`directed`) gets an error for it, as does one that keys edges by destination from lists
+   * that are 'out' alone. Call this only once every worker has listed its slice (when the input is
+   * complete).
    */
   adjacency(peers: number, directed = false): Adjacency {
     const lists: KeyedLists[] = [];
     for (const [offsets, targets, by, shape] of this.parts) {
-      if (directed && shape !== 'directed') {
+      if (directed && shape === 'undirected') {
         throw new ExampleError('MALFORMED_BLOCK', "this operator needs the edges by source and by destination apart, but got an undirected 'parts' block: make its EdgeParts with edgeParts(edges, peers, 'directed')");
+      }
+      if (shape === 'out' && by === 1) {
+        throw new ExampleError('MALFORMED_BLOCK', "this operator keys edges by destination, but got a 'parts' block with lists by source alone: make its EdgeParts with edgeParts(edges, peers, 'directed')");
       }
       if (shape === 'directed' || by === 0) lists.push(...sliceLists(offsets, targets, shape === 'directed' ? by : 0, sets(shape), peers));
     }
@@ -325,11 +337,13 @@ export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, a
     return;
   }
   const room = sets(parts.shape) * peers * (edges.maxId + 2);
-  if (parts.targets.length !== 2 * edges.count || parts.offsets.length !== room) {
-    throw new ExampleError('BAD_OPTION', `parts have ${parts.targets.length} places and ${parts.offsets.length} offsets, this list of ${edges.count} edges over ids up to ${edges.maxId} on ${peers} workers needs ${2 * edges.count} and ${room}: make them with edgeParts(edges, ${peers}, '${parts.shape}')`);
+  const taken = places(parts.shape, edges.count);
+  if (parts.targets.length !== taken || parts.offsets.length !== room) {
+    throw new ExampleError('BAD_OPTION', `parts have ${parts.targets.length} places and ${parts.offsets.length} offsets, this list of ${edges.count} edges over ids up to ${edges.maxId} on ${peers} workers needs ${taken} and ${room}: make them with edgeParts(edges, ${peers}, '${parts.shape}')`);
   }
   if (parts.shape === 'directed') listSlice(edges, parts, start, end, index, peers);
-  else listSliceUndirected(edges, parts, start, end, index, peers);
+  else if (parts.shape === 'undirected') listSliceUndirected(edges, parts, start, end, index, peers);
+  else listSliceOut(edges, parts, start, end, index, peers);
   input.send([[parts.offsets, parts.targets, 'parts', parts.shape]]);
   between();
 }
@@ -369,6 +383,33 @@ function listSliceUndirected(edges: EdgeList, parts: EdgeParts, start: number, e
   runningTotals(lists, 2 * start);
   if (past !== 0 || lists[x - 1] !== 2 * end) throw aboveMaxId(edges, start, end);
   placeEnds(edges.src, edges.dst, start, end, lists, lists, parts.targets);
+}
+
+/** Lists edges `[start, end)` into slice `index`'s lists of `parts` by source alone (see `EdgeParts`). */
+function listSliceOut(edges: EdgeList, parts: EdgeParts, start: number, end: number, index: number, peers: number): void {
+  const x = parts.offsets.length / peers;
+  const lists = parts.offsets.subarray(index * x, (index + 1) * x);
+  lists.fill(0);
+  const largestDst = countKeys(edges.src, edges.dst, start, end, lists);
+  const past = lists[x - 1]!;
+  runningTotals(lists, start);
+  if (past !== 0 || lists[x - 1] !== end || largestDst > edges.maxId) throw aboveMaxId(edges, start, end);
+  placeKeys(edges.src, edges.dst, start, end, lists, parts.targets);
+}
+
+/** How many of keys `[start, end)` are each id, added into `counts`; returns the largest of the others there (-1 for none). */
+function countKeys(key: Int32Array, other: Int32Array, start: number, end: number, counts: Int32Array): number {
+  let largest = -1;
+  for (let e = start; e < end; e++) {
+    counts[key[e]!]!++;
+    largest = Math.max(largest, other[e]!);
+  }
+  return largest;
+}
+
+/** `placeEnds` for one end: each pair of `[start, end)`, last first, to the end of what is left of its key's list. */
+function placeKeys(key: Int32Array, other: Int32Array, start: number, end: number, lists: Int32Array, targets: Int32Array): void {
+  for (let e = end - 1; e >= start; e--) targets[--lists[key[e]!]!] = other[e]!;
 }
 
 function aboveMaxId(edges: EdgeList, start: number, end: number): ExampleError {

@@ -4,7 +4,7 @@ import type { InputHandle } from '../../src/graph/handles.js';
 import { execute } from '../../src/workers/execute.js';
 import { Worker, type WorkerStats } from '../../src/workers/worker.js';
 import { bfsDataflow } from './bfs.js';
-import { edgeParts, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type NodeBlock } from './blocks.js';
+import { edgeParts, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type NodeBlock, type PartsShape } from './blocks.js';
 import { ExampleError, type EdgeList } from './edge-list.js';
 import { pagerankDataflow } from './pagerank.js';
 import { wccDataflow } from './wcc.js';
@@ -106,12 +106,15 @@ export interface RunOptions extends ExampleOptions {
   /**
    * How several workers take in the edges: 'shared' (the default) puts the list in shared memory,
    * where each worker lists its slice by id and reads the lists of the nodes it owns from every slice
-   * (undirected for WCC);
+   * (shaped for each example: see `PartsShape`);
    * 'exchange' has each worker send its slice through the exchange, as workers without shared memory
    * would.
    */
   readonly input?: 'shared' | 'exchange';
 }
+
+/** The lists each example reads from shared input (see `PartsShape`). */
+const SHAPE: Record<Algorithm, PartsShape> = { wcc: 'undirected', pagerank: 'directed', bfs: 'out' };
 
 /** Runs an example on `workers` workers, in threads when more than one or with `threads`; results sorted by node. */
 export async function runExample(algorithm: Algorithm, edges: EdgeList, options: RunOptions = {}): Promise<ExampleResult> {
@@ -126,7 +129,7 @@ export async function runExample(algorithm: Algorithm, edges: EdgeList, options:
     const part = timedRuns(worker, algorithm, edges, exampleOptions, runs);
     return { ...sortByNode([part]), stats: [worker.stats()], computeMs: part.ms };
   }
-  const parts = workers > 1 && input === 'shared' ? edgeParts(edges, workers, algorithm === 'wcc' ? 'undirected' : 'directed') : undefined;
+  const parts = workers > 1 && input === 'shared' ? edgeParts(edges, workers, SHAPE[algorithm]) : undefined;
   const args: JobArgs = { algorithm, edges: share(edges), parts, options: exampleOptions, runs };
   const { results, stats } = await execute<WorkerPart>(new URL('./job.js', import.meta.url), { workers, args, threads: true });
   return { ...sortByNode(results), stats, computeMs: Math.max(...results.map((r) => r.ms)) };

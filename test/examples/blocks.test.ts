@@ -167,6 +167,25 @@ describe('sendEdgeBlocks', () => {
     }));
   });
 
+  it("with out parts, lists each edge at its source alone, and refuses to key them by destination", () => {
+    fc.assert(fc.property(pairs, fc.integer({ min: 2, max: 4 }), (list, peers) => {
+      const edges = edgeList(list);
+      const parts = edgeParts(edges, peers, 'out');
+      expect(parts.targets).toHaveLength(list.length);
+      for (let index = 0; index < peers; index++) expect(sent(edges, index, peers, 7, parts)).toEqual([[parts.offsets, parts.targets, 'parts', 'out']]);
+      const kept = new PairBlocks();
+      kept.add([[0, parts.offsets, parts.targets, 0, 'out']]);
+      const { lists } = kept.adjacency(peers, true);
+      expect(lists).toHaveLength(peers);
+      for (let k = 0; k <= edges.maxId; k++) {
+        const got = lists.flatMap(({ offsets, targets }) => Array.from(targets.subarray(offsets[k]!, offsets[k + 1]!)));
+        expect(got).toEqual(list.filter((p) => p[0] === k).map((p) => p[1]));
+      }
+      kept.add([[0, parts.offsets, parts.targets, 1, 'out']]);
+      expect(() => kept.adjacency(peers)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/keys edges by destination, but got a 'parts' block with lists by source alone/) }));
+    }));
+  });
+
   it('rejects a block size that is not a positive integer, parts made for another list or worker count, and an id above maxId, with BAD_OPTION', () => {
     expect(() => sent(edgeList([[1, 2]]), 0, 1, 0)).toThrow(expect.objectContaining({ code: 'BAD_OPTION', message: expect.stringMatching(/blockSize must be a positive integer, got 0/) }));
     const edges = edgeList([[1, 2], [3, 4]]);
@@ -175,7 +194,7 @@ describe('sendEdgeBlocks', () => {
     expect(() => sent(edges, 0, 2, 8, edgeParts({ count: 5, maxId: 4 }, 2))).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
     expect(() => sent(edges, 0, 2, 8, edgeParts({ count: 2, maxId: 9 }, 2))).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
     // maxId one short (the id lands in the last offset) and further short (its count is lost).
-    for (const [maxId, shape] of [[3, 'directed'], [1, 'directed'], [3, 'undirected'], [1, 'undirected']] as const) {
+    for (const [maxId, shape] of [[3, 'directed'], [1, 'directed'], [3, 'undirected'], [1, 'undirected'], [3, 'out'], [1, 'out']] as const) {
       const wrong = { ...edges, maxId };
       for (const index of [0, 1]) {
         const slice = index === 0 ? [1, 2] : [3, 4];
@@ -232,7 +251,7 @@ describe('routeEdges', () => {
     [[Int32Array.of(1, 2), Int32Array.of(3)], /2 sources but 1 destinations/],
     [[Int32Array.of(1), Int32Array.of(2), 'src'], /'both' or 'parts', got "src"/],
     [[Int32Array.of(1, 2, 3), Int32Array.of(2), 'parts', 'directed'], /directed 'parts' block needs offsets for 1 workers \(2 lists as long as the id range \+ 1\), got 3/],
-    [[Int32Array.of(1, 2), Int32Array.of(2), 'parts'], /shape must be 'directed' or 'undirected', got undefined/],
+    [[Int32Array.of(1, 2), Int32Array.of(2), 'parts'], /shape must be 'directed', 'undirected' or 'out', got undefined/],
   ])('rejects a malformed block with MALFORMED_BLOCK, naming the stage', (block, message) => {
     let caught: unknown;
     try {
