@@ -40,11 +40,11 @@ const SHAPES: readonly PartsShape[] = ['directed', 'undirected', 'out'];
  * read. Worker `w` of `p` takes its slice (positions `[w·count/p, (w+1)·count/p)`) and lists, for
  * every id, the far ends of the slice's edges there, in the list's order (see `PartsShape`). With `x`
  * = the id range + 1, the lists of slice `w` are keyed by `offsets[(s·w+c)·x .. (s·w+c+1)·x)`, where
- * `s` is the number of sets (2 directed, 1 undirected) and `c` the set (0 by source, 1 by
- * destination; 0 undirected): id `k`'s list is `targets[o[k] .. o[k+1])` for those offsets `o`. Slice
- * `w`'s lists fill `targets` over `[start, end)` by source and `[count + start, count + end)` by
- * destination, `[2·start, 2·end)` undirected, `[start, end)` out. A worker then reads the lists of the nodes it owns
- * from every slice in place: nothing is sorted by owner, nothing copied.
+ * `s` is the number of sets (2 directed, else 1) and `c` the set (directed: 0 by source, 1 by
+ * destination; else 0): id `k`'s list is `targets[o[k] .. o[k+1])` for those offsets `o`. Slice `w`'s
+ * lists fill `targets` over `[start, end)` by source and `[count + start, count + end)` by
+ * destination, `[2·start, 2·end)` undirected, `[start, end)` out. A worker then reads the lists of
+ * the nodes it owns from every slice, where they lie: nothing is sorted by owner.
  */
 export interface EdgeParts {
   readonly offsets: Int32Array;
