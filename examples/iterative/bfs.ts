@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { nodesByOwner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, widen, type KeyedLists } from './csr.js';
+import { keyedParts, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes]`: nodes that worker owns, reached at this iteration. */
@@ -43,7 +43,7 @@ export function bfsDataflow(scope: Scope): BfsDataflow {
 
 class Expand extends RoundVertex {
   private readonly edges = new PairBlocks();
-  /** Out-lists keyed by id, in parts, each with an entry for every id (see `Propagate.graph` in wcc.ts). */
+  /** Out-lists keyed by id, in parts (see `keyedParts`). */
   private graph: KeyedLists[] | undefined;
   private visited = new Uint8Array(0);
   /** Nodes this worker has offered to (at any iteration). */
@@ -104,10 +104,8 @@ class Expand extends RoundVertex {
 
   private build(): void {
     const { blocks, lists } = this.edges.adjacency(this.ctx.peers, true);
-    const built = blocks.length > 0 || lists.length === 0 ? [buildCsr(0, blocks, false)] : [];
-    // Every id at either end of the blocks, and every id of the lists (see `Propagate.build` in wcc.ts).
-    const size = Math.max(...built.map((c) => c.extent), ...lists.map((l) => l.offsets.length - 1));
-    this.graph = [...built, ...lists].map((p) => widen(p, size + 1));
+    const { parts, size } = keyedParts(blocks, lists);
+    this.graph = parts;
     this.offered = new Uint8Array(size);
     this.next = new Int32Array(size);
     this.grow(size);

@@ -365,11 +365,7 @@ function listSlice(edges: EdgeList, parts: EdgeParts, start: number, end: number
   bySrc.fill(0);
   byDst.fill(0);
   countEnds(edges.src, edges.dst, start, end, bySrc, byDst);
-  // An id above maxId is counted in the last entry (maxId + 1) or lost past the end: the totals tell.
-  const past = bySrc[x - 1]! | byDst[x - 1]!;
-  runningTotals(bySrc, start);
-  runningTotals(byDst, edges.count + start);
-  if (past !== 0 || bySrc[x - 1] !== end || byDst[x - 1] !== edges.count + end) throw aboveMaxId(edges, start, end);
+  if (!totalsTo(bySrc, start, end) || !totalsTo(byDst, edges.count + start, edges.count + end)) throw aboveMaxId(edges, start, end);
   placeEnds(edges.src, edges.dst, start, end, bySrc, byDst, parts.targets);
 }
 
@@ -379,9 +375,7 @@ function listSliceUndirected(edges: EdgeList, parts: EdgeParts, start: number, e
   const lists = parts.offsets.subarray(index * x, (index + 1) * x);
   lists.fill(0);
   countEnds(edges.src, edges.dst, start, end, lists, lists);
-  const past = lists[x - 1]!;
-  runningTotals(lists, 2 * start);
-  if (past !== 0 || lists[x - 1] !== 2 * end) throw aboveMaxId(edges, start, end);
+  if (!totalsTo(lists, 2 * start, 2 * end)) throw aboveMaxId(edges, start, end);
   placeEnds(edges.src, edges.dst, start, end, lists, lists, parts.targets);
 }
 
@@ -391,9 +385,7 @@ function listSliceOut(edges: EdgeList, parts: EdgeParts, start: number, end: num
   const lists = parts.offsets.subarray(index * x, (index + 1) * x);
   lists.fill(0);
   const largestDst = countKeys(edges.src, edges.dst, start, end, lists);
-  const past = lists[x - 1]!;
-  runningTotals(lists, start);
-  if (past !== 0 || lists[x - 1] !== end || largestDst > edges.maxId) throw aboveMaxId(edges, start, end);
+  if (!totalsTo(lists, start, end) || largestDst > edges.maxId) throw aboveMaxId(edges, start, end);
   placeKeys(edges.src, edges.dst, start, end, lists, parts.targets);
 }
 
@@ -422,6 +414,16 @@ function countEnds(src: Int32Array, dst: Int32Array, start: number, end: number,
     bySrc[src[e]!]!++;
     byDst[dst[e]!]!++;
   }
+}
+
+/**
+ * `runningTotals` from `base`, and whether they come to `total` with nothing counted in the last entry
+ * (id maxId + 1): an id above maxId is counted there or lost past the end of the counts.
+ */
+function totalsTo(counts: Int32Array, base: number, total: number): boolean {
+  const past = counts[counts.length - 1]!;
+  runningTotals(counts, base);
+  return past === 0 && counts[counts.length - 1] === total;
 }
 
 /** Running totals in place, from `base`: each entry becomes where its id's list ends. */

@@ -42,25 +42,40 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
   let lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
   let keyedExtent = 0;
   const first = keyed?.first ?? 0;
-  for (const { offsets } of keyed?.lists ?? []) {
-    lists = Math.max(lists, keysIn(offsets.length - 1, first, divisor));
+  const keyedLists = keyed?.lists ?? [];
+  // How many of each keyed list's ids are keys here.
+  const keys = keyedLists.map(({ offsets }) => keysIn(offsets.length - 1, first, divisor));
+  keyedLists.forEach(({ offsets }, i) => {
+    lists = Math.max(lists, keys[i]!);
     keyedExtent = Math.max(keyedExtent, offsets.length - 1);
-  }
+  });
   const offsets = degrees.take(lists + 1);
-  for (const list of keyed?.lists ?? []) addKeyedDegrees(offsets, list.offsets, first, divisor, keysIn(list.offsets.length - 1, first, divisor));
+  keyedLists.forEach((list, i) => addKeyedDegrees(offsets, list.offsets, first, divisor, keys[i]!));
   prefixSum(offsets);
   const length = offsets[lists]!;
   const targets = new Int32Array(length);
   const fill = offsets.slice();
   let largest = degrees.largest;
   for (const [key, other] of blocks) largest = Math.max(largest, placeTargets(fill, key, other, divisor, targets));
-  for (const list of keyed?.lists ?? []) placeKeyed(fill, list, first, divisor, keysIn(list.offsets.length - 1, first, divisor), targets);
+  keyedLists.forEach((list, i) => placeKeyed(fill, list, first, divisor, keys[i]!, targets));
   const extent = Math.max(largest + 1, keyedExtent);
   if (!dedupe) return { offsets, targets, extent };
   const compact = new Int32Array(lists + 1);
   const w = sortAndDedupe(offsets, targets, compact);
   compact[lists] = w;
   return { offsets: compact, targets: targets.slice(0, w), extent };
+}
+
+/**
+ * Adjacency keyed by id, in parts: a CSR built from `blocks` (when there are any, or no lists), then
+ * `lists` as they lie. Every part has an entry for each id below `size`, which covers every id at
+ * either end of the blocks (their keys may stop short of it) and every id of the lists. A node's
+ * neighbours are its lists in all the parts together.
+ */
+export function keyedParts(blocks: readonly Columns[], lists: readonly KeyedLists[]): { parts: KeyedLists[]; size: number } {
+  const built = blocks.length > 0 || lists.length === 0 ? [buildCsr(0, blocks, false)] : [];
+  const size = Math.max(...built.map((c) => c.extent), ...lists.map((l) => l.offsets.length - 1));
+  return { parts: [...built, ...lists].map((p) => widen(p, size + 1)), size };
 }
 
 /** How many of the ids below `range` are `first` plus a multiple of `divisor`. */

@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { ByOwner, owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, widen, type KeyedLists } from './csr.js';
+import { keyedParts, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes, labels]`: labels offered to nodes that worker owns. */
@@ -46,11 +46,7 @@ export function wccDataflow(scope: Scope): WccDataflow {
 
 class Propagate extends RoundVertex {
   private readonly edges = new PairBlocks();
-  /**
-   * Adjacency, keyed by id, in parts: a node's neighbours are its lists in each part together. One
-   * part built here from the blocks received, and the lists of every slice read in place where the
-   * workers listed the edges in shared memory; each part has an entry for every id.
-   */
+  /** Adjacency keyed by id, in parts (see `keyedParts`): the blocks received, and the lists of every slice of a shared list. */
   private graph: KeyedLists[] | undefined;
   private label = new Int32Array(0);
   /**
@@ -143,11 +139,8 @@ class Propagate extends RoundVertex {
   private build(time: Timestamp): void {
     const { peers, worker } = this.ctx;
     const { blocks, lists } = this.edges.adjacency(peers);
-    const built = blocks.length > 0 || lists.length === 0 ? [buildCsr(0, blocks, false)] : [];
-    const parts: KeyedLists[] = [...built, ...lists];
-    // Ids up to the largest at either end of the blocks (the keys may stop short of it), and every id of the lists.
-    const size = Math.max(...built.map((c) => c.extent), ...lists.map((l) => l.offsets.length - 1));
-    this.graph = parts.map((p) => widen(p, size + 1));
+    const { parts, size } = keyedParts(blocks, lists);
+    this.graph = parts;
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);
     this.offer = new Int32Array(size).fill(-1);
