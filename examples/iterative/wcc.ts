@@ -220,7 +220,8 @@ function lowerToNeighbours(offsets: Int32Array, targets: Int32Array, peers: numb
 
 /**
  * `lowerToNeighbours` for the last part, and then each owned node with a label: into `changed` (and
- * marked) if that is a neighbour's id, into `kept` if its own; `counts` counts them as they go (a
+ * marked) if that is a neighbour's id, into `kept` if its own (in the same loop, so that one worker,
+ * whose adjacency is one part, reads its lists in a single pass as before); `counts` counts them as they go (a
  * result built after the loop would be code the loop compiled in place has not seen run).
  */
 function startLabels(part: KeyedLists, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, kept: Int32Array, counts: { changed: number; kept: number }): void {
