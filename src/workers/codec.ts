@@ -51,34 +51,116 @@ const HEAD = 16; // kind u8, format u8, width u8, depth u8, dataflow u32, edge u
 
 /**
  * Records that are all numbers, or all arrays of the same small number of numbers, travel flat: as
- * 32-bit integers when every value is one, else as float64; anything else goes through msgpackr.
+ * 32-bit integers when every value is one, else as float64; arrays of numbers and typed arrays in the
+ * `arrays` format; anything else goes through msgpackr.
  */
 export function encodeData(dataflow: number, edge: number, time: Timestamp, records: readonly unknown[]): Uint8Array {
-  const depth = time.counters.length;
-  const timeBytes = 8 * (1 + depth);
   const count = records.length;
-  const [format, width] = layout(records);
-  if (format === Format.arrays) return encodeArrays(dataflow, edge, time, records as readonly (readonly unknown[])[]);
-  const numeric = format !== Format.packed;
-  const packed = numeric ? undefined : packer().pack(records);
-  const bytesPer = format === Format.ints || format === Format.intTuples ? 4 : 8;
-  const out = new Uint8Array(HEAD + timeBytes + (packed?.length ?? bytesPer * count * width));
-  const at = writeHead(out, format, width, dataflow, edge, time, count);
-  if (!numeric) {
-    out.set(packed!, at);
-    return out;
+  const first = records[0];
+  // Bare numbers have width 0 here; a batch of arrays takes the first record's length.
+  const width = count === 0 || typeof first === 'number' ? 0 : Array.isArray(first) && first.length > 0 && first.length < 256 ? first.length : -1;
+  if (width >= 0) {
+    const flat = encodeFlat(dataflow, edge, time, records, width);
+    if (flat !== undefined) return flat;
   }
-  const f = bytesPer === 4 ? new Int32Array(out.buffer, at, count * width) : new Float64Array(out.buffer, at, count * width);
-  if (width === 1 && (format === Format.numbers || format === Format.ints)) {
-    for (let i = 0; i < count; i++) f[i] = records[i] as number;
-  } else {
-    let k = 0;
-    for (let i = 0; i < count; i++) {
-      const r = records[i] as number[];
-      for (let j = 0; j < width; j++) f[k++] = r[j]!;
+  if (allArrays(records)) return encodeArrays(dataflow, edge, time, records as readonly (readonly unknown[])[]);
+  const packed = packer().pack(records);
+  const out = new Uint8Array(HEAD + 8 * (1 + time.counters.length) + packed.length);
+  out.set(packed, writeHead(out, Format.packed, 0, dataflow, edge, time, count));
+  return out;
+}
+
+/**
+ * The flat formats, each tried in one pass that checks the records as it writes them: 32-bit integers
+ * (unless the first record already rules them out), then float64. Undefined when some record is not a
+ * number (width 0) or not `width` numbers.
+ */
+function encodeFlat(dataflow: number, edge: number, time: Timestamp, records: readonly unknown[], width: number): Uint8Array | undefined {
+  const count = records.length;
+  const values = count * Math.max(width, 1);
+  const at = HEAD + 8 * (1 + time.counters.length);
+  if (count === 0 || (width === 0 ? isInt32(records[0]) : (records[0] as unknown[]).every(isInt32))) {
+    const ints = new Uint8Array(at + 4 * values);
+    const i32 = new Int32Array(ints.buffer, at, values);
+    if (width === 0 ? intsInto(i32, records) : intTuplesInto(i32, records, width)) {
+      writeHead(ints, width === 0 ? Format.ints : Format.intTuples, Math.max(width, 1), dataflow, edge, time, count);
+      return ints;
     }
   }
-  return out;
+  const floats = new Uint8Array(at + 8 * values);
+  const f64 = new Float64Array(floats.buffer, at, values);
+  if (width === 0 ? numbersInto(f64, records) : tuplesInto(f64, records, width)) {
+    writeHead(floats, width === 0 ? Format.numbers : Format.tuples, Math.max(width, 1), dataflow, edge, time, count);
+    return floats;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `v` is a 32-bit integer that reads back the same (so not -0). The type comes first: `| 0` on
+ * anything else would convert it, a typed array to the string of all its elements.
+ */
+function isInt32(v: unknown): boolean {
+  return typeof v === 'number' && (v | 0) === v && (v !== 0 || 1 / v > 0);
+}
+
+/** Writes bare numbers as int32 while they are; false at the first that is not. */
+function intsInto(out: Int32Array, records: readonly unknown[]): boolean {
+  for (let i = 0; i < records.length; i++) {
+    const v = records[i];
+    if (!isInt32(v)) return false;
+    out[i] = v as number;
+  }
+  return true;
+}
+
+function numbersInto(out: Float64Array, records: readonly unknown[]): boolean {
+  for (let i = 0; i < records.length; i++) {
+    const v = records[i];
+    if (typeof v !== 'number') return false;
+    out[i] = v;
+  }
+  return true;
+}
+
+/** Writes records of `width` numbers as int32 while they are; false at the first record that is not. */
+function intTuplesInto(out: Int32Array, records: readonly unknown[], width: number): boolean {
+  if (width === 2) {
+    // The common case, a pair, without the inner loop.
+    for (let i = 0, k = 0; i < records.length; i++, k += 2) {
+      const r = records[i];
+      if (!Array.isArray(r) || r.length !== 2) return false;
+      const a: unknown = r[0];
+      const b: unknown = r[1];
+      if (!isInt32(a) || !isInt32(b)) return false;
+      out[k] = a as number;
+      out[k + 1] = b as number;
+    }
+    return true;
+  }
+  for (let i = 0, k = 0; i < records.length; i++) {
+    const r = records[i];
+    if (!Array.isArray(r) || r.length !== width) return false;
+    for (let j = 0; j < width; j++) {
+      const v: unknown = r[j];
+      if (!isInt32(v)) return false;
+      out[k++] = v as number;
+    }
+  }
+  return true;
+}
+
+function tuplesInto(out: Float64Array, records: readonly unknown[], width: number): boolean {
+  for (let i = 0, k = 0; i < records.length; i++) {
+    const r = records[i];
+    if (!Array.isArray(r) || r.length !== width) return false;
+    for (let j = 0; j < width; j++) {
+      const v: unknown = r[j];
+      if (typeof v !== 'number') return false;
+      out[k++] = v;
+    }
+  }
+  return true;
 }
 
 /** The frame's header and time; returns where the records start. */
@@ -184,42 +266,6 @@ function decodeArrays(message: Uint8Array, at: number, count: number, owned: boo
   }
   if (at !== end) throw malformed('an array batch with bytes left over', end);
   return records;
-}
-
-/** A 32-bit integer that reads back the same (so not -0). */
-function isInt32(v: number): boolean {
-  return (v | 0) === v && (v !== 0 || 1 / v > 0);
-}
-
-function layout(records: readonly unknown[]): [number, number] {
-  const n = records.length;
-  if (n === 0) return [Format.ints, 1];
-  const first = records[0];
-  if (typeof first === 'number') {
-    let ints = true;
-    for (let i = 0; i < n; i++) {
-      const r = records[i];
-      if (typeof r !== 'number') return [Format.packed, 0];
-      if (ints && !isInt32(r)) ints = false;
-    }
-    return [ints ? Format.ints : Format.numbers, 1];
-  }
-  if (Array.isArray(first) && first.length > 0 && first.length < 256) {
-    const w = first.length;
-    let ints = true;
-    let flat = true;
-    for (let i = 0; flat && i < n; i++) {
-      const r = records[i];
-      if (!Array.isArray(r) || r.length !== w) flat = false;
-      for (let j = 0; flat && j < w; j++) {
-        const v = (r as unknown[])[j];
-        if (typeof v !== 'number') flat = false;
-        else if (ints && !isInt32(v)) ints = false;
-      }
-    }
-    if (flat) return [ints ? Format.intTuples : Format.tuples, w];
-  }
-  return [allArrays(records) ? Format.arrays : Format.packed, 0];
 }
 
 /** Whether every record is an array (of fewer than 2^16 fields) of numbers and typed arrays that `arrayCode` knows, with at least one typed array in all. */

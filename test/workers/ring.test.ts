@@ -184,6 +184,17 @@ describe('wire codec', () => {
     expect(m.kind === 'data' && m.records.map((x) => Object.is(x, -0))).toEqual([false, true, false]);
   });
 
+  it('regression: choosing a format never converts a record value (no valueOf, no toString, no join of a typed array)', () => {
+    let conversions = 0;
+    const counted = { valueOf: () => (conversions++, 1), toString: () => (conversions++, '1') };
+    const array = new Float64Array(4);
+    array.join = () => (conversions++, '');
+    for (const rs of [[counted, 2], [[1, counted]], [[1, array]], [[7, 8], [1, array]], [array]]) {
+      decode(encodeData(0, 0, Timestamp.of(0), rs));
+    }
+    expect(conversions).toBe(0);
+  });
+
   it('progress batches round-trip', () => {
     const u = [
       { location: 3, time: Timestamp.of(1, 2), delta: -1 },
