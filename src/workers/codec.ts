@@ -334,7 +334,9 @@ export function decode(message: Uint8Array): WireMessage {
   const timeBytes = 8 * (1 + depth);
   if (message.length < HEAD + timeBytes) throw malformed('a data frame cut short in its time', message.length);
   const coords = new Float64Array(message.buffer, message.byteOffset + HEAD, 1 + depth);
-  const time = Timestamp.fromArray(Array.from(coords));
+  const counters: number[] = [];
+  for (let i = 1; i <= depth; i++) counters.push(coords[i]!);
+  const time = Timestamp.of(coords[0]!, ...counters);
   const at = HEAD + timeBytes;
   let records: unknown[];
   if (format === Format.packed) {

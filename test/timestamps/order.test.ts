@@ -79,4 +79,12 @@ describe('Timestamp', () => {
   it('round-trips through its array form', () => {
     fc.assert(fc.property(depthAndTimes(1), ([, [a]]) => Timestamp.fromArray(a!.toArray()).equals(a!)));
   });
+
+  it('a root time is one shared instance however it is made (of, fromArray, epochOnly), so hot code sees one kind of counters array', () => {
+    for (const epoch of [0, 7, 1023]) {
+      const shared = Timestamp.epochOnly(epoch);
+      expect(Timestamp.of(epoch)).toBe(shared);
+      expect(Timestamp.fromArray([epoch])).toBe(shared);
+    }
+  });
 });
