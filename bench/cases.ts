@@ -254,6 +254,14 @@ function macroCases(preset: Preset): Case[] {
     threadedCase(`barrier, ${threaded} iterations, threads`, 'barrier', { iterations: threaded }, threaded, 'iterations', threadSamples, [threaded, threaded], [threaded]),
     threadedCase(`exchange of [int, int] records by key, ${exchanged} in all`, 'exchange', { records: exchanged, batch: 1024 }, exchanged, 'records', threadSamples, null, [exchanged]),
     threadedCase(`ping-pong, ${rallies} round trips`, 'pingpong', { roundTrips: rallies }, rallies, 'round trips', threadSamples, [rallies, rallies], [2 * rallies]),
+    // The same two jobs ten and four times longer: what thread start and the threads' first compiles cost
+    // the short runs above shows as the difference.
+    ...(big
+      ? [
+          threadedCase(`barrier, ${10 * threaded} iterations, threads`, 'barrier', { iterations: 10 * threaded }, 10 * threaded, 'iterations', threadSamples, [10 * threaded, 10 * threaded], [10 * threaded]),
+          threadedCase(`exchange of [int, int] records by key, ${4 * exchanged} in all`, 'exchange', { records: 4 * exchanged, batch: 1024 }, 4 * exchanged, 'records', threadSamples, null, [4 * exchanged]),
+        ]
+      : []),
   ];
 }
 
