@@ -185,7 +185,8 @@ function sliceLists(offsets: Int32Array, targets: Int32Array, set: number, count
   const out: KeyedLists[] = [];
   for (let w = 0; w < peers; w++) {
     const own = offsets.subarray((count * w + set) * x, (count * w + set + 1) * x);
-    if (!ascendingWithin(own, targets.length)) {
+    const last = lastIfAscending(own);
+    if (last < 0 || last > targets.length) {
       throw new ExampleError('MALFORMED_BLOCK', `a 'parts' block's lists of slice ${w} go down or past its ${targets.length} places: list each slice with sendEdgeBlocks`);
     }
     out.push({ offsets: own, targets });
@@ -193,15 +194,19 @@ function sliceLists(offsets: Int32Array, targets: Int32Array, set: number, count
   return out;
 }
 
-/** Whether `a` never goes down and stays within `[0, limit]`. */
-function ascendingWithin(a: Int32Array, limit: number): boolean {
+/**
+ * The last entry of `a` (0 when empty) if `a` starts at or above 0 and never goes down, else -1. The
+ * caller compares it with the limit: a compare after the loop would first run once V8 had compiled the
+ * loop, and throw that code away on every call.
+ */
+function lastIfAscending(a: Int32Array): number {
   let last = 0;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]!;
-    if (x < last) return false;
+    if (x < last) return -1;
     last = x;
   }
-  return last <= limit;
+  return last;
 }
 
 // Each loop in a function of its own, so that V8 compiles it in place without cold code around it.

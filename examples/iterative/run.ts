@@ -183,27 +183,49 @@ export function sortByNode(parts: readonly NodeValues[]): NodeValues {
   let max = -1;
   for (const p of parts) {
     n += p.nodes.length;
-    for (const x of p.nodes) if (x > max) max = x;
+    max = Math.max(max, largest(p.nodes));
   }
   if (max < 8 * n + 1024) {
     const nodes = new Int32Array(n);
     const values = new Float64Array(n);
     // Ids are dense enough: place each node by a counting pass over the id range.
     const slot = new Int32Array(max + 2);
-    for (const p of parts) for (const x of p.nodes) slot[x + 1] = 1;
-    for (let i = 0; i <= max; i++) slot[i + 1]! += slot[i]!;
-    for (const p of parts) {
-      for (let i = 0; i < p.nodes.length; i++) {
-        const at = slot[p.nodes[i]!]!;
-        nodes[at] = p.nodes[i]!;
-        values[at] = p.values[i]!;
-      }
-    }
+    for (const p of parts) markPresent(p.nodes, slot);
+    runningTotals(slot);
+    for (const p of parts) placeAt(p, slot, nodes, values);
     return { nodes, values };
   }
   const { nodes, values } = concat(parts);
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => nodes[a]! - nodes[b]!);
   return { nodes: Int32Array.from(order, (i) => nodes[i]!), values: Float64Array.from(order, (i) => values[i]!) };
+}
+
+// sortByNode's loops, each a function of its own: V8 compiles a hot loop in place, and code after it
+// that had not run yet would throw that compiled loop away.
+
+/** The largest id, or -1 when there is none. */
+function largest(ids: Int32Array): number {
+  let max = -1;
+  for (let i = 0; i < ids.length; i++) if (ids[i]! > max) max = ids[i]!;
+  return max;
+}
+
+/** Marks each id `x` present at `slot[x + 1]`. */
+function markPresent(ids: Int32Array, slot: Int32Array): void {
+  for (let i = 0; i < ids.length; i++) slot[ids[i]! + 1] = 1;
+}
+
+/** Turns the marks into each id's place: a running total, in place. */
+function runningTotals(slot: Int32Array): void {
+  for (let i = 1; i < slot.length; i++) slot[i]! += slot[i - 1]!;
+}
+
+function placeAt(part: NodeValues, slot: Int32Array, nodes: Int32Array, values: Float64Array): void {
+  for (let i = 0; i < part.nodes.length; i++) {
+    const at = slot[part.nodes[i]!]!;
+    nodes[at] = part.nodes[i]!;
+    values[at] = part.values[i]!;
+  }
 }
 
 /** `node value` lines; values printed as the shortest decimal that reads back as the same double. */
