@@ -60,10 +60,17 @@ export interface ExecuteResult<R> {
 export async function execute<R>(module: string | URL, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${workers}`);
+  const ringBytes = options.ringBytes ?? 4 << 20;
+  if (!Number.isInteger(ringBytes) || ringBytes < 64 || ringBytes % 8 !== 0 || ringBytes > 2 ** 30) {
+    throw new WorkerError('INVALID_OPTION', `ringBytes must be a multiple of 8 from 64 to 2^30 (4 MiB by default), got ${String(ringBytes)}`);
+  }
+  for (const flag of ['threads', 'concurrentCompilation'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new WorkerError('INVALID_OPTION', `${flag} must be true or false, got ${String(options[flag])}`);
+  }
   const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
   if (workers === 1 && options.threads !== true) return direct<R>(url, options.args);
   setConcurrentCompilation(options.concurrentCompilation ?? workers < availableParallelism());
-  const mesh = allocateMesh(workers, options.ringBytes ?? 4 << 20);
+  const mesh = allocateMesh(workers, ringBytes);
   const entry = new URL('./thread-main.js', import.meta.url);
   const threads: Thread[] = [];
   return new Promise<ExecuteResult<R>>((resolve, reject) => {
@@ -81,7 +88,16 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
     };
     for (let index = 0; index < workers; index++) {
       const data: ThreadData = { index, peers: workers, mesh, moduleUrl: url, args: options.args };
-      const thread = new Thread(entry, { workerData: data });
+      let thread: Thread;
+      try {
+        thread = new Thread(entry, { workerData: data });
+      } catch (err) {
+        // Every thread gets the same args, so this is the first thread: none has started.
+        if ((err as Error).name !== 'DataCloneError') throw err;
+        abortMesh(mesh);
+        reject(new WorkerError('INVALID_OPTION', `args must be data that can cross to a thread (structured clone: no functions, class instances lose their class): ${(err as Error).message}`, {}, err));
+        return;
+      }
       threads.push(thread);
       let reported = false;
       thread.on('message', (report: ThreadReport) => {

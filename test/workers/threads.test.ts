@@ -97,6 +97,23 @@ describe('execute on worker threads', () => {
     expect((await rejection(execute(fixture('exchange.mjs'), { workers: 0 }))).code).toBe('INVALID_OPTION');
   });
 
+  it('bad options, and args that cannot cross to a thread, are refused with INVALID_OPTION naming what to fix', async () => {
+    const cases: [Parameters<typeof execute>[1], RegExp][] = [
+      [{ workers: 2, ringBytes: 100 }, /ringBytes must be a multiple of 8/],
+      [{ workers: 2, ringBytes: Number.NaN }, /ringBytes/],
+      [{ workers: 2, threads: 'yes' as unknown as boolean }, /threads must be true or false/],
+      [{ workers: 2, concurrentCompilation: 1 as unknown as boolean }, /concurrentCompilation must be true or false/],
+      [{ workers: 2, args: { f: () => 1 } }, /args must be data that can cross to a thread.*could not be cloned/],
+      [{ workers: 1, threads: true, args: [Symbol('s')] }, /args must be data that can cross to a thread/],
+    ];
+    for (const [options, message] of cases) {
+      const err = await rejection(execute(fixture('exchange.mjs'), options));
+      expect(err).toBeInstanceOf(WorkerError);
+      expect(err.code).toBe('INVALID_OPTION');
+      expect(err.message).toMatch(message);
+    }
+  });
+
   it('a slow consumer makes the producer wait: its backlog stays bounded and nothing is lost', async () => {
     const batches = 3000; // 3 M records of three numbers: ~72 MB encoded, far beyond the backlog bound
     const { results } = await execute<{ received: number; traffic: { peakBacklog: number; dataBytes: number } }>(fixture('flood.mjs'), {
