@@ -37,7 +37,12 @@ async function main(data: ThreadData): Promise<void> {
     const result: unknown = await run(worker, data.args);
     worker.run();
     transport.finish();
-    parentPort!.postMessage({ kind: 'done', index: data.index, result, stats: worker.stats() } satisfies ThreadReport, transferablesOf(result));
+    try {
+      parentPort!.postMessage({ kind: 'done', index: data.index, result, stats: worker.stats() } satisfies ThreadReport, transferablesOf(result));
+    } catch (err) {
+      if ((err as Error).name !== 'DataCloneError') throw err;
+      throw new WorkerError('BAD_RESULT', `worker ${data.index}'s result cannot be sent back to the caller: ${(err as Error).message} Return data (numbers, strings, arrays, plain objects, typed arrays), not functions or symbols.`, { worker: data.index }, err);
+    }
   } catch (err) {
     transport.abort();
     parentPort!.postMessage({ kind: 'error', index: data.index, error: toRecord(err) } satisfies ThreadReport);

@@ -97,6 +97,14 @@ describe('execute on worker threads', () => {
     expect((await rejection(execute(fixture('exchange.mjs'), { workers: 0 }))).code).toBe('INVALID_OPTION');
   });
 
+  it('a result that cannot be cloned back ends the computation with BAD_RESULT naming the worker', async () => {
+    const err = await rejection(execute(fixture('bad-result.mjs'), { workers: 2 }));
+    expect(err).toBeInstanceOf(WorkerError);
+    expect(err.code).toBe('BAD_RESULT');
+    expect(err.message).toMatch(/worker 1's result cannot be sent back.*could not be cloned/);
+    expect(err.details).toMatchObject({ worker: 1 });
+  });
+
   it('bad options, and args that cannot cross to a thread, are refused with INVALID_OPTION naming what to fix', async () => {
     const cases: [Parameters<typeof execute>[1], RegExp][] = [
       [{ workers: 2, ringBytes: 100 }, /ringBytes must be a multiple of 8/],
