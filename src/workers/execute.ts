@@ -92,10 +92,13 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
       try {
         thread = new Thread(entry, { workerData: data });
       } catch (err) {
-        // Every thread gets the same args, so this is the first thread: none has started.
-        if ((err as Error).name !== 'DataCloneError') throw err;
-        abortMesh(mesh);
-        reject(new WorkerError('INVALID_OPTION', `args must be data that can cross to a thread (structured clone: no functions, class instances lose their class): ${(err as Error).message}`, {}, err));
+        // Stops the threads already started (none, for args that cannot be cloned: every thread gets the same).
+        const e = err as Error;
+        fail(
+          e.name === 'DataCloneError'
+            ? new WorkerError('INVALID_OPTION', `args must be data that can be cloned to a thread (no functions or symbols): ${e.message}`, {}, err)
+            : new WorkerError('WORKER_DIED', `worker ${index} could not start: ${e.message}`, { worker: index }, err),
+        );
         return;
       }
       threads.push(thread);

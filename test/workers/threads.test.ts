@@ -111,8 +111,8 @@ describe('execute on worker threads', () => {
       [{ workers: 2, ringBytes: Number.NaN }, /ringBytes/],
       [{ workers: 2, threads: 'yes' as unknown as boolean }, /threads must be true or false/],
       [{ workers: 2, concurrentCompilation: 1 as unknown as boolean }, /concurrentCompilation must be true or false/],
-      [{ workers: 2, args: { f: () => 1 } }, /args must be data that can cross to a thread.*could not be cloned/],
-      [{ workers: 1, threads: true, args: [Symbol('s')] }, /args must be data that can cross to a thread/],
+      [{ workers: 2, args: { f: () => 1 } }, /args must be data that can be cloned to a thread.*could not be cloned/],
+      [{ workers: 1, threads: true, args: [Symbol('s')] }, /args must be data that can be cloned to a thread/],
     ];
     for (const [options, message] of cases) {
       const err = await rejection(execute(fixture('exchange.mjs'), options));
