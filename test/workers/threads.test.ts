@@ -52,6 +52,20 @@ describe('execute on worker threads', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it('computations run at once stay apart: each gets its own answers, and one failing stops only itself', async () => {
+    const args = { n: 3000, epochs: 2 };
+    const sums = (results: [number, [number, number][]][][]) => results.flat().flatMap(([e, recs]) => recs.map(([k, s]) => `${e}:${k}:${s}`)).sort();
+    const alone = sums((await execute<[number, [number, number][]][]>(fixture('exchange.mjs'), { workers: 1, args })).results);
+    const [two, failing, three] = await Promise.allSettled([
+      execute<[number, [number, number][]][]>(fixture('exchange.mjs'), { workers: 2, args }),
+      execute(fixture('throws.mjs'), { workers: 2 }),
+      execute<[number, [number, number][]][]>(fixture('exchange.mjs'), { workers: 3, args }),
+    ]);
+    expect(two.status === 'fulfilled' && sums(two.value.results)).toEqual(alone);
+    expect(three.status === 'fulfilled' && sums(three.value.results)).toEqual(alone);
+    expect(failing.status === 'rejected' && (failing.reason as DataflowError).code).toBe('VERTEX_FAILED');
+  }, 20_000);
+
   it('a worker thread that dies ends the computation with WORKER_DIED', async () => {
     const err = await rejection(execute(fixture('dies.mjs'), { workers: 2 }));
     expect(err).toBeInstanceOf(WorkerError);
