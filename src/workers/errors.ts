@@ -9,6 +9,7 @@ export const WorkerErrorCode = {
   BAD_MODULE: 'BAD_MODULE',
   BAD_RESULT: 'BAD_RESULT',
   ABORTED: 'ABORTED',
+  CANCELLED: 'CANCELLED',
   INVALID_OPTION: 'INVALID_OPTION',
 } as const;
 export type WorkerErrorCode = (typeof WorkerErrorCode)[keyof typeof WorkerErrorCode];

@@ -29,6 +29,12 @@ export interface ExecuteOptions {
    * loops, for on-stack replacement): it overrides the command line's.
    */
   readonly concurrentCompilation?: boolean;
+  /**
+   * Stops the computation when it fires: every thread is stopped at once, and the call rejects with
+   * CANCELLED (the signal's reason as its cause). One worker run directly in this thread cannot be
+   * interrupted; the signal is looked at only before it starts.
+   */
+  readonly signal?: AbortSignal;
 }
 
 let compilationSetting: boolean | undefined;
@@ -67,13 +73,17 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   for (const flag of ['threads', 'concurrentCompilation'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new WorkerError('INVALID_OPTION', `${flag} must be true or false, got ${String(options[flag])}`);
   }
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new WorkerError('INVALID_OPTION', `signal must be an AbortSignal, got ${String(signal)}`);
+  if (signal?.aborted) throw cancelled(signal);
   const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
   if (workers === 1 && options.threads !== true) return direct<R>(url, options.args);
   setConcurrentCompilation(options.concurrentCompilation ?? workers < availableParallelism());
   const mesh = allocateMesh(workers, ringBytes);
   const entry = new URL('./thread-main.js', import.meta.url);
   const threads: Thread[] = [];
-  return new Promise<ExecuteResult<R>>((resolve, reject) => {
+  let onAbort: (() => void) | undefined;
+  const run = new Promise<ExecuteResult<R>>((resolve, reject) => {
     const results: R[] = new Array(workers);
     const stats: WorkerStats[] = new Array(workers);
     let finished = 0;
@@ -86,6 +96,10 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
       abortMesh(mesh);
       Promise.all(threads.map((t) => t.terminate())).finally(() => reject(err));
     };
+    if (signal !== undefined) {
+      onAbort = () => fail(cancelled(signal));
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
     for (let index = 0; index < workers; index++) {
       const data: ThreadData = { index, peers: workers, mesh, moduleUrl: url, args: options.args };
       let thread: Thread;
@@ -122,6 +136,13 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
       });
     }
   });
+  return signal === undefined ? run : run.finally(() => signal.removeEventListener('abort', onAbort!));
+}
+
+function cancelled(signal: AbortSignal): WorkerError {
+  const reason: unknown = signal.reason;
+  const why = reason instanceof Error ? `: ${reason.message}` : reason === undefined ? '' : `: ${String(reason)}`;
+  return new WorkerError('CANCELLED', `the computation was cancelled by its AbortSignal${why}`, {}, reason);
 }
 
 async function direct<R>(url: string, args: unknown): Promise<ExecuteResult<R>> {

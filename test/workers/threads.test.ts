@@ -66,6 +66,25 @@ describe('execute on worker threads', () => {
     expect(failing.status === 'rejected' && (failing.reason as DataflowError).code).toBe('VERTEX_FAILED');
   }, 20_000);
 
+  it('an AbortSignal cancels a computation that would never end: CANCELLED, promptly, with the reason as cause', async () => {
+    const controller = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => controller.abort(new Error('user pressed stop')), 300);
+    const err = await rejection(execute(fixture('forever.mjs'), { workers: 2, signal: controller.signal }));
+    expect(err).toBeInstanceOf(WorkerError);
+    expect(err.code).toBe('CANCELLED');
+    expect(err.message).toMatch(/cancelled by its AbortSignal: user pressed stop/);
+    expect((err.cause as Error).message).toBe('user pressed stop');
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    // A signal that has already fired stops the call before any thread starts; one that never fires changes nothing.
+    expect((await rejection(execute(fixture('forever.mjs'), { workers: 2, signal: AbortSignal.abort() }))).code).toBe('CANCELLED');
+    expect((await rejection(execute(fixture('forever.mjs'), { signal: AbortSignal.abort() }))).code).toBe('CANCELLED');
+    const idle = new AbortController();
+    const done = await execute<[number, [number, number][]][]>(fixture('exchange.mjs'), { workers: 2, args: { n: 100, epochs: 1 }, signal: idle.signal });
+    expect(done.results).toHaveLength(2);
+    idle.abort(); // after the call settled: nothing left to stop, nothing thrown
+  }, 20_000);
+
   it('a worker thread that dies ends the computation with WORKER_DIED', async () => {
     const err = await rejection(execute(fixture('dies.mjs'), { workers: 2 }));
     expect(err).toBeInstanceOf(WorkerError);
@@ -125,6 +144,7 @@ describe('execute on worker threads', () => {
       [{ workers: 2, ringBytes: Number.NaN }, /ringBytes/],
       [{ workers: 2, threads: 'yes' as unknown as boolean }, /threads must be true or false/],
       [{ workers: 2, concurrentCompilation: 1 as unknown as boolean }, /concurrentCompilation must be true or false/],
+      [{ workers: 2, signal: {} as AbortSignal }, /signal must be an AbortSignal/],
       [{ workers: 2, args: { f: () => 1 } }, /args must be data that can be cloned to a thread.*could not be cloned/],
       [{ workers: 1, threads: true, args: [Symbol('s')] }, /args must be data that can be cloned to a thread/],
     ];
