@@ -64,17 +64,7 @@ export interface ExecuteResult<R> {
  * all of them and rejects with that error, its class and code kept.
  */
 export async function execute<R>(module: string | URL, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
-  const workers = options.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${workers}`);
-  const ringBytes = options.ringBytes ?? 4 << 20;
-  if (!Number.isInteger(ringBytes) || ringBytes < 64 || ringBytes % 8 !== 0 || ringBytes > 2 ** 30) {
-    throw new WorkerError('INVALID_OPTION', `ringBytes must be a multiple of 8 from 64 to 2^30 (4 MiB by default), got ${String(ringBytes)}`);
-  }
-  for (const flag of ['threads', 'concurrentCompilation'] as const) {
-    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new WorkerError('INVALID_OPTION', `${flag} must be true or false, got ${String(options[flag])}`);
-  }
-  const signal = options.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new WorkerError('INVALID_OPTION', `signal must be an AbortSignal, got ${String(signal)}`);
+  const { workers, ringBytes, signal } = checked(options);
   if (signal?.aborted) throw cancelled(signal);
   const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
   if (workers === 1 && options.threads !== true) return direct<R>(url, options.args);
@@ -137,6 +127,22 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
     }
   });
   return signal === undefined ? run : run.finally(() => signal.removeEventListener('abort', onAbort!));
+}
+
+/** The options with their defaults, each checked: INVALID_OPTION names the first that is wrong. */
+function checked(options: ExecuteOptions): { workers: number; ringBytes: number; signal: AbortSignal | undefined } {
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${workers}`);
+  const ringBytes = options.ringBytes ?? 4 << 20;
+  if (!Number.isInteger(ringBytes) || ringBytes < 64 || ringBytes % 8 !== 0 || ringBytes > 2 ** 30) {
+    throw new WorkerError('INVALID_OPTION', `ringBytes must be a multiple of 8 from 64 to 2^30 (4 MiB by default), got ${String(ringBytes)}`);
+  }
+  for (const flag of ['threads', 'concurrentCompilation'] as const) {
+    if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new WorkerError('INVALID_OPTION', `${flag} must be true or false, got ${String(options[flag])}`);
+  }
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new WorkerError('INVALID_OPTION', `signal must be an AbortSignal, got ${String(signal)}`);
+  return { workers, ringBytes, signal };
 }
 
 function cancelled(signal: AbortSignal): WorkerError {
