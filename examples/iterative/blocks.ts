@@ -2,7 +2,7 @@
 import type { InputHandle } from '../../src/graph/handles.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy, pipeline, type Pact } from '../../src/graph/vertex.js';
-import type { Columns, KeyedLists } from './csr.js';
+import { runningTotals, type Columns, type KeyedLists } from './csr.js';
 import { ExampleError, type EdgeList } from './edge-list.js';
 
 /**
@@ -431,11 +431,6 @@ function totalsTo(counts: Int32Array, base: number, total: number): boolean {
   return past === 0 && counts[counts.length - 1] === total;
 }
 
-/** Running totals in place, from `base`: each entry becomes where its id's list ends. */
-function runningTotals(a: Int32Array, base: number): void {
-  let total = base;
-  for (let k = 0; k < a.length; k++) a[k] = total += a[k]!;
-}
 
 /**
  * Each edge of `[start, end)`, last first, to the end of what is left of its source's list (its

@@ -51,7 +51,7 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
   });
   const offsets = degrees.take(lists + 1);
   keyedLists.forEach((list, i) => addKeyedDegrees(offsets, list.offsets, first, divisor, keys[i]!));
-  prefixSum(offsets);
+  runningTotals(offsets);
   const length = offsets[lists]!;
   const targets = new Int32Array(length);
   const fill = offsets.slice();
@@ -140,9 +140,17 @@ function countWhileRoom(degrees: Degrees, key: Int32Array, divisor: number, from
   return key.length;
 }
 
-/** Running totals, in place. */
-function prefixSum(a: Int32Array): void {
-  for (let i = 1; i < a.length; i++) a[i]! += a[i - 1]!;
+/** Running totals in place, from `base`: each entry becomes `base` plus the sum of the entries up to it. */
+export function runningTotals(a: Int32Array, base = 0): void {
+  let total = base;
+  for (let k = 0; k < a.length; k++) a[k] = total += a[k]!;
+}
+
+/** The largest of `xs` (-1 for none: ids are never negative). */
+export function largest(xs: Int32Array): number {
+  let top = -1;
+  for (let i = 0; i < xs.length; i++) top = Math.max(top, xs[i]!);
+  return top;
 }
 
 /** Each pair's other end into its key's list, in order (`fill` holds where each list goes on); returns the largest other end. */

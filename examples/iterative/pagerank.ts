@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import type { VertexContext } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { buildCsr, widen, type Csr } from './csr.js';
+import { buildCsr, runningTotals, widen, type Csr } from './csr.js';
 import { ExactSum } from './exact-sum.js';
 import { RoundVertex } from './round-vertex.js';
 
@@ -271,7 +271,7 @@ function placeSenders(inTargets: Int32Array, slot: Int32Array, peers: number): I
   markSenders(inTargets, slot);
   const slotBase = new Int32Array(peers + 1);
   countByOwner(slot, slotBase, peers);
-  for (let w = 0; w < peers; w++) slotBase[w + 1]! += slotBase[w]!;
+  runningTotals(slotBase);
   numberByOwner(slot, slotBase.slice(0, peers), peers);
   return slotBase;
 }

@@ -5,6 +5,7 @@ import { execute } from '../../src/workers/execute.js';
 import { Worker, type WorkerStats } from '../../src/workers/worker.js';
 import { bfsDataflow } from './bfs.js';
 import { edgeParts, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type NodeBlock, type PartsShape } from './blocks.js';
+import { largest, runningTotals } from './csr.js';
 import { ExampleError, type EdgeList } from './edge-list.js';
 import { pagerankDataflow } from './pagerank.js';
 import { wccDataflow } from './wcc.js';
@@ -200,24 +201,12 @@ export function sortByNode(parts: readonly NodeValues[]): NodeValues {
   return { nodes: Int32Array.from(order, (i) => nodes[i]!), values: Float64Array.from(order, (i) => values[i]!) };
 }
 
-// sortByNode's loops, each a function of its own: V8 compiles a hot loop in place, and code after it
-// that had not run yet would throw that compiled loop away.
-
-/** The largest id, or -1 when there is none. */
-function largest(ids: Int32Array): number {
-  let max = -1;
-  for (let i = 0; i < ids.length; i++) if (ids[i]! > max) max = ids[i]!;
-  return max;
-}
+// sortByNode's loops, each a function of its own (with `largest` and `runningTotals` from csr.ts): V8
+// compiles a hot loop in place, and code after it that had not run yet would throw that compiled loop away.
 
 /** Marks each id `x` present at `slot[x + 1]`. */
 function markPresent(ids: Int32Array, slot: Int32Array): void {
   for (let i = 0; i < ids.length; i++) slot[ids[i]! + 1] = 1;
-}
-
-/** Turns the marks into each id's place: a running total, in place. */
-function runningTotals(slot: Int32Array): void {
-  for (let i = 1; i < slot.length; i++) slot[i]! += slot[i - 1]!;
 }
 
 function placeAt(part: NodeValues, slot: Int32Array, nodes: Int32Array, values: Float64Array): void {

@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { ByOwner, owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { keyedParts, type KeyedLists } from './csr.js';
+import { keyedParts, largest, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes, labels]`: labels offered to nodes that worker owns. */
@@ -275,12 +275,6 @@ function smallestLabel(changes: Stream<NodeBlock>): Stream<NodeBlock> {
   });
 }
 
-/** The largest of `xs` (-1 for none). */
-function largest(xs: Int32Array): number {
-  let top = -1;
-  for (let i = 0; i < xs.length; i++) top = Math.max(top, xs[i]!);
-  return top;
-}
 
 /**
  * `best[n] = min(best[n], l)` for each pair (-1 is none); returns how many nodes had none before.
