@@ -19,5 +19,5 @@ export {
   DataflowError,
 } from './graph/index.js';
 export type { Vertex, VertexContext, Pact, StageSpec, OperatorContext, UnaryLogic, BinaryLogic, Subscriber, IterateOptions } from './graph/index.js';
-export { Worker, execute, WorkerError } from './workers/index.js';
-export type { WorkerOptions, DataflowOptions, WorkerStats, ExecuteOptions, ExecuteResult, TrafficStats } from './workers/index.js';
+export { Worker, execute, ThreadPool, WorkerError } from './workers/index.js';
+export type { WorkerOptions, DataflowOptions, WorkerStats, ExecuteOptions, ExecuteResult, ThreadPoolOptions, TrafficStats } from './workers/index.js';

@@ -2,6 +2,7 @@
 import type { Collected } from '../../src/graph/handles.js';
 import type { InputHandle } from '../../src/graph/handles.js';
 import { execute } from '../../src/workers/execute.js';
+import type { ThreadPool } from '../../src/workers/pool.js';
 import { Worker, type WorkerStats } from '../../src/workers/worker.js';
 import { bfsDataflow } from './bfs.js';
 import { edgeParts, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type NodeBlock, type PartsShape } from './blocks.js';
@@ -112,6 +113,8 @@ export interface RunOptions extends ExampleOptions {
    * would.
    */
   readonly input?: 'shared' | 'exchange';
+  /** Run on this pool's threads (see ThreadPool); implies `threads`. */
+  readonly pool?: ThreadPool;
 }
 
 /** The lists each example reads from shared input (see `PartsShape`). */
@@ -125,14 +128,14 @@ export async function runExample(algorithm: Algorithm, edges: EdgeList, options:
   const input = options.input ?? 'shared';
   if (input !== 'shared' && input !== 'exchange') throw new ExampleError('BAD_OPTION', `input must be 'shared' or 'exchange', got ${JSON.stringify(input)}`);
   const exampleOptions: ExampleOptions = { iterations: options.iterations, source: options.source };
-  if (workers === 1 && options.threads !== true) {
+  if (workers === 1 && options.threads !== true && options.pool === undefined) {
     const worker = new Worker();
     const part = timedRuns(worker, algorithm, edges, exampleOptions, runs);
     return { ...sortByNode([part]), stats: [worker.stats()], computeMs: part.ms };
   }
   const parts = workers > 1 && input === 'shared' ? edgeParts(edges, workers, SHAPE[algorithm]) : undefined;
   const args: JobArgs = { algorithm, edges: share(edges), parts, options: exampleOptions, runs };
-  const { results, stats } = await execute<WorkerPart>(new URL('./job.js', import.meta.url), { workers, args, threads: true });
+  const { results, stats } = await execute<WorkerPart>(new URL('./job.js', import.meta.url), { workers, args, threads: true, pool: options.pool });
   return { ...sortByNode(results), stats, computeMs: Math.max(...results.map((r) => r.ms)) };
 }
 

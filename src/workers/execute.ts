@@ -2,13 +2,14 @@
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { Worker as Thread } from 'node:worker_threads';
+import type { Worker as Thread } from 'node:worker_threads';
 import { DataflowError, GraphError } from '../graph/errors.js';
 import { ProgressError } from '../progress/errors.js';
 import { TimestampError } from '../timestamps/errors.js';
 import { WorkerError, type ErrorRecord } from './errors.js';
 import { abortMesh, allocateMesh } from './mesh.js';
-import type { ThreadData, ThreadReport } from './thread-main.js';
+import { startThread, ThreadPool } from './pool.js';
+import type { Job, ThreadReport } from './thread-main.js';
 import { Worker, type WorkerStats } from './worker.js';
 
 export interface ExecuteOptions {
@@ -35,6 +36,11 @@ export interface ExecuteOptions {
    * interrupted; the signal is looked at only before it starts.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Run on threads kept by this pool: waiting ones are taken, and go back to it when the computation
+   * succeeds (see ThreadPool). Implies `threads`. Without it, every call starts its own threads.
+   */
+  readonly pool?: ThreadPool;
 }
 
 let compilationSetting: boolean | undefined;
@@ -64,14 +70,16 @@ export interface ExecuteResult<R> {
  * all of them and rejects with that error, its class and code kept.
  */
 export async function execute<R>(module: string | URL, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
-  const { workers, ringBytes, signal } = checked(options);
+  const { workers, ringBytes, signal, pool } = checked(module, options);
   if (signal?.aborted) throw cancelled(signal);
   const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
-  if (workers === 1 && options.threads !== true) return direct<R>(url, options.args);
-  setConcurrentCompilation(options.concurrentCompilation ?? workers < availableParallelism());
+  if (workers === 1 && options.threads !== true && pool === undefined) return direct<R>(url, options.args);
+  const compilation = options.concurrentCompilation ?? workers < availableParallelism();
+  setConcurrentCompilation(compilation);
   const mesh = allocateMesh(workers, ringBytes);
-  const entry = new URL('./thread-main.js', import.meta.url);
   const threads: Thread[] = [];
+  /** Takes this call's listeners off a pool's threads. */
+  const detach: (() => void)[] = [];
   let onAbort: (() => void) | undefined;
   const run = new Promise<ExecuteResult<R>>((resolve, reject) => {
     const results: R[] = new Array(workers);
@@ -84,6 +92,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
       failed = true;
       clearTimeout(secondary);
       abortMesh(mesh);
+      for (const off of detach) off();
       Promise.all(threads.map((t) => t.terminate())).finally(() => reject(err));
     };
     if (signal !== undefined) {
@@ -91,12 +100,17 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
       signal.addEventListener('abort', onAbort, { once: true });
     }
     for (let index = 0; index < workers; index++) {
-      const data: ThreadData = { index, peers: workers, mesh, moduleUrl: url, args: options.args };
-      let thread: Thread;
+      const job: Job = { index, peers: workers, mesh, moduleUrl: url, args: options.args };
+      let thread: Thread | undefined;
       try {
-        thread = new Thread(entry, { workerData: data });
+        if (pool === undefined) thread = startThread({ job });
+        else {
+          thread = pool.take(compilation);
+          threads.push(thread);
+          thread.postMessage(job);
+        }
       } catch (err) {
-        // Stops the threads already started (none, for args that cannot be cloned: every thread gets the same).
+        // Stops the threads already started (for args that cannot be cloned, at most the pool's first: every thread gets the same).
         const e = err as Error;
         fail(
           e.name === 'DataCloneError'
@@ -105,9 +119,9 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
         );
         return;
       }
-      threads.push(thread);
+      if (pool === undefined) threads.push(thread);
       let reported = false;
-      thread.on('message', (report: ThreadReport) => {
+      const onMessage = (report: ThreadReport) => {
         reported = true;
         if (report.kind === 'error') {
           const err = revive(report.error, report.index);
@@ -118,19 +132,30 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
         }
         results[report.index] = report.result as R;
         stats[report.index] = report.stats;
-        if (++finished === workers && !failed) resolve({ results, stats });
-      });
-      thread.on('error', (err) => fail(new WorkerError('WORKER_DIED', `worker ${index} died: ${err.message}`, { worker: index }, err)));
-      thread.on('exit', (code) => {
+        if (++finished === workers && !failed) {
+          for (const off of detach) off();
+          pool?.release(threads, compilation);
+          resolve({ results, stats });
+        }
+      };
+      const onError = (err: Error) => fail(new WorkerError('WORKER_DIED', `worker ${index} died: ${err.message}`, { worker: index }, err));
+      const onExit = (code: number) => {
         if (!reported) fail(new WorkerError('WORKER_DIED', `worker ${index} exited with code ${code} before finishing`, { worker: index, code }));
-      });
+      };
+      thread.on('message', onMessage).on('error', onError).on('exit', onExit);
+      const listening = thread;
+      detach.push(() => listening.off('message', onMessage).off('error', onError).off('exit', onExit));
     }
   });
   return signal === undefined ? run : run.finally(() => signal.removeEventListener('abort', onAbort!));
 }
 
 /** The options with their defaults, each checked: INVALID_OPTION names the first that is wrong. */
-function checked(options: ExecuteOptions): { workers: number; ringBytes: number; signal: AbortSignal | undefined } {
+function checked(module: unknown, options: ExecuteOptions): { workers: number; ringBytes: number; signal: AbortSignal | undefined; pool: ThreadPool | undefined } {
+  if (typeof module !== 'string' && !(module instanceof URL)) {
+    throw new WorkerError('INVALID_OPTION', `the module must be a path or URL of a built JavaScript file, given first: execute(module, options); got ${describe(module)}`);
+  }
+  if (options === null || typeof options !== 'object') throw new WorkerError('INVALID_OPTION', `options must be an object, got ${describe(options)}`);
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${workers}`);
   const ringBytes = options.ringBytes ?? 4 << 20;
@@ -141,8 +166,16 @@ function checked(options: ExecuteOptions): { workers: number; ringBytes: number;
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new WorkerError('INVALID_OPTION', `${flag} must be true or false, got ${String(options[flag])}`);
   }
   const signal = options.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new WorkerError('INVALID_OPTION', `signal must be an AbortSignal, got ${String(signal)}`);
-  return { workers, ringBytes, signal };
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new WorkerError('INVALID_OPTION', `signal must be an AbortSignal, got ${describe(signal)}`);
+  const pool = options.pool;
+  if (pool !== undefined && !(pool instanceof ThreadPool)) throw new WorkerError('INVALID_OPTION', `pool must be a ThreadPool, got ${describe(pool)}`);
+  if (pool?.closed === true) throw new WorkerError('INVALID_OPTION', 'the pool was closed: make a new ThreadPool, or leave out the pool option');
+  return { workers, ringBytes, signal, pool };
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return value.constructor?.name === 'Object' ? `an object with keys ${Object.keys(value).join(', ') || '(none)'}` : `a ${value.constructor?.name ?? 'object'}`;
 }
 
 function cancelled(signal: AbortSignal): WorkerError {

@@ -1,12 +1,16 @@
-/** The entry point of a worker thread: joins the mesh, imports the user's dataflow module, runs it, reports back. */
+/**
+ * The entry point of a worker thread: joins the mesh, imports the user's dataflow module, runs it, reports
+ * back. A thread started for one computation gets its job with its start and ends after it; a pooled
+ * thread gets jobs as messages, one at a time, and waits for the next.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { WorkerError, toRecord } from './errors.js';
 import type { MeshMemory } from './mesh.js';
 import { ThreadTransport } from './transport.js';
 import { Worker } from './worker.js';
 
-/** What the launcher hands each thread. */
-export interface ThreadData {
+/** One worker's part of a computation. */
+export interface Job {
   readonly index: number;
   readonly peers: number;
   readonly mesh: MeshMemory;
@@ -14,38 +18,43 @@ export interface ThreadData {
   readonly args: unknown;
 }
 
+/** What a thread is started with: its one job, or none for a pooled thread. */
+export interface ThreadData {
+  readonly job: Job | null;
+}
+
 /** What a thread tells the launcher. */
 export type ThreadReport =
   | { readonly kind: 'done'; readonly index: number; readonly result: unknown; readonly stats: ReturnType<Worker['stats']> }
   | { readonly kind: 'error'; readonly index: number; readonly error: ReturnType<typeof toRecord> };
 
-async function main(data: ThreadData): Promise<void> {
-  const transport = new ThreadTransport(data.mesh, data.index);
+async function work(job: Job): Promise<void> {
+  const transport = new ThreadTransport(job.mesh, job.index);
   try {
     const worker = new Worker({ transport });
     let module: Record<string, unknown>;
     try {
-      module = (await import(data.moduleUrl)) as Record<string, unknown>;
+      module = (await import(job.moduleUrl)) as Record<string, unknown>;
     } catch (err) {
-      throw new WorkerError('BAD_MODULE', `cannot import ${data.moduleUrl}: ${(err as Error).message}`, {}, err);
+      throw new WorkerError('BAD_MODULE', `cannot import ${job.moduleUrl}: ${(err as Error).message}`, {}, err);
     }
     const run = module['default'];
-    if (typeof run !== 'function') throw new WorkerError('BAD_MODULE', `${data.moduleUrl} must export a default function (worker, args) => result`);
+    if (typeof run !== 'function') throw new WorkerError('BAD_MODULE', `${job.moduleUrl} must export a default function (worker, args) => result`);
     // Every job starts once every thread is up: a thread that started early would only wait later, at
     // its first exchange, and its job's own clock would count another thread's start-up.
     transport.ready();
-    const result: unknown = await run(worker, data.args);
+    const result: unknown = await run(worker, job.args);
     worker.run();
     transport.finish();
     try {
-      parentPort!.postMessage({ kind: 'done', index: data.index, result, stats: worker.stats() } satisfies ThreadReport, transferablesOf(result));
+      parentPort!.postMessage({ kind: 'done', index: job.index, result, stats: worker.stats() } satisfies ThreadReport, transferablesOf(result));
     } catch (err) {
       if ((err as Error).name !== 'DataCloneError') throw err;
-      throw new WorkerError('BAD_RESULT', `worker ${data.index}'s result cannot be sent back to the caller: ${(err as Error).message} Return data (numbers, strings, arrays, plain objects, typed arrays), not functions or symbols.`, { worker: data.index }, err);
+      throw new WorkerError('BAD_RESULT', `worker ${job.index}'s result cannot be sent back to the caller: ${(err as Error).message} Return data (numbers, strings, arrays, plain objects, typed arrays), not functions or symbols.`, { worker: job.index }, err);
     }
   } catch (err) {
     transport.abort();
-    parentPort!.postMessage({ kind: 'error', index: data.index, error: toRecord(err) } satisfies ThreadReport);
+    parentPort!.postMessage({ kind: 'error', index: job.index, error: toRecord(err) } satisfies ThreadReport);
   }
 }
 
@@ -60,4 +69,6 @@ function transferablesOf(result: unknown): ArrayBuffer[] {
   return out;
 }
 
-await main(workerData as ThreadData);
+const { job } = workerData as ThreadData;
+if (job !== null) await work(job);
+else parentPort!.on('message', (next: Job) => void work(next));

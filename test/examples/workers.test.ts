@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 // Worker threads run the build, so this test uses it too.
 import { readEdgeList } from '../../dist/examples/iterative/edge-list.js';
 import { formatNodeValues, runExample } from '../../dist/examples/iterative/run.js';
+import { ThreadPool } from '../../dist/src/index.js';
 import { graphsDir } from './reference.js';
 
 describe.each(['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'])('examples on %s with 1, 2, 3 and 4 workers', (file) => {
@@ -31,6 +32,32 @@ describe('runs after runs on the same workers', () => {
       expect(formatNodeValues(third)).toBe(formatNodeValues(once));
       // The same work three times over: three times the notifications on every worker.
       third.stats.forEach((s, w) => expect(s.notifications).toBe(3 * once.stats[w]!.notifications));
+    }
+  });
+});
+
+describe('examples in turns on the threads of one pool', () => {
+  it('give the output of fresh threads, run after run', async () => {
+    const edges = readEdgeList(join(graphsDir(), 'email-Eu-core.txt'));
+    const runs = [
+      ['wcc', {}],
+      ['pagerank', { iterations: 10 }],
+      ['bfs', { source: edges.src[0]! }],
+    ] as const;
+    const fresh = new Map<string, string>();
+    for (const [algorithm, options] of runs) fresh.set(algorithm, formatNodeValues(await runExample(algorithm, edges, { ...options, workers: 3 })));
+    const pool = new ThreadPool();
+    try {
+      for (let round = 0; round < 2; round++) {
+        for (const [algorithm, options] of runs) {
+          const output = formatNodeValues(await runExample(algorithm, edges, { ...options, workers: 3, pool }));
+          expect(output.length).toBeGreaterThan(0);
+          expect(output).toBe(fresh.get(algorithm));
+        }
+      }
+      expect(pool.idle).toBe(3);
+    } finally {
+      await pool.close();
     }
   });
 });

@@ -153,6 +153,10 @@ describe('execute on worker threads', () => {
       expect(err.code).toBe('INVALID_OPTION');
       expect(err.message).toMatch(message);
     }
+    // The options given first, in place of the module.
+    const swapped = await rejection(execute({ workers: 2 } as unknown as string, fixture('exchange.mjs') as never));
+    expect(swapped.code).toBe('INVALID_OPTION');
+    expect(swapped.message).toMatch(/the module must be a path or URL.*execute\(module, options\); got an object with keys workers/);
   });
 
   it('a slow consumer makes the producer wait: its backlog stays bounded and nothing is lost', async () => {

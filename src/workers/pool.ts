@@ -1,0 +1,121 @@
+/**
+ * ThreadPool: worker threads kept between computations. A computation run on a pool's threads skips
+ * what a fresh thread costs before its job even starts (Node's bootstrap, importing the runtime and the
+ * job's module) and keeps the machine code V8 compiled for the last one, at the price of state: a job
+ * module is imported once per thread, so its top-level variables live on into the next computation.
+ */
+import { Worker as Thread } from 'node:worker_threads';
+import { WorkerError } from './errors.js';
+import type { ThreadData } from './thread-main.js';
+
+const ENTRY = new URL('./thread-main.js', import.meta.url);
+
+/**
+ * The command line's Node options, for threads, less `--input-type`: it is for a script given as text
+ * (`node --input-type=module -e ...`), and a thread started with it fails at once.
+ */
+const EXEC_ARGV = process.execArgv.filter((arg, i, all) => !arg.startsWith('--input-type') && !(all[i - 1] === '--input-type'));
+
+/** Starts a thread: for one job (it ends after it), or, with `null`, for a pool (it waits for jobs). */
+export function startThread(data: ThreadData): Thread {
+  return new Thread(ENTRY, { workerData: data, execArgv: EXEC_ARGV });
+}
+
+export interface ThreadPoolOptions {
+  /**
+   * The most threads kept waiting once their computation has ended; any more are stopped. By default,
+   * as many as the largest computation run on the pool so far had workers. A computation that needs
+   * more threads than are waiting starts the rest, whatever this says.
+   */
+  readonly keep?: number;
+}
+
+/** A waiting thread, and the V8 compilation setting it was started under (fixed for its life). */
+interface Idle {
+  readonly thread: Thread;
+  readonly concurrentCompilation: boolean;
+  readonly onExit: () => void;
+}
+
+/**
+ * Threads for `execute(module, { pool })`. A thread goes back to the pool when its computation
+ * succeeds, and is stopped when the computation fails or is cancelled (its state is then unknown).
+ * Waiting threads do not keep the process alive; `close()` stops them at once.
+ */
+export class ThreadPool {
+  private readonly keepOption: number | undefined;
+  /** The most workers of one computation so far. */
+  private largest = 0;
+  private readonly waiting: Idle[] = [];
+  private closedFlag = false;
+
+  constructor(options: ThreadPoolOptions = {}) {
+    const keep = options.keep;
+    if (keep !== undefined && (!Number.isInteger(keep) || keep < 0 || keep > 256)) throw new WorkerError('INVALID_OPTION', `keep must be an integer from 0 to 256, got ${String(keep)}`);
+    this.keepOption = keep;
+  }
+
+  /** The most threads kept waiting (see ThreadPoolOptions.keep). */
+  get keep(): number {
+    return this.keepOption ?? this.largest;
+  }
+
+  /** Threads waiting for a computation. */
+  get idle(): number {
+    return this.waiting.length;
+  }
+
+  get closed(): boolean {
+    return this.closedFlag;
+  }
+
+  /** Stops the waiting threads; computations under way finish, and their threads stop then. */
+  async close(): Promise<void> {
+    this.closedFlag = true;
+    const stopping = this.waiting.splice(0).map((idle) => stop(idle));
+    await Promise.all(stopping);
+  }
+
+  /**
+   * A thread for one worker of a computation (used by `execute`): a waiting one started under the same
+   * compilation setting, or a new one.
+   * @internal
+   */
+  take(concurrentCompilation: boolean): Thread {
+    if (this.closedFlag) throw new WorkerError('INVALID_OPTION', 'this ThreadPool was closed: make a new one, or leave out the pool option');
+    const at = this.waiting.findIndex((idle) => idle.concurrentCompilation === concurrentCompilation);
+    if (at < 0) return startThread({ job: null });
+    const [idle] = this.waiting.splice(at, 1);
+    idle!.thread.off('exit', idle!.onExit);
+    idle!.thread.ref();
+    return idle!.thread;
+  }
+
+  /**
+   * Takes back the threads of a computation that succeeded (used by `execute`); the oldest waiting are
+   * stopped past `keep`, and all of them once the pool is closed.
+   * @internal
+   */
+  release(threads: readonly Thread[], concurrentCompilation: boolean): void {
+    this.largest = Math.max(this.largest, threads.length);
+    for (const thread of threads) {
+      const idle: Idle = { thread, concurrentCompilation, onExit: () => this.forget(idle) };
+      thread.unref();
+      thread.on('exit', idle.onExit);
+      this.waiting.push(idle);
+    }
+    const excess = this.closedFlag ? this.waiting.length : this.waiting.length - this.keep;
+    for (const idle of this.waiting.splice(0, Math.max(0, excess))) void stop(idle);
+  }
+
+  /** A waiting thread ended by itself (it should not): it is no longer offered. */
+  private forget(idle: Idle): void {
+    const at = this.waiting.indexOf(idle);
+    if (at >= 0) this.waiting.splice(at, 1);
+  }
+}
+
+function stop(idle: Idle): Promise<number> {
+  idle.thread.off('exit', idle.onExit);
+  return idle.thread.terminate();
+}

@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+// Threads run built JavaScript: these tests use the build, as the CLI does.
+import { execute, ThreadPool, DataflowError, WorkerError } from '../../dist/src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixture = (name: string) => join(here, 'fixtures', name);
+
+interface Whoami {
+  threadId: number;
+  computations: number;
+  received: number;
+}
+
+describe('ThreadPool', () => {
+  it('runs computation after computation on the same threads, each answer whole', async () => {
+    const pool = new ThreadPool();
+    try {
+      const runs: Whoami[][] = [];
+      for (let r = 0; r < 3; r++) runs.push((await execute<Whoami>(fixture('whoami.mjs'), { workers: 3, pool, args: { n: 300 } })).results);
+      const threadsOf = (run: Whoami[]) => run.map((w) => w.threadId).sort((a, b) => a - b);
+      expect(new Set(threadsOf(runs[0]!)).size).toBe(3);
+      expect(threadsOf(runs[1]!)).toEqual(threadsOf(runs[0]!));
+      expect(threadsOf(runs[2]!)).toEqual(threadsOf(runs[0]!));
+      for (const run of runs) expect(run.reduce((a, w) => a + w.received, 0)).toBe(300);
+      // The job module is imported once per thread: its top-level state lives on (as documented).
+      expect(runs.map((run) => run.map((w) => w.computations))).toEqual([[1, 1, 1], [2, 2, 2], [3, 3, 3]]);
+      // By default the pool keeps as many threads as its largest computation had workers.
+      expect(pool.idle).toBe(3);
+      await execute(fixture('whoami.mjs'), { workers: 2, pool });
+      expect(pool.idle).toBe(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('gives computations run at once threads of their own, and keeps what it was told to', async () => {
+    const pool = new ThreadPool({ keep: 3 });
+    try {
+      const [a, b] = await Promise.all([
+        execute<Whoami>(fixture('whoami.mjs'), { workers: 2, pool }),
+        execute<Whoami>(fixture('whoami.mjs'), { workers: 2, pool }),
+      ]);
+      const ids = [...a.results, ...b.results].map((w) => w.threadId);
+      expect(new Set(ids).size).toBe(4);
+      expect(a.results.reduce((s, w) => s + w.received, 0)).toBe(100);
+      expect(b.results.reduce((s, w) => s + w.received, 0)).toBe(100);
+      // Four threads came back; the pool keeps three.
+      expect(pool.idle).toBe(3);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('stops the threads of a computation that fails, and starts new ones for the next', async () => {
+    const pool = new ThreadPool();
+    try {
+      const first = (await execute<Whoami>(fixture('whoami.mjs'), { workers: 3, pool })).results.map((w) => w.threadId);
+      const t0 = Date.now();
+      await expect(execute(fixture('throws.mjs'), { workers: 3, pool })).rejects.toBeInstanceOf(DataflowError);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(pool.idle).toBe(0);
+      const next = await execute<Whoami>(fixture('whoami.mjs'), { workers: 3, pool });
+      expect(next.results.reduce((s, w) => s + w.received, 0)).toBe(100);
+      for (const w of next.results) expect(first).not.toContain(w.threadId);
+      expect(next.results.map((w) => w.computations)).toEqual([1, 1, 1]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('cancels a computation on pooled threads with CANCELLED, and goes on serving', async () => {
+    const pool = new ThreadPool();
+    try {
+      await execute(fixture('whoami.mjs'), { workers: 2, pool });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error('enough')), 300);
+      await expect(execute(fixture('forever.mjs'), { workers: 2, pool, signal: controller.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(pool.idle).toBe(0);
+      const again = await execute<Whoami>(fixture('whoami.mjs'), { workers: 2, pool });
+      expect(again.results.reduce((s, w) => s + w.received, 0)).toBe(100);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('runs even one worker in a thread of its own', async () => {
+    const pool = new ThreadPool();
+    try {
+      const { results } = await execute<Whoami>(fixture('whoami.mjs'), { pool });
+      expect(results).toHaveLength(1);
+      expect(results[0]!.threadId).not.toBe(0);
+      expect(pool.idle).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses a closed pool, and a bad keep, with INVALID_OPTION', async () => {
+    const pool = new ThreadPool();
+    await execute(fixture('whoami.mjs'), { workers: 2, pool });
+    expect(pool.idle).toBe(2);
+    await pool.close();
+    expect(pool.idle).toBe(0);
+    await expect(execute(fixture('whoami.mjs'), { workers: 2, pool })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/the pool was closed/) });
+    for (const keep of [-1, 1.5, 1000]) expect(() => new ThreadPool({ keep })).toThrow(WorkerError);
+    await expect(execute(fixture('whoami.mjs'), { workers: 2, pool: {} as ThreadPool })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/pool must be a ThreadPool/) });
+  });
+
+  it('lets the process exit while its threads wait (and starts threads under `node --input-type=module -e`)', () => {
+    const script = `
+      import { execute, ThreadPool } from ${JSON.stringify(resolve(here, '../../dist/src/index.js'))};
+      const pool = new ThreadPool();
+      const { results } = await execute(${JSON.stringify(fixture('whoami.mjs'))}, { workers: 2, pool });
+      console.log(results.length, pool.idle);
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('2 2');
+  });
+});
