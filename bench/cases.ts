@@ -12,6 +12,7 @@ import { runExample, type Algorithm, type ExampleResult, type NodeValues } from 
 import { productOrder } from '../src/timestamps/order.js';
 import { Timestamp } from '../src/timestamps/timestamp.js';
 import { execute } from '../src/workers/execute.js';
+import { ThreadPool } from '../src/workers/pool.js';
 import { Worker } from '../src/workers/worker.js';
 import { baselineBfs, baselinePagerank, baselineWcc } from './baseline.js';
 import barrier from './jobs/barrier.js';
@@ -163,9 +164,9 @@ export function runProcess(args: string[]): ProcessRun {
   return { seconds, peakMb: Number(m[1]), output: r.stdout };
 }
 
-/** A benchmark job (bench/jobs) on `workers` threads; resolves to the workers' results. */
-export async function job(name: string, workers: number, args: unknown): Promise<unknown[]> {
-  return (await execute(resolve(here, 'jobs', `${name}.js`), { workers, threads: true, args })).results;
+/** A benchmark job (bench/jobs) on `workers` threads (a pool's, if given); resolves to the workers' results. */
+export async function job(name: string, workers: number, args: unknown, pool?: ThreadPool): Promise<unknown[]> {
+  return (await execute(resolve(here, 'jobs', `${name}.js`), { workers, threads: true, args, pool })).results;
 }
 
 /** What a job (bench/jobs) returns on each worker. */
@@ -267,9 +268,11 @@ function macroCases(preset: Preset): Case[] {
 
 /**
  * A job (bench/jobs) on 2 worker threads against 1: each worker's count must be `two` (or, when null,
- * add up to `work`) and `one`; the note gives the rate inside the workers.
+ * add up to `work`) and `one`; the note gives the rate inside the workers. Fresh threads for every run,
+ * and then 2 threads of a pool the case keeps: started by the checked run, warm from then on.
  */
 function threadedCase(name: string, jobName: string, args: Record<string, number>, work: number, unit: string, samples: number, two: number[] | null, one: number[]): Case {
+  let pool: ThreadPool | undefined;
   return {
     name,
     group: 'macro',
@@ -278,7 +281,10 @@ function threadedCase(name: string, jobName: string, args: Record<string, number
     unit,
     samples,
     baseline: { label: jobName === 'pingpong' ? '1 worker thread (no crossing)' : '1 worker thread', run: () => job(jobName, 1, args) },
-    variants: [{ label: '2 worker threads', run: () => job(jobName, 2, args) }],
+    variants: [
+      { label: '2 worker threads', run: () => job(jobName, 2, args) },
+      { label: '2 threads of a pool, kept', run: () => job(jobName, 2, args, (pool ??= new ThreadPool())) },
+    ],
     check: (a, b) => {
       if (two === null) same(jobName, counts(a).reduce((x, y) => x + y, 0), work);
       else same(jobName, counts(a), two);

@@ -78,7 +78,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   setConcurrentCompilation(compilation);
   const mesh = allocateMesh(workers, ringBytes);
   const threads: Thread[] = [];
-  /** Takes this call's listeners off a pool's threads. */
+  /** Takes this call's listeners off its threads, before a pool gets them back. */
   const detach: (() => void)[] = [];
   let onAbort: (() => void) | undefined;
   const run = new Promise<ExecuteResult<R>>((resolve, reject) => {
@@ -92,7 +92,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
       failed = true;
       clearTimeout(secondary);
       abortMesh(mesh);
-      for (const off of detach) off();
+      // The threads keep this call's listeners (fail is called once): they are stopped, not given back.
       Promise.all(threads.map((t) => t.terminate())).finally(() => reject(err));
     };
     if (signal !== undefined) {

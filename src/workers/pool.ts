@@ -34,7 +34,8 @@ export interface ThreadPoolOptions {
 interface Idle {
   readonly thread: Thread;
   readonly concurrentCompilation: boolean;
-  readonly onExit: () => void;
+  /** Drops the thread from the pool if it fails or ends while waiting. */
+  readonly onEnd: () => void;
 }
 
 /**
@@ -86,7 +87,7 @@ export class ThreadPool {
     const at = this.waiting.findIndex((idle) => idle.concurrentCompilation === concurrentCompilation);
     if (at < 0) return startThread({ job: null });
     const [idle] = this.waiting.splice(at, 1);
-    idle!.thread.off('exit', idle!.onExit);
+    idle!.thread.off('exit', idle!.onEnd).off('error', idle!.onEnd);
     idle!.thread.ref();
     return idle!.thread;
   }
@@ -99,23 +100,26 @@ export class ThreadPool {
   release(threads: readonly Thread[], concurrentCompilation: boolean): void {
     this.largest = Math.max(this.largest, threads.length);
     for (const thread of threads) {
-      const idle: Idle = { thread, concurrentCompilation, onExit: () => this.forget(idle) };
+      const idle: Idle = { thread, concurrentCompilation, onEnd: () => this.forget(idle) };
       thread.unref();
-      thread.on('exit', idle.onExit);
+      // A job can leave work behind that fails later (a timer that throws): the thread is then dropped.
+      thread.on('exit', idle.onEnd).on('error', idle.onEnd);
       this.waiting.push(idle);
     }
     const excess = this.closedFlag ? this.waiting.length : this.waiting.length - this.keep;
     for (const idle of this.waiting.splice(0, Math.max(0, excess))) void stop(idle);
   }
 
-  /** A waiting thread ended by itself (it should not): it is no longer offered. */
+  /** A waiting thread failed or ended: it is no longer offered, and is stopped. */
   private forget(idle: Idle): void {
     const at = this.waiting.indexOf(idle);
     if (at >= 0) this.waiting.splice(at, 1);
+    void stop(idle);
   }
 }
 
 function stop(idle: Idle): Promise<number> {
-  idle.thread.off('exit', idle.onExit);
+  idle.thread.off('exit', idle.onEnd);
+  // Keeps listening for 'error' (a thread being stopped may still report one, and none may go unheard).
   return idle.thread.terminate();
 }

@@ -86,6 +86,20 @@ describe('ThreadPool', () => {
     }
   });
 
+  it('drops a waiting thread that fails (a timer its job left behind throws), without disturbing the caller', async () => {
+    const pool = new ThreadPool();
+    try {
+      expect((await execute<number>(fixture('leaves-timer.mjs'), { workers: 2, pool })).results).toEqual([0, 1]);
+      expect(pool.idle).toBe(2);
+      for (let waited = 0; pool.idle > 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      expect(pool.idle).toBe(0);
+      const next = await execute<Whoami>(fixture('whoami.mjs'), { workers: 2, pool });
+      expect(next.results.map((w) => w.computations)).toEqual([1, 1]);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('runs even one worker in a thread of its own', async () => {
     const pool = new ThreadPool();
     try {
