@@ -54,7 +54,7 @@ describe('ThreadPool', () => {
     }
   });
 
-  it('stops the threads of a computation that fails, and starts new ones for the next', async () => {
+  it('stops the threads of a computation that fails or whose thread exits, and starts new ones for the next', async () => {
     const pool = new ThreadPool();
     try {
       const first = (await execute<Whoami>(fixture('whoami.mjs'), { workers: 3, pool })).results.map((w) => w.threadId);
@@ -66,6 +66,11 @@ describe('ThreadPool', () => {
       expect(next.results.reduce((s, w) => s + w.received, 0)).toBe(100);
       for (const w of next.results) expect(first).not.toContain(w.threadId);
       expect(next.results.map((w) => w.computations)).toEqual([1, 1, 1]);
+      // A pooled thread that exits takes its computation down with WORKER_DIED, as a fresh one does.
+      await expect(execute(fixture('dies.mjs'), { workers: 2, pool })).rejects.toMatchObject({ code: 'WORKER_DIED', message: expect.stringMatching(/worker 1 exited with code 3/) });
+      expect(pool.idle).toBe(1);
+      const after = await execute<Whoami>(fixture('whoami.mjs'), { workers: 3, pool });
+      expect(after.results.reduce((s, w) => s + w.received, 0)).toBe(100);
     } finally {
       await pool.close();
     }
