@@ -14,10 +14,19 @@ interface Whoami {
   received: number;
 }
 
+/** Runs `body` with a new pool, closed afterwards whatever happens. */
+async function withPool(options: ConstructorParameters<typeof ThreadPool>[0], body: (pool: ThreadPool) => Promise<void>): Promise<void> {
+  const pool = new ThreadPool(options);
+  try {
+    await body(pool);
+  } finally {
+    await pool.close();
+  }
+}
+
 describe('ThreadPool', () => {
   it('runs computation after computation on the same threads, each answer whole', async () => {
-    const pool = new ThreadPool();
-    try {
+    await withPool({}, async (pool) => {
       const runs: Whoami[][] = [];
       for (let r = 0; r < 3; r++) runs.push((await execute<Whoami>(fixture('whoami.mjs'), { workers: 3, pool, args: { n: 300 } })).results);
       const threadsOf = (run: Whoami[]) => run.map((w) => w.threadId).sort((a, b) => a - b);
@@ -31,14 +40,11 @@ describe('ThreadPool', () => {
       expect(pool.idle).toBe(3);
       await execute(fixture('whoami.mjs'), { workers: 2, pool });
       expect(pool.idle).toBe(3);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('gives computations run at once threads of their own, and keeps what it was told to', async () => {
-    const pool = new ThreadPool({ keep: 3 });
-    try {
+    await withPool({ keep: 3 }, async (pool) => {
       const [a, b] = await Promise.all([
         execute<Whoami>(fixture('whoami.mjs'), { workers: 2, pool }),
         execute<Whoami>(fixture('whoami.mjs'), { workers: 2, pool }),
@@ -49,14 +55,11 @@ describe('ThreadPool', () => {
       expect(b.results.reduce((s, w) => s + w.received, 0)).toBe(100);
       // Four threads came back; the pool keeps three.
       expect(pool.idle).toBe(3);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('stops the threads of a computation that fails or whose thread exits, and starts new ones for the next', async () => {
-    const pool = new ThreadPool();
-    try {
+    await withPool({}, async (pool) => {
       const first = (await execute<Whoami>(fixture('whoami.mjs'), { workers: 3, pool })).results.map((w) => w.threadId);
       const t0 = Date.now();
       await expect(execute(fixture('throws.mjs'), { workers: 3, pool })).rejects.toBeInstanceOf(DataflowError);
@@ -71,14 +74,11 @@ describe('ThreadPool', () => {
       expect(pool.idle).toBe(1);
       const after = await execute<Whoami>(fixture('whoami.mjs'), { workers: 3, pool });
       expect(after.results.reduce((s, w) => s + w.received, 0)).toBe(100);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('cancels a computation on pooled threads with CANCELLED, and goes on serving', async () => {
-    const pool = new ThreadPool();
-    try {
+    await withPool({}, async (pool) => {
       await execute(fixture('whoami.mjs'), { workers: 2, pool });
       const controller = new AbortController();
       setTimeout(() => controller.abort(new Error('enough')), 300);
@@ -86,35 +86,27 @@ describe('ThreadPool', () => {
       expect(pool.idle).toBe(0);
       const again = await execute<Whoami>(fixture('whoami.mjs'), { workers: 2, pool });
       expect(again.results.reduce((s, w) => s + w.received, 0)).toBe(100);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('drops a waiting thread that fails (a timer its job left behind throws), without disturbing the caller', async () => {
-    const pool = new ThreadPool();
-    try {
+    await withPool({}, async (pool) => {
       expect((await execute<number>(fixture('leaves-timer.mjs'), { workers: 2, pool })).results).toEqual([0, 1]);
       expect(pool.idle).toBe(2);
       for (let waited = 0; pool.idle > 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
       expect(pool.idle).toBe(0);
       const next = await execute<Whoami>(fixture('whoami.mjs'), { workers: 2, pool });
       expect(next.results.map((w) => w.computations)).toEqual([1, 1]);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('runs even one worker in a thread of its own', async () => {
-    const pool = new ThreadPool();
-    try {
+    await withPool({}, async (pool) => {
       const { results } = await execute<Whoami>(fixture('whoami.mjs'), { pool });
       expect(results).toHaveLength(1);
       expect(results[0]!.threadId).not.toBe(0);
       expect(pool.idle).toBe(1);
-    } finally {
-      await pool.close();
-    }
+    });
   });
 
   it('refuses a closed pool, and a bad keep, with INVALID_OPTION', async () => {
