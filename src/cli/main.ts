@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { ExampleError, generateEdgeList, readEdgeList, type EdgeList } from '../../examples/iterative/edge-list.js';
 import { formatNodeValues, runExample, runPagerank, runWcc, type NodeValues } from '../../examples/iterative/run.js';
 import { execute } from '../workers/execute.js';
+import { ThreadPool } from '../workers/pool.js';
 import { parseOptions, UsageError } from './args.js';
 import { peakRssMb } from './memory.js';
 
@@ -47,30 +48,37 @@ async function example(args: readonly string[]): Promise<number> {
   const source = options.get('source') as number | undefined;
   if (name === 'bfs' && source === undefined) throw new UsageError('example bfs: --source S is required');
 
-  const t0 = performance.now();
-  const edges = readEdgeList(input);
-  const t1 = performance.now();
-  if (name === 'bfs' && !hasNode(edges, source!)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${input}`);
-  const iterations = options.get('iterations') as number | undefined;
-  const result: NodeValues = await runExample(name, edges, {
-    workers,
-    ...(iterations === undefined ? {} : { iterations }),
-    ...(source === undefined ? {} : { source }),
-  });
-  const t2 = performance.now();
-  const text = formatNodeValues(result);
-  const output = options.get('output') as string | undefined;
-  if (output === undefined) process.stdout.write(text);
-  else {
-    try {
-      writeFileSync(output, text);
-    } catch (err) {
-      throw new ExampleError('BAD_PATH', `cannot write ${output}: ${(err as Error).message}`);
+  // The threads start, and load the runtime, while this thread reads the edges.
+  const pool = workers > 1 ? new ThreadPool({ start: workers }) : undefined;
+  try {
+    const t0 = performance.now();
+    const edges = readEdgeList(input);
+    const t1 = performance.now();
+    if (name === 'bfs' && !hasNode(edges, source!)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${input}`);
+    const iterations = options.get('iterations') as number | undefined;
+    const result: NodeValues = await runExample(name, edges, {
+      workers,
+      pool,
+      ...(iterations === undefined ? {} : { iterations }),
+      ...(source === undefined ? {} : { source }),
+    });
+    const t2 = performance.now();
+    const text = formatNodeValues(result);
+    const output = options.get('output') as string | undefined;
+    if (output === undefined) process.stdout.write(text);
+    else {
+      try {
+        writeFileSync(output, text);
+      } catch (err) {
+        throw new ExampleError('BAD_PATH', `cannot write ${output}: ${(err as Error).message}`);
+      }
     }
+    process.stderr.write(
+      `${name}: ${edges.count} edges, ${workers} worker${workers === 1 ? '' : 's'}, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}; peak RSS ${peakRssMb()} MB\n`,
+    );
+  } finally {
+    await pool?.close();
   }
-  process.stderr.write(
-    `${name}: ${edges.count} edges, ${workers} worker${workers === 1 ? '' : 's'}, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}; peak RSS ${peakRssMb()} MB\n`,
-  );
   return 0;
 }
 

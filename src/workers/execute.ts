@@ -1,14 +1,12 @@
 /** execute: runs a dataflow module on N workers (threads, or directly in this thread for one), SPMD style. */
-import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 import type { Worker as Thread } from 'node:worker_threads';
 import { DataflowError, GraphError } from '../graph/errors.js';
 import { ProgressError } from '../progress/errors.js';
 import { TimestampError } from '../timestamps/errors.js';
 import { WorkerError, type ErrorRecord } from './errors.js';
 import { abortMesh, allocateMesh } from './mesh.js';
-import { startThread, ThreadPool } from './pool.js';
+import { defaultCompilation, setConcurrentCompilation, startThread, ThreadPool } from './pool.js';
 import type { Job, ThreadReport } from './thread-main.js';
 import { Worker, type WorkerStats } from './worker.js';
 
@@ -43,20 +41,6 @@ export interface ExecuteOptions {
   readonly pool?: ThreadPool;
 }
 
-let compilationSetting: boolean | undefined;
-
-/**
- * Sets V8's concurrent compilation for threads started from now on (once per value). V8 reads
- * `concurrent-recompilation` when a thread's isolate is created, and `concurrent-osr` at each
- * on-stack replacement, which without a background compiler runs on the thread in any case.
- */
-function setConcurrentCompilation(on: boolean): void {
-  if (compilationSetting === on) return;
-  setFlagsFromString(on ? '--concurrent-recompilation' : '--no-concurrent-recompilation');
-  setFlagsFromString(on ? '--concurrent-osr' : '--no-concurrent-osr');
-  compilationSetting = on;
-}
-
 export interface ExecuteResult<R> {
   /** Each worker's return value, by worker index. */
   readonly results: R[];
@@ -74,7 +58,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   if (signal?.aborted) throw cancelled(signal);
   const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
   if (workers === 1 && options.threads !== true && pool === undefined) return direct<R>(url, options.args);
-  const compilation = options.concurrentCompilation ?? workers < availableParallelism();
+  const compilation = options.concurrentCompilation ?? defaultCompilation(workers);
   setConcurrentCompilation(compilation);
   const mesh = allocateMesh(workers, ringBytes);
   const threads: Thread[] = [];

@@ -4,6 +4,8 @@
  * job's module) and keeps the machine code V8 compiled for the last one, at the price of state: a job
  * module is imported once per thread, so its top-level variables live on into the next computation.
  */
+import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { Worker as Thread } from 'node:worker_threads';
 import { WorkerError } from './errors.js';
 import type { ThreadData } from './thread-main.js';
@@ -15,6 +17,25 @@ const ENTRY = new URL('./thread-main.js', import.meta.url);
  * (`node --input-type=module -e ...`), and a thread started with it fails at once.
  */
 const EXEC_ARGV = process.execArgv.filter((arg, i, all) => !arg.startsWith('--input-type') && !(all[i - 1] === '--input-type'));
+
+let compilationSetting: boolean | undefined;
+
+/**
+ * Sets V8's concurrent compilation for threads started from now on (once per value). V8 reads
+ * `concurrent-recompilation` when a thread's isolate is created, and `concurrent-osr` at each
+ * on-stack replacement, which without a background compiler runs on the thread in any case.
+ */
+export function setConcurrentCompilation(on: boolean): void {
+  if (compilationSetting === on) return;
+  setFlagsFromString(on ? '--concurrent-recompilation' : '--no-concurrent-recompilation');
+  setFlagsFromString(on ? '--concurrent-osr' : '--no-concurrent-osr');
+  compilationSetting = on;
+}
+
+/** Whether V8 compiles on background threads for a computation of `workers` (see ExecuteOptions.concurrentCompilation). */
+export function defaultCompilation(workers: number): boolean {
+  return workers < availableParallelism();
+}
 
 /** Starts a thread: for one job (it ends after it), or, with `null`, for a pool (it waits for jobs). */
 export function startThread(data: ThreadData): Thread {
@@ -28,6 +49,11 @@ export interface ThreadPoolOptions {
    * more threads than are waiting starts the rest, whatever this says.
    */
   readonly keep?: number;
+  /**
+   * Threads to start at once (none by default), set up for a computation of that many workers: they
+   * start, and import the runtime, while the caller prepares the computation's input.
+   */
+  readonly start?: number;
 }
 
 /** A waiting thread, and the V8 compilation setting it was started under (fixed for its life). */
@@ -51,9 +77,15 @@ export class ThreadPool {
   private closedFlag = false;
 
   constructor(options: ThreadPoolOptions = {}) {
-    const keep = options.keep;
+    const { keep, start = 0 } = options;
     if (keep !== undefined && (!Number.isInteger(keep) || keep < 0 || keep > 256)) throw new WorkerError('INVALID_OPTION', `keep must be an integer from 0 to 256, got ${String(keep)}`);
+    if (!Number.isInteger(start) || start < 0 || start > 256) throw new WorkerError('INVALID_OPTION', `start must be an integer from 0 to 256, got ${String(start)}`);
     this.keepOption = keep;
+    if (start > 0) {
+      const compilation = defaultCompilation(start);
+      setConcurrentCompilation(compilation);
+      this.release(Array.from({ length: start }, () => startThread({ job: null })), compilation);
+    }
   }
 
   /** The most threads kept waiting (see ThreadPoolOptions.keep). */

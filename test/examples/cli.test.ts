@@ -27,6 +27,11 @@ describe('timely example (the CLI contract)', () => {
     const bfs = timely('example', 'bfs', '--input', karate(), '--source', '5');
     expect(bfs.stdout).toBe(formatNodeValues(runBfs(edges, 5)));
     expect(bfs.stdout.split('\n')[0]).toBe('5 0');
+    // On threads started while the input is read.
+    const three = timely('example', 'wcc', '--input', karate(), '--workers', '3');
+    expect(three.status).toBe(0);
+    expect(three.stdout).toBe(wcc.stdout);
+    expect(three.stderr).toMatch(/^wcc: 78 edges, 3 workers, 34 output lines/);
   });
 
   it('writes to --output, reads gzip, and defaults pagerank to 20 iterations', () => {
@@ -41,6 +46,8 @@ describe('timely example (the CLI contract)', () => {
 
   it.each([
     [['example', 'wcc', '--input', '/no/such/file.txt'], /^timely: cannot read \/no\/such\/file.txt: no such file\n$/],
+    [['example', 'wcc', '--input', '/no/such/file.txt', '--workers', '2'], /^timely: cannot read \/no\/such\/file.txt: no such file\n$/],
+    [['example', 'bfs', '--input', 'KARATE', '--source', '999', '--workers', '2'], /--source 999 is not a node of/],
     [['example', 'wcc'], /--input FILE is required/],
     [['example', 'bfs', '--input', 'KARATE'], /--source S is required/],
     [['example', 'bfs', '--input', 'KARATE', '--source', '999'], /--source 999 is not a node of/],

@@ -100,6 +100,16 @@ describe('ThreadPool', () => {
     });
   });
 
+  it('starts threads ahead of the first computation when told to, and runs that computation on them', async () => {
+    await withPool({ start: 2, keep: 8 }, async (pool) => {
+      expect(pool.idle).toBe(2);
+      const { results } = await execute<Whoami>(fixture('whoami.mjs'), { workers: 2, pool });
+      expect(results.reduce((s, w) => s + w.received, 0)).toBe(100);
+      // Had the computation started threads of its own, four would be waiting now.
+      expect(pool.idle).toBe(2);
+    });
+  });
+
   it('runs even one worker in a thread of its own', async () => {
     await withPool({}, async (pool) => {
       const { results } = await execute<Whoami>(fixture('whoami.mjs'), { pool });
@@ -109,7 +119,7 @@ describe('ThreadPool', () => {
     });
   });
 
-  it('refuses a closed pool, and a bad keep, with INVALID_OPTION', async () => {
+  it('refuses a closed pool, and a bad keep or start, with INVALID_OPTION', async () => {
     const pool = new ThreadPool();
     await execute(fixture('whoami.mjs'), { workers: 2, pool });
     expect(pool.idle).toBe(2);
@@ -117,6 +127,7 @@ describe('ThreadPool', () => {
     expect(pool.idle).toBe(0);
     await expect(execute(fixture('whoami.mjs'), { workers: 2, pool })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/the pool was closed/) });
     for (const keep of [-1, 1.5, 1000]) expect(() => new ThreadPool({ keep })).toThrow(WorkerError);
+    for (const start of [-1, 0.5, 257]) expect(() => new ThreadPool({ start })).toThrow(/start must be an integer from 0 to 256/);
     await expect(execute(fixture('whoami.mjs'), { workers: 2, pool: {} as ThreadPool })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/pool must be a ThreadPool/) });
   });
 
