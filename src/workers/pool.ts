@@ -12,11 +12,15 @@ import type { ThreadData } from './thread-main.js';
 
 const ENTRY = new URL('./thread-main.js', import.meta.url);
 
+const inputType = (arg: string, i: number, all: readonly string[]) => arg.startsWith('--input-type') || all[i - 1] === '--input-type';
+
 /**
- * The command line's Node options, for threads, less `--input-type`: it is for a script given as text
- * (`node --input-type=module -e ...`), and a thread started with it fails at once.
+ * The Node options threads start with: the command line's, as by default, except under `node
+ * --input-type=module -e ...`, where a thread given `--input-type` fails at once. Those are then
+ * passed without it, and without any a thread refuses (V8's and the process's, which apply to every
+ * thread in any case) once one has been refused.
  */
-const EXEC_ARGV = process.execArgv.filter((arg, i, all) => !arg.startsWith('--input-type') && !(all[i - 1] === '--input-type'));
+let execArgv: string[] | undefined = process.execArgv.some(inputType) ? process.execArgv.filter((arg, i, all) => !inputType(arg, i, all)) : undefined;
 
 let compilationSetting: boolean | undefined;
 
@@ -39,7 +43,15 @@ export function defaultCompilation(workers: number): boolean {
 
 /** Starts a thread: for one job (it ends after it), or, with `null`, for a pool (it waits for jobs). */
 export function startThread(data: ThreadData): Thread {
-  return new Thread(ENTRY, { workerData: data, execArgv: EXEC_ARGV });
+  try {
+    return new Thread(ENTRY, { workerData: data, execArgv });
+  } catch (err) {
+    if (execArgv === undefined || (err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
+    const refused = new Set(/flags: (.*)$/.exec((err as Error).message)?.[1]?.split(', '));
+    const kept = execArgv.filter((arg) => !refused.has(arg));
+    execArgv = kept.length < execArgv.length ? kept : [];
+    return startThread(data);
+  }
 }
 
 export interface ThreadPoolOptions {

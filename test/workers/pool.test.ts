@@ -131,16 +131,26 @@ describe('ThreadPool', () => {
     await expect(execute(fixture('whoami.mjs'), { workers: 2, pool: {} as ThreadPool })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/pool must be a ThreadPool/) });
   });
 
-  it('lets the process exit while its threads wait (and starts threads under `node --input-type=module -e`)', () => {
+  it('lets the process exit while its threads wait, under `node --input-type=module -e` and V8 options', () => {
+    const index = JSON.stringify(resolve(here, '../../dist/src/index.js'));
     const script = `
-      import { execute, ThreadPool } from ${JSON.stringify(resolve(here, '../../dist/src/index.js'))};
+      import { execute, ThreadPool } from ${index};
       const pool = new ThreadPool();
       const { results } = await execute(${JSON.stringify(fixture('whoami.mjs'))}, { workers: 2, pool });
       console.log(results.length, pool.idle);
+      const options = await execute('data:text/javascript,import { execArgv } from "node:process"; export default () => execArgv', { workers: 2, pool });
+      console.log(options.results[0].filter((o) => o.startsWith('--')).join(' '));
     `;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    // --input-type would stop a thread at once, and --max-old-space-size is refused by one: both stay
+    // off its command line; the other options stay on.
+    const child = spawnSync(process.execPath, ['--max-old-space-size=2048', '--enable-source-maps', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(child.stderr).toBe('');
     expect(child.status).toBe(0);
-    expect(child.stdout.trim()).toBe('2 2');
+    expect(child.stdout.trim().split('\n')).toEqual(['2 2', '--enable-source-maps']);
+    // Without --input-type, threads take the command line's options as Node gives them.
+    const cjs = `import(${index}).then(({ execute }) => execute(${JSON.stringify(fixture('whoami.mjs'))}, { workers: 2 })).then(({ results }) => console.log(results.length));`;
+    const plain = spawnSync(process.execPath, ['--stack-size=2000', '-e', cjs], { encoding: 'utf8', timeout: 20_000 });
+    expect(plain.stderr).toBe('');
+    expect(plain.stdout.trim()).toBe('2');
   });
 });
