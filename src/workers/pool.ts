@@ -110,6 +110,7 @@ export class ThreadPool {
     return this.waiting.length;
   }
 
+  /** `close()` was called: the pool lends no more threads. */
   get closed(): boolean {
     return this.closedFlag;
   }
