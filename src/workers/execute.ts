@@ -85,14 +85,11 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
     }
     for (let index = 0; index < workers; index++) {
       const job: Job = { index, peers: workers, mesh, moduleUrl: url, args: options.args };
-      let thread: Thread | undefined;
+      let thread: Thread;
       try {
-        if (pool === undefined) thread = startThread({ job });
-        else {
-          thread = pool.take(compilation);
-          threads.push(thread);
-          thread.postMessage(job);
-        }
+        thread = pool === undefined ? startThread({ job }) : pool.take(compilation);
+        threads.push(thread);
+        if (pool !== undefined) thread.postMessage(job);
       } catch (err) {
         // Stops the threads already started (for args that cannot be cloned, at most the pool's first: every thread gets the same).
         const e = err as Error;
@@ -103,7 +100,6 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
         );
         return;
       }
-      if (pool === undefined) threads.push(thread);
       let reported = false;
       const onMessage = (report: ThreadReport) => {
         reported = true;
@@ -127,8 +123,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
         if (!reported) fail(new WorkerError('WORKER_DIED', `worker ${index} exited with code ${code} before finishing`, { worker: index, code }));
       };
       thread.on('message', onMessage).on('error', onError).on('exit', onExit);
-      const listening = thread;
-      detach.push(() => listening.off('message', onMessage).off('error', onError).off('exit', onExit));
+      detach.push(() => thread.off('message', onMessage).off('error', onError).off('exit', onExit));
     }
   });
   return signal === undefined ? run : run.finally(() => signal.removeEventListener('abort', onAbort!));

@@ -1,8 +1,9 @@
 /**
- * ThreadPool: worker threads kept between computations. A computation run on a pool's threads skips
- * what a fresh thread costs before its job even starts (Node's bootstrap, importing the runtime and the
- * job's module) and keeps the machine code V8 compiled for the last one, at the price of state: a job
- * module is imported once per thread, so its top-level variables live on into the next computation.
+ * Worker threads: how they start (their Node options, V8's compile setting), and ThreadPool, which
+ * keeps them between computations. A computation run on a pool's threads skips what a fresh thread
+ * costs before its job even starts (Node's bootstrap, importing the runtime and the job's module) and
+ * keeps the machine code V8 compiled for the last one, at the price of state: a job module is imported
+ * once per thread, so its top-level variables live on into the next computation.
  */
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
