@@ -127,7 +127,7 @@ export function baselineBfs(edges: EdgeList, source: number): NodeValues {
   return collect(size, reached, (x) => dist[x]!);
 }
 
-function main(args: string[]): void {
+async function main(args: string[]): Promise<void> {
   const [algorithm, file, ...rest] = args;
   let output: string | undefined;
   const outAt = rest.indexOf('--output');
@@ -141,7 +141,7 @@ function main(args: string[]): void {
     return;
   }
   const t0 = performance.now();
-  const edges = readEdgeList(file);
+  const edges = await readEdgeList(file);
   const t1 = performance.now();
   const arg = rest[0] === undefined ? undefined : Number(rest[0]);
   const result =
@@ -155,7 +155,7 @@ function main(args: string[]): void {
   );
 }
 
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) await main(process.argv.slice(2));
 
 /** The edges' two columns, `count` long. */
 function columns(edges: EdgeList): { src: Int32Array; dst: Int32Array } {

@@ -4,10 +4,11 @@
  * presets: `full` (npm run bench), `quick` (npm run bench:quick) and `tiny` (the smoke test in npm test).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateEdgeList, readEdgeList, type EdgeList } from '../examples/iterative/edge-list.js';
+import { gunzipSync } from 'node:zlib';
+import { generateEdgeList, parseEdgeList, type EdgeList } from '../examples/iterative/edge-list.js';
 import { runExample, type Algorithm, type ExampleResult, type NodeValues } from '../examples/iterative/run.js';
 import { productOrder } from '../src/timestamps/order.js';
 import { Timestamp } from '../src/timestamps/timestamp.js';
@@ -363,7 +364,7 @@ function graphCases(preset: Preset): Case[] {
   const samples = { full: 9, quick: 2, tiny: 1 }[preset];
   const generatedEdges = { full: 16_000_000, quick: 2_000_000, tiny: 2_000 }[preset];
   const generated = `generated ${generatedEdges >= 1e6 ? `${generatedEdges / 1e6} M` : generatedEdges} edges`;
-  const real = once(() => readEdgeList(path));
+  const real = once(() => parseEdgeList(path.endsWith('.gz') ? gunzipSync(readFileSync(path)) : readFileSync(path), path));
   const random = once(() => generateEdgeList(generatedEdges / 4, generatedEdges, 7));
   const list: Case[] = [];
   for (const algorithm of ['wcc', 'pagerank', 'bfs'] as const) list.push(graphCase(algorithm, graph, real, samples));

@@ -9,6 +9,7 @@ import { edgeParts, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type NodeBlo
 import { largest, runningTotals } from './csr.js';
 import { ExampleError, type EdgeList } from './edge-list.js';
 import { pagerankDataflow } from './pagerank.js';
+import { denseIds, denseNode, originalIds } from './relabel.js';
 import { wccDataflow } from './wcc.js';
 
 export type Algorithm = 'wcc' | 'pagerank' | 'bfs';
@@ -59,16 +60,25 @@ export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, opt
   return concat(out.records().map(([nodes, values]) => ({ nodes, values })));
 }
 
+/** WCC on one worker in this thread: `node label` pairs sorted by node. */
 export function runWcc(edges: EdgeList): NodeValues {
-  return sortByNode([runOn(new Worker(), 'wcc', edges)]);
+  return runHere('wcc', edges, {});
 }
 
+/** PageRank (`iterations`, 20 by default) on one worker in this thread: `node rank` pairs sorted by node. */
 export function runPagerank(edges: EdgeList, iterations = 20): NodeValues {
-  return sortByNode([runOn(new Worker(), 'pagerank', edges, { iterations })]);
+  return runHere('pagerank', edges, { iterations });
 }
 
+/** BFS from `source` on one worker in this thread: `node distance` pairs of the reachable nodes, sorted by node. */
 export function runBfs(edges: EdgeList, source: number): NodeValues {
-  return sortByNode([runOn(new Worker(), 'bfs', edges, { source })]);
+  return runHere('bfs', edges, { source });
+}
+
+function runHere(algorithm: Algorithm, edges: EdgeList, options: ExampleOptions): NodeValues {
+  const dense = denseIds(edges);
+  const local = dense.ids === undefined || options.source === undefined ? options : { ...options, source: denseNode(dense.ids, options.source) };
+  return originalIds(sortByNode([runOn(new Worker(), algorithm, dense.edges, local)]), dense.ids, algorithm === 'wcc');
 }
 
 /** Node values sorted by node, and what each worker did to get them. */
@@ -120,8 +130,19 @@ export interface RunOptions extends ExampleOptions {
 /** The lists each example reads from shared input (see `PartsShape`). */
 const SHAPE: Record<Algorithm, PartsShape> = { wcc: 'undirected', pagerank: 'directed', bfs: 'out' };
 
-/** Runs an example on `workers` workers, in threads when more than one or with `threads`; results sorted by node. */
+/**
+ * Runs an example on `workers` workers, in threads when more than one or with `threads`; results sorted
+ * by node. Sparse ids (a largest id far above the edge count) are renumbered densely for the run and
+ * mapped back in the result, so memory follows the nodes and edges, not the largest id.
+ */
 export async function runExample(algorithm: Algorithm, edges: EdgeList, options: RunOptions = {}): Promise<ExampleResult> {
+  const dense = denseIds(edges);
+  const source = options.source === undefined ? undefined : denseNode(dense.ids, options.source);
+  const result = await runDense(algorithm, dense.edges, { ...options, source });
+  return originalIds(result, dense.ids, algorithm === 'wcc');
+}
+
+async function runDense(algorithm: Algorithm, edges: EdgeList, options: RunOptions): Promise<ExampleResult> {
   const workers = options.workers ?? 1;
   const runs = options.runs ?? 1;
   if (!Number.isInteger(runs) || runs < 1) throw new ExampleError('BAD_OPTION', `runs must be a positive integer, got ${runs}`);

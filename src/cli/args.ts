@@ -9,7 +9,7 @@ export interface OptionSpec {
   readonly [name: string]: 'string' | 'count' | 'int';
 }
 
-/** Parses `--name value` (or `--name=value`) options; unknown options and missing values are usage errors. */
+/** Parses `--name value` (or `--name=value`) options; unknown, repeated and valueless options are usage errors. */
 export function parseOptions(args: readonly string[], spec: OptionSpec, command: string): Map<string, string | number> {
   const out = new Map<string, string | number>();
   for (let i = 0; i < args.length; i++) {
@@ -24,6 +24,7 @@ export function parseOptions(args: readonly string[], spec: OptionSpec, command:
     }
     const kind = spec[name];
     if (kind === undefined) throw new UsageError(`${command}: unknown option --${name} (accepted: ${Object.keys(spec).map((k) => `--${k}`).join(', ')})`);
+    if (out.has(name)) throw new UsageError(`${command}: --${name} is given twice; give it once`);
     if (value === undefined) {
       value = args[++i];
       if (value === undefined) throw new UsageError(`${command}: --${name} needs a value`);

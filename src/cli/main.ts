@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /** The `timely` command: runs the iterative examples on edge-list files, and a built-in demo. */
-import { writeFileSync } from 'node:fs';
 import { ExampleError, generateEdgeList, readEdgeList, type EdgeList } from '../../examples/iterative/edge-list.js';
 import { formatNodeValues, runExample, runPagerank, runWcc, type NodeValues } from '../../examples/iterative/run.js';
 import { execute } from '../workers/execute.js';
 import { ThreadPool } from '../workers/pool.js';
 import { parseOptions, UsageError } from './args.js';
 import { peakRssMb } from './memory.js';
+import { checkNotInput, ClosedOutput, writeOutputFile, writeStdout } from './output.js';
 
 const USAGE = `usage:
   timely example wcc --input FILE [--workers N] [--output FILE]
@@ -21,7 +21,7 @@ Input: one "src dst" pair of non-negative integers per line, # comments, gzip if
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE + '\n');
+    await writeStdout(USAGE + '\n');
     return command === undefined ? 2 : 0;
   }
   if (command === 'demo') return demo();
@@ -47,12 +47,14 @@ async function example(args: readonly string[]): Promise<number> {
   if (workers > 64) throw new UsageError(`example ${name}: --workers ${workers} is more than 64`);
   const source = options.get('source') as number | undefined;
   if (name === 'bfs' && source === undefined) throw new UsageError('example bfs: --source S is required');
+  const output = options.get('output') as string | undefined;
+  if (output !== undefined) checkNotInput(input, output);
 
   // The threads start, and load the runtime, while this thread reads the edges.
   const pool = workers > 1 ? new ThreadPool({ start: workers }) : undefined;
   try {
     const t0 = performance.now();
-    const edges = readEdgeList(input);
+    const edges = await readEdgeList(input);
     const t1 = performance.now();
     if (name === 'bfs' && !hasNode(edges, source!)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${input}`);
     const iterations = options.get('iterations') as number | undefined;
@@ -64,15 +66,8 @@ async function example(args: readonly string[]): Promise<number> {
     });
     const t2 = performance.now();
     const text = formatNodeValues(result);
-    const output = options.get('output') as string | undefined;
-    if (output === undefined) process.stdout.write(text);
-    else {
-      try {
-        writeFileSync(output, text);
-      } catch (err) {
-        throw new ExampleError('BAD_PATH', `cannot write ${output}: ${(err as Error).message}`);
-      }
-    }
+    if (output === undefined) await writeStdout(text);
+    else writeOutputFile(output, text);
     process.stderr.write(
       `${name}: ${edges.count} edges, ${workers} worker${workers === 1 ? '' : 's'}, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}; peak RSS ${peakRssMb()} MB\n`,
     );
@@ -97,7 +92,7 @@ async function run(args: readonly string[]): Promise<number> {
   }
   const t0 = performance.now();
   const { results, stats } = await execute(module, { workers: (options.get('workers') as number | undefined) ?? 1, args: parsed });
-  results.forEach((result, worker) => process.stdout.write(JSON.stringify({ worker, result }) + '\n'));
+  await writeStdout(results.map((result, worker) => JSON.stringify({ worker, result }) + '\n').join(''));
   const data = stats.reduce((a, s) => a + s.traffic.dataBytes, 0);
   const progress = stats.reduce((a, s) => a + s.traffic.progressBytes, 0);
   process.stderr.write(`run: ${results.length} worker(s) in ${ms(performance.now() - t0)}; sent ${data} data bytes, ${progress} progress bytes\n`);
@@ -105,7 +100,7 @@ async function run(args: readonly string[]): Promise<number> {
 }
 
 /** The default job: WCC and PageRank on a seeded random graph, with a summary and timings. */
-function demo(): number {
+async function demo(): Promise<number> {
   const nodes = 100_000;
   const edgeCount = 400_000;
   const t0 = performance.now();
@@ -122,7 +117,7 @@ function demo(): number {
   for (let i = 1; i < pr.nodes.length; i++) if (pr.values[i]! > pr.values[top]!) top = i;
   let mass = 0;
   for (const r of pr.values) mass += r;
-  process.stdout.write(
+  await writeStdout(
     [
       `timely-dataflow demo: seeded random graph, ${wcc.nodes.length} nodes, ${edges.count} directed edges (generated in ${ms(t1 - t0)})`,
       `  wcc       ${sizes.size} components, the largest with ${largest} nodes   ${ms(t2 - t1)}`,
@@ -143,15 +138,48 @@ function ms(t: number): string {
   return t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${t.toFixed(0)} ms`;
 }
 
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof UsageError || err instanceof ExampleError) {
-    process.stderr.write(`timely: ${err.message}\n`);
-    process.exitCode = 2;
-  } else {
-    const e = err as Error & { code?: string };
-    process.stderr.write(`timely: ${e.code !== undefined ? '' : 'internal error: '}${e.message}\n`);
-    process.exitCode = 1;
-  }
+/**
+ * What the command ends with, once: its status, after a one-line message for a failure. The process
+ * exits then, even if the job left a timer or a socket behind (a computation that is done is done).
+ */
+function end(status: number, message?: string): never {
+  if (message !== undefined) process.stderr.write(`timely: ${oneLine(message)}\n`);
+  process.exit(status);
 }
+
+/** A failure as the command reports it: usage and input errors exit 2, failed computations 1, a closed stdout quietly. */
+function fail(err: unknown): never {
+  if (err instanceof ClosedOutput) end(141); // as a Unix tool whose reader went away (128 + SIGPIPE)
+  if (err instanceof UsageError) end(2, err.message);
+  if (err instanceof ExampleError) end(err.code === 'WRITE_FAILED' ? 1 : 2, err.message);
+  if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') end(1, err.message);
+  // Not one of the runtime's typed errors: a fault of the command itself.
+  end(1, `internal error: ${err instanceof Error ? `${err.name}: ${err.message}` : `a thrown ${describeThrown(err)}`}`);
+}
+
+function describeThrown(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  return `${typeof value} ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
+}
+
+/** Messages stay on one line, with control characters escaped. */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\s*\n\s*/g, ' ').replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+let settled = false;
+// A job whose promise never settles leaves nothing to wait for: say so rather than exit silently.
+process.once('beforeExit', () => {
+  if (!settled) end(1, 'the job never finished: its default export returned a promise that never settles (nothing left to wait for)');
+});
+main(process.argv.slice(2)).then(
+  (status) => {
+    settled = true;
+    end(status);
+  },
+  (err: unknown) => {
+    settled = true;
+    fail(err);
+  },
+);

@@ -6,6 +6,7 @@ import { compareTotal, type TimestampOrder } from '../timestamps/order.js';
 import { Timestamp } from '../timestamps/timestamp.js';
 import { DataflowError } from './errors.js';
 import { edgeLocation, type LogicalGraph, type StageDef } from './logical.js';
+import { checkBatch, RecordRefusal } from './records.js';
 import { hashKey, type Vertex, type VertexContext } from './vertex.js';
 
 /** Moves batches of an exchange edge to other workers; declared here, implemented by the workers layer. */
@@ -155,7 +156,8 @@ export class DataflowRuntime {
     this.tracker = new ProgressTracker(graph.topology, options.order);
     this.vertices = graph.stages.map((s) => new VertexRuntime(this, s));
     for (const e of graph.edges) {
-      const key = e.pact.kind === 'exchange' && this.peers > 1 ? e.pact.key : undefined;
+      // Exchange edges keep their key on one worker too: their records and keys are checked the same way on every worker count.
+      const key = e.pact.kind === 'exchange' ? e.pact.key : undefined;
       this.vertices[e.source]!.routes[e.sourcePort]!.push({
         edge: e.index,
         location: edgeLocation(graph, e.index),
@@ -174,23 +176,79 @@ export class DataflowRuntime {
     for (const v of this.vertices) v.vertex = this.invoke(v, undefined, () => v.def.factory(v));
   }
 
-  /** Sends a batch along one edge: locally, or split by key across workers. */
+  /**
+   * Sends a batch along one edge: locally, or split by key across workers. On an exchange edge every
+   * record and key is checked (see `checkBatch`, `checkedKey`), on one worker too; records for another
+   * worker are checked as they are encoded.
+   */
   route(route: Route, batch: unknown[], time: Timestamp): void {
-    if (route.key === undefined) {
+    const key = route.key;
+    if (key === undefined) {
+      this.changes.update(route.location, time, +1);
+      route.target.inbox.push({ port: route.port, time, batch, location: route.location });
+      return;
+    }
+    if (this.peers === 1) {
+      for (let i = 0; i < batch.length; i++) this.checkedKey(route, key(batch[i]));
+      this.checkLocal(route, batch);
       this.changes.update(route.location, time, +1);
       route.target.inbox.push({ port: route.port, time, batch, location: route.location });
       return;
     }
     const parts: unknown[][] = Array.from({ length: this.peers }, () => []);
-    const key = route.key;
-    for (let i = 0; i < batch.length; i++) parts[hashKey(key(batch[i])) % this.peers]!.push(batch[i]);
+    for (let i = 0; i < batch.length; i++) parts[hashKey(this.checkedKey(route, key(batch[i]))) % this.peers]!.push(batch[i]);
     for (let w = 0; w < parts.length; w++) {
       const part = parts[w]!;
       if (part.length === 0) continue;
+      if (w === this.worker) {
+        this.checkLocal(route, part);
+        this.changes.update(route.location, time, +1);
+        route.target.inbox.push({ port: route.port, time, batch: part, location: route.location });
+        continue;
+      }
+      try {
+        this.channels!.send(route.edge, w, time, part);
+      } catch (err) {
+        throw err instanceof RecordRefusal ? this.badRecord(route, err) : err;
+      }
       this.changes.update(route.location, time, +1);
-      if (w === this.worker) route.target.inbox.push({ port: route.port, time, batch: part, location: route.location });
-      else this.channels!.send(route.edge, w, time, part);
     }
+  }
+
+  /** A key as the exchange hashes it: a number or a string; anything else is BAD_KEY, naming the edge. */
+  private checkedKey(route: Route, k: unknown): number | string {
+    if (typeof k === 'number' || typeof k === 'string') return k;
+    const { from, to } = this.ends(route.edge);
+    throw new DataflowError(
+      'BAD_KEY',
+      `the exchange key of edge ${route.edge} (from '${from}' to '${to}') returned ${k === null || k === undefined ? String(k) : `a ${typeof k}`}: a key must be a number or a string`,
+      { stage: from, edge: route.edge, to, key: k === null || k === undefined ? String(k) : typeof k },
+    );
+  }
+
+  /** Records that stay on this worker are checked as if they crossed (they would on another worker count). */
+  private checkLocal(route: Route, batch: readonly unknown[]): void {
+    try {
+      checkBatch(batch);
+    } catch (err) {
+      throw err instanceof RecordRefusal ? this.badRecord(route, err) : err;
+    }
+  }
+
+  private badRecord(route: Route, refusal: RecordRefusal): DataflowError {
+    const { from, to } = this.ends(route.edge);
+    return new DataflowError(
+      'BAD_RECORD',
+      `a record on edge ${route.edge} (from '${from}' to '${to}') cannot cross to another worker: ${refusal.describe()}. ` +
+        'Records on exchange edges must be data: numbers, strings, booleans, bigints, null, undefined, arrays, plain objects, Map, Set, Date and typed arrays',
+      { stage: from, edge: route.edge, to, type: refusal.what, path: refusal.path },
+    );
+  }
+
+  /** The names of the stages at the two ends of an edge. */
+  private ends(edge: number): { from: string; to: string } {
+    const e = this.graph.edges[edge]!;
+    return { from: this.graph.stages[e.source]!.name, to: this.graph.stages[e.target]!.name };
   }
 
   /** A batch from another worker for `edge` arrives here; its production was counted by the sender. */

@@ -1,10 +1,8 @@
 /** execute: runs a dataflow module on N workers (threads, or directly in this thread for one), SPMD style. */
 import { pathToFileURL } from 'node:url';
 import type { Worker as Thread } from 'node:worker_threads';
-import { DataflowError, GraphError } from '../graph/errors.js';
-import { ProgressError } from '../progress/errors.js';
-import { TimestampError } from '../timestamps/errors.js';
-import { WorkerError, type ErrorRecord } from './errors.js';
+import { checkRecord, RecordRefusal } from '../graph/records.js';
+import { checkResult, jobFailure, revive, WorkerError } from './errors.js';
 import { abortMesh, allocateMesh } from './mesh.js';
 import { defaultCompilation, setConcurrentCompilation, startThread, ThreadPool } from './pool.js';
 import type { Job, ThreadReport } from './thread-main.js';
@@ -13,11 +11,14 @@ import { Worker, type WorkerStats } from './worker.js';
 export interface ExecuteOptions {
   /** Number of workers (1 by default). */
   readonly workers?: number;
-  /** Handed to every worker's module function (structured-cloned; SharedArrayBuffers are shared). */
+  /**
+   * Handed to every worker's module function: structured-cloned to threads (SharedArrayBuffers are
+   * shared), and held to the record rules on every worker count (see `checkRecord`).
+   */
   readonly args?: unknown;
   /** Run one worker in a thread too, instead of directly in this thread. */
   readonly threads?: boolean;
-  /** Bytes of each ring between two workers (4 MiB by default). */
+  /** Bytes of each ring between two workers: 4 MiB by default, less past 8 workers (see `defaultRingBytes`). */
   readonly ringBytes?: number;
   /**
    * V8's concurrent compilation: whether hot functions and loops are optimised on background threads
@@ -70,11 +71,12 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
     const stats: WorkerStats[] = new Array(workers);
     let finished = 0;
     let failed = false;
-    let secondary: NodeJS.Timeout | undefined;
+    /** Workers that reported ABORTED (stopped because another failed), and the first such report. */
+    let stopped = 0;
+    let firstStopped: Error | undefined;
     const fail = (err: Error) => {
       if (failed) return;
       failed = true;
-      clearTimeout(secondary);
       abortMesh(mesh);
       // The threads keep this call's listeners (fail is called once): they are stopped, not given back.
       Promise.all(threads.map((t) => t.terminate())).finally(() => reject(err));
@@ -103,11 +105,14 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
       let reported = false;
       const onMessage = (report: ThreadReport) => {
         reported = true;
+        if (failed) return;
         if (report.kind === 'error') {
           const err = revive(report.error, report.index);
-          // A worker stopped because another failed: wait a moment for that worker's own report.
-          if (report.error.code === 'ABORTED') secondary ??= setTimeout(() => fail(err), 2000);
-          else fail(err);
+          // A worker stopped because another failed: that one's own report is the error to give. It
+          // always comes (a failing worker reports right after it raises the abort flag) unless every
+          // worker was stopped from outside, and then the first ABORTED is the answer.
+          if (report.error.code !== 'ABORTED') fail(err);
+          else if ((firstStopped ??= err) && ++stopped === workers) fail(firstStopped);
           return;
         }
         results[report.index] = report.result as R;
@@ -120,13 +125,32 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
       };
       const onError = (err: Error) => fail(new WorkerError('WORKER_DIED', `worker ${index} died: ${err.message}`, { worker: index }, err));
       const onExit = (code: number) => {
-        if (!reported) fail(new WorkerError('WORKER_DIED', `worker ${index} exited with code ${code} before finishing`, { worker: index, code }));
+        if (reported) return;
+        // Exit code 13: the thread's event loop emptied while its job's promise was still pending.
+        const why = code === 13 ? `'s job never finished: its default export returned a promise that never settles (nothing left to wait for)` : ` exited with code ${code} before finishing`;
+        fail(new WorkerError('WORKER_DIED', `worker ${index}${why}`, { worker: index, code }));
       };
       thread.on('message', onMessage).on('error', onError).on('exit', onExit);
       detach.push(() => thread.off('message', onMessage).off('error', onError).off('exit', onExit));
     }
   });
   return signal === undefined ? run : run.finally(() => signal.removeEventListener('abort', onAbort!));
+}
+
+/**
+ * The most worker threads in one process. Every ordered pair of workers has a ring (4 MiB by default):
+ * 64 workers already take 4,032 of them.
+ */
+export const MAX_WORKERS = 64;
+
+/**
+ * Each ring's bytes by default: 4 MiB, halved until all of the w·(w−1) rings take at most 256 MiB
+ * (1 MiB each on 16 workers, 64 KiB on 64), so that memory does not grow with the square of the workers.
+ */
+export function defaultRingBytes(workers: number): number {
+  let bytes = 4 << 20;
+  while (bytes > 64 << 10 && bytes * workers * (workers - 1) > 256 << 20) bytes /= 2;
+  return bytes;
 }
 
 /** The options with their defaults, each checked: INVALID_OPTION names the first that is wrong. */
@@ -136,13 +160,21 @@ function checked(module: unknown, options: ExecuteOptions): { workers: number; r
   }
   if (options === null || typeof options !== 'object') throw new WorkerError('INVALID_OPTION', `options must be an object, got ${describe(options)}`);
   const workers = options.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to 256, got ${workers}`);
-  const ringBytes = options.ringBytes ?? 4 << 20;
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new WorkerError('INVALID_OPTION', `workers must be an integer from 1 to ${MAX_WORKERS} (threads in one process), got ${workers}`);
+  }
+  const ringBytes = options.ringBytes ?? defaultRingBytes(workers);
   if (!Number.isInteger(ringBytes) || ringBytes < 64 || ringBytes % 8 !== 0 || ringBytes > 2 ** 30) {
-    throw new WorkerError('INVALID_OPTION', `ringBytes must be a multiple of 8 from 64 to 2^30 (4 MiB by default), got ${String(ringBytes)}`);
+    throw new WorkerError('INVALID_OPTION', `ringBytes must be a multiple of 8 from 64 to 2^30 (by default 4 MiB, less past 8 workers), got ${String(ringBytes)}`);
   }
   for (const flag of ['threads', 'concurrentCompilation'] as const) {
     if (options[flag] !== undefined && typeof options[flag] !== 'boolean') throw new WorkerError('INVALID_OPTION', `${flag} must be true or false, got ${String(options[flag])}`);
+  }
+  try {
+    checkRecord(options.args, { result: true });
+  } catch (err) {
+    if (!(err instanceof RecordRefusal)) throw err;
+    throw new WorkerError('INVALID_OPTION', `args must be data that reaches every worker unchanged, on threads too: ${err.describe()}`, { path: err.path });
   }
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new WorkerError('INVALID_OPTION', `signal must be an AbortSignal, got ${describe(signal)}`);
@@ -173,21 +205,13 @@ async function direct<R>(url: string, args: unknown): Promise<ExecuteResult<R>> 
   const run = module['default'];
   if (typeof run !== 'function') throw new WorkerError('BAD_MODULE', `${url} must export a default function (worker, args) => result`);
   const worker = new Worker();
-  const result = (await run(worker, args)) as R;
-  worker.run();
-  return { results: [result], stats: [worker.stats()] };
-}
-
-const CLASSES: Record<string, { prototype: Error }> = { DataflowError, GraphError, WorkerError, ProgressError, TimestampError };
-
-/** Rebuilds an error that crossed from a thread: same class (where known here), code, message and details. */
-function revive(record: ErrorRecord, worker: number): Error {
-  const Known = CLASSES[record.name];
-  if (Known === undefined || record.code === undefined) {
-    return new WorkerError('WORKER_FAILED', `worker ${worker} failed: ${record.name}: ${record.message}`, { worker });
+  let result: R;
+  try {
+    result = (await run(worker, args)) as R;
+    worker.run();
+  } catch (err) {
+    throw jobFailure(0, err);
   }
-  const err = Object.create(Known.prototype) as Error;
-  Object.assign(err, { name: record.name, code: record.code, message: record.message, details: record.details ?? {} });
-  err.stack = `${record.name}: ${record.message}\n    [in worker ${worker}]\n${(record.stack ?? '').split('\n').slice(1).join('\n')}`;
-  return err;
+  checkResult(result, 0);
+  return { results: [result], stats: [worker.stats()] };
 }

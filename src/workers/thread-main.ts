@@ -4,7 +4,7 @@
  * thread gets jobs as messages, one at a time, and waits for the next.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { WorkerError, toRecord } from './errors.js';
+import { checkResult, jobFailure, toRecord, WorkerError } from './errors.js';
 import type { MeshMemory } from './mesh.js';
 import { ThreadTransport } from './transport.js';
 import { Worker } from './worker.js';
@@ -46,6 +46,7 @@ async function work(job: Job): Promise<void> {
     const result: unknown = await run(worker, job.args);
     worker.run();
     transport.finish();
+    checkResult(result, job.index);
     try {
       parentPort!.postMessage({ kind: 'done', index: job.index, result, stats: worker.stats() } satisfies ThreadReport, transferablesOf(result));
     } catch (err) {
@@ -54,7 +55,7 @@ async function work(job: Job): Promise<void> {
     }
   } catch (err) {
     transport.abort();
-    parentPort!.postMessage({ kind: 'error', index: job.index, error: toRecord(err) } satisfies ThreadReport);
+    parentPort!.postMessage({ kind: 'error', index: job.index, error: toRecord(jobFailure(job.index, err)) } satisfies ThreadReport);
   }
 }
 

@@ -5,9 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readEdgeList } from '../../examples/iterative/edge-list.js';
 import { formatNodeValues, runBfs, runPagerank, runWcc } from '../../examples/iterative/run.js';
-import { graphsDir } from './reference.js';
+import { graphsDir, loadGraph } from './reference.js';
 
 const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/src/cli/main.js');
 const timely = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
@@ -17,7 +16,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('timely example (the CLI contract)', () => {
   it('prints `node value` lines to stdout and timings to stderr', () => {
-    const edges = readEdgeList(karate());
+    const edges = loadGraph('karate.txt');
     const wcc = timely('example', 'wcc', '--input', karate());
     expect(wcc.status).toBe(0);
     expect(wcc.stdout).toBe(formatNodeValues(runWcc(edges)));
@@ -41,7 +40,7 @@ describe('timely example (the CLI contract)', () => {
     const r = timely('example', 'pagerank', '--input', gz, '--output', out);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
-    expect(readFileSync(out, 'utf8')).toBe(formatNodeValues(runPagerank(readEdgeList(karate()), 20)));
+    expect(readFileSync(out, 'utf8')).toBe(formatNodeValues(runPagerank(loadGraph('karate.txt'), 20)));
   });
 
   it.each([

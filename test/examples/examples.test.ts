@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readEdgeList, type EdgeList } from '../../examples/iterative/edge-list.js';
+import type { EdgeList } from '../../examples/iterative/edge-list.js';
 import { runBfs, runPagerank, runWcc, type NodeValues } from '../../examples/iterative/run.js';
-import { graphsDir, referenceBfs, referencePagerank, referenceWcc } from './reference.js';
+import { loadGraph, referenceBfs, referencePagerank, referenceWcc } from './reference.js';
 
 function toMap(r: NodeValues): Map<number, number> {
   for (let i = 1; i < r.nodes.length; i++) expect(r.nodes[i]!).toBeGreaterThan(r.nodes[i - 1]!);
@@ -48,7 +47,7 @@ describe('examples against simple reference code on random small graphs', () => 
 });
 
 describe.each(['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'])('examples on %s', (file) => {
-  const edges = readEdgeList(join(graphsDir(), file));
+  const edges = loadGraph(file);
 
   it('wcc equals union-find', () => {
     expect(toMap(runWcc(edges))).toEqual(new Map([...referenceWcc(edges)].sort((a, b) => a[0] - b[0])));

@@ -1,14 +1,19 @@
 /** Deliberately simple reference answers for the examples: maps, union-find and queues. */
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EdgeList } from '../../examples/iterative/edge-list.js';
+import { parseEdgeList, type EdgeList } from '../../examples/iterative/edge-list.js';
 
 /** The shared graph collection (../shared/data/graphs beside the checkout, or $TIMELY_GRAPHS). */
 export function graphsDir(): string {
   const dir = process.env['TIMELY_GRAPHS'] ?? resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data/graphs');
   if (!existsSync(dir)) throw new Error(`graph collection not found at ${dir}: set TIMELY_GRAPHS to the folder holding karate.txt`);
   return dir;
+}
+
+/** A graph of the shared collection, read whole (the small ones the tests use). */
+export function loadGraph(file: string): EdgeList {
+  return parseEdgeList(readFileSync(join(graphsDir(), file)), file);
 }
 
 function pairs(edges: EdgeList): [number, number][] {

@@ -1,13 +1,11 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // Worker threads run the build, so this test uses it too.
-import { readEdgeList } from '../../dist/examples/iterative/edge-list.js';
 import { formatNodeValues, runExample } from '../../dist/examples/iterative/run.js';
 import { ThreadPool } from '../../dist/src/index.js';
-import { graphsDir } from './reference.js';
+import { loadGraph } from './reference.js';
 
 describe.each(['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'])('examples on %s with 1, 2, 3 and 4 workers', (file) => {
-  const edges = readEdgeList(join(graphsDir(), file));
+  const edges = loadGraph(file);
   const source = edges.src[0]!;
 
   it.each([
@@ -24,7 +22,7 @@ describe.each(['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'])('examples on %
 
 describe('runs after runs on the same workers', () => {
   it.each([1, 2])('give the same output as one run, on %i worker(s)', async (workers) => {
-    const edges = readEdgeList(join(graphsDir(), 'email-Eu-core.txt'));
+    const edges = loadGraph('email-Eu-core.txt');
     for (const algorithm of ['wcc', 'pagerank'] as const) {
       const once = await runExample(algorithm, edges, { workers, threads: true });
       const third = await runExample(algorithm, edges, { workers, threads: true, runs: 3 });
@@ -38,7 +36,7 @@ describe('runs after runs on the same workers', () => {
 
 describe('examples in turns on the threads of one pool', () => {
   it('give the output of fresh threads, run after run', async () => {
-    const edges = readEdgeList(join(graphsDir(), 'email-Eu-core.txt'));
+    const edges = loadGraph('email-Eu-core.txt');
     const runs = [
       ['wcc', {}],
       ['pagerank', { iterations: 10 }],
@@ -63,7 +61,7 @@ describe('examples in turns on the threads of one pool', () => {
 });
 
 describe("edges sent through the exchange (input 'exchange', as workers without shared memory)", () => {
-  const edges = readEdgeList(join(graphsDir(), 'email-Eu-core.txt'));
+  const edges = loadGraph('email-Eu-core.txt');
 
   it.each([
     ['wcc', {}],

@@ -133,8 +133,12 @@ describe('execute on worker threads', () => {
     const err = await rejection(execute(fixture('bad-result.mjs'), { workers: 2 }));
     expect(err).toBeInstanceOf(WorkerError);
     expect(err.code).toBe('BAD_RESULT');
-    expect(err.message).toMatch(/worker 1's result cannot be sent back.*could not be cloned/);
-    expect(err.details).toMatchObject({ worker: 1 });
+    expect(err.message).toMatch(/worker 1's result cannot be sent back to the caller: a function at \.next \(named next\)/);
+    expect(err.details).toMatchObject({ worker: 1, type: 'a function', path: '.next' });
+    // The same refusal on one worker, run in this thread, where nothing needs cloning.
+    const one = await rejection(execute(fixture('bad-result.mjs'), { workers: 1, args: { bad: 0 } }));
+    expect(one).toBeInstanceOf(WorkerError);
+    expect(one.message).toBe(err.message.replaceAll('worker 1', 'worker 0').replace('worker=1', 'worker=0'));
   });
 
   it('bad options, and args that cannot cross to a thread, are refused with INVALID_OPTION naming what to fix', async () => {
@@ -144,8 +148,11 @@ describe('execute on worker threads', () => {
       [{ workers: 2, threads: 'yes' as unknown as boolean }, /threads must be true or false/],
       [{ workers: 2, concurrentCompilation: 1 as unknown as boolean }, /concurrentCompilation must be true or false/],
       [{ workers: 2, signal: {} as AbortSignal }, /signal must be an AbortSignal/],
-      [{ workers: 2, args: { f: () => 1 } }, /args must be data that can be cloned to a thread.*could not be cloned/],
-      [{ workers: 1, threads: true, args: [Symbol('s')] }, /args must be data that can be cloned to a thread/],
+      [{ workers: 2, args: { f: () => 1 } }, /args must be data that reaches every worker unchanged, on threads too: a function at \.f/],
+      [{ workers: 1, threads: true, args: [Symbol('s')] }, /args must be data that reaches every worker unchanged.*a symbol/],
+      // On one worker in this thread too, where args are not cloned: the same job must work on N.
+      [{ workers: 1, args: { when: new (class Moment {})() } }, /args must be data .*an instance of class Moment at \.when/],
+      [{ workers: 65 }, /workers must be an integer from 1 to 64/],
     ];
     for (const [options, message] of cases) {
       const err = await rejection(execute(fixture('exchange.mjs'), options));
