@@ -2,7 +2,7 @@
 /** The `timely` command: runs the iterative examples on edge-list files, and a built-in demo. */
 import { ExampleError, generateEdgeList, readEdgeList, type EdgeList } from '../../examples/iterative/edge-list.js';
 import { formatNodeValues, runExample, runPagerank, runWcc, type NodeValues } from '../../examples/iterative/run.js';
-import { execute } from '../workers/execute.js';
+import { execute, MAX_WORKERS } from '../workers/execute.js';
 import { ThreadPool } from '../workers/pool.js';
 import { parseOptions, UsageError } from './args.js';
 import { peakRssMb } from './memory.js';
@@ -44,7 +44,7 @@ async function example(args: readonly string[]): Promise<number> {
   const input = options.get('input') as string | undefined;
   if (input === undefined) throw new UsageError(`example ${name}: --input FILE is required`);
   const workers = (options.get('workers') as number | undefined) ?? 1;
-  if (workers > 64) throw new UsageError(`example ${name}: --workers ${workers} is more than 64`);
+  if (workers > MAX_WORKERS) throw new UsageError(`example ${name}: --workers ${workers} is more than ${MAX_WORKERS}`);
   const source = options.get('source') as number | undefined;
   if (name === 'bfs' && source === undefined) throw new UsageError('example bfs: --source S is required');
   const output = options.get('output') as string | undefined;
@@ -81,6 +81,8 @@ async function run(args: readonly string[]): Promise<number> {
   const [module, ...rest] = args;
   if (module === undefined || module.startsWith('-')) throw new UsageError('run: expected a module file: timely run MODULE [-w N] [--args JSON]');
   const options = parseOptions(rest.map((a) => (a === '-w' ? '--workers' : a)), { workers: 'count', args: 'string' }, 'run');
+  const workers = (options.get('workers') as number | undefined) ?? 1;
+  if (workers > MAX_WORKERS) throw new UsageError(`run: -w ${workers} is more than ${MAX_WORKERS} (worker threads in one process)`);
   let parsed: unknown;
   const text = options.get('args') as string | undefined;
   if (text !== undefined) {
@@ -91,7 +93,7 @@ async function run(args: readonly string[]): Promise<number> {
     }
   }
   const t0 = performance.now();
-  const { results, stats } = await execute(module, { workers: (options.get('workers') as number | undefined) ?? 1, args: parsed });
+  const { results, stats } = await execute(module, { workers, args: parsed });
   await writeStdout(results.map((result, worker) => JSON.stringify({ worker, result }) + '\n').join(''));
   const data = stats.reduce((a, s) => a + s.traffic.dataBytes, 0);
   const progress = stats.reduce((a, s) => a + s.traffic.progressBytes, 0);

@@ -52,6 +52,33 @@ describe('execute on worker threads', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it('the error a vertex threw is the cause, on threads as on one worker: class, message, stack', async () => {
+    const one = await rejection(execute(fixture('throws.mjs'), { workers: 1 }));
+    const three = await rejection(execute(fixture('throws.mjs'), { workers: 3 }));
+    for (const err of [one, three]) {
+      expect(err.code).toBe('VERTEX_FAILED');
+      expect(err.cause).toBeInstanceOf(RangeError);
+      expect((err.cause as Error).message).toBe('seven is not allowed');
+      expect((err.cause as Error & { code?: string }).code).toBe('E_SEVEN');
+      expect((err.cause as Error).stack).toMatch(/throws\.mjs/);
+    }
+    expect((three.cause as Error).stack).toMatch(/\[in worker 1\]/);
+  });
+
+  it('a failed computation leaves no timer behind (a worker stopped by another must not delay the end)', () => {
+    const script = `
+      import { execute } from ${JSON.stringify(resolve(here, '../../dist/src/index.js'))};
+      const left = [];
+      for (let i = 0; i < 3; i++) {
+        await execute(${JSON.stringify(fixture('throws.mjs'))}, { workers: 4 }).catch(() => {});
+        left.push(...process.getActiveResourcesInfo());
+      }
+      console.log(JSON.stringify(left));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout) as string[]).not.toContain('Timeout');
+  });
+
   it('computations run at once stay apart: each gets its own answers, and one failing stops only itself', async () => {
     const args = { n: 3000, epochs: 2 };
     const sums = (results: [number, [number, number][]][][]) => results.flat().flatMap(([e, recs]) => recs.map(([k, s]) => `${e}:${k}:${s}`)).sort();
