@@ -109,6 +109,20 @@ describe('input read as bounded chunks', () => {
   });
 });
 
+describe('memory follows the edges and nodes, not the largest id', () => {
+  it.each(['1', '2'])('one edge 0 2147483647 on %s worker(s): the right answer in tens of MB', async (workers) => {
+    const file = join(scratch, 'far.txt');
+    writeFileSync(file, '0 2147483647\n');
+    const out = join(scratch, `far-${workers}.out`);
+    for (const [algorithm, expected] of [['wcc', '0 0\n2147483647 0\n'], ['bfs', '0 0\n2147483647 1\n']] as const) {
+      const { status, peakKb } = await runWatchingMemory(['example', algorithm, '--input', file, '--workers', workers, '--output', out, ...(algorithm === 'bfs' ? ['--source', '0'] : [])]);
+      expect(status).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe(expected);
+      if (peakKb !== undefined) expect(peakKb).toBeLessThan(300 * 1024);
+    }
+  });
+});
+
 describe('options', () => {
   it.each([
     [['example', 'wcc', '--input', '/nonexistent', '--input', 'KARATE'], /--input is given twice; give it once/],
