@@ -58,6 +58,8 @@ export class VertexRuntime implements VertexContext {
   pending: Timestamp[] = [];
   /** Time of the callback in progress, or undefined outside callbacks. */
   current: Timestamp | undefined = undefined;
+  /** Its messages are being delivered (by `deliverMessages`, further up the call stack). */
+  delivering = false;
   private readonly runtime: DataflowRuntime;
   private readonly outDepth: number;
   private readonly checked: boolean;
@@ -273,10 +275,25 @@ export class DataflowRuntime {
     return work;
   }
 
+  /**
+   * Delivers the queued messages of every vertex that is not in a callback (no notifications): what a
+   * sender held back by backpressure does with what arrives meanwhile. Returns the messages delivered.
+   */
+  deliverWaiting(): number {
+    let work = 0;
+    const schedule = this.schedule;
+    for (let i = 0; i < schedule.length; i++) {
+      const v = schedule[i]!;
+      if (v.inbox.length > 0 && v.current === undefined && !v.delivering) work += this.deliverMessages(v);
+    }
+    return work;
+  }
+
   private deliverMessages(v: VertexRuntime): number {
     // Swap in the spare inbox: messages sent while these are handled queue there.
     const messages = v.inbox;
     v.inbox = v.spareInbox;
+    v.delivering = true;
     const vertex = v.vertex;
     const changes = this.changes;
     for (let i = 0; i < messages.length; i++) {
@@ -296,6 +313,7 @@ export class DataflowRuntime {
     const delivered = messages.length;
     clear(messages);
     v.spareInbox = messages;
+    v.delivering = false;
     this.stats.messages += delivered;
     return delivered;
   }

@@ -23,6 +23,11 @@ export interface Transport {
   finish(): void;
   /** Throws ABORTED once another worker has failed. */
   checkAbort(): void;
+  /**
+   * How a sender held back by slow peers consumes what arrives meanwhile: `relieve` delivers queued
+   * messages to vertices that are not in a callback, and returns whether it delivered any.
+   */
+  setRelief(relieve: () => boolean): void;
   stats(): TrafficStats;
 }
 
@@ -76,6 +81,7 @@ export class ThreadTransport implements Transport {
   private early: { readonly from: number; readonly message: WireMessage }[] = [];
   /** A dataflow was built since the held-back messages were last looked at. */
   private built = false;
+  private relieve: () => boolean = () => false;
 
   constructor(memory: MeshMemory, index: number) {
     this.mesh = new Mesh(memory, index);
@@ -97,14 +103,22 @@ export class ThreadTransport implements Transport {
     return { exchange, channels };
   }
 
+  setRelief(relieve: () => boolean): void {
+    this.relieve = relieve;
+  }
+
   /**
    * Backpressure: the sender waits, right inside its send, until the slow peers have taken enough. It
-   * keeps reading its own rings meanwhile (arrivals only join queues; no vertex runs), so two workers
-   * sending to each other cannot block each other.
+   * keeps reading its own rings meanwhile, so two workers sending to each other cannot block each
+   * other, and hands what it read to the vertices that are not in a callback (see `setRelief`), so that
+   * what arrives is consumed rather than piled up: two workers flooding each other stay within their
+   * rings and backlogs. Arrivals for the vertex that is sending (or one below it in the call stack)
+   * can only queue until it returns.
    */
   private yieldToConsumers(): void {
     while (this.mesh.backlog() > BACKLOG_LIMIT / 2) {
-      if (!this.poll()) this.mesh.park(1);
+      const moved = this.poll();
+      if (!this.relieve() && !moved) this.mesh.park(1);
     }
   }
 

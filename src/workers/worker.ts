@@ -71,6 +71,14 @@ export class Worker {
     this.index = index;
     this.peers = peers;
     this.options = options;
+    options.transport?.setRelief(() => this.relieve());
+  }
+
+  /** Delivers queued messages to the vertices not in a callback (a sender held back by backpressure calls this). */
+  private relieve(): boolean {
+    let delivered = 0;
+    for (const df of this.dataflows) delivered += df.runtime.deliverWaiting();
+    return delivered > 0;
   }
 
   /** Builds a dataflow with `build`, checks the graph rules, and starts it on this worker. */
