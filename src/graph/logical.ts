@@ -97,3 +97,28 @@ export function isAncestor(ancestor: ScopeInfo, scope: ScopeInfo): boolean {
   for (let s: ScopeInfo | null = scope; s !== null; s = s.parent) if (s === ancestor) return true;
   return false;
 }
+
+/** What every worker's copy of a dataflow must agree on: its name and sizes, and a hash of its whole shape. */
+export interface GraphShape {
+  readonly name: string;
+  readonly stages: number;
+  readonly edges: number;
+  /** FNV-1a over every stage's kind, inputs, outputs and loop depth, and every edge's ends, ports and pact. */
+  readonly hash: number;
+}
+
+/** The shape of a graph, compared across workers when a dataflow is built (DATAFLOW_MISMATCH if they differ). */
+export function shapeOf(graph: Pick<LogicalGraph, 'name' | 'stages' | 'edges'>): GraphShape {
+  const parts: string[] = [graph.name];
+  for (const s of graph.stages) parts.push(`${s.kind}:${s.inputs}:${s.outputs}:${s.inScope.depth}:${s.outScope.depth}`);
+  for (const e of graph.edges) parts.push(`${e.source}.${e.sourcePort}>${e.target}.${e.targetPort}:${e.pact.kind}`);
+  const text = parts.join('|');
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return { name: graph.name, stages: graph.stages.length, edges: graph.edges.length, hash: h >>> 0 };
+}
+
+/** A shape in words, for error messages. */
+export function describeShape(shape: GraphShape): string {
+  return `'${shape.name}' with ${shape.stages} stages and ${shape.edges} edges (shape ${shape.hash.toString(16).padStart(8, '0')})`;
+}

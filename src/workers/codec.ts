@@ -2,12 +2,13 @@
 import { createRequire } from 'node:module';
 import type { Packr } from 'msgpackr';
 import { deserialize, serialize } from 'node:v8';
+import type { GraphShape } from '../graph/logical.js';
 import { Carry, checkBatch } from '../graph/records.js';
 import { decodeUpdates, encodedLength, encodeUpdates, type PointstampUpdate } from '../progress/change-batch.js';
 import { Timestamp } from '../timestamps/timestamp.js';
 import { WorkerError } from './errors.js';
 
-export const FrameKind = { data: 1, progress: 2 } as const;
+export const FrameKind = { data: 1, progress: 2, shape: 3 } as const;
 /**
  * How a data batch's records are laid out: msgpackr; flat numbers as float64 or (all int32) as int32;
  * or `arrays`, records that are arrays of numbers and typed arrays (see `encodeArrays`).
@@ -32,7 +33,28 @@ export interface ProgressMessage {
   readonly updates: PointstampUpdate[];
 }
 
-export type WireMessage = DataMessage | ProgressMessage;
+/** The shape of a dataflow as its sender built it: every worker must build the same. */
+export interface ShapeMessage {
+  readonly kind: 'shape';
+  readonly dataflow: number;
+  readonly shape: GraphShape;
+}
+
+export type WireMessage = DataMessage | ProgressMessage | ShapeMessage;
+
+/** A shape frame: kind u8, 3 bytes of padding, dataflow u32, hash u32, stages u32, edges u32, the name in UTF-8. */
+export function encodeShape(dataflow: number, shape: GraphShape): Uint8Array {
+  const name = Buffer.from(shape.name, 'utf8');
+  const out = new Uint8Array(20 + name.length);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, FrameKind.shape);
+  view.setUint32(4, dataflow, true);
+  view.setUint32(8, shape.hash, true);
+  view.setUint32(12, shape.stages, true);
+  view.setUint32(16, shape.edges, true);
+  out.set(name, 20);
+  return out;
+}
 
 let packr: Packr | undefined;
 
@@ -340,6 +362,11 @@ export function decode(message: Uint8Array): WireMessage {
     if ((message.length - 8) % 8 !== 0) throw malformed('a progress frame of odd length', message.length);
     const flat = new Float64Array(message.buffer, message.byteOffset + 8, (message.length - 8) / 8);
     return { kind: 'progress', dataflow, updates: decodeUpdates(flat) };
+  }
+  if (kind === FrameKind.shape) {
+    if (message.length < 20) throw malformed('a shape frame shorter than its header', message.length);
+    const name = Buffer.from(message.buffer, message.byteOffset + 20, message.length - 20).toString('utf8');
+    return { kind: 'shape', dataflow, shape: { name, hash: view.getUint32(8, true), stages: view.getUint32(12, true), edges: view.getUint32(16, true) } };
   }
   if (kind !== FrameKind.data) throw malformed(`unknown frame kind ${kind}`, message.length);
   if (message.length < HEAD) throw malformed('a data frame shorter than its header', message.length);

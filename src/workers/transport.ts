@@ -1,17 +1,21 @@
 /** Transport: how a Worker reaches its peers — declared here; ThreadTransport implements it over a Mesh. */
+import { describeShape, type GraphShape } from '../graph/logical.js';
 import type { RemoteChannels } from '../graph/runtime.js';
 import type { PointstampUpdate } from '../progress/change-batch.js';
 import { BatchInbox, type ProgressExchange } from '../progress/exchange.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { decode, encodeData, ProgressEncoder, type WireMessage } from './codec.js';
+import { decode, encodeData, encodeShape, ProgressEncoder, type WireMessage } from './codec.js';
 import { WorkerError } from './errors.js';
 import { Mesh, type MeshMemory, type TrafficStats } from './mesh.js';
 
 export interface Transport {
   readonly index: number;
   readonly peers: number;
-  /** The exchange and channels of dataflow `dataflow`; its batches from other workers go to `deliver`. */
-  attach(dataflow: number, deliver: (edge: number, time: Timestamp, records: unknown[]) => void): { exchange: ProgressExchange; channels: RemoteChannels };
+  /**
+   * The exchange and channels of dataflow `dataflow`, built with `shape` (every worker must build the
+   * same: DATAFLOW_MISMATCH otherwise); its batches from other workers go to `deliver`.
+   */
+  attach(dataflow: number, shape: GraphShape, deliver: (edge: number, time: Timestamp, records: unknown[]) => void): { exchange: ProgressExchange; channels: RemoteChannels };
   /** Moves queued and arrived messages. Returns whether anything moved. */
   poll(): boolean;
   /**
@@ -74,6 +78,8 @@ export class ThreadTransport implements Transport {
   private readonly mesh: Mesh;
   private readonly exchanges: MeshExchange[] = [];
   private readonly delivers: ((edge: number, time: Timestamp, records: unknown[]) => void)[] = [];
+  /** The shape of each dataflow as this worker built it. */
+  private readonly shapes: GraphShape[] = [];
   /**
    * Messages for dataflows this worker has not built yet, in arrival order: a peer that finished a
    * dataflow may already be sending for its next one. They are handed over once this worker builds it.
@@ -89,7 +95,11 @@ export class ThreadTransport implements Transport {
     this.peers = memory.peers;
   }
 
-  attach(dataflow: number, deliver: (edge: number, time: Timestamp, records: unknown[]) => void) {
+  attach(dataflow: number, shape: GraphShape, deliver: (edge: number, time: Timestamp, records: unknown[]) => void) {
+    // Every peer learns this dataflow's shape before any of its data or progress (each ring is FIFO).
+    const frame = encodeShape(dataflow, shape);
+    for (let w = 0; w < this.peers; w++) if (w !== this.index) this.mesh.send(w, frame, true);
+    this.shapes[dataflow] = shape;
     const exchange = new MeshExchange(this.mesh, dataflow);
     this.exchanges[dataflow] = exchange;
     this.built = true;
@@ -136,7 +146,20 @@ export class ThreadTransport implements Transport {
       return;
     }
     if (m.kind === 'data') this.delivers[m.dataflow]!(m.edge, m.time, m.records);
-    else this.exchanges[m.dataflow]!.inbox.push(m.updates);
+    else if (m.kind === 'progress') this.exchanges[m.dataflow]!.inbox.push(m.updates);
+    else this.checkShape(from, m.dataflow, m.shape);
+  }
+
+  /** DATAFLOW_MISMATCH if worker `from` built dataflow `dataflow` otherwise than this worker did. */
+  private checkShape(from: number, dataflow: number, theirs: GraphShape): void {
+    const mine = this.shapes[dataflow]!;
+    if (mine.hash === theirs.hash && mine.name === theirs.name && mine.stages === theirs.stages && mine.edges === theirs.edges) return;
+    throw new WorkerError(
+      'DATAFLOW_MISMATCH',
+      `worker ${from} built dataflow ${dataflow} as ${describeShape(theirs)}, worker ${this.index} as ${describeShape(mine)}: ` +
+        'every worker must build the same dataflows, in the same order (build them the same way on every worker, whatever its index)',
+      { worker: this.index, from, dataflow },
+    );
   }
 
   /**
@@ -172,7 +195,7 @@ export class ThreadTransport implements Transport {
       const { from, message } = stray;
       throw new WorkerError(
         'DATAFLOW_MISMATCH',
-        `worker ${from} sent ${message.kind} for dataflow ${message.dataflow}, which worker ${this.index} never built: ` +
+        `worker ${from} ${message.kind === 'shape' ? 'built' : `sent ${message.kind} for`} dataflow ${message.dataflow}, which worker ${this.index} never built: ` +
           'every worker must build the same dataflows, in the same order',
         { worker: this.index, from, dataflow: message.dataflow },
       );

@@ -3,6 +3,7 @@ import { ProgressAccumulator } from '../progress/accumulator.js';
 import { LoopbackExchange, type ProgressExchange } from '../progress/exchange.js';
 import { GraphBuilder } from '../graph/builder.js';
 import { DataflowError, GraphError } from '../graph/errors.js';
+import { shapeOf } from '../graph/logical.js';
 import { DataflowRuntime } from '../graph/runtime.js';
 import type { Scope } from '../graph/scope.js';
 import { orderByName, type OrderName } from '../timestamps/order.js';
@@ -88,7 +89,7 @@ export class Worker {
     const result = build(builder.root);
     const graph = builder.build();
     let runtime: DataflowRuntime | undefined;
-    const linked = this.options.transport?.attach(n, (edge, time, records) => runtime!.deliverRemote(edge, time, records));
+    const linked = this.options.transport?.attach(n, shapeOf(graph), (edge, time, records) => runtime!.deliverRemote(edge, time, records));
     const channels = linked?.channels;
     runtime = new DataflowRuntime(graph, {
       worker: this.index,

@@ -140,11 +140,23 @@ describe('execute on worker threads', () => {
     expect(merge(one.results)[2]).toHaveLength(5);
   }, 20_000);
 
+  it.each([
+    ['operators', /worker \d built dataflow 0 as 'numbers' with \d+ stages and \d+ edges \(shape [0-9a-f]{8}\), worker \d as 'numbers' with \d+ stages/],
+    ['name', /worker \d built dataflow 0 as 'numbers-\d' with 3 stages and 2 edges \(shape [0-9a-f]{8}\), worker \d as 'numbers-\d'/],
+  ])('workers that build different dataflows (%s) in one position get DATAFLOW_MISMATCH, naming both shapes', async (how, message) => {
+    for (const workers of [2, 3]) {
+      const err = await rejection(execute(fixture('shapes.mjs'), { workers, args: { how } }));
+      expect(err).toBeInstanceOf(WorkerError);
+      expect(err.code).toBe('DATAFLOW_MISMATCH');
+      expect(err.message).toMatch(message);
+    }
+  });
+
   it('a worker that never builds a dataflow its peer sends to ends the computation with DATAFLOW_MISMATCH', async () => {
     const err = await rejection(execute(fixture('mismatch.mjs'), { workers: 2 }));
     expect(err).toBeInstanceOf(WorkerError);
     expect(err.code).toBe('DATAFLOW_MISMATCH');
-    expect(err.message).toMatch(/worker 0 sent (data|progress) for dataflow 1, which worker 1 never built/);
+    expect(err.message).toMatch(/worker 0 (built|sent data for|sent progress for) dataflow 1, which worker 1 never built/);
   }, 20_000);
 
   it('a module without a default export is refused with BAD_MODULE', async () => {
