@@ -84,8 +84,31 @@ export class GraphBuilder {
     };
   }
 
+  /** The builder whose dataflow is being built right now (by `Worker.dataflow` or `buildWith`), if any. */
+  private static building: GraphBuilder | undefined;
+
+  /** Runs `build` as this builder's build function: a stream of another, finished dataflow used meanwhile is FOREIGN_STREAM. */
+  buildWith<R>(build: (scope: Scope) => R): R {
+    const outer = GraphBuilder.building;
+    GraphBuilder.building = this;
+    try {
+      return build(this.root);
+    } finally {
+      GraphBuilder.building = outer;
+    }
+  }
+
   private open(): void {
-    if (this.built) throw new GraphError('ALREADY_BUILT', `dataflow '${this.name}' is already built: stages and edges can no longer be added`);
+    if (!this.built) return;
+    const now = GraphBuilder.building;
+    if (now !== undefined && now !== this) {
+      throw new GraphError(
+        'FOREIGN_STREAM',
+        `a stream of dataflow '${this.name}', built earlier, was used while building dataflow '${now.name}': a stream belongs to the dataflow that made it; feed its records to the new dataflow through an input`,
+        { dataflow: now.name, from: this.name },
+      );
+    }
+    throw new GraphError('ALREADY_BUILT', `dataflow '${this.name}' is already built: stages and edges can no longer be added`);
   }
 }
 

@@ -79,12 +79,15 @@ export class VertexRuntime implements VertexContext {
   sendBy(edge: number, batch: unknown[], time: Timestamp): void {
     if (this.checked) this.checkAction('sendBy', time);
     const routes = this.routes[edge];
-    if (routes === undefined || !Array.isArray(batch)) {
-      throw new DataflowError('INVALID_MESSAGE', routes === undefined ? `stage '${this.stage}' has no output ${edge}` : 'a batch must be an array of records', {
+    if (routes === undefined) {
+      throw new DataflowError('INVALID_PORT', `stage '${this.stage}' called sendBy on output ${String(edge)}, but it has ${this.routes.length} output(s), numbered from 0`, {
         stage: this.stage,
         worker: this.worker,
-        time,
+        port: String(edge),
       });
+    }
+    if (!Array.isArray(batch)) {
+      throw new DataflowError('INVALID_MESSAGE', `stage '${this.stage}' called sendBy with ${typeof batch}: a batch must be an array of records`, { stage: this.stage, worker: this.worker });
     }
     if (batch.length === 0) return;
     for (let i = 0; i < routes.length; i++) this.runtime.route(routes[i]!, batch, time);
@@ -110,12 +113,19 @@ export class VertexRuntime implements VertexContext {
         worker: this.worker,
       });
     }
-    if (!(time instanceof Timestamp) || time.counters.length !== this.outDepth) {
-      throw new DataflowError('INVALID_MESSAGE', `stage '${this.stage}' called ${action} with a time of the wrong loop depth (expected ${this.outDepth} counters)`, {
-        stage: this.stage,
-        worker: this.worker,
-        time: String(time),
-      });
+    if (!(time instanceof Timestamp)) {
+      throw new DataflowError(
+        'INVALID_TIMESTAMP',
+        `stage '${this.stage}' called ${action} with ${time === null ? 'null' : typeof time} ${String(time)}: it takes a Timestamp (the callback's time, one made from it such as time.incremented(), or Timestamp.of(epoch, ...counters))`,
+        { stage: this.stage, worker: this.worker, time: String(time) },
+      );
+    }
+    if (time.counters.length !== this.outDepth) {
+      throw new DataflowError(
+        'DEPTH_MISMATCH',
+        `stage '${this.stage}' called ${action} at ${time}, a time with ${time.counters.length} loop counter(s), but its output is in a scope with ${this.outDepth}: one counter per enclosing loop`,
+        { stage: this.stage, worker: this.worker, time: String(time) },
+      );
     }
     if (!this.runtime.order.lessEqual(current, time)) {
       throw new DataflowError('TIME_REGRESSION', `stage '${this.stage}' called ${action} at ${time} inside a callback at ${current}: only times ≥ the callback's are allowed`, {

@@ -34,7 +34,11 @@ function checkEdgeScope(stages: readonly StageDef[], e: EdgeDef): void {
   if (from === to) return;
   const edge = describeEdge(stages, e);
   let hint: string;
-  if (isAncestor(from, to)) hint = `enters loop '${scopePath(to)}' without ingress: pass the stream through loop.enter(stream) first`;
+  if (isAncestor(from, to)) {
+    hint =
+      `enters loop '${scopePath(to)}' without ingress: if '${stages[e.target]!.name}' belongs in the loop, pass the stream through loop.enter(stream) first; ` +
+      `if it was meant for after the loop, it was made from a stream of the loop: take that one out with loop.leave(stream)`;
+  }
   else if (isAncestor(to, from)) hint = `leaves loop '${scopePath(from)}' without egress: pass the stream through loop.leave(stream) first`;
   else hint = `crosses from loop '${scopePath(from)}' into loop '${scopePath(to)}': leave the one and enter the other`;
   throw new GraphError('SCOPE_MISMATCH', `edge ${edge} ${hint}`, { edge });

@@ -86,7 +86,7 @@ export class Worker {
   dataflow<R>(build: (scope: Scope) => R, options: DataflowOptions = {}): R {
     const n = this.dataflows.length;
     const builder = new GraphBuilder(options.name ?? `dataflow${n}`);
-    const result = build(builder.root);
+    const result = builder.buildWith(build);
     const graph = builder.build();
     let runtime: DataflowRuntime | undefined;
     const linked = this.options.transport?.attach(n, shapeOf(graph), (edge, time, records) => runtime!.deliverRemote(edge, time, records));

@@ -54,16 +54,18 @@ describe('typed errors while running', () => {
     expect(caught(() => saved!.notifyAt(Timestamp.of(0))).code).toBe('NOT_IN_CALLBACK');
   });
 
-  it('INVALID_MESSAGE: a time of the wrong loop depth, a missing output, a batch that is not an array', () => {
-    for (const act of [
-      (ctx: VertexContext, t: Timestamp) => ctx.sendBy(0, [1], t.pushed(0)),
-      (ctx: VertexContext, t: Timestamp) => ctx.sendBy(3, [1], t),
-      (ctx: VertexContext, t: Timestamp) => ctx.sendBy(0, 'nope' as unknown as unknown[], t),
-    ]) {
-      const { worker, input } = single((ctx) => ({ onRecv: (_e, _b, t) => act(ctx, t) }));
-      input.send([1]);
-      expect(caught(() => worker.run()).code).toBe('INVALID_MESSAGE');
-    }
+  it.each([
+    ['DEPTH_MISMATCH', (ctx: VertexContext, t: Timestamp) => ctx.sendBy(0, [1], t.pushed(0)), /called sendBy at \(0, \[0\]\), a time with 1 loop counter\(s\), but its output is in a scope with 0/],
+    ['INVALID_PORT', (ctx: VertexContext, t: Timestamp) => ctx.sendBy(3, [1], t), /called sendBy on output 3, but it has 1 output\(s\)/],
+    ['INVALID_MESSAGE', (ctx: VertexContext, t: Timestamp) => ctx.sendBy(0, 'nope' as unknown as unknown[], t), /a batch must be an array of records/],
+    ['INVALID_TIMESTAMP', (ctx: VertexContext) => ctx.notifyAt(3 as unknown as Timestamp), /called notifyAt with number 3: it takes a Timestamp/],
+  ])('%s: what a vertex did wrong, named', (code, act, message) => {
+    const { worker, input } = single((ctx) => ({ onRecv: (_e, _b, t) => act(ctx, t) }));
+    input.send([1]);
+    const err = caught(() => worker.run());
+    expect(err).toBeInstanceOf(DataflowError);
+    expect(err.code).toBe(code);
+    expect(err.message).toMatch(message);
   });
 
   it('VERTEX_FAILED names the stage, the worker and the time, keeps the cause, and halts the worker', () => {

@@ -29,7 +29,16 @@ async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; 
   throw new Error('expected a rejection');
 }
 
-/** Data of every kind the record rules accept, nested. */
+/** Whether `v` holds an invalid Date anywhere (which equals nothing, itself included, so deep equality cannot check it). */
+function holdsInvalidDate(v: unknown): boolean {
+  if (v instanceof Date) return Number.isNaN(v.getTime());
+  if (v instanceof Map) return [...v].some(([k, x]) => holdsInvalidDate(k) || holdsInvalidDate(x));
+  if (v instanceof Set || Array.isArray(v)) return [...v].some(holdsInvalidDate);
+  if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) return Object.values(v).some(holdsInvalidDate);
+  return false;
+}
+
+/** Data of every kind the record rules accept, nested (invalid Dates are checked on their own, below). */
 const data = fc.anything({
   withMap: true,
   withSet: true,
@@ -46,7 +55,7 @@ const data = fc.anything({
 describe('records cross a worker boundary unchanged (the codec)', () => {
   it('law: any batch of data decodes deeply and strictly equal to what was encoded (types, -0, holes, undefined kept)', () => {
     fc.assert(
-      fc.property(fc.array(data, { maxLength: 8 }), (records) => {
+      fc.property(fc.array(data, { maxLength: 8 }).filter((rs) => !holdsInvalidDate(rs)), (records) => {
         expect(isDeepStrictEqual(roundTrip(records), records)).toBe(true);
       }),
       { numRuns: 500 },
