@@ -3,7 +3,7 @@ import { describe, it } from 'vitest';
 import { Antichain } from '../../src/timestamps/antichain.js';
 import { MutableAntichain } from '../../src/timestamps/mutable-antichain.js';
 import { orderByName, type TimestampOrder } from '../../src/timestamps/order.js';
-import type { Timestamp } from '../../src/timestamps/timestamp.js';
+import { Timestamp } from '../../src/timestamps/timestamp.js';
 import { orders, timestampOfDepth } from '../arbitraries.js';
 
 function naiveMinimal(times: readonly Timestamp[], order: TimestampOrder): Timestamp[] {
@@ -37,6 +37,27 @@ describe.each(orders)('frontiers under the %s order', (name) => {
         const positive = [...counts.values()].filter((e) => e.c > 0).map((e) => e.t);
         return sameSet(m.frontier(), naiveMinimal(positive, order));
       }),
+    );
+  });
+
+  it('MutableAntichain with many distinct times (past its small-list size, times arriving after its index exists): counts and frontier() stay right', () => {
+    const time = fc.tuple(fc.integer({ min: 0, max: 30 }), fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 1 }));
+    const many = fc.array(fc.tuple(time, fc.integer({ min: -1, max: 2 })), { minLength: 20, maxLength: 300 });
+    fc.assert(
+      fc.property(many, fc.boolean(), (seq, nested) => {
+        const m = new MutableAntichain(order);
+        const counts = new Map<string, { t: Timestamp; c: number }>();
+        for (const [[e, c], d] of seq) {
+          const t = nested ? Timestamp.of(e, ...c) : Timestamp.of(e);
+          m.update(t, d);
+          const entry = counts.get(t.key) ?? { t, c: 0 };
+          entry.c += d;
+          counts.set(t.key, entry);
+        }
+        const positive = [...counts.values()].filter((e) => e.c > 0).map((e) => e.t);
+        return sameSet(m.frontier(), naiveMinimal(positive, order)) && [...counts.values()].every((e) => m.countOf(e.t) === e.c);
+      }),
+      { numRuns: 200 },
     );
   });
 

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // Threads run built JavaScript: these tests use the build, as the CLI does.
-import { execute, DataflowError, WorkerError } from '../../dist/src/index.js';
+import { execute, DataflowError, ThreadPool, WorkerError } from '../../dist/src/index.js';
 import { BACKLOG_LIMIT } from '../../dist/src/workers/transport.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -215,6 +215,28 @@ describe('execute on worker threads', () => {
     expect(results[1]!.received).toBe(batches * 1000);
     expect(results[0]!.traffic.dataBytes).toBeGreaterThan(8 * BACKLOG_LIMIT);
     expect(results[0]!.traffic.peakBacklog).toBeLessThanOrEqual(BACKLOG_LIMIT + 64 * 1024);
+  });
+});
+
+describe('progress reaches the other workers promptly', () => {
+  it('a busy worker (never idle) still sends its progress as soon as it could move a frontier', async () => {
+    const shared = new SharedArrayBuffer(8);
+    const { results } = await execute<number>(fixture('prompt.mjs'), { workers: 2, args: { shared, epochs: 20, patienceMs: 3000 } });
+    expect(results).toEqual([0, 0]);
+  });
+
+  it('many short computations in a row on 2 and 3 threads all finish with the right answer (no false STALLED)', async () => {
+    const pool = new ThreadPool();
+    try {
+      const args = { n: 40, epochs: 3 };
+      const expected = (await execute<[number, [number, number][]][]>(fixture('exchange.mjs'), { workers: 1, args })).results.flat().flatMap(([e, rs]) => rs.map(([k, v]) => `${e}:${k}:${v}`)).sort();
+      for (let run = 0; run < 40; run++) {
+        const { results } = await execute<[number, [number, number][]][]>(fixture('exchange.mjs'), { workers: 2 + (run % 2), args, pool });
+        expect(results.flat().flatMap(([e, rs]) => rs.map(([k, v]) => `${e}:${k}:${v}`)).sort()).toEqual(expected);
+      }
+    } finally {
+      await pool.close();
+    }
   });
 });
 
