@@ -17,7 +17,10 @@ export {
   exchangeBy,
   GraphError,
   DataflowError,
+  PerTime,
+  checkRecord,
+  RecordRefusal,
 } from './graph/index.js';
-export type { Vertex, VertexContext, Pact, StageSpec, OperatorContext, UnaryLogic, BinaryLogic, Subscriber, IterateOptions } from './graph/index.js';
+export type { Vertex, VertexContext, Pact, StageSpec, OperatorContext, UnaryLogic, BinaryLogic, Subscriber, IterateOptions, Key, RecordCheckOptions } from './graph/index.js';
 export { Worker, execute, ThreadPool, WorkerError } from './workers/index.js';
 export type { WorkerOptions, DataflowOptions, WorkerStats, ExecuteOptions, ExecuteResult, ThreadPoolOptions, TrafficStats } from './workers/index.js';

@@ -10,3 +10,5 @@ export { GraphError, GraphErrorCode, DataflowError, DataflowErrorCode } from './
 export type { Subscriber } from './operators/sinks.js';
 export type { IterateOptions } from './operators/iterate.js';
 export type { Key } from './operators/reduce.js';
+export { PerTime } from './operators/per-time.js';
+export { checkRecord, RecordRefusal, Carry, type RecordCheckOptions } from './records.js';

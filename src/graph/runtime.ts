@@ -44,7 +44,7 @@ export interface RuntimeStats {
 }
 
 /** One stage's vertex on this worker, with its inbox and requested notifications. */
-export class VertexRuntime implements VertexContext {
+export class VertexRuntime implements VertexContext<unknown> {
   readonly def: StageDef;
   readonly stage: string;
   readonly worker: number;
@@ -91,6 +91,10 @@ export class VertexRuntime implements VertexContext {
     }
     if (batch.length === 0) return;
     for (let i = 0; i < routes.length; i++) this.runtime.route(routes[i]!, batch, time);
+  }
+
+  frontier(): readonly Timestamp[] {
+    return this.runtime.tracker.inputFrontier(this.location);
   }
 
   notifyAt(time: Timestamp): void {
@@ -158,6 +162,8 @@ export class DataflowRuntime {
   /** The notifications being delivered (reused: deliveries never nest). */
   private readonly ready: Timestamp[] = [];
   private readonly channels: RemoteChannels | undefined;
+  /** The vertices with `onFrontier`, and the frontier each saw last. */
+  private readonly watchers: { readonly vertex: VertexRuntime; seen: readonly Timestamp[] | undefined }[];
 
   constructor(graph: LogicalGraph, options: RuntimeOptions) {
     this.graph = graph;
@@ -186,6 +192,7 @@ export class DataflowRuntime {
     // Every worker's inputs start at epoch 0: each replica counts all of them from the start.
     for (const s of graph.stages) if (s.kind === 'input') this.tracker.apply([{ location: s.index, time: Timestamp.epochOnly(0), delta: this.peers }]);
     for (const v of this.vertices) v.vertex = this.invoke(v, undefined, () => v.def.factory(v));
+    this.watchers = this.vertices.filter((v) => v.vertex.onFrontier !== undefined).map((vertex) => ({ vertex, seen: undefined }));
   }
 
   /**
@@ -271,6 +278,29 @@ export class DataflowRuntime {
     const e = this.graph.edges[edge];
     if (e === undefined) throw new DataflowError('INVALID_MESSAGE', `a remote batch names edge ${edge}, which this graph does not have`, { edge });
     this.vertices[e.target]!.inbox.push({ port: e.targetPort, time, batch, location: edgeLocation(this.graph, edge) });
+  }
+
+  /**
+   * Tells each vertex that watches its input frontier (`onFrontier`) that it changed since it last
+   * looked. Frontier arrays are replaced, never changed in place, so a changed frontier is a new array.
+   */
+  reportFrontiers(): void {
+    const watchers = this.watchers;
+    for (let i = 0; i < watchers.length; i++) {
+      const w = watchers[i]!;
+      const now = this.tracker.inputFrontier(w.vertex.location);
+      if (now === w.seen) continue;
+      if (w.seen !== undefined && sameTimes(now, w.seen)) {
+        w.seen = now;
+        continue;
+      }
+      w.seen = now;
+      try {
+        w.vertex.vertex.onFrontier!(now);
+      } catch (err) {
+        throw this.failure(w.vertex, 'onFrontier', err);
+      }
+    }
   }
 
   /** Delivers queued messages, then every notification whose time the input frontier has passed. */
@@ -379,14 +409,21 @@ export class DataflowRuntime {
   }
 
   /** The error to stop with when stage `v` threw `err` at `time`: VERTEX_FAILED naming stage, worker and time. */
-  private failure(v: VertexRuntime, time: Timestamp | undefined, err: unknown): unknown {
+  private failure(v: VertexRuntime, time: Timestamp | undefined | 'onFrontier', err: unknown): unknown {
     if (err instanceof DataflowError && (err.code === 'VERTEX_FAILED' || err.details['stage'] === v.stage)) return err;
     const what = err instanceof Error ? err.message : String(err);
+    const when = time === undefined ? ' while being created' : time === 'onFrontier' ? ' in onFrontier' : ` at ${time}`;
     return new DataflowError(
       'VERTEX_FAILED',
-      `stage '${v.stage}' threw on worker ${this.worker}${time === undefined ? ' while being created' : ` at ${time}`}: ${what}`,
-      { stage: v.stage, worker: this.worker, time: time === undefined ? null : time.toString() },
+      `stage '${v.stage}' threw on worker ${this.worker}${when}: ${what}`,
+      { stage: v.stage, worker: this.worker, time: time === undefined || time === 'onFrontier' ? null : time.toString() },
       err,
     );
   }
+}
+
+function sameTimes(a: readonly Timestamp[], b: readonly Timestamp[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!b.some((t) => t.equals(a[i]!))) return false;
+  return true;
 }

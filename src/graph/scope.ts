@@ -9,7 +9,19 @@ import { pipeline, type Pact, type Vertex, type VertexContext } from './vertex.j
 
 type Connection = Stream<any> | { readonly stream: Stream<any>; readonly pact: Pact };
 
-export interface StageSpec {
+/**
+ * A stage of your own vertices, receiving records of type `In` and sending `Out`.
+ *
+ * @example
+ * const doubled = scope
+ *   .stage<number, number>({
+ *     name: 'double',
+ *     inputs: [numbers],
+ *     vertex: (ctx) => ({ onRecv: (_port, batch, time) => ctx.sendBy(0, batch.map((x) => 2 * x), time) }),
+ *   })
+ *   .output<number>();
+ */
+export interface StageSpec<In = any, Out = any> {
   readonly name: string;
   /** Streams for the first input ports, each optionally with its pact (pipeline by default). */
   readonly inputs?: readonly Connection[];
@@ -17,7 +29,8 @@ export interface StageSpec {
   readonly inputCount?: number;
   /** Number of output ports (1 by default). */
   readonly outputs?: number;
-  readonly vertex: (ctx: VertexContext) => Vertex;
+  /** Makes this stage's vertex on one worker. */
+  readonly vertex: (ctx: VertexContext<Out>) => Vertex<In>;
 }
 
 /** Typed actions for a one-output operator. */
@@ -25,19 +38,29 @@ export interface OperatorContext<O> {
   readonly stage: string;
   readonly worker: number;
   readonly peers: number;
+  /** Sends `batch` on the stage's output at `time` (≥ the callback's time). */
   send(batch: O[], time: Timestamp): void;
+  /** Asks for `onNotify(time)` once nothing at or before `time` can arrive. */
   notifyAt(time: Timestamp): void;
+  /** The input frontier (see `VertexContext.frontier`). */
+  frontier(): readonly Timestamp[];
 }
 
+/** The callbacks of a one-input operator (`scope.unary`, `scope.sink`). */
 export interface UnaryLogic<I> {
   onRecv?(batch: readonly I[], time: Timestamp): void;
   onNotify?(time: Timestamp): void;
+  /** The input frontier changed (see `Vertex.onFrontier`): look, do not send. */
+  onFrontier?(frontier: readonly Timestamp[]): void;
 }
 
+/** The callbacks of a two-input operator (`scope.binary`). */
 export interface BinaryLogic<A, B> {
   onLeft?(batch: readonly A[], time: Timestamp): void;
   onRight?(batch: readonly B[], time: Timestamp): void;
   onNotify?(time: Timestamp): void;
+  /** The input frontier changed (see `Vertex.onFrontier`): look, do not send. */
+  onFrontier?(frontier: readonly Timestamp[]): void;
 }
 
 export class StageHandle {
@@ -78,8 +101,8 @@ export class Scope implements ScopeInfo {
   }
 
   /** Adds a stage of user vertices, one per worker, living in this scope. */
-  stage(spec: StageSpec): StageHandle {
-    return this.addStage(spec, 'vertex', this, this);
+  stage<In = any, Out = any>(spec: StageSpec<In, Out>): StageHandle {
+    return this.addStage(spec as StageSpec, 'vertex', this, this);
   }
 
   /** @internal Adds a stage of any kind; ingress, egress and feedback stages span two scopes. */
@@ -117,6 +140,7 @@ export class Scope implements ScopeInfo {
         return {
           onRecv: l.onRecv === undefined ? undefined : (_edge, batch, time) => l.onRecv!(batch as readonly I[], time),
           onNotify: l.onNotify?.bind(l),
+          onFrontier: l.onFrontier?.bind(l),
         };
       },
     }).output<O>();
@@ -135,6 +159,7 @@ export class Scope implements ScopeInfo {
         return {
           onRecv: (edge, batch, time) => (edge === 0 ? l.onLeft?.(batch as readonly A[], time) : l.onRight?.(batch as readonly B[], time)),
           onNotify: l.onNotify?.bind(l),
+          onFrontier: l.onFrontier?.bind(l),
         };
       },
     }).output<O>();
@@ -151,6 +176,7 @@ export class Scope implements ScopeInfo {
         return {
           onRecv: l.onRecv === undefined ? undefined : (_edge, batch, time) => l.onRecv!(batch as readonly I[], time),
           onNotify: l.onNotify?.bind(l),
+          onFrontier: l.onFrontier?.bind(l),
         };
       },
     });
@@ -256,5 +282,6 @@ function operatorContext<O>(ctx: VertexContext): OperatorContext<O> {
     peers: ctx.peers,
     send: (batch, time) => ctx.sendBy(0, batch, time),
     notifyAt: (time) => ctx.notifyAt(time),
+    frontier: () => ctx.frontier(),
   };
 }

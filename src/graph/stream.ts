@@ -11,6 +11,11 @@ import { inspect } from './operators/inspect.js';
 import { iterate, type IterateOptions } from './operators/iterate.js';
 import { join } from './operators/join.js';
 import { map } from './operators/map.js';
+import { accumulate } from './operators/accumulate.js';
+import { broadcast } from './operators/broadcast.js';
+import { delay } from './operators/delay.js';
+import { fixpoint } from './operators/fixpoint.js';
+import { mapWithTime } from './operators/map-with-time.js';
 import { partition } from './operators/partition.js';
 import { countByKey, reduceByKey, sumByKey, type Key } from './operators/reduce.js';
 import { collect, probe, subscribe, type Subscriber } from './operators/sinks.js';
@@ -29,6 +34,26 @@ export class Stream<T> {
 
   map<U>(f: (record: T) => U, name?: string): Stream<U> {
     return map(this, f, name);
+  }
+
+  mapWithTime<U>(f: (record: T, time: Timestamp) => U, name?: string): Stream<U> {
+    return mapWithTime(this, f, name);
+  }
+
+  delay(later: (record: T, time: Timestamp) => Timestamp, name?: string): Stream<T> {
+    return delay(this, later, name);
+  }
+
+  broadcast(name?: string): Stream<T> {
+    return broadcast(this, name);
+  }
+
+  accumulate<A>(init: () => A, fold: (aggregate: A, record: T) => A, name?: string): Stream<A> {
+    return accumulate(this, init, fold, name);
+  }
+
+  fixpoint<K extends Key>(key: (record: T) => K, body: (variable: Stream<T>, loop: LoopScope) => Stream<T>, options?: IterateOptions): Stream<T> {
+    return fixpoint(this, key, body, options);
   }
 
   filter(keep: (record: T) => boolean, name?: string): Stream<T> {

@@ -2,18 +2,46 @@
 import type { Timestamp } from '../timestamps/timestamp.js';
 
 /**
- * A stateful vertex, one per worker for each stage. Messages arrive in batches that all carry one time;
- * a batch belongs to its receiver only for the length of the call and must not be changed.
+ * A stateful vertex, one per worker for each stage, receiving records of type `In`. Messages arrive in
+ * batches that all carry one time; a batch belongs to its receiver only for the length of the call and
+ * must not be changed.
+ *
+ * @example
+ * // A vertex that sums each time's numbers and sends the total once the time is complete.
+ * scope.stage<number, number>({
+ *   name: 'total',
+ *   inputs: [numbers],
+ *   vertex: (ctx) => {
+ *     const totals = new Map<string, { time: Timestamp; sum: number }>();
+ *     return {
+ *       onRecv(_port, batch, time) {
+ *         const t = totals.get(time.key) ?? { time, sum: 0 };
+ *         if (!totals.has(time.key)) (totals.set(time.key, t), ctx.notifyAt(time));
+ *         for (const x of batch) t.sum += x;
+ *       },
+ *       onNotify(time) {
+ *         ctx.sendBy(0, [totals.get(time.key)!.sum], time);
+ *         totals.delete(time.key);
+ *       },
+ *     };
+ *   },
+ * });
  */
-export interface Vertex {
+export interface Vertex<In = unknown> {
   /** A batch arrived on input `edge` (the input port) at `time`. */
-  onRecv?(edge: number, batch: readonly unknown[], time: Timestamp): void;
+  onRecv?(edge: number, batch: readonly In[], time: Timestamp): void;
   /** No message at any time ≤ `time` can arrive any more; requested earlier with `notifyAt(time)`. */
   onNotify?(time: Timestamp): void;
+  /**
+   * The input frontier changed (see `VertexContext.frontier`): called at the start of a step, after the
+   * progress that moved it was applied. It may only look: sending or asking for notifications here is
+   * NOT_IN_CALLBACK, since no time of this vertex is held while it runs.
+   */
+  onFrontier?(frontier: readonly Timestamp[]): void;
 }
 
-/** What a vertex can do. Calls are valid only inside its own callbacks, at times ≥ the callback's. */
-export interface VertexContext {
+/** What a vertex sending records of type `Out` can do. Calls are valid only inside its own callbacks, at times ≥ the callback's. */
+export interface VertexContext<Out = unknown> {
   /** The stage's name. */
   readonly stage: string;
   /** This worker's index, in [0, peers). */
@@ -21,9 +49,14 @@ export interface VertexContext {
   /** How many workers run the dataflow. */
   readonly peers: number;
   /** Sends `batch` on output `edge` (the output port) at `time`. The batch must not be changed afterwards. */
-  sendBy(edge: number, batch: unknown[], time: Timestamp): void;
+  sendBy(edge: number, batch: Out[], time: Timestamp): void;
   /** Asks for `onNotify(time)` once no message at or before `time` can reach this vertex. */
   notifyAt(time: Timestamp): void;
+  /**
+   * The input frontier: the minimal times at which messages may still reach this vertex (empty once
+   * nothing can). Every time not at or after one of them is complete. Read it anywhere, act only in callbacks.
+   */
+  frontier(): readonly Timestamp[];
 }
 
 /** How records on an edge reach the receiving stage's vertices. */

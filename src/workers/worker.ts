@@ -118,7 +118,10 @@ export class Worker {
       const dataflows = this.dataflows;
       for (let i = 0; i < dataflows.length; i++) {
         const df = dataflows[i]!;
-        if (this.receiveProgress(df)) active = true;
+        if (this.receiveProgress(df)) {
+          active = true;
+          df.runtime.reportFrontiers();
+        }
         const work = df.runtime.runActive();
         if (work > 0) active = true;
         if (this.sendProgress(df, work === 0)) active = true;

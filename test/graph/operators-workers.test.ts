@@ -12,7 +12,7 @@ function merged(results: ByName[]): Record<string, string[][]> {
   const out: Record<string, string[][]> = {};
   for (const result of results) {
     for (const [name, groups] of Object.entries(result)) {
-      const epochs = (out[name] ??= [[], [], []]);
+      const epochs = (out[name] ??= [[], [], [], []]);
       for (const [epoch, records] of groups) epochs[epoch]!.push(...records.map((r) => JSON.stringify(r)));
     }
   }
@@ -29,8 +29,11 @@ const epochs = [
 describe('every operator gives the one-worker answer on 2, 3 and 4 threads', () => {
   it('the same records at the same epochs, and one total per epoch for count and sum', async () => {
     const one = merged((await execute<ByName>(fixture, { workers: 1, args: { epochs } })).results);
-    expect(one['count']).toEqual([['10'], ['37'], ['6']]);
-    expect(one['sum']).toEqual([[String(45)], [String(epochs[1]!.reduce((a, b) => a + b, 0))], ['22']]);
+    expect(one['count']).toEqual([['10'], ['37'], ['6'], []]);
+    expect(one['sum']).toEqual([[String(45)], [String(epochs[1]!.reduce((a, b) => a + b, 0))], ['22'], []]);
+    expect(one['accumulate']).toEqual(one['sum']);
+    expect(one['broadcastFirst']).toEqual(one['inspect']);
+    expect(one['fixpoint']![0]).toHaveLength(10);
     for (const workers of [2, 3, 4]) {
       const { results } = await execute<ByName>(fixture, { workers, args: { epochs } });
       const many = merged(results);
