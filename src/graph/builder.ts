@@ -6,6 +6,15 @@ import { Scope } from './scope.js';
 import { validate } from './validate.js';
 import type { Pact } from './vertex.js';
 
+/**
+ * Collects stages, edges and loop scopes, then validates them into a logical graph (`build`).
+ * `worker.dataflow` uses one per dataflow; use one directly to check a graph without running it.
+ *
+ * @example
+ * const builder = new GraphBuilder('check');
+ * builder.root.newInput<number>('in').stream.map((x) => x).probe();
+ * const graph = builder.build(); // throws a GraphError naming the offending edge or cycle
+ */
 export class GraphBuilder {
   readonly name: string;
   readonly root: Scope;
@@ -21,7 +30,7 @@ export class GraphBuilder {
     this.scopes.push(this.root);
   }
 
-  /** Registers a scope created by `Scope.loop`. */
+  /** @internal Registers a scope created by `Scope.loop`. */
   addScope(make: (id: number) => Scope): Scope {
     this.open();
     const scope = make(this.scopes.length);
@@ -29,6 +38,7 @@ export class GraphBuilder {
     return scope;
   }
 
+  /** @internal */
   addStage(def: Omit<StageDef, 'index'>): number {
     this.open();
     const index = this.stages.length;
@@ -36,12 +46,14 @@ export class GraphBuilder {
     return index;
   }
 
+  /** @internal */
   stageDef(index: number): StageDef {
     const s = this.stages[index];
     if (s === undefined) throw new GraphError('INVALID_PORT', `stage ${index} does not exist`);
     return s;
   }
 
+  /** @internal */
   addEdge(source: number, sourcePort: number, target: number, targetPort: number, pact: Pact): void {
     this.open();
     const src = this.stageDef(source);
@@ -61,11 +73,12 @@ export class GraphBuilder {
     this.edges.push({ index: this.edges.length, source, sourcePort, target, targetPort, pact });
   }
 
-  /** Runs `attach` on each worker's running instance once it exists (how handles find their runtime). */
+  /** @internal Runs `attach` on each worker's running instance once it exists (how handles find their runtime). */
   onAttach(attach: (runtime: DataflowRuntime) => void): void {
     this.attachments.push(attach);
   }
 
+  /** @internal */
   attachAll(runtime: DataflowRuntime): void {
     for (const a of this.attachments) a(runtime);
   }

@@ -1,6 +1,11 @@
 /** GraphError (a graph that breaks the rules, refused at build time) and DataflowError (a fault while running). */
 import { CodedError } from '../timestamps/errors.js';
 
+/**
+ * The stable codes of `GraphError` (see the README's error table for the case behind each).
+ *
+ * @example if (err instanceof GraphError && err.code === GraphErrorCode.SCOPE_MISMATCH) handle(err);
+ */
 export const GraphErrorCode = {
   CYCLE_WITHOUT_FEEDBACK: 'CYCLE_WITHOUT_FEEDBACK',
   SCOPE_MISMATCH: 'SCOPE_MISMATCH',
@@ -13,10 +18,21 @@ export const GraphErrorCode = {
 } as const;
 export type GraphErrorCode = (typeof GraphErrorCode)[keyof typeof GraphErrorCode];
 
+/**
+ * A graph that breaks the rules, refused when the dataflow is built (codes: GraphErrorCode).
+ *
+ * @example
+ * try { worker.dataflow(build); } catch (err) { if (err instanceof GraphError && err.code === 'SCOPE_MISMATCH') console.error(err.details); }
+ */
 export class GraphError extends CodedError<GraphErrorCode> {
   override readonly name = 'GraphError';
 }
 
+/**
+ * The stable codes of `DataflowError` (see the README's error table for the case behind each).
+ *
+ * @example if (err instanceof DataflowError && err.code === DataflowErrorCode.VERTEX_FAILED) handle(err);
+ */
 export const DataflowErrorCode = {
   VERTEX_FAILED: 'VERTEX_FAILED',
   TIME_REGRESSION: 'TIME_REGRESSION',
@@ -35,6 +51,12 @@ export const DataflowErrorCode = {
 } as const;
 export type DataflowErrorCode = (typeof DataflowErrorCode)[keyof typeof DataflowErrorCode];
 
+/**
+ * A fault while a dataflow runs (codes: DataflowErrorCode); VERTEX_FAILED carries what the vertex threw as `cause`.
+ *
+ * @example
+ * try { worker.run(); } catch (err) { if (err instanceof DataflowError && err.code === 'VERTEX_FAILED') console.error(err.cause); }
+ */
 export class DataflowError extends CodedError<DataflowErrorCode> {
   override readonly name = 'DataflowError';
 }

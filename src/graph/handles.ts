@@ -5,7 +5,16 @@ import { DataflowError } from './errors.js';
 import type { DataflowRuntime } from './runtime.js';
 import type { Stream } from './stream.js';
 
-/** Feeds records into the dataflow, one epoch at a time. */
+/**
+ * Feeds records into a dataflow, one epoch at a time: `send` at the current epoch, `advanceTo` a later
+ * one, `close` when there is no more. Made by `scope.newInput`.
+ *
+ * @example
+ * input.send(['a', 'b']);   // epoch 0
+ * input.advanceTo(1);       // nothing more at epoch 0
+ * input.send(['c']);        // epoch 1
+ * input.close();            // nothing more at all
+ */
 export class InputHandle<T> {
   readonly name: string;
   readonly stream: Stream<T>;
@@ -80,7 +89,15 @@ export class InputHandle<T> {
   }
 }
 
-/** Watches the input frontier of a point in the graph. */
+/**
+ * Watches the input frontier of a point in the graph: whether a time can still arrive there. Made by
+ * `stream.probe()`.
+ *
+ * @example
+ * const probe = out.probe();
+ * input.advanceTo(4);
+ * worker.stepUntil(() => probe.passed(3)); // everything of epochs 0..3 has gone by
+ */
 export class ProbeHandle {
   readonly stage: number;
   private runtime: DataflowRuntime | undefined;
@@ -115,7 +132,15 @@ export class ProbeHandle {
   }
 }
 
-/** Records gathered from a stream on this worker, with the times they carried. */
+/**
+ * Records gathered from a stream on this worker, with the times they carried. Made by `stream.collect()`.
+ *
+ * @example
+ * const out = stream.collect();
+ * worker.run();
+ * out.records();                               // every record, in arrival order
+ * out.byTime().map((g) => [g.time.epoch, g.records]); // grouped by time, in time order
+ */
 export class Collected<T> {
   private readonly batches: { time: Timestamp; records: readonly T[] }[] = [];
 

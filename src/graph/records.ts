@@ -5,7 +5,11 @@
 
 /**
  * A value that cannot be carried to another worker as it is: what it is (`a function`, `an instance of
- * class Point`) and where it sits in the record (`[2].points`, empty for the record itself).
+ * class Point`), where it sits in the record (`[2].points`, empty for the record itself), and a hint.
+ *
+ * @example
+ * try { checkRecord({ at: new Point(1, 2) }); } catch (err) { if (err instanceof RecordRefusal) err.describe(); }
+ * // 'an instance of class Point at .at (send its data as a plain object or array, and rebuild it on arrival)'
  */
 export class RecordRefusal {
   constructor(
@@ -23,7 +27,12 @@ export class RecordRefusal {
   }
 }
 
-/** `checkRecord`'s answer: the record is carried by the fast encoding, or needs the exact one (`-0`, holes, ...). */
+/**
+ * `checkRecord`'s answer: the record is carried by the fast encoding (msgpackr), or needs the exact one
+ * (V8's serializer: `-0`, holes, lone surrogates, `__proto__` keys, invalid Dates, Buffers).
+ *
+ * @example checkRecord([1, -0]) === Carry.exact; // true
+ */
 export const Carry = { fast: 0, exact: 1 } as const;
 export type Carry = (typeof Carry)[keyof typeof Carry];
 

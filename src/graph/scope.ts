@@ -63,6 +63,15 @@ export interface BinaryLogic<A, B> {
   onFrontier?(frontier: readonly Timestamp[]): void;
 }
 
+/**
+ * A stage added with `scope.stage`: its outputs as streams, and its inputs to connect later (for a
+ * stage fed from later in the graph, inside a loop).
+ *
+ * @example
+ * const h = scope.stage<number, number>({ name: 'relay', inputCount: 1, vertex: (ctx) => ({ onRecv: (_p, b, t) => ctx.sendBy(0, [...b], t) }) });
+ * h.connect(0, numbers);
+ * const relayed = h.output<number>();
+ */
 export class StageHandle {
   /** The scope of the times the stage sends (for ingress and egress, not the scope it was added from). */
   readonly scope: Scope;
@@ -85,6 +94,20 @@ export class StageHandle {
   }
 }
 
+/**
+ * Where stages live: the root scope of a dataflow (times are epochs) or a loop inside it (times carry
+ * one more counter). Given to the build function of `worker.dataflow`.
+ *
+ * @example
+ * worker.dataflow((scope) => {
+ *   const input = scope.newInput<number>('numbers');
+ *   const loop = scope.loop('halve');
+ *   const fb = loop.feedback<number>();
+ *   const halved = loop.enter(input.stream).concat(fb.stream).filter((x) => x > 1).map((x) => x / 2);
+ *   fb.connect(halved);
+ *   return { input, out: loop.leave(halved).collect() };
+ * });
+ */
 export class Scope implements ScopeInfo {
   readonly builder: GraphBuilder;
   readonly id: number;
@@ -206,7 +229,18 @@ export class Scope implements ScopeInfo {
   }
 }
 
-/** A loop context: streams come in through `enter`, go round through a `feedback`, and out through `leave`. */
+/**
+ * A loop context: streams come in through `enter` (a counter at 0 is appended to their times), go round
+ * through a `feedback` (the counter goes up by one), and out through `leave` (the counter is dropped).
+ * Every cycle must pass through the loop's feedback.
+ *
+ * @example
+ * const loop = scope.loop('rounds');
+ * const fb = loop.feedback<number>({ maxIterations: 10 });
+ * const next = loop.enter(start).concat(fb.stream).map((x) => x + 1);
+ * fb.connect(next);
+ * const done = loop.leave(next);
+ */
 export class LoopScope extends Scope {
   declare readonly parent: Scope;
 
@@ -259,6 +293,15 @@ export class LoopScope extends Scope {
   }
 }
 
+/**
+ * A loop's feedback: `stream` carries what was connected, one round later. Made by `loop.feedback()`;
+ * connect the loop's result with `connect` before the dataflow is built (UNCONNECTED_INPUT otherwise).
+ *
+ * @example
+ * const fb = loop.feedback<number>();
+ * const body = loop.enter(numbers).concat(fb.stream).filter((x) => x > 0).map((x) => x - 1);
+ * fb.connect(body);
+ */
 export class Feedback<T> {
   readonly stream: Stream<T>;
   private readonly handle: StageHandle;

@@ -64,9 +64,18 @@ export type Pact =
   | { readonly kind: 'pipeline' }
   | { readonly kind: 'exchange'; readonly key: (record: any) => number | string };
 
+/**
+ * Records stay on the worker that sent them.
+ *
+ * @example scope.unary(stream, 'local', pipeline, (ctx) => ({ onRecv: (b, t) => ctx.send([...b], t) }))
+ */
 export const pipeline: Pact = { kind: 'pipeline' };
 
-/** Routes each record to the worker `hash(key(record)) mod peers`. */
+/**
+ * Routes each record to the worker `hash(key(record)) mod peers`; the key is a number or a string.
+ *
+ * @example scope.unary(edges, 'by-source', exchangeBy(([src]: [number, number]) => src), logic)
+ */
 export function exchangeBy<T>(key: (record: T) => number | string): Pact {
   return { kind: 'exchange', key };
 }

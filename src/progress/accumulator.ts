@@ -6,6 +6,10 @@ import type { ProgressTracker } from './tracker.js';
  * Holding whole batches back is always safe: the other replicas keep seeing older, more conservative
  * counts, in which every held increment's cause is still active. It must end once the held decrements
  * could move a frontier: a decrement of a time that is in its location's frontier in the local replica.
+ *
+ * @example
+ * accumulator.hold(runtime.changes);
+ * if (accumulator.mustFlush(tracker)) exchange.broadcast(accumulator.take());
  */
 export class ProgressAccumulator {
   private readonly held = new ChangeBatch();

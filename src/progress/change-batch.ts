@@ -14,6 +14,12 @@ export interface PointstampUpdate {
  * Updates to the same pointstamp are summed on arrival and dropped when they cancel, so a batch holds
  * at most one non-zero entry per pointstamp. A batch is the unit the progress protocol sends and
  * applies whole.
+ *
+ * @example
+ * const batch = new ChangeBatch();
+ * batch.update(3, Timestamp.of(0), +1);
+ * batch.update(3, Timestamp.of(0), -1); // cancels: nothing left
+ * batch.isEmpty(); // true
  */
 export class ChangeBatch {
   // Small batches (the common case: a step's few updates) are searched linearly; past SMALL entries an

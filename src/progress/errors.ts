@@ -1,6 +1,11 @@
 /** ProgressError: the typed error for broken progress-tracking invariants and malformed progress input. */
 import { CodedError } from '../timestamps/errors.js';
 
+/**
+ * The stable codes of `ProgressError` (see the README's error table for the case behind each).
+ *
+ * @example if (err instanceof ProgressError && err.code === ProgressErrorCode.NEGATIVE_COUNT) handle(err);
+ */
 export const ProgressErrorCode = {
   NEGATIVE_COUNT: 'NEGATIVE_COUNT',
   UNKNOWN_LOCATION: 'UNKNOWN_LOCATION',
@@ -19,6 +24,12 @@ const HINTS: Record<ProgressErrorCode, string> = {
   MALFORMED_BATCH: 'a progress batch could not be decoded',
 };
 
+/**
+ * A broken invariant of progress tracking (codes: ProgressErrorCode), such as NEGATIVE_COUNT.
+ *
+ * @example
+ * try { tracker.checkNonNegative(); } catch (err) { if (err instanceof ProgressError) console.error(err.details); }
+ */
 export class ProgressError extends CodedError<ProgressErrorCode> {
   override readonly name = 'ProgressError';
 

@@ -44,7 +44,15 @@ export class BatchInbox {
   }
 }
 
-/** The single-worker exchange: a broadcast is received by the same worker on its next `receive`. */
+/**
+ * The single-worker exchange: a broadcast is received by the same worker on its next `receive`.
+ *
+ *
+ * @example
+ * const ex = new LoopbackExchange();
+ * ex.broadcast([{ location: 0, time: Timestamp.of(0), delta: 1 }]);
+ * ex.receive(); // [[that update]]
+ */
 export class LoopbackExchange implements ProgressExchange {
   private readonly inbox = new BatchInbox();
   /** Batches and updates broadcast, for statistics. */

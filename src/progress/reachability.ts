@@ -12,6 +12,15 @@ export interface Reach {
   readonly summaries: readonly PathSummary[];
 }
 
+/**
+ * Could-result-in over a progress topology: the minimal path summaries from every location to every
+ * location it reaches, computed once when the graph is built.
+ *
+ * @example
+ * const reach = new Reachability(graph.topology, productOrder);
+ * reach.summaries(inputStage, sinkStage); // the minimal summaries of the paths between them
+ * reach.couldResultIn(Timestamp.of(0), inputStage, Timestamp.of(1), sinkStage); // true
+ */
 export class Reachability {
   readonly topology: ProgressTopology;
   readonly order: TimestampOrder;

@@ -19,6 +19,11 @@ export interface ActivePointstamp extends Pointstamp {
  * vertex it reaches: the input frontier of vertex v is the set of minimal times that any active
  * pointstamp could still bring to v's inputs. A vertex may be notified at t once nothing in its input
  * frontier is ≤ t. Batches are applied whole; counts may dip below zero in between.
+ *
+ * @example
+ * const tracker = new ProgressTracker(graph.topology, productOrder);
+ * tracker.apply([{ location: input, time: Timestamp.of(0), delta: +1 }]);
+ * tracker.passed(sink, Timestamp.of(0)); // false while the input can still send at epoch 0
  */
 export class ProgressTracker {
   readonly reachability: Reachability;

@@ -1,5 +1,11 @@
-/** Antichain: a set of mutually incomparable elements, kept minimal under a partial order. */
-
+/**
+ * A set of mutually incomparable elements under `lessEqual`: inserting keeps only the minimal ones.
+ *
+ * @example
+ * const a = new Antichain(productOrder.lessEqual, [Timestamp.of(2, 0), Timestamp.of(1, 3)]);
+ * a.insert(Timestamp.of(1, 0)); // true: it is below both, which drop out
+ * a.elements(); // [(1, [0])]
+ */
 export class Antichain<T> {
   private readonly items: T[] = [];
   private readonly le: (a: T, b: T) => boolean;

@@ -1,5 +1,8 @@
-/** TimestampError: the typed error for malformed timestamps and misapplied path summaries. */
-
+/**
+ * The stable codes of `TimestampError` (see the README's error table for the case behind each).
+ *
+ * @example if (err instanceof TimestampError && err.code === TimestampErrorCode.INVALID_TIMESTAMP) handle(err);
+ */
 export const TimestampErrorCode = {
   INVALID_TIMESTAMP: 'INVALID_TIMESTAMP',
   DEPTH_MISMATCH: 'DEPTH_MISMATCH',
@@ -28,6 +31,12 @@ const HINTS: Record<TimestampErrorCode, string> = {
   INVALID_SUMMARY: 'a path summary can only pop counters that exist and increment a counter that remains',
 };
 
+/**
+ * A malformed timestamp or a misapplied path summary (codes: TimestampErrorCode).
+ *
+ * @example
+ * try { Timestamp.of(-1); } catch (err) { (err as TimestampError).code; } // 'INVALID_TIMESTAMP'
+ */
 export class TimestampError extends CodedError<TimestampErrorCode> {
   override readonly name = 'TimestampError';
 

@@ -15,6 +15,14 @@ interface Entry {
  * A multiset of times with signed counts. The frontier is the set of minimal times whose count is
  * positive. Adding a time updates the frontier in place; removing a frontier time marks it for a rebuild,
  * done lazily on the next read.
+ *
+ * @example
+ * const m = new MutableAntichain(productOrder);
+ * m.update(Timestamp.of(2), +1);
+ * m.update(Timestamp.of(1), +1);
+ * m.frontier(); // [(1)]
+ * m.update(Timestamp.of(1), -1);
+ * m.frontier(); // [(2)]
  */
 export class MutableAntichain {
   private readonly order: TimestampOrder;

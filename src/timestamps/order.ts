@@ -19,7 +19,11 @@ function sameDepth(a: Timestamp, b: Timestamp): void {
   }
 }
 
-/** `t1 ≤ t2` iff the epoch and every loop counter are ≤ (Naiad's typed time, Rust timely). */
+/**
+ * The product order: `t1 ≤ t2` iff the epochs and every loop counter are ≤ (Naiad's typed time, Rust timely).
+ *
+ * @example productOrder.lessEqual(Timestamp.of(1, 2), Timestamp.of(1, 3)); // true
+ */
 export const productOrder: TimestampOrder = {
   name: 'product',
   lessEqual(a, b) {
@@ -36,7 +40,11 @@ export const productOrder: TimestampOrder = {
   },
 };
 
-/** `t1 ≤ t2` iff `e1 ≤ e2` and the counters compare lexicographically ≤ (the Naiad paper's order). */
+/**
+ * The Naiad paper's order: the epochs compared as numbers (≤), the loop counters lexicographically.
+ *
+ * @example lexicographicOrder.lessEqual(Timestamp.of(0, 1, 9), Timestamp.of(0, 2, 0)); // true (the product order says false)
+ */
 export const lexicographicOrder: TimestampOrder = {
   name: 'lexicographic',
   lessEqual(a, b) {
@@ -63,8 +71,9 @@ export function orderByName(name: OrderName): TimestampOrder {
 }
 
 /**
- * A total order that extends both partial orders (epoch, then counters lexicographically): sorting by it
- * never puts a time after one it is ≤ to. Used to deliver notifications in a sensible sequence.
+ * A total order consistent with both partial orders (epoch, then counters left to right): for sorting.
+ *
+ * @example times.sort(compareTotal)
  */
 export function compareTotal(a: Timestamp, b: Timestamp): number {
   if (a.epoch !== b.epoch) return a.epoch - b.epoch;

@@ -7,6 +7,9 @@ import { Timestamp } from './timestamp.js';
  * Every composition of ingress (push a 0 counter), feedback (add to the innermost counter) and egress
  * (drop the innermost counter) reduces to: drop `pop` counters, add `add` to the innermost remaining
  * counter, then append the constant counters `push`.
+ *
+ * @example
+ * PathSummary.ingress.followedBy(PathSummary.feedback(1)).apply(Timestamp.of(3)); // (3, [1])
  */
 export class PathSummary {
   readonly pop: number;

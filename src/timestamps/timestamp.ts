@@ -1,6 +1,16 @@
 /** Timestamp: an input epoch plus one counter per enclosing loop; immutable, with one canonical string key. */
 import { TimestampError } from './errors.js';
 
+/**
+ * `(epoch, [c1 … ck])`: an input epoch and one counter per enclosing loop, immutable, with a canonical
+ * `key` for maps. Compare with an order (`productOrder`, `lexicographicOrder`).
+ *
+ * @example
+ * const t = Timestamp.of(3);          // epoch 3, outside loops
+ * const inLoop = t.pushed();          // (3, [0]): entering a loop
+ * const next = inLoop.incremented();  // (3, [1]): one round later
+ * next.popped().equals(t);            // true: leaving the loop
+ */
 export class Timestamp {
   readonly epoch: number;
   readonly counters: readonly number[];

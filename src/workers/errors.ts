@@ -4,6 +4,11 @@ import { checkRecord, RecordRefusal } from '../graph/records.js';
 import { ProgressError } from '../progress/errors.js';
 import { CodedError, TimestampError } from '../timestamps/errors.js';
 
+/**
+ * The stable codes of `WorkerError` (see the README's error table for the case behind each).
+ *
+ * @example if (err instanceof WorkerError && err.code === WorkerErrorCode.WORKER_DIED) handle(err);
+ */
 export const WorkerErrorCode = {
   MALFORMED_FRAME: 'MALFORMED_FRAME',
   DATAFLOW_MISMATCH: 'DATAFLOW_MISMATCH',
@@ -17,6 +22,12 @@ export const WorkerErrorCode = {
 } as const;
 export type WorkerErrorCode = (typeof WorkerErrorCode)[keyof typeof WorkerErrorCode];
 
+/**
+ * A fault of worker threads, their channels or their launch (codes: WorkerErrorCode).
+ *
+ * @example
+ * await execute('job.js', { workers: 2 }).catch((err) => { if (err instanceof WorkerError && err.code === 'WORKER_DIED') restart(); });
+ */
 export class WorkerError extends CodedError<WorkerErrorCode> {
   override readonly name = 'WorkerError';
 }

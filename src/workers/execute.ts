@@ -52,7 +52,12 @@ export interface ExecuteResult<R> {
  * Every worker imports `module` (a built JavaScript file or URL) and calls its default export
  * `(worker, args) => result`, which builds the same dataflows, feeds this worker's share of the input,
  * and may drive the worker; the worker then runs to completion. The first failure on any worker stops
- * all of them and rejects with that error, its class and code kept.
+ * all of them and rejects with that error, its class, code and cause kept.
+ *
+ * @example
+ * // job.js: export default (worker, args) => { ...build, feed worker.index's share, return a result }
+ * const { results, stats } = await execute<number[]>('job.js', { workers: 4, args: { n: 1000 } });
+ * results[2]; // worker 2's result
  */
 export async function execute<R>(module: string | URL, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
   const { workers, ringBytes, signal, pool } = checked(module, options);

@@ -81,6 +81,11 @@ interface Idle {
  * Threads for `execute(module, { pool })`. A thread goes back to the pool when its computation
  * succeeds, and is stopped when the computation fails or is cancelled (its state is then unknown).
  * Waiting threads do not keep the process alive; `close()` stops them at once.
+ *
+ * @example
+ * const pool = new ThreadPool({ start: 4 });   // four threads start now, while the input is read
+ * for (const n of [1000, 2000]) await execute('job.js', { workers: 4, args: { n }, pool });
+ * await pool.close();
  */
 export class ThreadPool {
   private readonly keepOption: number | undefined;

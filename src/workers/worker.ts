@@ -48,9 +48,21 @@ interface Installed {
 }
 
 /**
- * Each step runs the protocol's phases for every dataflow: `receiveProgress` (apply the batches that
- * arrived, whole), `runActive` (deliver messages, then notifications whose time the input frontier has
- * passed), `sendProgress` (hold this step's atomic batch, broadcast when it could move a frontier).
+ * One worker: runs dataflows with a step loop whose phases are `receiveProgress` (apply the batches
+ * that arrived, whole), `runActive` (deliver messages, then notifications whose time the input frontier
+ * has passed) and `sendProgress` (hold this step's atomic batch, broadcast when it could move a
+ * frontier). Made directly, it is one worker in this thread; `execute` makes one per thread.
+ *
+ * @example
+ * const worker = new Worker();
+ * const { input, out } = worker.dataflow((scope) => {
+ *   const input = scope.newInput<number>('numbers');
+ *   return { input, out: input.stream.map((x) => x * x).collect() };
+ * });
+ * input.send([1, 2, 3]);
+ * input.close();
+ * worker.run();
+ * out.records(); // [1, 4, 9]
  */
 export class Worker {
   readonly index: number;

@@ -7,6 +7,7 @@ import { productOrder } from '../../src/timestamps/order.js';
 import { PathSummary } from '../../src/timestamps/summary.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
 import { Worker } from '../../src/workers/worker.js';
+import { lineTopology } from '../helpers.js';
 
 function caught(fn: () => unknown): Error & { code?: string; details?: Record<string, unknown> } {
   try {
@@ -123,17 +124,7 @@ describe('typed errors while running', () => {
 });
 
 describe('typed errors of the progress tracker', () => {
-  const topology = {
-    locations: [
-      { name: 'a', kind: 'vertex' as const, depth: 0 },
-      { name: 'a->b', kind: 'edge' as const, depth: 0 },
-      { name: 'b', kind: 'vertex' as const, depth: 0 },
-    ],
-    links: [
-      { source: 0, target: 1, summary: PathSummary.identity },
-      { source: 1, target: 2, summary: PathSummary.identity },
-    ],
-  };
+  const topology = lineTopology;
 
   it('NEGATIVE_COUNT when a count stays negative once every batch is applied', () => {
     const tracker = new ProgressTracker(topology, productOrder);

@@ -9,6 +9,7 @@ import { Carry, checkRecord, RecordRefusal } from '../../src/graph/records.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
 import { decode, encodeData } from '../../src/workers/codec.js';
 import { Worker } from '../../src/workers/worker.js';
+import { rejection } from '../helpers.js';
 import { sample } from './fixtures/records.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,15 +19,6 @@ function roundTrip(records: unknown[]): unknown[] {
   const m = decode(encodeData(1, 2, Timestamp.of(3, 4), records));
   if (m.kind !== 'data') throw new Error('not a data frame');
   return m.records;
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Whether `v` holds an invalid Date anywhere (which equals nothing, itself included, so deep equality cannot check it). */

@@ -5,19 +5,11 @@ import { describe, expect, it } from 'vitest';
 // Threads run built JavaScript: these tests use the build, as the CLI does.
 import { execute, DataflowError, ThreadPool, WorkerError } from '../../dist/src/index.js';
 import { BACKLOG_LIMIT } from '../../dist/src/workers/transport.js';
+import { rejection } from '../helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => join(here, 'fixtures', name);
 const cli = resolve(here, '../../dist/src/cli/main.js');
-
-async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error & { code?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('execute on worker threads', () => {
   it.each([2, 3, 4])('exchanges by key across %i threads and matches one worker', async (workers) => {

@@ -1,0 +1,202 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { routeEdges, type EdgeBlock } from '../examples/iterative/blocks.js';
+import { ExampleError, parseEdgeList, readEdgeList } from '../examples/iterative/edge-list.js';
+import { runExample } from '../examples/iterative/run.js';
+import { outputError } from '../src/cli/output.js';
+import { GraphBuilder } from '../src/graph/builder.js';
+import type { Scope } from '../src/graph/scope.js';
+import type { Stream } from '../src/graph/stream.js';
+import type { Vertex, VertexContext } from '../src/graph/vertex.js';
+import { decodeUpdates } from '../src/progress/change-batch.js';
+import { ProgressTracker } from '../src/progress/tracker.js';
+import { productOrder, orderByName } from '../src/timestamps/order.js';
+import { PathSummary } from '../src/timestamps/summary.js';
+import { Timestamp } from '../src/timestamps/timestamp.js';
+import { decode } from '../src/workers/codec.js';
+import { Worker } from '../src/workers/worker.js';
+// Threads run built JavaScript.
+import { execute } from '../dist/src/index.js';
+import { lineTopology } from './helpers.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const fixture = (name: string) => join(root, 'test/workers/fixtures', name);
+
+/** The README's error table: one row per class and code. */
+function documentedCodes(): { cls: string; code: string }[] {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const start = readme.indexOf('| class | code | raised when |');
+  expect(start).toBeGreaterThan(0);
+  const rows = readme.slice(start).split('\n').slice(2);
+  const out: { cls: string; code: string }[] = [];
+  for (const row of rows) {
+    const m = /^\| `(\w+)`(?: \(examples\))? \| `(\w+)` \|/.exec(row);
+    if (m === null) break;
+    out.push({ cls: m[1]!, code: m[2]! });
+  }
+  return out;
+}
+
+/** What a call throws (or rejects with). */
+async function raised(act: () => unknown): Promise<unknown> {
+  try {
+    await act();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+/** One worker, one input feeding one stage of `make`'s vertices; runs it with one record sent. */
+function vertexRun(make: (ctx: VertexContext) => Vertex, build?: (s: Stream<number>, scope: Scope) => void) {
+  const worker = new Worker();
+  const input = worker.dataflow((scope) => {
+    const input = scope.newInput<number>('in');
+    if (build !== undefined) build(input.stream, scope);
+    else scope.stage({ name: 'subject', inputs: [input.stream], outputs: 1, vertex: make });
+    return input;
+  });
+  input.advanceTo(1);
+  input.send([1]);
+  input.close();
+  worker.run();
+}
+
+/** Builds a dataflow on one worker with `build`. */
+function building(build: (scope: Scope, input: Stream<number>) => void) {
+  return () => new Worker().dataflow((scope) => build(scope, scope.newInput<number>('in').stream));
+}
+
+
+const CASES: Record<string, () => unknown> = {
+  'TimestampError.INVALID_TIMESTAMP': () => Timestamp.of(-1),
+  'TimestampError.DEPTH_MISMATCH': () => productOrder.lessEqual(Timestamp.of(0), Timestamp.of(0, 1)),
+  'TimestampError.INVALID_SUMMARY': () => new PathSummary(1, 0).apply(Timestamp.of(0)),
+  'ProgressError.NEGATIVE_COUNT': () => {
+    const tracker = new ProgressTracker(lineTopology, productOrder);
+    tracker.apply([{ location: 1, time: Timestamp.of(0), delta: -1 }]);
+    tracker.checkNonNegative();
+  },
+  'ProgressError.UNKNOWN_LOCATION': () => new ProgressTracker(lineTopology, productOrder).apply([{ location: 9, time: Timestamp.of(0), delta: 1 }]),
+  'ProgressError.DEPTH_MISMATCH': () => new ProgressTracker(lineTopology, productOrder).apply([{ location: 0, time: Timestamp.of(0, 1), delta: 1 }]),
+  'ProgressError.MALFORMED_TOPOLOGY': () => new ProgressTracker({ ...lineTopology, links: [{ source: 0, target: 7, summary: PathSummary.identity }] }, productOrder),
+  'ProgressError.MALFORMED_BATCH': () => decodeUpdates(new Float64Array([1, 2])),
+  'GraphError.CYCLE_WITHOUT_FEEDBACK': building((scope, s) => {
+    const h = scope.stage({ name: 'self', inputs: [s], inputCount: 2, vertex: () => ({}) });
+    h.connect(1, h.output());
+  }),
+  'GraphError.SCOPE_MISMATCH': building((_scope, s) => {
+    let inner!: Stream<number>;
+    s.iterate((v) => (inner = v.map((x) => x)));
+    s.concat(inner).collect();
+  }),
+  'GraphError.UNCONNECTED_INPUT': building((scope) => void scope.stage({ name: 'alone', inputCount: 1, vertex: () => ({}) })),
+  'GraphError.INPUT_CONNECTED_TWICE': building((scope, s) => scope.stage({ name: 'twice', inputs: [s], vertex: () => ({}) }).connect(0, s)),
+  'GraphError.INVALID_PORT': building((scope, s) => scope.stage({ name: 'one', inputs: [s], vertex: () => ({}) }).output(5)),
+  'GraphError.INVALID_OPTION': building((scope) => scope.newInput('bad', { batchSize: 0 })),
+  'GraphError.ALREADY_BUILT': () => {
+    const builder = new GraphBuilder('done');
+    builder.root.newInput<number>('in').stream.probe();
+    builder.build();
+    builder.root.newInput<number>('late');
+  },
+  'GraphError.FOREIGN_STREAM': () => {
+    const worker = new Worker();
+    const old = worker.dataflow((scope) => scope.newInput<number>('in').stream);
+    worker.dataflow(() => old.map((x) => x));
+  },
+  'DataflowError.VERTEX_FAILED': () => vertexRun(() => ({ onRecv: () => { throw new Error('boom'); } })),
+  'DataflowError.TIME_REGRESSION': () => vertexRun((ctx) => ({ onRecv: (_e, b, t) => ctx.sendBy(0, [...b], Timestamp.of(t.epoch - 1)) })),
+  'DataflowError.NOT_IN_CALLBACK': () => vertexRun((ctx) => ({ onFrontier: () => ctx.sendBy(0, [1], Timestamp.of(5)) })),
+  'DataflowError.INVALID_MESSAGE': () => vertexRun((ctx) => ({ onRecv: (_e, _b, t) => ctx.sendBy(0, 'nope' as never, t) })),
+  'DataflowError.INVALID_PORT': () => vertexRun((ctx) => ({ onRecv: (_e, b, t) => ctx.sendBy(4, [...b], t) })),
+  'DataflowError.INVALID_TIMESTAMP': () => vertexRun((ctx) => ({ onRecv: () => ctx.notifyAt(2 as never) })),
+  'DataflowError.DEPTH_MISMATCH': () => vertexRun((ctx) => ({ onRecv: (_e, b, t) => ctx.sendBy(0, [...b], t.pushed(0)) })),
+  'DataflowError.BAD_RECORD': () => vertexRun(() => ({}), (s) => s.map(() => ({ f: () => 1 })).exchange(() => 0).collect()),
+  'DataflowError.BAD_KEY': () => vertexRun(() => ({}), (s) => s.exchange(() => null as never).collect()),
+  'DataflowError.INPUT_CLOSED': () => {
+    const input = new Worker().dataflow((scope) => scope.newInput<number>('in'));
+    input.close();
+    input.send([1]);
+  },
+  'DataflowError.EPOCH_REGRESSION': () => {
+    const input = new Worker().dataflow((scope) => scope.newInput<number>('in'));
+    input.advanceTo(2);
+    input.advanceTo(1);
+  },
+  'DataflowError.NOT_BUILT': building((scope) => scope.newInput<number>('early').send([1])),
+  'DataflowError.STALLED': () => {
+    const worker = new Worker();
+    const probe = worker.dataflow((scope) => scope.newInput<number>('in').stream.probe());
+    worker.stepUntil(() => probe.passed(0));
+  },
+  'DataflowError.HALTED': () => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = scope.newInput<number>('in');
+      input.stream.map(() => { throw new Error('boom'); }).collect();
+      return input;
+    });
+    input.send([1]);
+    try {
+      worker.step();
+    } catch {
+      // VERTEX_FAILED, then:
+    }
+    worker.step();
+  },
+  'WorkerError.WORKER_DIED': () => execute(fixture('dies.mjs'), { workers: 2 }),
+  'WorkerError.WORKER_FAILED': () => execute(fixture('misbehaves.mjs'), { workers: 2, args: { how: 'error' } }),
+  'WorkerError.BAD_MODULE': () => execute(fixture('no-default.mjs'), { workers: 2 }),
+  'WorkerError.BAD_RESULT': () => execute(fixture('bad-result.mjs'), { workers: 2 }),
+  'WorkerError.CANCELLED': () => execute(fixture('forever.mjs'), { workers: 2, signal: AbortSignal.abort('stop') }),
+  'WorkerError.MALFORMED_FRAME': () => decode(new Uint8Array(3)),
+  'WorkerError.DATAFLOW_MISMATCH': () => execute(fixture('shapes.mjs'), { workers: 2, args: { how: 'operators' } }),
+  'WorkerError.INVALID_OPTION': () => execute(fixture('exchange.mjs'), { workers: 0 }),
+  'ExampleError.BAD_PATH': () => readEdgeList('/no/such/graph.txt'),
+  'ExampleError.MALFORMED_LINE': () => parseEdgeList(Buffer.from('1 2\n3 x\n')),
+  'ExampleError.BAD_OPTION': () => runExample('wcc', parseEdgeList(Buffer.from('1 2\n')), { runs: 0 }),
+  'ExampleError.MALFORMED_BLOCK': () => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = scope.newInput<EdgeBlock>('edges');
+      routeEdges(input.stream, 1, 'by-dst').collect();
+      return input;
+    });
+    input.send([[Int32Array.of(1), [2]] as unknown as EdgeBlock]);
+    input.close();
+    worker.run();
+  },
+  'ExampleError.WRITE_FAILED': () => {
+    try {
+      writeFileSync('/dev/full', 'x');
+    } catch (err) {
+      throw outputError('/dev/full', err);
+    }
+  },
+};
+
+describe('every code in the README error table is raised by the case it names', () => {
+  const documented = documentedCodes();
+
+  it('the table lists every class and has a case here for each row', () => {
+    expect(new Set(documented.map((d) => d.cls))).toEqual(new Set(['TimestampError', 'ProgressError', 'GraphError', 'DataflowError', 'WorkerError', 'ExampleError']));
+    expect(documented.map((d) => `${d.cls}.${d.code}`).sort()).toEqual(Object.keys(CASES).sort());
+  });
+
+  it.each(documented.map((d) => [`${d.cls}.${d.code}`, d] as const))('%s', async (_name, { cls, code }) => {
+    const err = (await raised(CASES[`${cls}.${code}`]!)) as (Error & { code?: string }) | undefined;
+    expect(err).toBeDefined();
+    // VERTEX_FAILED wraps what the vertex threw: an example's own error is its cause.
+    const actual = cls === 'ExampleError' && err!.name === 'DataflowError' ? (err!.cause as Error & { code?: string }) : err!;
+    expect(actual.name).toBe(cls);
+    expect(actual.code).toBe(code);
+    if (cls === 'ExampleError') expect(actual).toBeInstanceOf(ExampleError);
+  });
+
+  it('an order name that is neither product nor lexicographic is INVALID_TIMESTAMP', () => {
+    expect(() => orderByName('alphabetical' as never)).toThrow(expect.objectContaining({ code: 'INVALID_TIMESTAMP' }));
+  });
+});
