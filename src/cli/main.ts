@@ -94,11 +94,24 @@ async function run(args: readonly string[]): Promise<number> {
   }
   const t0 = performance.now();
   const { results, stats } = await execute(module, { workers, args: parsed });
-  await writeStdout(results.map((result, worker) => JSON.stringify({ worker, result }) + '\n').join(''));
+  await writeStdout(results.map((result, worker) => JSON.stringify({ worker, result }, asJson) + '\n').join(''));
   const data = stats.reduce((a, s) => a + s.traffic.dataBytes, 0);
   const progress = stats.reduce((a, s) => a + s.traffic.progressBytes, 0);
   process.stderr.write(`run: ${results.length} worker(s) in ${ms(performance.now() - t0)}; sent ${data} data bytes, ${progress} progress bytes\n`);
   return 0;
+}
+
+/**
+ * How `timely run` prints what JSON has no form for, instead of losing it: a Map as its [key, value]
+ * entries, a Set and a typed array as arrays, a bigint as a decimal string, undefined as null.
+ */
+function asJson(_key: string, value: unknown): unknown {
+  if (value instanceof Map) return [...value];
+  if (value instanceof Set) return [...value];
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) return Array.from(value as unknown as ArrayLike<unknown>, (x) => (typeof x === 'bigint' ? String(x) : x));
+  if (typeof value === 'bigint') return String(value);
+  if (value === undefined) return null;
+  return value;
 }
 
 /** The default job: WCC and PageRank on a seeded random graph, with a summary and timings. */

@@ -138,6 +138,19 @@ describe('options', () => {
   });
 });
 
+describe('timely run prints results', () => {
+  it('as JSON lines that keep a Map, a Set, a typed array and a bigint (on 1 and 2 workers)', () => {
+    const rich = resolve(here, '../workers/fixtures/rich-result.mjs');
+    for (const w of ['1', '2']) {
+      const r = timely('run', rich, '-w', w);
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
+      expect(lines[0]).toEqual({ worker: 0, result: { m: [[1, 'a'], ['k', [2]]], s: [3, 4], t: [5, 6], b: '1180591620717411303424', w: 0 } });
+      expect(lines).toHaveLength(Number(w));
+    }
+  });
+});
+
 describe('timely run ends when the computation ends', () => {
   it.each(['1', '2'])('exits 0 with the results once the job is done, though it left a timer running (%s workers)', (w) => {
     const r = timely('run', misbehaves, '-w', w, '--args', '{"how":"interval"}');
