@@ -2,6 +2,7 @@
 /** The `timely` command: runs the iterative examples on edge-list files, and a built-in demo. */
 import { ExampleError, generateEdgeList, readEdgeList, type EdgeList } from '../../examples/iterative/edge-list.js';
 import { formatNodeValues, runExample, runPagerank, runWcc, type NodeValues } from '../../examples/iterative/run.js';
+import { describeThrown } from '../workers/errors.js';
 import { execute, MAX_WORKERS } from '../workers/execute.js';
 import { ThreadPool } from '../workers/pool.js';
 import { parseOptions, UsageError } from './args.js';
@@ -169,12 +170,7 @@ function fail(err: unknown): never {
   if (err instanceof ExampleError) end(err.code === 'WRITE_FAILED' ? 1 : 2, err.message);
   if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') end(1, err.message);
   // Not one of the runtime's typed errors: a fault of the command itself.
-  end(1, `internal error: ${err instanceof Error ? `${err.name}: ${err.message}` : `a thrown ${describeThrown(err)}`}`);
-}
-
-function describeThrown(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  return `${typeof value} ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`;
+  end(1, `internal error: ${err instanceof Error ? `${err.name}: ${err.message}` : `threw ${describeThrown(err)}`}`);
 }
 
 /** Messages stay on one line, with control characters escaped. */

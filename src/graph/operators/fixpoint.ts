@@ -2,7 +2,7 @@
 import type { LoopScope } from '../scope.js';
 import type { Stream } from '../stream.js';
 import { exchangeBy } from '../vertex.js';
-import type { IterateOptions } from './iterate.js';
+import { feedbackLoop, type IterateOptions } from './iterate.js';
 import { PerTime } from './per-time.js';
 import type { Key } from './reduce.js';
 
@@ -20,14 +20,10 @@ import type { Key } from './reduce.js';
  * );
  */
 export function fixpoint<T, K extends Key>(stream: Stream<T>, key: (record: T) => K, body: (variable: Stream<T>, loop: LoopScope) => Stream<T>, options: IterateOptions = {}): Stream<T> {
-  const loop = stream.scope.loop(options.name);
-  const feedback = loop.feedback<T>(options.maxIterations === undefined ? {} : { maxIterations: options.maxIterations });
-  const variable = loop.enter(stream).concat(feedback.stream);
-  const result = body(variable, loop);
-  feedback.connect(result);
+  const { loop, variable } = feedbackLoop(stream, body, options);
   // The round a record was made in, kept as it leaves the loop (leaving drops the counter); round 0 is the input.
   const rounds = variable.mapWithTime((r, time) => [time.counters[time.counters.length - 1]!, r] as [number, T], 'fixpoint.round');
-  const last = stream.scope.unary<[number, T], T>(loop.leave(rounds), 'fixpoint', exchangeBy<[number, T]>(([, r]) => key(r)), (ctx) => {
+  return stream.scope.unary<[number, T], T>(loop.leave(rounds), 'fixpoint', exchangeBy<[number, T]>(([, r]) => key(r)), (ctx) => {
     const latest = new PerTime(() => new Map<K, { round: number; records: T[] }>());
     return {
       onRecv(batch, time) {
@@ -46,5 +42,4 @@ export function fixpoint<T, K extends Key>(stream: Stream<T>, key: (record: T) =
       },
     };
   });
-  return last;
 }
