@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { Worker as Thread } from 'node:worker_threads';
 import { checkRecord, RecordRefusal } from '../graph/records.js';
 import { checkResult, jobFailure, revive, WorkerError } from './errors.js';
-import { abortMesh, allocateMesh } from './mesh.js';
+import { abortMesh, allocateMesh, type MeshMemory } from './mesh.js';
 import { defaultCompilation, setConcurrentCompilation, startThread, ThreadPool } from './pool.js';
 import type { Job, ThreadReport } from './thread-main.js';
 import { Worker, type WorkerStats } from './worker.js';
@@ -60,18 +60,52 @@ export interface ExecuteResult<R> {
  * results[2]; // worker 2's result
  */
 export async function execute<R>(module: string | URL, options: ExecuteOptions = {}): Promise<ExecuteResult<R>> {
-  const { workers, ringBytes, signal, pool } = checked(module, options);
+  const { workers, ringBytes, signal, pool } = checkExecuteOptions(module, options);
   if (signal?.aborted) throw cancelled(signal);
-  const url = typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
+  const url = moduleUrl(module);
   if (workers === 1 && options.threads !== true && pool === undefined) return direct<R>(url, options.args);
   const compilation = options.concurrentCompilation ?? defaultCompilation(workers);
+  const launched = launch<R>(url, { mesh: allocateMesh(workers, ringBytes), args: options.args, pool, compilation });
+  if (signal === undefined) return launched.done;
+  const onAbort = () => launched.fail(cancelled(signal));
+  signal.addEventListener('abort', onAbort, { once: true });
+  return launched.done.finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/** A module path or URL as the URL threads import. */
+export function moduleUrl(module: string | URL): string {
+  return typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
+}
+
+/** What `launch` starts: this process's worker threads over `mesh`. */
+export interface LaunchOptions {
+  readonly mesh: MeshMemory;
+  readonly args: unknown;
+  readonly pool: ThreadPool | undefined;
+  /** V8's concurrent compilation on the threads (see ExecuteOptions). */
+  readonly compilation: boolean;
+}
+
+/** Threads at work: `done` settles once every one has reported; `fail` stops them all and rejects `done` with `err`. */
+export interface Launched<R> {
+  /** Each local worker's result and stats, by its place in this process (global index − mesh.first). */
+  readonly done: Promise<ExecuteResult<R>>;
+  fail(err: Error): void;
+}
+
+/**
+ * Starts one thread per worker of `mesh` (taken from `pool` when given), each running its part of the
+ * module at `url`. The first failure of any thread stops all of them (see `execute`).
+ */
+export function launch<R>(url: string, options: LaunchOptions): Launched<R> {
+  const { mesh, pool, compilation } = options;
+  const workers = mesh.workers;
   setConcurrentCompilation(compilation);
-  const mesh = allocateMesh(workers, ringBytes);
   const threads: Thread[] = [];
   /** Takes this call's listeners off its threads, before a pool gets them back. */
   const detach: (() => void)[] = [];
-  let onAbort: (() => void) | undefined;
-  const run = new Promise<ExecuteResult<R>>((resolve, reject) => {
+  let fail: (err: Error) => void = () => {};
+  const done = new Promise<ExecuteResult<R>>((resolve, reject) => {
     const results: R[] = new Array(workers);
     const stats: WorkerStats[] = new Array(workers);
     let finished = 0;
@@ -79,19 +113,16 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
     /** Workers that reported ABORTED (stopped because another failed), and the first such report. */
     let stopped = 0;
     let firstStopped: Error | undefined;
-    const fail = (err: Error) => {
+    fail = (err: Error) => {
       if (failed) return;
       failed = true;
       abortMesh(mesh);
       // The threads keep this call's listeners (fail is called once): they are stopped, not given back.
       Promise.all(threads.map((t) => t.terminate())).finally(() => reject(err));
     };
-    if (signal !== undefined) {
-      onAbort = () => fail(cancelled(signal));
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    for (let index = 0; index < workers; index++) {
-      const job: Job = { index, peers: workers, mesh, moduleUrl: url, args: options.args };
+    for (let local = 0; local < workers; local++) {
+      const index = mesh.first + local;
+      const job: Job = { index, peers: mesh.peers, mesh, moduleUrl: url, args: options.args };
       let thread: Thread;
       try {
         thread = pool === undefined ? startThread({ job }) : pool.take(compilation);
@@ -105,7 +136,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
             ? new WorkerError('INVALID_OPTION', `args must be data that can be cloned to a thread (no functions or symbols): ${e.message}`, {}, err)
             : new WorkerError('WORKER_DIED', `worker ${index} could not start: ${e.message}`, { worker: index }, err),
         );
-        return;
+        break;
       }
       let reported = false;
       const onMessage = (report: ThreadReport) => {
@@ -120,8 +151,8 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
           else if ((firstStopped ??= err) && ++stopped === workers) fail(firstStopped);
           return;
         }
-        results[report.index] = report.result as R;
-        stats[report.index] = report.stats;
+        results[report.index - mesh.first] = report.result as R;
+        stats[report.index - mesh.first] = report.stats;
         if (++finished === workers && !failed) {
           for (const off of detach) off();
           pool?.release(threads, compilation);
@@ -139,7 +170,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
       detach.push(() => thread.off('message', onMessage).off('error', onError).off('exit', onExit));
     }
   });
-  return signal === undefined ? run : run.finally(() => signal.removeEventListener('abort', onAbort!));
+  return { done, fail: (err) => fail(err) };
 }
 
 /**
@@ -158,8 +189,8 @@ export function defaultRingBytes(workers: number): number {
   return bytes;
 }
 
-/** The options with their defaults, each checked: INVALID_OPTION names the first that is wrong. */
-function checked(module: unknown, options: ExecuteOptions): { workers: number; ringBytes: number; signal: AbortSignal | undefined; pool: ThreadPool | undefined } {
+/** execute's options with their defaults, each checked: INVALID_OPTION names the first that is wrong. */
+export function checkExecuteOptions(module: unknown, options: ExecuteOptions): { workers: number; ringBytes: number; signal: AbortSignal | undefined; pool: ThreadPool | undefined } {
   if (typeof module !== 'string' && !(module instanceof URL)) {
     throw new WorkerError('INVALID_OPTION', `the module must be a path or URL of a built JavaScript file, given first: execute(module, options); got ${describe(module)}`);
   }
@@ -194,7 +225,7 @@ function describe(value: unknown): string {
   return value.constructor?.name === 'Object' ? `an object with keys ${Object.keys(value).join(', ') || '(none)'}` : `a ${value.constructor?.name ?? 'object'}`;
 }
 
-function cancelled(signal: AbortSignal): WorkerError {
+export function cancelled(signal: AbortSignal): WorkerError {
   const reason: unknown = signal.reason;
   const why = reason instanceof Error ? `: ${reason.message}` : reason === undefined ? '' : `: ${String(reason)}`;
   return new WorkerError('CANCELLED', `the computation was cancelled by its AbortSignal${why}`, {}, reason);

@@ -2,203 +2,447 @@
 import { allocateRing, RingReader, RingWriter, type RingMemory } from './ring.js';
 
 export interface MeshMemory {
+  /** Workers in the whole computation (every process's). */
   readonly peers: number;
-  /** rings[from][to], null on the diagonal. */
+  /** Worker threads of this process: global workers `first .. first + workers - 1`. */
+  readonly workers: number;
+  readonly first: number;
+  /**
+   * Members of this mesh: the worker threads, then, when the computation spans processes, the gateway
+   * (member `workers`): the thread that carries messages to and from workers of other processes.
+   */
+  readonly members: number;
+  /** rings[from][to] between members, null on the diagonal. */
   readonly rings: readonly (readonly (RingMemory | null)[])[];
-  /** Int32 words: one wake counter per worker, the abort flag, one "asleep" flag per worker, an activity counter, the count of workers ready to start. */
+  /** Int32 words: one wake counter per member, the abort flag, one "asleep" flag per member, an activity counter, the count of members ready to start. */
   readonly signals: SharedArrayBuffer;
 }
 
-export function allocateMesh(peers: number, ringBytes: number): MeshMemory {
-  const rings = Array.from({ length: peers }, (_, from) => Array.from({ length: peers }, (_, to) => (from === to ? null : allocateRing(ringBytes))));
-  return { peers, rings, signals: new SharedArrayBuffer(4 * (2 * peers + 3)) };
+/** Where this process's workers sit among all of a computation's: `workers` threads from global index `first`, of `peers`. */
+export interface MeshPlace {
+  readonly peers: number;
+  readonly first: number;
 }
 
-/** Sets the abort flag and wakes every worker (used by the launcher and by a failing worker). */
+/**
+ * The shared memory of `workers` threads. With `place` naming more workers than these (other processes'),
+ * the mesh gets a gateway member too (see `GatewayPort`).
+ */
+export function allocateMesh(workers: number, ringBytes: number, place: MeshPlace = { peers: workers, first: 0 }): MeshMemory {
+  const members = place.peers > workers ? workers + 1 : workers;
+  const rings = Array.from({ length: members }, (_, from) => Array.from({ length: members }, (_, to) => (from === to ? null : allocateRing(ringBytes))));
+  return { peers: place.peers, workers, first: place.first, members, rings, signals: new SharedArrayBuffer(4 * (2 * members + 3)) };
+}
+
+/** Sets the abort flag and wakes every member (used by the launcher and by a failing worker). */
 export function abortMesh(memory: MeshMemory): void {
   const signals = new Int32Array(memory.signals);
-  Atomics.store(signals, memory.peers, 1);
-  for (let w = 0; w < memory.peers; w++) {
-    Atomics.add(signals, w, 1);
-    Atomics.notify(signals, w);
+  Atomics.store(signals, memory.members, 1);
+  for (let m = 0; m < memory.members; m++) {
+    Atomics.add(signals, m, 1);
+    Atomics.notify(signals, m);
   }
 }
 
-/** States of a worker's "asleep" word. */
+/**
+ * Messages between a worker and the gateway carry an 8-byte header (payloads stay 8-aligned): toward the
+ * gateway, the global index of the worker they are for, or BROADCAST for every worker of every other
+ * process; from the gateway, the global index of the worker that sent them.
+ */
+export const ROUTE_BYTES = 8;
+export const BROADCAST = 0xffffffff;
+
+function routed(route: number, message: Uint8Array): Uint8Array {
+  const out = new Uint8Array(ROUTE_BYTES + message.length);
+  new DataView(out.buffer).setUint32(0, route, true);
+  out.set(message, ROUTE_BYTES);
+  return out;
+}
+
+/** States of a member's "asleep" word. */
 const AWAKE = 0;
 const ASLEEP = 1;
 const FINISHED = 2;
 
 /** Traffic counters, by kind of message. */
 export interface TrafficStats {
+  /** Messages and bytes sent to other workers, in this process or another. */
   dataMessages: number;
   dataBytes: number;
   progressMessages: number;
   progressBytes: number;
+  /**
+   * Of those, the bytes handed to the network for workers of other processes (zero in one process). A
+   * progress batch for every other process counts once here, however many workers they have.
+   */
+  networkDataBytes: number;
+  networkProgressBytes: number;
   /** The most bytes ever waiting for room in the rings to other workers. */
   peakBacklog: number;
 }
 
-/** One worker's end of the mesh. */
-export class Mesh {
-  readonly index: number;
-  readonly peers: number;
-  readonly stats: TrafficStats = { dataMessages: 0, dataBytes: 0, progressMessages: 0, progressBytes: 0, peakBacklog: 0 };
-  private readonly memory: MeshMemory;
-  private readonly signals: Int32Array;
-  private readonly writers: (RingWriter | null)[];
-  private readonly readers: (RingReader | null)[];
-  /** Every ring of the mesh and the worker it leads to, to look at (never to read from): quiescence needs them empty. */
-  private readonly everyRing: { readonly to: number; readonly ring: RingReader }[];
-  /** Where the activity counter and the count of workers at the start line are in `signals`. */
-  private readonly activity: number;
-  private readonly startLine: number;
-  private finished = false;
+/** The words of a mesh's `signals` and what every member does with them. */
+class Signals {
+  readonly memory: MeshMemory;
+  readonly words: Int32Array;
+  readonly members: number;
+  /** Where the activity counter and the count of members at the start line are. */
+  readonly activity: number;
+  readonly startLine: number;
 
-  constructor(memory: MeshMemory, index: number) {
+  constructor(memory: MeshMemory) {
     this.memory = memory;
-    this.index = index;
-    this.peers = memory.peers;
-    this.signals = new Int32Array(memory.signals);
-    this.writers = memory.rings[index]!.map((r) => (r === null ? null : new RingWriter(r)));
-    this.readers = memory.rings.map((row) => (row[index] === null ? null : new RingReader(row[index]!)));
-    this.everyRing = memory.rings.flatMap((row) => row.flatMap((r, to) => (r === null ? [] : [{ to, ring: new RingReader(r) }])));
-    this.activity = 2 * this.peers + 1;
-    this.startLine = 2 * this.peers + 2;
+    this.words = new Int32Array(memory.signals);
+    this.members = memory.members;
+    this.activity = 2 * this.members + 1;
+    this.startLine = 2 * this.members + 2;
   }
 
-  /** Queues a message for worker `to` and wakes it. With `transient`, the caller reuses `message` afterwards. */
-  send(to: number, message: Uint8Array, progress: boolean, transient = false): void {
-    if (progress) {
-      this.stats.progressMessages++;
-      this.stats.progressBytes += message.length;
-    } else {
-      this.stats.dataMessages++;
-      this.stats.dataBytes += message.length;
-    }
-    const writer = this.writers[to]!;
-    Atomics.add(this.signals, this.activity, 1);
-    writer.write(message, transient);
-    this.wake(to);
-    if (writer.pendingBytes > 0) this.stats.peakBacklog = Math.max(this.stats.peakBacklog, this.backlog());
+  /** Where member `m`'s AWAKE / ASLEEP / FINISHED word is. */
+  asleepWord(m: number): number {
+    return this.members + 1 + m;
+  }
+
+  bumpActivity(): void {
+    Atomics.add(this.words, this.activity, 1);
   }
 
   /**
-   * Writes what is queued, then hands arrived messages to `receive`: up to `budget` bytes from each
-   * peer, so that a worker handles what it decoded before decoding more. Returns whether anything moved.
+   * Bumps `to`'s wake counter, and wakes it if it sleeps. A worker about to sleep raises its flag before
+   * it reads the counter and looks for arrivals, so either it sees this bump or this sees its flag. The
+   * gateway is always notified: it waits asynchronously, with no flag of its own (see `GatewayPort`).
+   */
+  wake(to: number): void {
+    Atomics.add(this.words, to, 1);
+    if (to === this.memory.workers || Atomics.load(this.words, this.asleepWord(to)) === ASLEEP) Atomics.notify(this.words, to);
+  }
+
+  aborted(): boolean {
+    return Atomics.load(this.words, this.members) !== 0;
+  }
+
+  /** Counts `m` at the start line, and wakes those who wait there once every member is. */
+  arrive(): void {
+    if (Atomics.add(this.words, this.startLine, 1) + 1 === this.members) Atomics.notify(this.words, this.startLine);
+  }
+
+  /**
+   * Every member asleep (or finished) and every ring empty, with no writer holding bytes back: no worker
+   * of this process can act again, since only arrivals make an idle worker act. A worker raises its
+   * flag only after an idle step that broadcast what it held. The activity counter, bumped by every send
+   * and by every poll that finds arrivals, must not move while this looks, so that a worker that woke
+   * and took a message between the two looks is not missed. `everyRing` lists each ring and the member
+   * it leads to. Returns the activity counter's value when quiet, or -1.
+   */
+  quiet(everyRing: readonly { readonly to: number; readonly ring: RingReader }[], members: number): number {
+    const before = Atomics.load(this.words, this.activity);
+    for (let m = 0; m < members; m++) if (Atomics.load(this.words, this.asleepWord(m)) === AWAKE) return -1;
+    for (const { to, ring } of everyRing) {
+      // What waits for a finished worker will never be read (it saw its computation complete).
+      if (Atomics.load(this.words, this.asleepWord(to)) !== FINISHED && (ring.hasData() || ring.writerStuck())) return -1;
+    }
+    const after = Atomics.load(this.words, this.activity);
+    return after === before ? after : -1;
+  }
+}
+
+function everyRingOf(memory: MeshMemory): { readonly to: number; readonly ring: RingReader }[] {
+  return memory.rings.flatMap((row) => row.flatMap((r, to) => (r === null ? [] : [{ to, ring: new RingReader(r) }])));
+}
+
+/** One worker's end of the mesh. Workers are named by their global index; those of other processes are reached through the gateway. */
+export class Mesh {
+  /** This worker's global index, and the number of workers in the computation. */
+  readonly index: number;
+  readonly peers: number;
+  readonly stats: TrafficStats = { dataMessages: 0, dataBytes: 0, progressMessages: 0, progressBytes: 0, networkDataBytes: 0, networkProgressBytes: 0, peakBacklog: 0 };
+  private readonly signals: Signals;
+  private readonly words: Int32Array;
+  /** This worker's member number, the local workers' first global index and their count. */
+  private readonly member: number;
+  private readonly first: number;
+  private readonly workers: number;
+  /** Writers and readers by member (the gateway's last, when there is one). */
+  private readonly writers: (RingWriter | null)[];
+  private readonly readers: (RingReader | null)[];
+  private readonly gateway: number;
+  /** Every ring of the mesh and the member it leads to, to look at (never to read from): quiescence needs them empty. */
+  private readonly everyRing: { readonly to: number; readonly ring: RingReader }[];
+  private finished = false;
+
+  /** Worker `index` (global) of the computation, a thread of the process whose mesh `memory` is. */
+  constructor(memory: MeshMemory, index: number) {
+    this.signals = new Signals(memory);
+    this.words = this.signals.words;
+    this.index = index;
+    this.peers = memory.peers;
+    this.first = memory.first;
+    this.workers = memory.workers;
+    this.member = index - memory.first;
+    if (this.member < 0 || this.member >= memory.workers) throw new RangeError(`worker ${index} is not one of this mesh's (${memory.first} to ${memory.first + memory.workers - 1})`);
+    this.gateway = memory.members > memory.workers ? memory.workers : -1;
+    this.writers = memory.rings[this.member]!.map((r) => (r === null ? null : new RingWriter(r)));
+    this.readers = memory.rings.map((row) => (row[this.member] === null ? null : new RingReader(row[this.member]!)));
+    this.everyRing = everyRingOf(memory);
+  }
+
+  /** Queues a message for worker `to` (global index) and wakes it. With `transient`, the caller reuses `message` afterwards. */
+  send(to: number, message: Uint8Array, progress: boolean, transient = false): void {
+    const local = to - this.first;
+    if (local >= 0 && local < this.workers) this.sendTo(local, message, progress, transient);
+    else this.sendTo(this.gateway, routed(to, message), progress, false);
+  }
+
+  /** Queues a message for every other worker: one copy per local worker, and one for the gateway to carry to every other process. */
+  broadcast(message: Uint8Array, progress: boolean, transient = false): void {
+    for (let m = 0; m < this.workers; m++) if (m !== this.member) this.sendTo(m, message, progress, transient);
+    if (this.gateway >= 0) this.sendTo(this.gateway, routed(BROADCAST, message), progress, false);
+  }
+
+  private sendTo(member: number, message: Uint8Array, progress: boolean, transient: boolean): void {
+    const stats = this.stats;
+    if (progress) {
+      stats.progressMessages++;
+      stats.progressBytes += message.length;
+      if (member === this.gateway) stats.networkProgressBytes += message.length - ROUTE_BYTES;
+    } else {
+      stats.dataMessages++;
+      stats.dataBytes += message.length;
+      if (member === this.gateway) stats.networkDataBytes += message.length - ROUTE_BYTES;
+    }
+    const writer = this.writers[member]!;
+    this.signals.bumpActivity();
+    writer.write(message, transient);
+    this.signals.wake(member);
+    if (writer.pendingBytes > 0) stats.peakBacklog = Math.max(stats.peakBacklog, this.backlog());
+  }
+
+  /**
+   * Writes what is queued, then hands arrived messages to `receive` with their sender's global index:
+   * up to `budget` bytes from each member, so that a worker handles what it decoded before decoding
+   * more. Returns whether anything moved.
    */
   poll(receive: (from: number, message: Uint8Array) => void, budget = Infinity): boolean {
     let moved = false;
-    for (let w = 0; w < this.peers; w++) {
-      const writer = this.writers[w];
+    const writers = this.writers;
+    for (let m = 0; m < writers.length; m++) {
+      const writer = writers[m];
       if (writer !== null && writer !== undefined && writer.hasPending && writer.flush()) {
         moved = true;
-        this.wake(w);
+        this.signals.wake(m);
       }
     }
-    if (this.hasArrivals()) Atomics.add(this.signals, this.activity, 1);
-    for (let w = 0; w < this.peers; w++) {
-      const reader = this.readers[w];
-      if (reader !== null && reader !== undefined && reader.drain((m) => receive(w, m), budget) > 0) {
+    if (this.hasArrivals()) this.signals.bumpActivity();
+    const readers = this.readers;
+    for (let m = 0; m < readers.length; m++) {
+      const reader = readers[m];
+      if (reader === null || reader === undefined) continue;
+      const n = m === this.gateway ? reader.drain((bytes) => receive(fromHeader(bytes), bytes.subarray(ROUTE_BYTES)), budget) : reader.drain((bytes) => receive(this.first + m, bytes), budget);
+      if (n > 0) {
         moved = true;
-        if (reader.writerStuck()) this.wake(w);
+        if (reader.writerStuck()) this.signals.wake(m);
       }
     }
     return moved;
   }
 
-  /** Bytes queued for other workers that their rings could not take yet. */
+  /** Bytes queued for other members that their rings could not take yet. */
   backlog(): number {
     let n = 0;
     for (const w of this.writers) if (w !== null) n += w.pendingBytes;
     return n;
   }
 
-  /** Whether a peer has written something this worker has not read yet. */
+  /** Whether a member has written something this worker has not read yet. */
   hasArrivals(): boolean {
     // Indexed, not for-of: the spin before parking calls this in a loop, and V8 threw this function's
     // compiled code away at the for-of, for want of type feedback there.
     const readers = this.readers;
-    for (let w = 0; w < readers.length; w++) {
-      const r = readers[w]!;
+    for (let m = 0; m < readers.length; m++) {
+      const r = readers[m]!;
       if (r !== null && r.hasData()) return true;
     }
     return false;
   }
 
   /**
-   * Sleeps until another worker writes to or reads from this worker's rings, or `timeoutMs` passes.
-   * Returns false instead if the whole mesh is quiescent: nothing more can ever arrive.
+   * Sleeps until another member writes to or reads from this worker's rings, or `timeoutMs` passes.
+   * Returns false instead if the whole mesh is quiescent: nothing more can ever arrive. With a gateway,
+   * that is so only once the gateway has found every process quiescent (see `GatewayPort.quiesce`).
    */
   park(timeoutMs: number): boolean {
-    const asleep = this.asleepWord(this.index);
-    Atomics.store(this.signals, asleep, ASLEEP);
-    const seen = Atomics.load(this.signals, this.index);
+    const asleep = this.signals.asleepWord(this.member);
+    Atomics.store(this.words, asleep, ASLEEP);
+    const seen = Atomics.load(this.words, this.member);
     let live = true;
     if (!this.hasArrivals() && !this.aborted()) {
-      if (this.quiescent()) live = false;
-      else Atomics.wait(this.signals, this.index, seen, timeoutMs);
+      if (this.signals.quiet(this.everyRing, this.signals.members) >= 0) live = false;
+      else Atomics.wait(this.words, this.member, seen, timeoutMs);
     }
-    if (!this.finished) Atomics.store(this.signals, asleep, AWAKE);
+    if (!this.finished) Atomics.store(this.words, asleep, AWAKE);
     return live;
   }
 
   /**
-   * Every worker is asleep (or finished) and every ring is empty, with no writer holding bytes back:
-   * no worker can act again, since only arrivals make an idle worker act. A worker raises its flag only
-   * after an idle step that broadcast what it held. The activity counter, bumped by every send and by
-   * every poll that finds arrivals, must not move while this looks, so that a worker that woke and took
-   * a message between the two looks is not missed.
-   */
-  private quiescent(): boolean {
-    const before = Atomics.load(this.signals, this.activity);
-    for (let w = 0; w < this.peers; w++) if (Atomics.load(this.signals, this.asleepWord(w)) === AWAKE) return false;
-    for (const { to, ring } of this.everyRing) {
-      // What waits for a finished worker will never be read (it saw its computation complete).
-      if (Atomics.load(this.signals, this.asleepWord(to)) !== FINISHED && (ring.hasData() || ring.writerStuck())) return false;
-    }
-    return Atomics.load(this.signals, this.activity) === before;
-  }
-
-  /**
-   * Waits until every worker has called this (each once): the start line, so that no worker's job
-   * begins while another thread is still loading. Returns early if the mesh is aborted meanwhile.
+   * Waits until every member has called this (each once): the start line, so that no worker's job
+   * begins while another thread is still loading (or, with a gateway, before every process is
+   * connected). Returns early if the mesh is aborted meanwhile.
    */
   arrive(): void {
-    const word = this.startLine;
-    if (Atomics.add(this.signals, word, 1) + 1 === this.peers) Atomics.notify(this.signals, word);
+    this.signals.arrive();
+    const word = this.signals.startLine;
     for (;;) {
-      const n = Atomics.load(this.signals, word);
-      if (n >= this.peers || this.aborted()) return;
-      Atomics.wait(this.signals, word, n, 10);
+      const n = Atomics.load(this.words, word);
+      if (n >= this.signals.members || this.aborted()) return;
+      Atomics.wait(this.words, word, n, 10);
     }
   }
 
   /** This worker will not act again (its computation is complete): it counts as asleep from now on. */
   finish(): void {
     this.finished = true;
-    Atomics.store(this.signals, this.asleepWord(this.index), FINISHED);
+    Atomics.store(this.words, this.signals.asleepWord(this.member), FINISHED);
   }
 
   aborted(): boolean {
-    return Atomics.load(this.signals, this.peers) !== 0;
+    return this.signals.aborted();
   }
 
   abort(): void {
-    abortMesh(this.memory);
+    abortMesh(this.signals.memory);
   }
+}
 
-  /** Where worker `w`'s AWAKE / ASLEEP / FINISHED word is in `signals`. */
-  private asleepWord(w: number): number {
-    return this.peers + 1 + w;
+function fromHeader(bytes: Uint8Array): number {
+  return bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! * 0x1000000);
+}
+
+/** A message a worker handed to the gateway: its route (a global worker index, or BROADCAST), its sender, its bytes. */
+export type Outgoing = (route: number, from: number, message: Uint8Array) => void;
+
+/**
+ * The gateway's end of a mesh, for the thread that carries messages between this process's workers and
+ * other processes (it runs an event loop, so it never blocks: it waits with `Atomics.waitAsync`).
+ * The gateway counts as awake until `quiesce`: only it can tell that no other process can act either.
+ */
+export class GatewayPort {
+  readonly workers: number;
+  readonly first: number;
+  readonly peers: number;
+  private readonly signals: Signals;
+  private readonly words: Int32Array;
+  private readonly member: number;
+  private readonly writers: RingWriter[];
+  private readonly readers: RingReader[];
+  private readonly everyRing: { readonly to: number; readonly ring: RingReader }[];
+  private arrived = false;
+
+  constructor(memory: MeshMemory) {
+    if (memory.members === memory.workers) throw new RangeError('this mesh has no gateway: its workers are the whole computation');
+    this.signals = new Signals(memory);
+    this.words = this.signals.words;
+    this.workers = memory.workers;
+    this.first = memory.first;
+    this.peers = memory.peers;
+    this.member = memory.workers;
+    this.writers = memory.rings[this.member]!.slice(0, this.workers).map((r) => new RingWriter(r!));
+    this.readers = memory.rings.slice(0, this.workers).map((row) => new RingReader(row[this.member]!));
+    this.everyRing = everyRingOf(memory);
   }
 
   /**
-   * Bumps `to`'s wake counter, and wakes it if it sleeps. A worker about to sleep raises its flag before
-   * it reads the counter and looks for arrivals, so either it sees this bump or this sees its flag.
+   * Hands what the workers wrote for other processes to `out`, up to `budget` bytes from each worker.
+   * The message bytes may be a view of a ring, valid only until `out` returns. Returns how many messages.
    */
-  private wake(to: number): void {
-    Atomics.add(this.signals, to, 1);
-    if (Atomics.load(this.signals, this.asleepWord(to)) === ASLEEP) Atomics.notify(this.signals, to);
+  drain(out: Outgoing, budget = Infinity): number {
+    let n = 0;
+    for (let w = 0; w < this.workers; w++) {
+      const reader = this.readers[w]!;
+      const from = this.first + w;
+      const got = reader.drain((bytes) => out(fromHeader(bytes), from, bytes.subarray(ROUTE_BYTES)), budget);
+      if (got > 0) {
+        n += got;
+        if (reader.writerStuck()) this.signals.wake(w);
+      }
+    }
+    return n;
+  }
+
+  /** Queues a message from worker `from` (of another process) for local worker `to` (global index), and wakes it. */
+  deliver(to: number, from: number, message: Uint8Array): void {
+    const w = to - this.first;
+    this.signals.bumpActivity();
+    this.writers[w]!.write(routed(from, message));
+    this.signals.wake(w);
+  }
+
+  /** Writes what the rings could not take before. Returns whether anything moved. */
+  flush(): boolean {
+    let moved = false;
+    for (let w = 0; w < this.workers; w++) {
+      const writer = this.writers[w]!;
+      if (writer.hasPending && writer.flush()) {
+        moved = true;
+        this.signals.wake(w);
+      }
+    }
+    return moved;
+  }
+
+  /** Bytes waiting for room in the rings to this process's workers. */
+  pendingBytes(): number {
+    let n = 0;
+    for (const w of this.writers) n += w.pendingBytes;
+    return n;
+  }
+
+  /** Resolves when a worker writes to the gateway or reads from it, or `timeoutMs` passes. */
+  async waitForWorkers(timeoutMs: number): Promise<void> {
+    const seen = Atomics.load(this.words, this.member);
+    if (this.readers.some((r) => r.hasData())) return;
+    const waited = Atomics.waitAsync(this.words, this.member, seen, timeoutMs);
+    if (waited.async) await waited.value;
+  }
+
+  /** Every worker of this process is connected to its peers: they may start (see `Mesh.arrive`). */
+  arrive(): void {
+    if (this.arrived) return;
+    this.arrived = true;
+    this.signals.arrive();
+  }
+
+  /**
+   * Whether no worker of this process can act, with nothing in its rings: the activity counter's value
+   * then (it moves with every message), or -1. The gateway's own queues must be looked at apart.
+   */
+  quiet(): number {
+    if (this.pendingBytes() > 0) return -1;
+    return this.signals.quiet(this.everyRing, this.workers);
+  }
+
+  /** Every worker has finished its computation. */
+  finished(): boolean {
+    for (let w = 0; w < this.workers; w++) if (Atomics.load(this.words, this.signals.asleepWord(w)) !== FINISHED) return false;
+    return true;
+  }
+
+  /**
+   * No worker of any process can act again: the gateway counts as asleep from now on, and wakes the
+   * workers, which then find the mesh quiescent and stop (STALLED, or NEGATIVE_COUNT).
+   */
+  quiesce(): void {
+    Atomics.store(this.words, this.signals.asleepWord(this.member), ASLEEP);
+    for (let w = 0; w < this.workers; w++) {
+      Atomics.add(this.words, w, 1);
+      Atomics.notify(this.words, w);
+    }
+  }
+
+  aborted(): boolean {
+    return this.signals.aborted();
+  }
+
+  abort(): void {
+    abortMesh(this.signals.memory);
   }
 }

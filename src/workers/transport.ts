@@ -47,7 +47,7 @@ class MeshExchange implements ProgressExchange {
   broadcast(updates: PointstampUpdate[]): void {
     if (updates.length === 0) return;
     const bytes = this.encoder.encode(this.dataflow, updates);
-    for (let w = 0; w < this.mesh.peers; w++) if (w !== this.mesh.index) this.mesh.send(w, bytes, true, true);
+    this.mesh.broadcast(bytes, true, true);
     this.inbox.push(updates);
   }
 
@@ -89,6 +89,7 @@ export class ThreadTransport implements Transport {
   private built = false;
   private relieve: () => boolean = () => false;
 
+  /** Worker `index` (global) of the computation, a thread of the process whose mesh `memory` is. */
   constructor(memory: MeshMemory, index: number) {
     this.mesh = new Mesh(memory, index);
     this.index = index;
@@ -98,7 +99,7 @@ export class ThreadTransport implements Transport {
   attach(dataflow: number, shape: GraphShape, deliver: (edge: number, time: Timestamp, records: unknown[]) => void) {
     // Every peer learns this dataflow's shape before any of its data or progress (each ring is FIFO).
     const frame = encodeShape(dataflow, shape);
-    for (let w = 0; w < this.peers; w++) if (w !== this.index) this.mesh.send(w, frame, true);
+    this.mesh.broadcast(frame, true);
     this.shapes[dataflow] = shape;
     const exchange = new MeshExchange(this.mesh, dataflow);
     this.exchanges[dataflow] = exchange;

@@ -178,7 +178,7 @@ export class Worker {
   }
 
   stats(): WorkerStats {
-    const traffic = this.options.transport?.stats() ?? { dataMessages: 0, dataBytes: 0, progressMessages: 0, progressBytes: 0, peakBacklog: 0 };
+    const traffic = this.options.transport?.stats() ?? { dataMessages: 0, dataBytes: 0, progressMessages: 0, progressBytes: 0, networkDataBytes: 0, networkProgressBytes: 0, peakBacklog: 0 };
     const s: WorkerStats = { ...this.counters, messages: 0, records: 0, notifications: 0, traffic };
     for (const df of this.dataflows) {
       s.messages += df.runtime.stats.messages;
