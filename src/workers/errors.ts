@@ -80,21 +80,22 @@ const CLASSES: Record<string, { prototype: Error }> = {
 };
 
 /**
- * Rebuilds an error that crossed from worker `worker`'s thread: the same class where it is one of the
- * runtime's or JavaScript's (else an Error with the same `name`), code, message, details, stack (marked
- * with the worker) and causes.
+ * Rebuilds an error that crossed from worker `worker`'s thread (or from `where` it names, another
+ * process say): the same class where it is one of the runtime's, JavaScript's or `classes` (else an
+ * Error with the same `name`), code, message, details, stack (marked with where it came from) and causes.
  */
-export function revive(record: ErrorRecord, worker: number): Error {
-  const err = Object.create((CLASSES[record.name] ?? Error).prototype) as Error;
+export function revive(record: ErrorRecord, worker: number | string, classes: Readonly<Record<string, { prototype: Error }>> = {}): Error {
+  const err = Object.create((classes[record.name] ?? CLASSES[record.name] ?? Error).prototype) as Error;
   Object.defineProperty(err, 'message', { value: record.message, writable: true, configurable: true });
   if (err.name !== record.name) Object.defineProperty(err, 'name', { value: record.name, writable: true, configurable: true });
   if (record.code !== undefined) Object.defineProperty(err, 'code', { value: record.code, enumerable: true });
   if (record.details !== undefined || err instanceof CodedError) Object.defineProperty(err, 'details', { value: record.details ?? {}, enumerable: true });
   const frames = (record.stack ?? '').split('\n').slice(1).join('\n');
-  Object.defineProperty(err, 'stack', { value: `${record.name}: ${record.message}\n    [in worker ${worker}]${frames === '' ? '' : `\n${frames}`}`, writable: true, configurable: true });
+  const where = typeof worker === 'number' ? `worker ${worker}` : worker;
+  Object.defineProperty(err, 'stack', { value: `${record.name}: ${record.message}\n    [in ${where}]${frames === '' ? '' : `\n${frames}`}`, writable: true, configurable: true });
   const cause = record.cause;
   if (cause !== undefined) {
-    const value = 'thrown' in cause ? cause.thrown : revive(cause, worker);
+    const value = 'thrown' in cause ? cause.thrown : revive(cause, worker, classes);
     Object.defineProperty(err, 'cause', { value, writable: true, configurable: true });
   }
   return err;

@@ -314,7 +314,7 @@ export class Mesh {
 }
 
 function fromHeader(bytes: Uint8Array): number {
-  return bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! * 0x1000000);
+  return (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16)) + bytes[3]! * 0x1000000;
 }
 
 /** A message a worker handed to the gateway: its route (a global worker index, or BROADCAST), its sender, its bytes. */

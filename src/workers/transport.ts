@@ -201,6 +201,12 @@ export class ThreadTransport implements Transport {
         { worker: this.index, from, dataflow: message.dataflow },
       );
     }
+    // What this worker sent last (its final progress, say) may still wait for room in a ring: it must
+    // reach its peers before this thread stops. What arrives meanwhile is dropped: this worker is done.
+    while (this.mesh.backlog() > 0) {
+      this.checkAbort();
+      if (!this.mesh.poll(() => {})) this.mesh.park(1);
+    }
     this.mesh.finish();
   }
 

@@ -1,0 +1,247 @@
+/**
+ * Connect: joins this process to every other of the computation — it listens on its hostfile line and
+ * dials every process listed before it, retrying with backoff until they are up, and runs the handshake
+ * (see handshake.ts) on each connection before handing it over as a link.
+ */
+import type { IncomingMessage } from 'node:http';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { NetError } from './errors.js';
+import { formatHost, type Host } from './hosts.js';
+import { jobDifferences, nonce, parseHandshake, PROTOCOL_VERSION, proof, proves, type HandshakeMessage, type JobIdentity } from './handshake.js';
+
+export interface ConnectOptions {
+  readonly process: number;
+  readonly hosts: readonly Host[];
+  readonly secret: Uint8Array;
+  readonly job: JobIdentity;
+  /** Milliseconds to wait for every process to connect. */
+  readonly connectTimeout: number;
+  /** Where refused connections are reported. */
+  readonly log: (line: string) => void;
+  /** A connection that passed the handshake, to process `peer`. */
+  readonly onLink: (peer: number, socket: WebSocket) => void;
+  /** The largest frame a peer may send. */
+  readonly maxPayload: number;
+  /** For tests: the protocol version this process claims. */
+  readonly protocol?: number;
+}
+
+/** How long a connection may take over its handshake. */
+const HANDSHAKE_MS = 10_000;
+const FIRST_RETRY_MS = 50;
+const LAST_RETRY_MS = 1000;
+
+/** Errors of a connection attempt after which the peer may yet come up: try again. */
+const RETRY = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
+
+/** Masks of zeros: a client's frames go unmasked in effect (masking guards browsers' proxies; peers of a computation have none). */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
+/** The connections of one process: listening, dialing, and the handshake on each. */
+export class Connector {
+  private readonly options: ConnectOptions;
+  private readonly protocol: number;
+  private server: WebSocketServer | undefined;
+  private readonly linked = new Set<number>();
+  private readonly pending = new Set<WebSocket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  private closed = false;
+
+  constructor(options: ConnectOptions) {
+    this.options = options;
+    this.protocol = options.protocol ?? PROTOCOL_VERSION;
+  }
+
+  /** Resolves once every other process is linked; rejects with CONNECT_TIMEOUT, LISTEN_FAILED, or a refusal of this process. */
+  connect(): Promise<void> {
+    const { process: me, hosts } = this.options;
+    return new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+      const self = hosts[me]!;
+      const server = new WebSocketServer({ host: self.host, port: self.port, perMessageDeflate: false, maxPayload: this.options.maxPayload, clientTracking: false });
+      this.server = server;
+      server.on('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'EADDRINUSE' ? 'the port is in use (another process, or an earlier run still exiting)' : err.code === 'EADDRNOTAVAIL' ? 'the address is not one of this machine' : err.message;
+        this.fail(new NetError('LISTEN_FAILED', `process ${me} cannot listen on ${formatHost(self)}, its hostfile line: ${why}`, { process: me, host: formatHost(self) }, err));
+      });
+      server.on('connection', (socket, request) => this.accept(socket, request));
+      server.on('listening', () => {
+        for (let peer = 0; peer < me; peer++) this.dial(peer, FIRST_RETRY_MS);
+        this.check();
+      });
+      const timer = setTimeout(() => {
+        const missing = hosts.map((h, i) => ({ h, i })).filter(({ i }) => i !== me && !this.linked.has(i));
+        this.fail(
+          new NetError(
+            'CONNECT_TIMEOUT',
+            `process ${me} waited ${this.options.connectTimeout / 1000} s, and these processes never connected: ${missing.map(({ h, i }) => `${i} (${formatHost(h)})`).join(', ')}. ` +
+              'Start every process of the computation with the same hostfile (or raise the connect timeout)',
+            { process: me, missing: missing.map(({ i }) => i).join(',') },
+          ),
+        );
+      }, this.options.connectTimeout);
+      this.timers.add(timer);
+    });
+  }
+
+  /** Stops listening and dialing; links already handed over stay open. */
+  close(): void {
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.pending) s.terminate();
+    this.pending.clear();
+    this.server?.close();
+  }
+
+  private check(): void {
+    if (this.linked.size === this.options.hosts.length - 1 && this.settle !== undefined) {
+      const { resolve } = this.settle;
+      this.settle = undefined;
+      for (const t of this.timers) clearTimeout(t);
+      this.timers.clear();
+      resolve();
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.settle === undefined) return;
+    const { reject } = this.settle;
+    this.settle = undefined;
+    this.close();
+    reject(err);
+  }
+
+  private link(peer: number, socket: WebSocket): void {
+    this.pending.delete(socket);
+    socket.removeAllListeners();
+    this.linked.add(peer);
+    this.options.onLink(peer, socket);
+    this.check();
+  }
+
+  /** Dials process `peer` (listed before this one), again after `wait` ms while it is not up. */
+  private dial(peer: number, wait: number): void {
+    if (this.closed || this.settle === undefined) return;
+    const { process: me, job, secret } = this.options;
+    const target = this.options.hosts[peer]!;
+    const name = `process ${peer} (${formatHost(target)})`;
+    const socket = new WebSocket(`ws://${formatHost(target)}/timely`, { perMessageDeflate: false, maxPayload: this.options.maxPayload, handshakeTimeout: HANDSHAKE_MS, generateMask: zeroMask });
+    this.pending.add(socket);
+    let mine = '';
+    let theirs = '';
+    let step: 'greeting' | 'welcome' | 'done' = 'greeting';
+    const retry = () => {
+      this.pending.delete(socket);
+      socket.removeAllListeners();
+      socket.on('error', () => {});
+      socket.terminate();
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.dial(peer, Math.min(LAST_RETRY_MS, wait * 1.5));
+      }, wait);
+      this.timers.add(timer);
+    };
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (step === 'greeting' && (RETRY.has(err.code ?? '') || /Unexpected server response|socket hang up/.test(err.message))) retry();
+      else this.fail(new NetError('PEER_LOST', `process ${me} lost ${name} while connecting: ${err.message}`, { process: peer }, err));
+    });
+    socket.on('close', () => {
+      if (step === 'greeting') retry();
+      else if (step === 'welcome') this.fail(new NetError('PEER_LOST', `${name} closed the connection during the handshake`, { process: peer }));
+    });
+    socket.on('message', (data: RawData, binary: boolean) => {
+      let m: HandshakeMessage;
+      try {
+        if (binary) throw new NetError('MALFORMED_FRAME', `${name} sent binary data during the handshake`, { process: peer });
+        m = parseHandshake(rawText(data), name);
+      } catch (err) {
+        this.fail(err as Error);
+        return;
+      }
+      if (step === 'greeting' && m.t === 'hello') {
+        if (m.protocol !== this.protocol) {
+          step = 'done';
+          this.fail(new NetError('VERSION_MISMATCH', `${name} speaks protocol version ${m.protocol}, process ${me} version ${this.protocol}: run the same release of timely-dataflow on every machine`, { process: peer }));
+          return;
+        }
+        mine = nonce();
+        step = 'welcome';
+        theirs = m.nonce;
+        socket.send(JSON.stringify({ t: 'intro', protocol: this.protocol, process: me, job, nonce: mine, proof: proof(secret, 'dial', mine, theirs, me, peer, job) }));
+      } else if (step === 'welcome' && m.t === 'welcome') {
+        if (m.process !== peer || !proves(m.proof, proof(secret, 'accept', theirs, mine, me, peer, job))) {
+          step = 'done';
+          this.fail(new NetError('BAD_SECRET', `${name} did not prove the shared secret: it is not a process of this computation (or its secret differs)`, { process: peer }));
+          return;
+        }
+        step = 'done';
+        this.link(peer, socket);
+      } else if (m.t === 'refuse') {
+        step = 'done';
+        this.fail(new NetError(m.code, `${name} refused process ${me}: ${m.message}`, { process: peer }));
+      } else {
+        this.fail(new NetError('MALFORMED_FRAME', `${name} sent '${m.t}' out of turn during the handshake`, { process: peer }));
+      }
+    });
+  }
+
+  /** A connection from a process listed after this one: it must prove itself before it is a link. */
+  private accept(socket: WebSocket, request: IncomingMessage): void {
+    const { process: me, job, secret, hosts } = this.options;
+    const from = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
+    this.pending.add(socket);
+    const mine = nonce();
+    let answered = false;
+    const refuse = (code: NetError['code'], message: string) => {
+      answered = true;
+      this.options.log(`process ${me} refused a connection from ${from}: ${code}: ${message}`);
+      socket.send(JSON.stringify({ t: 'refuse', code, message }), () => socket.close());
+      this.pending.delete(socket);
+    };
+    const timer = setTimeout(() => {
+      if (!answered) refuse('MALFORMED_FRAME', `no introduction within ${HANDSHAKE_MS / 1000} s`);
+    }, HANDSHAKE_MS);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      this.pending.delete(socket);
+      if (!answered) this.options.log(`process ${me}: a connection from ${from} closed during the handshake`);
+    });
+    socket.on('error', () => {});
+    socket.on('message', (data: RawData, binary: boolean) => {
+      if (answered) return;
+      clearTimeout(timer);
+      let m: HandshakeMessage;
+      try {
+        if (binary) throw new NetError('MALFORMED_FRAME', 'binary data during the handshake');
+        m = parseHandshake(rawText(data), `a connection from ${from}`);
+      } catch (err) {
+        refuse('MALFORMED_FRAME', (err as Error).message);
+        return;
+      }
+      if (m.t !== 'intro') return refuse('MALFORMED_FRAME', `'${m.t}' where an introduction was expected`);
+      if (m.protocol !== this.protocol) return refuse('VERSION_MISMATCH', `it speaks protocol version ${m.protocol}, process ${me} version ${this.protocol}: run the same release of timely-dataflow on every machine`);
+      if (!proves(m.proof, proof(secret, 'dial', m.nonce, mine, m.process, me, m.job))) {
+        return refuse('BAD_SECRET', 'it did not prove the shared secret (give every process the same TIMELY_SECRET or --secret-file)');
+      }
+      const differences = jobDifferences(job, m.job);
+      if (differences.length > 0) return refuse('JOB_MISMATCH', `it runs another job than process ${me}: ${differences.join(', ')} differ`);
+      if (m.process <= me || m.process >= hosts.length) {
+        return refuse('DUPLICATE_PROCESS', `it claims process index ${m.process}, but only processes ${me + 1} to ${hosts.length - 1} dial process ${me}`);
+      }
+      if (this.linked.has(m.process)) return refuse('DUPLICATE_PROCESS', `process ${m.process} is already connected: two processes were started with the same index`);
+      answered = true;
+      socket.send(JSON.stringify({ t: 'welcome', process: me, proof: proof(secret, 'accept', mine, m.nonce, m.process, me, job) }));
+      this.link(m.process, socket);
+    });
+    socket.send(JSON.stringify({ t: 'hello', protocol: this.protocol, nonce: mine }));
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
