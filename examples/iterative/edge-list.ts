@@ -1,5 +1,5 @@
 /** Edge-list files: `src dst` lines of non-negative integers, `#` comments, gzip when the name ends in .gz. */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 
 export const ExampleErrorCode = {
@@ -44,21 +44,113 @@ export const MAX_LINE_BYTES = 1 << 20;
  */
 export async function readEdgeList(path: string): Promise<EdgeList> {
   const parser = new EdgeListParser(path);
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  await feed(path, parser, {});
+  return parser.end();
+}
+
+/**
+ * Reads share `share` of `shares` of an edge-list file, so that several workers (or processes) read one
+ * file together, none of them all of it: the lines that start in bytes `[share·size/shares,
+ * (share+1)·size/shares)`. A gzip file cannot be entered in the middle: every share decompresses it and
+ * keeps every `shares`-th edge. Errors name the line of the whole file, as `readEdgeList` does.
+ *
+ * @example
+ * const mine = await readEdgeListShare('graph.txt', worker.index, worker.peers);
+ */
+export async function readEdgeListShare(path: string, share: number, shares: number): Promise<EdgeList> {
+  if (!Number.isInteger(shares) || shares < 1 || !Number.isInteger(share) || share < 0 || share >= shares) {
+    throw new ExampleError('BAD_OPTION', `share must be an integer from 0 to shares − 1, got share ${share} of ${shares}`);
+  }
+  if (shares === 1) return readEdgeList(path);
+  if (path.endsWith('.gz')) {
+    const parser = new EdgeListParser(path, 1 << 16, { stride: shares, offset: share });
+    await feed(path, parser, {});
+    return parser.end();
+  }
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  const start = Math.floor((size * share) / shares);
+  const end = Math.floor((size * (share + 1)) / shares);
+  const parser = new EdgeListParser(path);
+  const range = { start: Math.max(0, start - 1), end, first: start === 0 ? 0 : -1 };
+  try {
+    await feed(path, parser, range);
+    return parser.end();
+  } catch (err) {
+    // The parser counted lines from the share's first: name the line of the whole file.
+    if (!(err instanceof ExampleError) || err.code !== 'MALFORMED_LINE' || range.first <= 0) throw err;
+    const before = await countLines(path, range.first);
+    throw new ExampleError('MALFORMED_LINE', err.message.replace(/^(.*?):(\d+):/s, (_m, name: string, line: string) => `${name}:${Number(line) + before}:`));
+  }
+}
+
+/** Where `feed` starts and stops: see `readEdgeListShare`. `first` is set to where the share's first line starts (-1: not found yet). */
+interface Range {
+  start?: number;
+  end?: number;
+  first?: number;
+}
+
+/**
+ * Streams the file (decompressed for .gz) into `parser`. With a range: from the first line that starts
+ * at `range.start + 1` or later (or at 0) through the line that holds byte `range.end − 1`.
+ */
+async function feed(path: string, parser: EdgeListParser, range: Range): Promise<void> {
+  const file = createReadStream(path, { highWaterMark: 1 << 20, ...(range.start === undefined ? {} : { start: range.start }) });
   const source: NodeJS.ReadableStream & { destroy(err?: Error): void } = path.endsWith('.gz') ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
   if (source !== file) file.on('error', (err) => source.destroy(err));
+  let at = range.start ?? 0;
   try {
-    for await (const chunk of source) parser.push(chunk as Buffer);
+    for await (const data of source) {
+      let chunk = data as Buffer;
+      const base = at;
+      at += chunk.length;
+      if (range.end === undefined) {
+        parser.push(chunk);
+        continue;
+      }
+      let from = 0;
+      if (range.first! < 0) {
+        const nl = chunk.indexOf(10);
+        if (nl === -1) continue;
+        range.first = base + nl + 1;
+        from = nl + 1;
+      }
+      if (range.first! >= range.end) break; // the share holds no line
+      // The line holding byte end − 1 ends at the first newline at or after it.
+      const look = Math.max(from, range.end - 1 - base);
+      const stop = look < chunk.length ? chunk.indexOf(10, look) : -1;
+      chunk = chunk.subarray(from, stop === -1 ? chunk.length : stop + 1);
+      parser.push(chunk);
+      if (stop !== -1) break;
+    }
   } catch (err) {
     if (err instanceof ExampleError) throw err;
-    const e = err as NodeJS.ErrnoException;
-    const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'EACCES' ? 'permission denied' : e.code?.startsWith('Z_') ? `not gzip data (${e.message})` : e.message;
-    throw new ExampleError('BAD_PATH', `cannot read ${path}: ${reason}`);
+    throw unreadable(path, err);
   } finally {
     file.destroy();
     source.destroy();
   }
-  return parser.end();
+}
+
+/** Newlines in the file's bytes `[0, end)`. */
+async function countLines(path: string, end: number): Promise<number> {
+  let n = 0;
+  for await (const data of createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1 << 20 })) {
+    const chunk = data as Buffer;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+  }
+  return n;
+}
+
+function unreadable(path: string, err: unknown): ExampleError {
+  const e = err as NodeJS.ErrnoException;
+  const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'EACCES' ? 'permission denied' : e.code?.startsWith('Z_') ? `not gzip data (${e.message})` : e.message;
+  return new ExampleError('BAD_PATH', `cannot read ${path}: ${reason}`);
 }
 
 /** Parses edge-list text held in memory; `name` is used in error messages. */
@@ -79,13 +171,21 @@ export class EdgeListParser {
   private maxId = -1;
   private line = 0;
   private carry: Uint8Array | undefined;
+  /** Keeps edge k (counted from 0 over the whole text) when k % stride = offset. */
+  private readonly stride: number;
+  private readonly offset: number;
+  private seen = 0;
 
+  /** With `share`, keeps only every `stride`-th edge from `offset` (every line is still checked). */
   constructor(
     private readonly name: string,
     capacity = 1 << 16,
+    share: { readonly stride: number; readonly offset: number } = { stride: 1, offset: 0 },
   ) {
     this.src = new Int32Array(capacity);
     this.dst = new Int32Array(capacity);
+    this.stride = share.stride;
+    this.offset = share.offset;
   }
 
   push(chunk: Uint8Array): void {
@@ -158,6 +258,7 @@ export class EdgeListParser {
         throw new ExampleError('MALFORMED_LINE', `${this.name}:${this.line}: expected "src dst" (two non-negative integers), got "${shown(bytes.subarray(start, end))}"`);
       }
       if (a > MAX_ID || b > MAX_ID) throw new ExampleError('MALFORMED_LINE', `${this.name}:${this.line}: node id above ${MAX_ID}`);
+      if (this.stride !== 1 && this.seen++ % this.stride !== this.offset) continue;
       if (this.count === this.src.length) {
         this.src = grow(this.src, 2 * this.count);
         this.dst = grow(this.dst, 2 * this.count);

@@ -1,23 +1,37 @@
 #!/usr/bin/env node
 /** The `timely` command: runs the iterative examples on edge-list files, and a built-in demo. */
 import { ExampleError, generateEdgeList, readEdgeList, type EdgeList } from '../../examples/iterative/edge-list.js';
-import { formatNodeValues, runExample, runPagerank, runWcc, type NodeValues } from '../../examples/iterative/run.js';
+import { formatNodeValues, runExample, runExampleOnShares, runPagerank, runWcc, type Algorithm, type NodeValues } from '../../examples/iterative/run.js';
 import { describeThrown } from '../workers/errors.js';
-import { execute, MAX_WORKERS } from '../workers/execute.js';
+import { MAX_WORKERS } from '../workers/execute.js';
+import { execute } from '../net/cluster.js';
+import type { WorkerStats } from '../workers/worker.js';
+import { resolve } from 'node:path';
 import { ThreadPool } from '../workers/pool.js';
 import { parseOptions, UsageError } from './args.js';
+import { CLUSTER_OPTIONS, launchLocal, placement, type Placement } from './cluster.js';
 import { peakRssMb } from './memory.js';
 import { checkNotInput, ClosedOutput, writeOutputFile, writeStdout } from './output.js';
 
 const USAGE = `usage:
-  timely example wcc --input FILE [--workers N] [--output FILE]
-  timely example pagerank --input FILE [--iterations K] [--workers N] [--output FILE]
-  timely example bfs --input FILE --source S [--workers N] [--output FILE]
-  timely run MODULE [-w N] [--args JSON]
+  timely example wcc --input FILE [-w N] [--output FILE] [PROCESSES]
+  timely example pagerank --input FILE [--iterations K] [-w N] [--output FILE] [PROCESSES]
+  timely example bfs --input FILE --source S [-w N] [--output FILE] [PROCESSES]
+  timely run MODULE [-w N] [--args JSON] [PROCESSES]
   timely demo
 MODULE is a built JavaScript file whose default export (worker, args) => result builds and drives
 the same dataflows on every worker; each worker's result is printed as one JSON line.
-Input: one "src dst" pair of non-negative integers per line, # comments, gzip if the name ends in .gz.`;
+Input: one "src dst" pair of non-negative integers per line, # comments, gzip if the name ends in .gz.
+-w N (--workers): worker threads in each process (1 by default).
+PROCESSES, to run one computation on several processes (process 0 writes the output):
+  -n N -p P -h HOSTFILE   this is process P of N; HOSTFILE has one host:port per process
+  -n N --local            start all N processes here, on free loopback ports
+  --secret-file FILE      the shared secret (or TIMELY_SECRET); required off loopback
+  --insecure              allow a non-loopback address without a secret
+  --connect-timeout S     seconds to wait for every process (30)
+  --heartbeat-timeout S   seconds of silence before a peer counts as gone (5)
+Environment: TIMELY_WORKERS, TIMELY_PROCESSES, TIMELY_PROCESS, TIMELY_HOSTS (a hostfile, or
+host:port,host:port), TIMELY_SECRET; an option beats its variable.`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -34,21 +48,26 @@ async function main(argv: readonly string[]): Promise<number> {
 async function example(args: readonly string[]): Promise<number> {
   const [name, ...rest] = args;
   const specs = {
-    wcc: { input: 'string', workers: 'count', output: 'string' },
-    pagerank: { input: 'string', iterations: 'int', workers: 'count', output: 'string' },
-    bfs: { input: 'string', source: 'int', workers: 'count', output: 'string' },
+    wcc: { input: 'string', output: 'string' },
+    pagerank: { input: 'string', iterations: 'int', output: 'string' },
+    bfs: { input: 'string', source: 'int', output: 'string' },
   } as const;
   if (name !== 'wcc' && name !== 'pagerank' && name !== 'bfs') {
     throw new UsageError(`example: expected wcc, pagerank or bfs, got '${name ?? ''}'`);
   }
-  const options = parseOptions(rest, specs[name], `example ${name}`);
+  const command = `example ${name}`;
+  const options = parseOptions(rest, { ...specs[name], ...CLUSTER_OPTIONS }, command);
+  const place = placement(options, command);
   const input = options.get('input') as string | undefined;
-  if (input === undefined) throw new UsageError(`example ${name}: --input FILE is required`);
-  const workers = (options.get('workers') as number | undefined) ?? 1;
-  if (workers > MAX_WORKERS) throw new UsageError(`example ${name}: --workers ${workers} is more than ${MAX_WORKERS}`);
+  if (input === undefined) throw new UsageError(`${command}: --input FILE is required`);
+  const workers = place.workers;
+  if (workers > MAX_WORKERS) throw new UsageError(`${command}: --workers ${workers} is more than ${MAX_WORKERS}`);
   const source = options.get('source') as number | undefined;
   if (name === 'bfs' && source === undefined) throw new UsageError('example bfs: --source S is required');
+  if (place.local) return launchLocal(['example', ...args], place.processes);
   const output = options.get('output') as string | undefined;
+  const iterations = options.get('iterations') as number | undefined;
+  if (place.cluster !== undefined) return exampleAcross(name, resolve(input), output, { iterations, source, workers }, place.cluster);
   if (output !== undefined) checkNotInput(input, output);
 
   // The threads start, and load the runtime, while this thread reads the edges.
@@ -58,7 +77,6 @@ async function example(args: readonly string[]): Promise<number> {
     const edges = await readEdgeList(input);
     const t1 = performance.now();
     if (name === 'bfs' && !hasNode(edges, source!)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${input}`);
-    const iterations = options.get('iterations') as number | undefined;
     const result: NodeValues = await runExample(name, edges, {
       workers,
       pool,
@@ -78,11 +96,33 @@ async function example(args: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** An example as one process of several: every worker reads its share of the file; process 0 writes the output. */
+async function exampleAcross(name: Algorithm, input: string, output: string | undefined, options: { iterations?: number; source?: number; workers: number }, cluster: NonNullable<Placement['cluster']>): Promise<number> {
+  const me = cluster.process!;
+  if (me === 0 && output !== undefined) checkNotInput(input, output);
+  const t0 = performance.now();
+  const result = await runExampleOnShares(name, input, options, cluster);
+  const t1 = performance.now();
+  const where = `process ${me} of ${cluster.processes}, ${options.workers} worker${options.workers === 1 ? '' : 's'} each`;
+  if (result === null) {
+    process.stderr.write(`${name} (${where}): done in ${ms(t1 - t0)}; process 0 writes the output; peak RSS ${peakRssMb()} MB\n`);
+    return 0;
+  }
+  const text = formatNodeValues(result);
+  if (output === undefined) await writeStdout(text);
+  else writeOutputFile(output, text);
+  process.stderr.write(
+    `${name} (${where}): ${result.edges} edges, ${result.nodes.length} output lines; read ${ms(result.readMs)}, compute ${ms(result.computeMs)} (slowest worker), whole ${ms(t1 - t0)}, write ${ms(performance.now() - t1)}; peak RSS ${peakRssMb()} MB\n`,
+  );
+  return 0;
+}
+
 async function run(args: readonly string[]): Promise<number> {
   const [module, ...rest] = args;
   if (module === undefined || module.startsWith('-')) throw new UsageError('run: expected a module file: timely run MODULE [-w N] [--args JSON]');
-  const options = parseOptions(rest.map((a) => (a === '-w' ? '--workers' : a)), { workers: 'count', args: 'string' }, 'run');
-  const workers = (options.get('workers') as number | undefined) ?? 1;
+  const options = parseOptions(rest, { args: 'string', ...CLUSTER_OPTIONS }, 'run');
+  const place = placement(options, 'run');
+  const workers = place.workers;
   if (workers > MAX_WORKERS) throw new UsageError(`run: -w ${workers} is more than ${MAX_WORKERS} (worker threads in one process)`);
   let parsed: unknown;
   const text = options.get('args') as string | undefined;
@@ -93,12 +133,17 @@ async function run(args: readonly string[]): Promise<number> {
       throw new UsageError(`run: --args must be JSON, got '${text}'`);
     }
   }
+  if (place.local) return launchLocal(['run', ...args], place.processes);
   const t0 = performance.now();
-  const { results, stats } = await execute(module, { workers, args: parsed });
-  await writeStdout(results.map((result, worker) => JSON.stringify({ worker, result }, asJson) + '\n').join(''));
-  const data = stats.reduce((a, s) => a + s.traffic.dataBytes, 0);
-  const progress = stats.reduce((a, s) => a + s.traffic.progressBytes, 0);
-  process.stderr.write(`run: ${results.length} worker(s) in ${ms(performance.now() - t0)}; sent ${data} data bytes, ${progress} progress bytes\n`);
+  const { results, stats } = await execute(module, { workers, args: parsed, ...place.cluster });
+  const me = place.cluster?.process ?? 0;
+  if (me === 0) await writeStdout(results.map((result, worker) => JSON.stringify({ worker, result }, asJson) + '\n').join(''));
+  const sum = (f: (s: WorkerStats) => number) => stats.reduce((a, s) => (s === undefined ? a : a + f(s)), 0);
+  const where = place.cluster === undefined ? '' : ` (process ${me} of ${place.processes})`;
+  const net = place.cluster === undefined ? '' : `; over the network ${sum((s) => s.traffic.networkDataBytes)} data bytes, ${sum((s) => s.traffic.networkProgressBytes)} progress bytes`;
+  process.stderr.write(
+    `run${where}: ${results.length} worker(s) in ${ms(performance.now() - t0)}; sent ${sum((s) => s.traffic.dataBytes)} data bytes, ${sum((s) => s.traffic.progressBytes)} progress bytes${net}\n`,
+  );
   return 0;
 }
 
@@ -168,6 +213,9 @@ function fail(err: unknown): never {
   if (err instanceof ClosedOutput) end(141); // as a Unix tool whose reader went away (128 + SIGPIPE)
   if (err instanceof UsageError) end(2, err.message);
   if (err instanceof ExampleError) end(err.code === 'WRITE_FAILED' ? 1 : 2, err.message);
+  // An input error met by a worker (each reads its share of the file), on this process or another.
+  const cause = (err as { cause?: unknown })?.cause as Error | undefined;
+  if ((err as { code?: unknown })?.code === 'WORKER_FAILED' && cause?.name === 'ExampleError') end(2, cause.message);
   if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') end(1, err.message);
   // Not one of the runtime's typed errors: a fault of the command itself.
   end(1, `internal error: ${err instanceof Error ? `${err.name}: ${err.message}` : `threw ${describeThrown(err)}`}`);
