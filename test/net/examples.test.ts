@@ -1,0 +1,43 @@
+/** The examples across processes, started by the local launcher: byte-identical to one worker's output. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { cli, graphs, timely } from './processes.js';
+
+const inputs = ['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'];
+const jobs: [string, string[]][] = [
+  ['wcc', []],
+  ['pagerank', ['--iterations', '10']],
+  ['bfs', []],
+];
+const shapes: [number, number][] = [
+  [2, 1],
+  [2, 2],
+  [3, 1],
+];
+
+/** The source of the file's first edge: a node of every graph. */
+function firstNode(input: string): string {
+  return /^(\d+)\s/m.exec(readFileSync(`${graphs}/${input}`, 'utf8'))![1]!;
+}
+
+describe('examples across processes', () => {
+  for (const input of inputs) {
+    for (const [name, extra] of jobs) {
+      it(`${name} on ${input}: (n=2, w=1), (n=2, w=2), (n=3, w=1) print what one worker prints`, async () => {
+        const args = ['example', name, '--input', `${graphs}/${input}`, ...extra, ...(name === 'bfs' ? ['--source', firstNode(input)] : [])];
+        const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+        expect(one.status).toBe(0);
+        expect(one.stdout.length).toBeGreaterThan(0);
+        for (const [n, w] of shapes) {
+          const run = await timely([...args, '-n', String(n), '-w', String(w), '--local'], { limitMs: 60_000 }).done;
+          expect(run.stderr).not.toMatch(/timely:/);
+          expect({ n, w, status: run.status }).toEqual({ n, w, status: 0 });
+          expect(run.stdout === one.stdout, `n=${n} w=${w}: output differs from one worker's`).toBe(true);
+          // Every process reported its timings; only process 0 wrote lines.
+          expect(run.stderr.match(/\(process \d of \d/g)?.length).toBe(n);
+        }
+      }, 120_000);
+    }
+  }
+});

@@ -1,0 +1,80 @@
+/** Helpers for tests that start real processes on 127.0.0.1: free ports, hostfiles, and `timely` runs bounded in time. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const cli = join(root, 'dist/src/cli/main.js');
+export const fixture = (name: string) => join(root, 'test/net/fixtures', name);
+export const graphs = resolve(root, '../shared/data/graphs');
+
+/** `n` distinct free ports on 127.0.0.1. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = createServer();
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  }
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
+}
+
+/** A hostfile of `n` free loopback ports; its path and lines. */
+export async function hostfile(n: number): Promise<{ path: string; hosts: string[] }> {
+  const hosts = (await freePorts(n)).map((p) => `127.0.0.1:${p}`);
+  const path = join(mkdtempSync(join(tmpdir(), 'timely-test-')), 'hosts');
+  writeFileSync(path, hosts.join('\n') + '\n');
+  return { path, hosts };
+}
+
+export interface Finished {
+  readonly status: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const running = new Set<ChildProcess>();
+
+/** Starts `node dist/src/cli/main.js ...args`; `done` settles when it exits (it is killed after `limitMs`). */
+export function timely(args: readonly string[], options: { env?: NodeJS.ProcessEnv; limitMs?: number } = {}): { child: ChildProcess; done: Promise<Finished> } {
+  const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const limit = setTimeout(() => child.kill('SIGKILL'), options.limitMs ?? 60_000);
+  const done = new Promise<Finished>((resolve) => {
+    child.on('close', (status, signal) => {
+      clearTimeout(limit);
+      running.delete(child);
+      resolve({ status, signal, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+/** Kills whatever a test left running (call in afterEach). */
+export function killAll(): void {
+  for (const c of running) {
+    c.kill('SIGCONT');
+    c.kill('SIGKILL');
+  }
+  running.clear();
+}
+
+/** Whether process `pid` is still alive. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
