@@ -2,9 +2,6 @@
  * execute across processes: this process's worker threads, joined to the other processes' by TCP links
  * (one per pair of processes, carried by this thread), as one computation of N × W workers.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { serialize } from 'node:v8';
 import { toRecord } from '../workers/errors.js';
 import { cancelled, checkExecuteOptions, execute as executeThreads, launch, moduleUrl, type ExecuteOptions as ThreadOptions, type ExecuteResult } from '../workers/execute.js';
 import { allocateMesh, GatewayPort } from '../workers/mesh.js';
@@ -13,7 +10,7 @@ import type { WorkerStats } from '../workers/worker.js';
 import { Connector } from './connect.js';
 import { NetError } from './errors.js';
 import { Gateway } from './gateway.js';
-import { digest, type JobIdentity } from './handshake.js';
+import { jobOf, type JobIdentity } from './handshake.js';
 import { formatHost, isLoopback, parseHost, type Host } from './hosts.js';
 
 export interface ExecuteOptions extends ThreadOptions {
@@ -73,7 +70,8 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   const url = moduleUrl(module);
   const me = cluster.process;
   const describe = (p: number) => `process ${p} (${formatHost(cluster.hosts[p]!)})`;
-  const job: JobIdentity = { ...identity(url, options), processes, workers };
+  if (options.job !== undefined && (typeof options.job !== 'string' || options.job === '')) throw new NetError('INVALID_OPTION', 'job must be a non-empty string');
+  const job: JobIdentity = { ...jobOf(url, options.args, options.job), processes, workers };
 
   const mesh = allocateMesh(workers, ringBytes, { peers: processes * workers, first: me * workers });
   const port = new GatewayPort(mesh);
@@ -185,19 +183,4 @@ function checkHostObject(h: unknown, i: number): Host {
     throw new NetError('BAD_HOSTS', `hosts[${i}] must be 'host:port' or { host, port }, got ${JSON.stringify(h)}`);
   }
   return { host: o.host, port: o.port };
-}
-
-/** The job's identity: the module's file (or the given name) and the args, as digests. */
-function identity(url: string, options: ExecuteOptions): Pick<JobIdentity, 'module' | 'args'> {
-  if (options.job !== undefined) {
-    if (typeof options.job !== 'string' || options.job === '') throw new NetError('INVALID_OPTION', 'job must be a non-empty string');
-    return { module: digest(`job:${options.job}`), args: digest('') };
-  }
-  let module: string;
-  try {
-    module = digest(url.startsWith('file:') ? readFileSync(fileURLToPath(url)) : url);
-  } catch {
-    module = digest(url); // the import will say what is wrong with it
-  }
-  return { module, args: digest(serialize(options.args)) };
 }

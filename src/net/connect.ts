@@ -27,12 +27,10 @@ export interface ConnectOptions {
 }
 
 /** How long a connection may take over its handshake. */
-const HANDSHAKE_MS = 10_000;
+const HANDSHAKE_MS = 5_000;
 const FIRST_RETRY_MS = 50;
 const LAST_RETRY_MS = 1000;
 
-/** Errors of a connection attempt after which the peer may yet come up: try again. */
-const RETRY = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'ENOTFOUND', 'EPIPE']);
 
 /** Masks of zeros: a client's frames go unmasked in effect (masking guards browsers' proxies; peers of a computation have none). */
 function zeroMask(mask: Buffer): void {
@@ -87,8 +85,13 @@ export class Connector {
     });
   }
 
-  /** Stops listening and dialing; links already handed over stay open. */
+  /** Stops listening and dialing (a `connect` still waiting rejects); links already handed over stay open. */
   close(): void {
+    if (this.settle !== undefined) {
+      const { reject } = this.settle;
+      this.settle = undefined;
+      reject(new NetError('CONNECT_TIMEOUT', `process ${this.options.process} stopped connecting before every process was linked`, { process: this.options.process }));
+    }
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -146,7 +149,8 @@ export class Connector {
       this.timers.add(timer);
     };
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (step === 'greeting' && (RETRY.has(err.code ?? '') || /Unexpected server response|socket hang up/.test(err.message))) retry();
+      // Before the greeting, any failure may be a process not quite up (or a proxy before it): try again until the deadline.
+      if (step === 'greeting') retry();
       else this.fail(new NetError('PEER_LOST', `process ${me} lost ${name} while connecting: ${err.message}`, { process: peer }, err));
     });
     socket.on('close', () => {

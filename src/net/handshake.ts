@@ -4,6 +4,9 @@
  * protocol, run the same job, and are who the hostfile says.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { serialize } from 'node:v8';
 import { NetError, type NetErrorCode } from './errors.js';
 
 /** The protocol version: processes of different versions refuse each other. */
@@ -54,6 +57,21 @@ export type HandshakeMessage = Greeting | Introduction | Welcome | Refusal;
 
 export function nonce(): string {
   return randomBytes(16).toString('hex');
+}
+
+/**
+ * The module and args parts of a job's identity, as digests: of the module's file (a URL that is not a
+ * file, as written) and of the args; or, given a `name`, of the name alone (args may then differ).
+ */
+export function jobOf(moduleUrl: string, args: unknown, name?: string): Pick<JobIdentity, 'module' | 'args'> {
+  if (name !== undefined) return { module: digest(`job:${name}`), args: digest('') };
+  let module: string;
+  try {
+    module = digest(moduleUrl.startsWith('file:') ? readFileSync(fileURLToPath(moduleUrl)) : moduleUrl);
+  } catch {
+    module = digest(moduleUrl); // the import will say what is wrong with it
+  }
+  return { module, args: digest(serialize(args)) };
 }
 
 /** A digest of bytes, for job identities. */
