@@ -25,5 +25,7 @@ export {
   RecordRefusal,
 } from './graph/index.js';
 export type { Vertex, VertexContext, Pact, StageSpec, OperatorContext, UnaryLogic, BinaryLogic, Subscriber, IterateOptions, Key, RecordCheckOptions } from './graph/index.js';
-export { Worker, execute, ThreadPool, WorkerError, WorkerErrorCode } from './workers/index.js';
-export type { WorkerOptions, DataflowOptions, WorkerStats, ExecuteOptions, ExecuteResult, ThreadPoolOptions, TrafficStats } from './workers/index.js';
+export { Worker, ThreadPool, WorkerError, WorkerErrorCode } from './workers/index.js';
+export type { WorkerOptions, DataflowOptions, WorkerStats, ExecuteResult, ThreadPoolOptions, TrafficStats } from './workers/index.js';
+export { execute, NetError, NetErrorCode, parseHosts, readHostfile } from './net/index.js';
+export type { ExecuteOptions, Host } from './net/index.js';

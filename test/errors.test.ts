@@ -20,6 +20,14 @@ import { Worker } from '../src/workers/worker.js';
 // Threads run built JavaScript.
 import { execute } from '../dist/src/index.js';
 import { lineTopology } from './helpers.js';
+import { Connector } from '../src/net/connect.js';
+import { decodeFrame } from '../src/net/frames.js';
+import { jobOf, PROTOCOL_VERSION, type JobIdentity } from '../src/net/handshake.js';
+import { parseHosts, type Host } from '../src/net/hosts.js';
+import { freePorts } from './net/processes.js';
+import { createServer } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import type { WebSocket } from 'ws';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const fixture = (name: string) => join(root, 'test/workers/fixtures', name);
@@ -69,6 +77,58 @@ function building(build: (scope: Scope, input: Stream<number>) => void) {
   return () => new Worker().dataflow((scope) => build(scope, scope.newInput<number>('in').stream));
 }
 
+
+/** `n` loopback hosts on free ports. */
+async function loopback(n: number): Promise<Host[]> {
+  return (await freePorts(n)).map((port) => ({ host: '127.0.0.1', port }));
+}
+
+const someJob: JobIdentity = { ...jobOf('job', null, 'errors'), processes: 2, workers: 1 };
+
+/** A process of a computation that only connects: process `process` of `hosts`, with `onLink` for each link. */
+function peer(process: number, hosts: Host[], options: { secret?: string; job?: JobIdentity; protocol?: number; onLink?: (p: number, s: WebSocket) => void } = {}): Connector {
+  return new Connector({
+    process,
+    hosts,
+    secret: Buffer.from(options.secret ?? ''),
+    job: options.job ?? someJob,
+    connectTimeout: 5000,
+    log: () => {},
+    onLink: options.onLink ?? (() => {}),
+    maxPayload: 1 << 20,
+    ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
+  });
+}
+
+/** Process 1 dials an acceptor (process 0) with `dialer`'s options; what its connect rejects with. */
+async function refusedBy(dialer: Parameters<typeof peer>[2], acceptor: Parameters<typeof peer>[2] = {}): Promise<void> {
+  const hosts = await loopback(2);
+  const zero = peer(0, hosts, acceptor);
+  const waiting = zero.connect().catch(() => {});
+  const one = peer(1, hosts, dialer);
+  try {
+    await one.connect();
+  } finally {
+    one.close();
+    zero.close();
+    await waiting;
+  }
+}
+
+/** Process 0 of 2 runs the forever fixture in this process; a fake process 1 links, and `onLink` does what it does. */
+async function withFakePeer(onLink: (s: WebSocket) => void, heartbeatTimeout = 5000): Promise<void> {
+  const hosts = await loopback(2);
+  const run = execute(fixture('forever.mjs'), { processes: 2, process: 0, hosts, job: 'errors', heartbeatTimeout });
+  const sockets: WebSocket[] = [];
+  const fake = peer(1, hosts, { onLink: (_p, s) => (sockets.push(s), onLink(s)) });
+  await fake.connect();
+  fake.close();
+  try {
+    await run;
+  } finally {
+    for (const s of sockets) s.terminate();
+  }
+}
 
 const CASES: Record<string, () => unknown> = {
   'TimestampError.INVALID_TIMESTAMP': () => Timestamp.of(-1),
@@ -155,6 +215,42 @@ const CASES: Record<string, () => unknown> = {
   'WorkerError.MALFORMED_FRAME': () => decode(new Uint8Array(3)),
   'WorkerError.DATAFLOW_MISMATCH': () => execute(fixture('shapes.mjs'), { workers: 2, args: { how: 'operators' } }),
   'WorkerError.INVALID_OPTION': () => execute(fixture('exchange.mjs'), { workers: 0 }),
+  'NetError.PEER_LOST': () => withFakePeer((s) => s.terminate()),
+  'NetError.PEER_UNRESPONSIVE': () => withFakePeer(() => {}, 200),
+  'NetError.CONNECT_TIMEOUT': async () => execute(fixture('forever.mjs'), { processes: 2, process: 0, hosts: (await loopback(2)).map((h) => `127.0.0.1:${h.port}`), connectTimeout: 100 }),
+  'NetError.LISTEN_FAILED': async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await execute(fixture('forever.mjs'), { processes: 2, process: 0, hosts: [`127.0.0.1:${port}`, '127.0.0.1:1'] });
+    } finally {
+      taken.close();
+    }
+  },
+  'NetError.BAD_SECRET': () => refusedBy({ secret: 'wrong' }, { secret: 'right' }),
+  'NetError.VERSION_MISMATCH': () => refusedBy({}, { protocol: PROTOCOL_VERSION + 1 }),
+  'NetError.JOB_MISMATCH': () => refusedBy({ job: { ...someJob, workers: 2 } }),
+  'NetError.DUPLICATE_PROCESS': async () => {
+    const hosts = await loopback(4);
+    const three = { ...someJob, processes: 3 };
+    const zero = peer(0, hosts.slice(0, 3), { job: three });
+    const waiting = zero.connect().catch(() => {});
+    const one = peer(1, hosts.slice(0, 3), { job: three });
+    const linked = one.connect().catch(() => {});
+    await new Promise((r) => setTimeout(r, 300));
+    const again = peer(1, [hosts[0]!, hosts[3]!, hosts[2]!], { job: three });
+    try {
+      await again.connect();
+    } finally {
+      for (const c of [again, one, zero]) c.close();
+      await Promise.all([waiting, linked]);
+    }
+  },
+  'NetError.MALFORMED_FRAME': () => decodeFrame(new Uint8Array([9]), { peer: 1, peerFirst: 1, first: 0, workers: 1, name: 'process 1' }, () => {}),
+  'NetError.INSECURE': () => execute(fixture('forever.mjs'), { processes: 2, process: 0, hosts: ['node-a.example:4100', 'node-b.example:4100'] }),
+  'NetError.BAD_HOSTS': () => parseHosts('127.0.0.1\n'),
+  'NetError.INVALID_OPTION': () => execute(fixture('forever.mjs'), { processes: 2, hosts: ['127.0.0.1:4100', '127.0.0.1:4101'] }),
   'ExampleError.BAD_PATH': () => readEdgeList('/no/such/graph.txt'),
   'ExampleError.MALFORMED_LINE': () => parseEdgeList(Buffer.from('1 2\n3 x\n')),
   'ExampleError.BAD_OPTION': () => runExample('wcc', parseEdgeList(Buffer.from('1 2\n')), { runs: 0 }),
@@ -182,7 +278,7 @@ describe('every code in the README error table is raised by the case it names', 
   const documented = documentedCodes();
 
   it('the table lists every class and has a case here for each row', () => {
-    expect(new Set(documented.map((d) => d.cls))).toEqual(new Set(['TimestampError', 'ProgressError', 'GraphError', 'DataflowError', 'WorkerError', 'ExampleError']));
+    expect(new Set(documented.map((d) => d.cls))).toEqual(new Set(['TimestampError', 'ProgressError', 'GraphError', 'DataflowError', 'WorkerError', 'NetError', 'ExampleError']));
     expect(documented.map((d) => `${d.cls}.${d.code}`).sort()).toEqual(Object.keys(CASES).sort());
   });
 

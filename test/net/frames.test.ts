@@ -20,8 +20,8 @@ function outcome(f: () => unknown): 'ok' | 'malformed' {
 }
 
 const entry = fc.record({
-  route: fc.constantFrom(2, 3, BROADCAST),
-  from: fc.constantFrom(4, 5),
+  route: fc.constantFrom<number>(2, 3, BROADCAST),
+  from: fc.constantFrom<number>(4, 5),
   bytes: fc.uint8Array({ maxLength: 300 }),
 });
 
