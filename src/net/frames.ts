@@ -9,6 +9,8 @@ import { NetError } from './errors.js';
 
 export const FrameType = { data: 1, control: 2, results: 3 } as const;
 
+/** A batch's first buffer: small enough for Node's buffer pool (a fresh 64 KiB buffer per frame cost more than the frame). */
+const SMALL = 2048;
 /** Bytes of a data entry's header: route u32, sender u32, length u32 (little-endian). */
 const ENTRY = 12;
 
@@ -38,7 +40,7 @@ export interface ResultsFrame {
  * view of a ring, reused as soon as the caller returns.
  */
 export class DataBatch {
-  private buffer = Buffer.allocUnsafe(64 << 10);
+  private buffer = Buffer.allocUnsafe(SMALL);
   private used = 1;
   entries = 0;
 
@@ -67,7 +69,8 @@ export class DataBatch {
     if (this.entries === 0) return null;
     const frame = this.buffer.subarray(0, this.used);
     frame[0] = FrameType.data;
-    this.buffer = Buffer.allocUnsafe(Math.max(64 << 10, Math.min(this.buffer.length, 4 << 20)));
+    // The next batch starts as large as this one was (small ones come from Node's buffer pool).
+    this.buffer = Buffer.allocUnsafe(this.used <= SMALL ? SMALL : Math.min(this.buffer.length, 4 << 20));
     this.used = 1;
     this.entries = 0;
     return frame;
