@@ -52,13 +52,6 @@ export function abortMesh(memory: MeshMemory): void {
 export const ROUTE_BYTES = 8;
 export const BROADCAST = 0xffffffff;
 
-function routed(route: number, message: Uint8Array): Uint8Array {
-  const out = new Uint8Array(ROUTE_BYTES + message.length);
-  new DataView(out.buffer).setUint32(0, route, true);
-  out.set(message, ROUTE_BYTES);
-  return out;
-}
-
 /** States of a member's "asleep" word. */
 const AWAKE = 0;
 const ASLEEP = 1;
@@ -190,29 +183,31 @@ export class Mesh {
   send(to: number, message: Uint8Array, progress: boolean, transient = false): void {
     const local = to - this.first;
     if (local >= 0 && local < this.workers) this.sendTo(local, message, progress, transient);
-    else this.sendTo(this.gateway, routed(to, message), progress, false);
+    else this.sendTo(this.gateway, message, progress, transient, to);
   }
 
   /** Queues a message for every other worker: one copy per local worker, and one for the gateway to carry to every other process. */
   broadcast(message: Uint8Array, progress: boolean, transient = false): void {
     for (let m = 0; m < this.workers; m++) if (m !== this.member) this.sendTo(m, message, progress, transient);
-    if (this.gateway >= 0) this.sendTo(this.gateway, routed(BROADCAST, message), progress, false);
+    if (this.gateway >= 0) this.sendTo(this.gateway, message, progress, transient, BROADCAST);
   }
 
-  private sendTo(member: number, message: Uint8Array, progress: boolean, transient: boolean): void {
+  /** Queues `message` for `member`; for the gateway, with `route` (the worker it is for, or BROADCAST) in front. */
+  private sendTo(member: number, message: Uint8Array, progress: boolean, transient: boolean, route = -1): void {
     const stats = this.stats;
     if (progress) {
       stats.progressMessages++;
       stats.progressBytes += message.length;
-      if (member === this.gateway) stats.networkProgressBytes += message.length - ROUTE_BYTES;
+      if (route !== -1) stats.networkProgressBytes += message.length;
     } else {
       stats.dataMessages++;
       stats.dataBytes += message.length;
-      if (member === this.gateway) stats.networkDataBytes += message.length - ROUTE_BYTES;
+      if (route !== -1) stats.networkDataBytes += message.length;
     }
     const writer = this.writers[member]!;
     this.signals.bumpActivity();
-    writer.write(message, transient);
+    if (route === -1) writer.write(message, transient);
+    else writer.writeRouted(route, message);
     this.signals.wake(member);
     if (writer.pendingBytes > 0) stats.peakBacklog = Math.max(stats.peakBacklog, this.backlog());
   }
@@ -372,7 +367,7 @@ export class GatewayPort {
   deliver(to: number, from: number, message: Uint8Array): void {
     const w = to - this.first;
     this.signals.bumpActivity();
-    this.writers[w]!.write(routed(from, message));
+    this.writers[w]!.writeRouted(from, message);
     this.signals.wake(w);
   }
 

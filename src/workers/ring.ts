@@ -7,6 +7,7 @@ const HEADER_BYTES = 16;
 const FRAME_HEADER = 8;
 const MORE = 0x80000000; // frame flag: the message continues in the next frame
 const SKIP = 0x7fffffff; // frame header: the rest of the ring up to its end is padding
+const ROUTE_HEADER = 8; // see RingWriter.writeRouted
 
 /** The shared memory of one ring; it can be sent to another thread. */
 export interface RingMemory {
@@ -58,6 +59,49 @@ export class RingWriter {
     const last = this.queue.length - 1;
     if (transient && last >= 0 && this.queue[last] === message) this.queue[last] = message.slice();
     return wrote;
+  }
+
+  /**
+   * Queues a message made of an 8-byte header holding `route` (u32, little-endian, then 4 bytes of
+   * padding) and `message`: written straight into the ring when it fits at once (nothing queued, one
+   * frame), else built and queued as `write` does. `message` may be reused once this returns.
+   */
+  writeRouted(route: number, message: Uint8Array): boolean {
+    const length = ROUTE_HEADER + message.length;
+    if (this.queue.length === 0 && length <= (this.capacity >> 1) - 2 * FRAME_HEADER) {
+      let tail = this.index[TAIL]!;
+      const capacity = this.capacity;
+      const head = Atomics.load(this.index, HEAD);
+      let free = (head - tail - FRAME_HEADER + capacity) % capacity;
+      const frame = frameBytes(length);
+      const toEnd = capacity - tail;
+      let fits = true;
+      if (frame > toEnd) {
+        if (frame + toEnd > free) fits = false;
+        else {
+          this.words[tail >> 2] = SKIP;
+          free -= toEnd;
+          tail = 0;
+        }
+      }
+      if (fits && frame <= free) {
+        this.words[tail >> 2] = length;
+        const at = tail + FRAME_HEADER;
+        const b = this.bytes;
+        b[at] = route & 0xff;
+        b[at + 1] = (route >>> 8) & 0xff;
+        b[at + 2] = (route >>> 16) & 0xff;
+        b[at + 3] = (route >>> 24) & 0xff;
+        b.fill(0, at + 4, at + ROUTE_HEADER);
+        b.set(message, at + ROUTE_HEADER);
+        Atomics.store(this.index, TAIL, (tail + frame) % capacity);
+        return true;
+      }
+    }
+    const out = new Uint8Array(length);
+    new DataView(out.buffer).setUint32(0, route, true);
+    out.set(message, ROUTE_HEADER);
+    return this.write(out);
   }
 
   /** Whether some message (perhaps an empty one) is still queued. */
