@@ -24,7 +24,8 @@ import { Connector } from '../src/net/connect.js';
 import { decodeFrame } from '../src/net/frames.js';
 import { jobOf, PROTOCOL_VERSION, type JobIdentity } from '../src/net/handshake.js';
 import { parseHosts, type Host } from '../src/net/hosts.js';
-import { freePorts } from './net/processes.js';
+import { freePorts, testCertificates } from './net/processes.js';
+import { readFileSync as readFile } from 'node:fs';
 import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import type { WebSocket } from 'ws';
@@ -86,7 +87,7 @@ async function loopback(n: number): Promise<Host[]> {
 const someJob: JobIdentity = { ...jobOf('job', null, 'errors'), processes: 2, workers: 1 };
 
 /** A process of a computation that only connects: process `process` of `hosts`, with `onLink` for each link. */
-function peer(process: number, hosts: Host[], options: { secret?: string; job?: JobIdentity; protocol?: number; onLink?: (p: number, s: WebSocket) => void } = {}): Connector {
+function peer(process: number, hosts: Host[], options: { secret?: string; job?: JobIdentity; protocol?: number; onLink?: (p: number, s: WebSocket) => void; tls?: { cert: Buffer; key: Buffer; ca: Buffer } } = {}): Connector {
   return new Connector({
     process,
     hosts,
@@ -97,6 +98,7 @@ function peer(process: number, hosts: Host[], options: { secret?: string; job?: 
     onLink: options.onLink ?? (() => {}),
     maxPayload: 1 << 20,
     ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
 }
 
@@ -229,6 +231,11 @@ const CASES: Record<string, () => unknown> = {
     }
   },
   'NetError.BAD_SECRET': () => refusedBy({ secret: 'wrong' }, { secret: 'right' }),
+  'NetError.TLS_REFUSED': () => {
+    const dir = testCertificates();
+    const tls = (signer: string) => ({ cert: readFile(join(dir, `${signer}-node.pem`)), key: readFile(join(dir, `${signer}-node.key`)), ca: readFile(join(dir, 'ca.pem')) });
+    return refusedBy({ tls: tls('other') }, { tls: tls('ca') });
+  },
   'NetError.VERSION_MISMATCH': () => refusedBy({}, { protocol: PROTOCOL_VERSION + 1 }),
   'NetError.JOB_MISMATCH': () => refusedBy({ job: { ...someJob, workers: 2 } }),
   'NetError.DUPLICATE_PROCESS': async () => {

@@ -24,6 +24,9 @@ export const CLUSTER_OPTIONS: OptionSpec = {
   insecure: 'flag',
   'connect-timeout': 'seconds',
   'heartbeat-timeout': 'seconds',
+  'tls-cert': 'string',
+  'tls-key': 'string',
+  'tls-ca': 'string',
 };
 
 /** Where this process stands: its workers, and (across processes) its index, the hosts, the secret. */
@@ -33,7 +36,7 @@ export interface Placement {
   /** Start every process here (--local) instead of being one. */
   readonly local: boolean;
   /** For execute, when processes > 1 and not local. */
-  readonly cluster: Pick<ExecuteOptions, 'processes' | 'process' | 'hosts' | 'secret' | 'insecure' | 'connectTimeout' | 'heartbeatTimeout'> | undefined;
+  readonly cluster: Pick<ExecuteOptions, 'processes' | 'process' | 'hosts' | 'secret' | 'insecure' | 'connectTimeout' | 'heartbeatTimeout' | 'tls'> | undefined;
 }
 
 /**
@@ -77,6 +80,19 @@ export function placement(options: ReadonlyMap<string, string | number | true>, 
     }
     if (secret === '') throw new UsageError(`${command}: the secret file ${secretFile} is empty`);
   }
+  const tlsFiles = ['tls-cert', 'tls-key', 'tls-ca'].map((k) => options.get(k) as string | undefined);
+  let tls: ExecuteOptions['tls'];
+  if (tlsFiles.some((f) => f !== undefined)) {
+    if (tlsFiles.some((f) => f === undefined)) throw new UsageError(`${command}: TLS needs all three of --tls-cert, --tls-key and --tls-ca`);
+    const [cert, key, ca] = tlsFiles.map((f) => {
+      try {
+        return readFileSync(f!);
+      } catch (err) {
+        throw new UsageError(`${command}: cannot read ${f}: ${(err as Error).message}`);
+      }
+    });
+    tls = { cert: cert!, key: key!, ca: ca! };
+  }
   const seconds = (name: string) => (options.get(name) === undefined ? undefined : 1000 * (options.get(name) as number));
   const cluster: Placement['cluster'] = {
     processes,
@@ -86,6 +102,7 @@ export function placement(options: ReadonlyMap<string, string | number | true>, 
     ...(options.get('insecure') === true ? { insecure: true } : {}),
     ...(seconds('connect-timeout') === undefined ? {} : { connectTimeout: seconds('connect-timeout') }),
     ...(seconds('heartbeat-timeout') === undefined ? {} : { heartbeatTimeout: seconds('heartbeat-timeout') }),
+    ...(tls === undefined ? {} : { tls }),
   };
   return { workers, processes, local, cluster };
 }

@@ -30,6 +30,7 @@ PROCESSES, to run one computation on several processes (process 0 writes the out
   --insecure              allow a non-loopback address without a secret
   --connect-timeout S     seconds to wait for every process (30)
   --heartbeat-timeout S   seconds of silence before a peer counts as gone (5)
+  --tls-cert F --tls-key F --tls-ca F   TLS on every link (PEM files; the CA signs every process's certificate)
 Environment: TIMELY_WORKERS, TIMELY_PROCESSES, TIMELY_PROCESS, TIMELY_HOSTS (a hostfile, or
 host:port,host:port), TIMELY_SECRET; an option beats its variable.`;
 

@@ -7,7 +7,7 @@ import { cancelled, checkExecuteOptions, execute as executeThreads, launch, modu
 import { allocateMesh, GatewayPort } from '../workers/mesh.js';
 import { defaultCompilation } from '../workers/pool.js';
 import type { WorkerStats } from '../workers/worker.js';
-import { Connector } from './connect.js';
+import { Connector, type TlsOptions } from './connect.js';
 import { NetError } from './errors.js';
 import { Gateway } from './gateway.js';
 import { jobOf, type JobIdentity } from './handshake.js';
@@ -41,6 +41,8 @@ export interface ExecuteOptions extends ThreadOptions {
   readonly job?: string;
   /** Where refused connections are reported (stderr by default). */
   readonly log?: (line: string) => void;
+  /** TLS on every link (wss, mutual): this process's certificate and key, and the CA that signed every process's. */
+  readonly tls?: TlsOptions;
 }
 
 /** The largest frame a peer may send (a batch is some MiB at most). */
@@ -103,6 +105,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
     log: options.log ?? ((line) => process.stderr.write(`timely: ${line}\n`)),
     onLink: (peer, socket) => gateway.add(peer, socket),
     maxPayload: MAX_PAYLOAD,
+    ...(cluster.tls === undefined ? {} : { tls: cluster.tls }),
   });
   const onAbort = () => fail(cancelled(signal!));
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -147,6 +150,7 @@ interface Cluster {
   readonly secret: Uint8Array;
   readonly connectTimeout: number;
   readonly heartbeatTimeout: number;
+  readonly tls: TlsOptions | undefined;
 }
 
 function checkCluster(options: ExecuteOptions, processes: number): Cluster {
@@ -174,7 +178,12 @@ function checkCluster(options: ExecuteOptions, processes: number): Cluster {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 10 || v > 3_600_000) throw invalid(`${name} must be milliseconds from 10 to 3,600,000, got ${String(v)}`);
     return v;
   };
-  return { process: me, hosts, secret, connectTimeout: ms('connectTimeout', 30_000), heartbeatTimeout: ms('heartbeatTimeout', 5_000) };
+  const tls = options.tls;
+  if (tls !== undefined) {
+    const pem = (x: unknown) => typeof x === 'string' || Buffer.isBuffer(x);
+    if (tls === null || typeof tls !== 'object' || !pem(tls.cert) || !pem(tls.key) || !pem(tls.ca)) throw invalid('tls must be { cert, key, ca }, each PEM text or a Buffer');
+  }
+  return { process: me, hosts, secret, connectTimeout: ms('connectTimeout', 30_000), heartbeatTimeout: ms('heartbeatTimeout', 5_000), tls };
 }
 
 function checkHostObject(h: unknown, i: number): Host {

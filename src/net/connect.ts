@@ -4,6 +4,8 @@
  * (see handshake.ts) on each connection before handing it over as a link.
  */
 import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { NetError } from './errors.js';
 import { formatHost, type Host } from './hosts.js';
@@ -24,7 +26,23 @@ export interface ConnectOptions {
   readonly maxPayload: number;
   /** For tests: the protocol version this process claims. */
   readonly protocol?: number;
+  /** TLS on every link (wss): this process's certificate and key, and the CA that signed every process's (see `TlsOptions`). */
+  readonly tls?: TlsOptions;
 }
+
+/**
+ * TLS for the links between processes: each process presents `cert` (PEM) with its `key`, and accepts
+ * only peers whose certificate `ca` signed (both directions: mutual TLS). A certificate must name its
+ * process's host as the hostfile writes it (an IP address as an IP subject alternative name).
+ */
+export interface TlsOptions {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+  readonly ca: string | Buffer;
+}
+
+/** OpenSSL's codes for a certificate the other side refused, or this side cannot accept. */
+const TLS_REFUSALS = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ECONNRESET_TLS)/;
 
 /** How long a connection may take over its handshake. */
 const HANDSHAKE_MS = 5_000;
@@ -42,6 +60,7 @@ export class Connector {
   private readonly options: ConnectOptions;
   private readonly protocol: number;
   private server: WebSocketServer | undefined;
+  private https: HttpsServer | undefined;
   private readonly linked = new Set<number>();
   private readonly pending = new Set<WebSocket>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -59,17 +78,34 @@ export class Connector {
     return new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
       const self = hosts[me]!;
-      const server = new WebSocketServer({ host: self.host, port: self.port, perMessageDeflate: false, maxPayload: this.options.maxPayload, clientTracking: false });
-      this.server = server;
-      server.on('error', (err: NodeJS.ErrnoException) => {
+      const tls = this.options.tls;
+      let server: WebSocketServer;
+      const onListenError = (err: NodeJS.ErrnoException) => {
         const why = err.code === 'EADDRINUSE' ? 'the port is in use (another process, or an earlier run still exiting)' : err.code === 'EADDRNOTAVAIL' ? 'the address is not one of this machine' : err.message;
         this.fail(new NetError('LISTEN_FAILED', `process ${me} cannot listen on ${formatHost(self)}, its hostfile line: ${why}`, { process: me, host: formatHost(self) }, err));
-      });
-      server.on('connection', (socket, request) => this.accept(socket, request));
-      server.on('listening', () => {
+      };
+      const onListening = () => {
         for (let peer = 0; peer < me; peer++) this.dial(peer, FIRST_RETRY_MS);
         this.check();
-      });
+      };
+      const common = { perMessageDeflate: false, maxPayload: this.options.maxPayload, clientTracking: false };
+      if (tls === undefined) {
+        server = new WebSocketServer({ host: self.host, port: self.port, ...common });
+        server.on('error', onListenError).on('listening', onListening);
+      } else {
+        // Client certificates are checked in `accept`, so that a refused peer is told why (a TLS alert
+        // reached the other side as a bare "socket hang up").
+        const https = createHttpsServer({ cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: false });
+        this.https = https;
+        https.on('error', onListenError);
+        https.on('tlsClientError', (err: Error) => {
+          if (!this.closed) this.options.log(`process ${me} refused a TLS connection: ${err.message}`);
+        });
+        server = new WebSocketServer({ server: https, ...common });
+        https.listen(self.port, self.host, onListening);
+      }
+      this.server = server;
+      server.on('connection', (socket, request) => this.accept(socket, request));
       const timer = setTimeout(() => {
         const missing = hosts.map((h, i) => ({ h, i })).filter(({ i }) => i !== me && !this.linked.has(i));
         this.fail(
@@ -98,6 +134,7 @@ export class Connector {
     for (const s of this.pending) s.terminate();
     this.pending.clear();
     this.server?.close();
+    this.https?.close();
   }
 
   private check(): void {
@@ -132,7 +169,14 @@ export class Connector {
     const { process: me, job, secret } = this.options;
     const target = this.options.hosts[peer]!;
     const name = `process ${peer} (${formatHost(target)})`;
-    const socket = new WebSocket(`ws://${formatHost(target)}/timely`, { perMessageDeflate: false, maxPayload: this.options.maxPayload, handshakeTimeout: HANDSHAKE_MS, generateMask: zeroMask });
+    const tls = this.options.tls;
+    const socket = new WebSocket(`${tls === undefined ? 'ws' : 'wss'}://${formatHost(target)}/timely`, {
+      perMessageDeflate: false,
+      maxPayload: this.options.maxPayload,
+      handshakeTimeout: HANDSHAKE_MS,
+      generateMask: zeroMask,
+      ...(tls === undefined ? {} : { cert: tls.cert, key: tls.key, ca: tls.ca, rejectUnauthorized: true }),
+    });
     this.pending.add(socket);
     let mine = '';
     let theirs = '';
@@ -149,7 +193,14 @@ export class Connector {
       this.timers.add(timer);
     };
     socket.on('error', (err: NodeJS.ErrnoException) => {
-      // Before the greeting, any failure may be a process not quite up (or a proxy before it): try again until the deadline.
+      // A certificate refused is no process coming up late: stop at once, saying which side refused.
+      const code = err.code ?? '';
+      if (TLS_REFUSALS.test(code) || /certificate|self.signed|alert/i.test(err.message)) {
+        step = 'done';
+        this.fail(new NetError('TLS_REFUSED', `${name} and process ${me} do not trust each other's TLS certificate (${err.message}): give every process a certificate signed by the same --tls-ca, naming its host as the hostfile does`, { process: peer }, err));
+        return;
+      }
+      // Before the greeting, any other failure may be a process not quite up (or a proxy before it): try again until the deadline.
       if (step === 'greeting') retry();
       else this.fail(new NetError('PEER_LOST', `process ${me} lost ${name} while connecting: ${err.message}`, { process: peer }, err));
     });
@@ -227,6 +278,11 @@ export class Connector {
         return;
       }
       if (m.t !== 'intro') return refuse('MALFORMED_FRAME', `'${m.t}' where an introduction was expected`);
+      const tlsSocket = request.socket as TLSSocket;
+      if (this.options.tls !== undefined && !tlsSocket.authorized) {
+        const why = String(tlsSocket.authorizationError ?? 'no certificate');
+        return refuse('TLS_REFUSED', `its TLS certificate is not accepted (${why}): every process needs a certificate signed by the same --tls-ca`);
+      }
       if (m.protocol !== this.protocol) return refuse('VERSION_MISMATCH', `it speaks protocol version ${m.protocol}, process ${me} version ${this.protocol}: run the same release of timely-dataflow on every machine`);
       if (!proves(m.proof, proof(secret, 'dial', m.nonce, mine, m.process, me, m.job))) {
         return refuse('BAD_SECRET', 'it did not prove the shared secret (give every process the same TIMELY_SECRET or --secret-file)');

@@ -17,6 +17,8 @@ export const NetErrorCode = {
   LISTEN_FAILED: 'LISTEN_FAILED',
   /** A peer did not prove the shared secret (or this process's proof was refused). */
   BAD_SECRET: 'BAD_SECRET',
+  /** A TLS handshake failed: a certificate not signed by the CA, or not naming its host. */
+  TLS_REFUSED: 'TLS_REFUSED',
   /** The two sides speak different protocol versions (different releases of this package). */
   VERSION_MISMATCH: 'VERSION_MISMATCH',
   /** The two sides run different jobs: module, args, process count or workers per process differ. */

@@ -155,7 +155,7 @@ export function parseHandshake(text: string, peer: string): HandshakeMessage {
   throw bad(peer, `a handshake message of unknown shape: ${text.slice(0, 120)}`);
 }
 
-const CODES = new Set<string>(['BAD_SECRET', 'VERSION_MISMATCH', 'JOB_MISMATCH', 'DUPLICATE_PROCESS', 'MALFORMED_FRAME']);
+const CODES = new Set<string>(['BAD_SECRET', 'TLS_REFUSED', 'VERSION_MISMATCH', 'JOB_MISMATCH', 'DUPLICATE_PROCESS', 'MALFORMED_FRAME']);
 
 function bad(peer: string, what: string): NetError {
   return new NetError('MALFORMED_FRAME', `${peer} sent ${what}: it is not a process of this runtime, or speaks another protocol`, { peer });

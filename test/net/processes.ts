@@ -1,5 +1,5 @@
 /** Helpers for tests that start real processes on 127.0.0.1: free ports, hostfiles, and `timely` runs bounded in time. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -77,4 +77,24 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+let certificates: string | undefined;
+
+/**
+ * A folder of test certificates (made once per test process with openssl): CAs `ca` and `other`, and for
+ * each a certificate for 127.0.0.1 it signed — `ca.pem`, `ca-node.pem`, `ca-node.key`, `other.pem`, ….
+ */
+export function testCertificates(): string {
+  if (certificates !== undefined) return certificates;
+  const dir = mkdtempSync(join(tmpdir(), 'timely-tls-'));
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  for (const ca of ['ca', 'other']) {
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${ca}.key`, '-out', `${ca}.pem`, '-days', '2', '-subj', `/CN=${ca}`);
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${ca}-node.key`, '-out', `${ca}-node.csr`, '-subj', '/CN=127.0.0.1');
+    ssl('x509', '-req', '-in', `${ca}-node.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${ca}-node.pem`, '-days', '2', '-extfile', 'san.cnf');
+  }
+  certificates = dir;
+  return dir;
 }
