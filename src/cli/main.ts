@@ -112,8 +112,11 @@ async function exampleAcross(name: Algorithm, input: string, output: string | un
   const text = formatNodeValues(result);
   if (output === undefined) await writeStdout(text);
   else writeOutputFile(output, text);
+  const data = result.stats.reduce((a, s) => a + s.traffic.networkDataBytes, 0);
+  const progress = result.stats.reduce((a, s) => a + s.traffic.networkProgressBytes, 0);
   process.stderr.write(
-    `${name} (${where}): ${result.edges} edges, ${result.nodes.length} output lines; read ${ms(result.readMs)}, compute ${ms(result.computeMs)} (slowest worker), whole ${ms(t1 - t0)}, write ${ms(performance.now() - t1)}; peak RSS ${peakRssMb()} MB\n`,
+    `${name} (${where}): ${result.edges} edges, ${result.nodes.length} output lines; read ${ms(result.readMs)}, compute ${ms(result.computeMs)} (slowest worker), whole ${ms(t1 - t0)}, write ${ms(performance.now() - t1)}; ` +
+      `over the network ${data} data bytes, ${progress} progress bytes; peak RSS ${peakRssMb()} MB\n`,
   );
   return 0;
 }

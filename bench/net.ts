@@ -1,0 +1,295 @@
+/**
+ * The benchmark across processes, side by side in one run: raw `ws` between two processes (the floor),
+ * our barrier, ping-pong and exchange on 2 processes × 1 worker against 2 threads of one process (and
+ * with TLS), and WCC / PageRank / BFS on a real graph on 2 processes × 1 worker against 1 process × 2
+ * workers and the plain single-threaded program. Variants alternate within each sample; medians and
+ * the spread are printed. Usage: node dist/bench/net.js [--quick]. Results: bench/results/net-<full|quick>.md.
+ */
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocket, WebSocketServer } from 'ws';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const CLI = join(root, 'dist/src/cli/main.js');
+const BASELINE = join(root, 'dist/bench/baseline.js');
+const JOBS = join(root, 'dist/bench/jobs');
+const GRAPHS = process.env['TIMELY_GRAPHS'] ?? resolve(root, '../shared/data/graphs');
+
+interface Sample {
+  readonly value: number;
+  readonly note?: string;
+}
+
+interface Measure {
+  readonly name: string;
+  readonly unit: string;
+  /** Higher is better for rates, lower for times. */
+  readonly higherIsBetter: boolean;
+  readonly variants: readonly { readonly label: string; readonly run: () => Promise<Sample> }[];
+}
+
+// ---- raw ws between two processes -----------------------------------------------------------
+
+/** A child process that runs a ws server echoing (ping-pong) or counting records (stream). */
+async function rawPeer(): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--raw-peer'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((r) => child.once('message', (m) => r(m as number)));
+  return { child, port };
+}
+
+function rawPeerMain(): void {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  wss.on('listening', () => process.send!((wss.address() as { port: number }).port));
+  wss.on('connection', (s) => {
+    let records = 0;
+    s.on('message', (data: Buffer) => {
+      if (data.length === 8 && data.readUInt32LE(0) === 0xffffffff) {
+        // End of a stream: say how many records came.
+        const out = Buffer.alloc(8);
+        out.writeUInt32LE(records, 0);
+        s.send(out);
+        records = 0;
+        return;
+      }
+      if (data.length <= 64) {
+        s.send(data);
+        return;
+      }
+      // A batch of [a, b] int32 pairs, decoded into records as our receivers do.
+      const ints = new Int32Array(data.buffer, data.byteOffset, data.byteLength >> 2);
+      const batch: [number, number][] = [];
+      for (let i = 0; i < ints.length; i += 2) batch.push([ints[i]!, ints[i + 1]!]);
+      records += batch.length;
+    });
+  });
+}
+
+async function connect(port: number): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, generateMask: (m: Buffer) => void m.fill(0) });
+  await new Promise((r) => ws.once('open', r));
+  return ws;
+}
+
+/** Microseconds per round trip of a 40-byte message between two processes over raw ws. */
+async function rawRoundTrip(n: number): Promise<Sample> {
+  const { child, port } = await rawPeer();
+  const ws = await connect(port);
+  const buf = Buffer.alloc(40);
+  let i = 0;
+  const t0 = performance.now();
+  await new Promise<void>((r) => {
+    ws.on('message', () => (++i === n ? r() : ws.send(buf)));
+    ws.send(buf);
+  });
+  const us = ((performance.now() - t0) * 1000) / n;
+  ws.terminate();
+  child.kill();
+  return { value: us };
+}
+
+/** Records per second: [i, 3i] pairs in batches of 1024, encoded as int32 and decoded by the receiver. */
+async function rawStream(records: number): Promise<Sample> {
+  const { child, port } = await rawPeer();
+  const ws = await connect(port);
+  const t0 = performance.now();
+  for (let start = 0; start < records; start += 1024) {
+    const n = Math.min(1024, records - start);
+    const ints = new Int32Array(2 * n);
+    for (let i = 0; i < n; i++) (ints[2 * i] = start + i), (ints[2 * i + 1] = 3 * (start + i));
+    ws.send(ints);
+    while (ws.bufferedAmount > 8 << 20) await new Promise((r) => setImmediate(r));
+  }
+  const end = Buffer.alloc(8);
+  end.writeUInt32LE(0xffffffff, 0);
+  ws.send(end);
+  const got = await new Promise<number>((r) => ws.once('message', (d: Buffer) => r(d.readUInt32LE(0))));
+  const seconds = (performance.now() - t0) / 1000;
+  ws.terminate();
+  child.kill();
+  if (got !== records) throw new Error(`raw stream: ${got} of ${records} records arrived`);
+  return { value: records / seconds };
+}
+
+// ---- our runtime -------------------------------------------------------------------------------
+
+interface JobRun {
+  readonly results: { count: number; ms: number }[];
+  readonly stderr: string;
+}
+
+/** `timely run dist/bench/jobs/NAME.js` with `extra` placement options; every worker's result. */
+function runJob(name: string, args: unknown, extra: string[]): JobRun {
+  const r = spawnSync(process.execPath, [CLI, 'run', join(JOBS, `${name}.js`), '--args', JSON.stringify(args), ...extra], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${name} ${extra.join(' ')} failed: ${r.stderr}`);
+  const results = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { result: { count: number; ms: number } }).result);
+  return { results, stderr: r.stderr };
+}
+
+/** Work per second inside the workers (process start and connecting excluded): the slowest worker's time. */
+function rate(run: JobRun, work: number): Sample {
+  const ms = Math.max(...run.results.map((r) => r.ms));
+  return { value: (work / ms) * 1000 };
+}
+
+let tlsDir: string | undefined;
+/** Test certificates for 127.0.0.1 (openssl), for the TLS variants. */
+function tlsArgs(): string[] {
+  if (tlsDir === undefined) {
+    tlsDir = join(root, 'bench/results/.tls');
+    mkdirSync(tlsDir, { recursive: true });
+    const ssl = (...a: string[]) => spawnSync('openssl', a, { cwd: tlsDir, stdio: 'ignore' });
+    writeFileSync(join(tlsDir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=bench-ca');
+    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'node.key', '-out', 'node.csr', '-subj', '/CN=127.0.0.1');
+    ssl('x509', '-req', '-in', 'node.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'node.pem', '-days', '2', '-extfile', 'san.cnf');
+  }
+  return ['--tls-cert', join(tlsDir, 'node.pem'), '--tls-key', join(tlsDir, 'node.key'), '--tls-ca', join(tlsDir, 'ca.pem')];
+}
+
+const PROCS = ['-n', '2', '--local'];
+const THREADS = ['-w', '2'];
+
+/** A whole command (wall time, seconds) and the compute phase it reports on stderr (ms). */
+function command(args: string[]): { wall: number; compute: number; output: string; stderr: string } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
+  const m = /compute ([\d.]+) (ms|s)/.exec(r.stderr);
+  const compute = m === null ? NaN : Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+  return { wall, compute, output: r.stdout, stderr: r.stderr };
+}
+
+function exampleMeasures(file: string): Measure[] {
+  const path = join(GRAPHS, file);
+  const out: Measure[] = [];
+  for (const [algorithm, extra, base] of [
+    ['wcc', [], []],
+    ['pagerank', ['--iterations', '20'], ['20']],
+    ['bfs', ['--source', '0'], ['0']],
+  ] as const) {
+    const example = [CLI, 'example', algorithm, '--input', path, ...extra];
+    let reference: string | undefined;
+    const checked = <T extends { output: string }>(r: T): T => {
+      reference ??= r.output;
+      if (r.output !== reference) throw new Error(`${algorithm}: outputs differ between variants`);
+      return r;
+    };
+    out.push({
+      name: `${algorithm} ${file}, whole command`,
+      unit: 's',
+      higherIsBetter: false,
+      variants: [
+        { label: 'plain single-threaded JS', run: async () => ({ value: checked(command([BASELINE, algorithm, path, ...base])).wall }) },
+        { label: '1 process × 2 workers', run: async () => ({ value: checked(command([...example, ...THREADS])).wall }) },
+        { label: '2 processes × 1 worker', run: async () => ({ value: checked(command([...example, ...PROCS])).wall }) },
+      ],
+    });
+    out.push({
+      name: `${algorithm} ${file}, compute phase`,
+      unit: 'ms',
+      higherIsBetter: false,
+      variants: [
+        { label: '1 worker', run: async () => ({ value: command(example).compute }) },
+        { label: '1 process × 2 workers', run: async () => ({ value: command([...example, ...THREADS]).compute }) },
+        { label: '2 processes × 1 worker', run: async () => ({ value: command([...example, ...PROCS]).compute }) },
+      ],
+    });
+  }
+  return out;
+}
+
+/** Progress bytes against data bytes over the network, for WCC on 2 processes (every worker's traffic, from process 0's report). */
+function trafficNote(file: string): string {
+  const r = spawnSync(process.execPath, [CLI, 'example', 'wcc', '--input', join(GRAPHS, file), ...PROCS], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const m = /over the network (\d+) data bytes, (\d+) progress bytes/.exec(r.stderr);
+  if (m === null) return '';
+  const [data, progress] = [Number(m[1]), Number(m[2])];
+  return `WCC on ${file}, 2 processes × 1 worker: ${data} data bytes and ${progress} progress bytes over the network (progress ${((100 * progress) / data).toFixed(2)} % of data).`;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const quick = argv.includes('--quick');
+  const samples = quick ? 3 : 5;
+  const rounds = quick ? 4000 : 10_000;
+  const records = quick ? 2_000_000 : 4_000_000;
+  const measures: Measure[] = [
+    {
+      name: `round trip, 40-byte message (${rounds})`,
+      unit: 'µs',
+      higherIsBetter: false,
+      variants: [
+        { label: 'raw ws, 2 processes', run: () => rawRoundTrip(rounds) },
+        { label: 'ping-pong, 2 threads', run: async () => ({ value: (1e6 / rate(runJob('pingpong', { roundTrips: rounds }, THREADS), rounds).value) }) },
+        { label: 'ping-pong, 2 processes', run: async () => ({ value: (1e6 / rate(runJob('pingpong', { roundTrips: rounds }, PROCS), rounds).value) }) },
+      ],
+    },
+    {
+      name: `barrier (${rounds} rounds)`,
+      unit: 'rounds/s',
+      higherIsBetter: true,
+      variants: [
+        { label: '2 threads', run: async () => rate(runJob('barrier', { iterations: rounds }, THREADS), rounds) },
+        { label: '2 processes', run: async () => rate(runJob('barrier', { iterations: rounds }, PROCS), rounds) },
+        { label: '2 processes, TLS', run: async () => rate(runJob('barrier', { iterations: rounds }, [...PROCS, ...tlsArgs()]), rounds) },
+      ],
+    },
+    {
+      name: `exchange of small records (${records / 1e6} M [i, 3i] pairs)`,
+      unit: 'records/s',
+      higherIsBetter: true,
+      variants: [
+        { label: 'raw ws, 2 processes, one way', run: () => rawStream(records / 2) },
+        { label: '2 threads', run: async () => rate(runJob('exchange', { records }, THREADS), records / 2) },
+        { label: '2 processes', run: async () => rate(runJob('exchange', { records }, PROCS), records / 2) },
+        { label: '2 processes, TLS', run: async () => rate(runJob('exchange', { records }, [...PROCS, ...tlsArgs()]), records / 2) },
+      ],
+    },
+  ];
+  const graph = quick ? 'email-Eu-core.txt' : 'web-NotreDame.txt.gz';
+  if (existsSync(join(GRAPHS, graph))) measures.push(...exampleMeasures(graph));
+
+  const lines = [
+    `# timely-dataflow across processes: ${quick ? 'quick' : 'full'} run`,
+    '',
+    `${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}; ${samples} samples per variant, variants alternating; median (min–max); ratio = variant / first variant's median.`,
+    '',
+    '| measure | variant | median | min–max | ratio |',
+    '|---|---|---|---|---|',
+  ];
+  for (const m of measures) {
+    const values: number[][] = m.variants.map(() => []);
+    for (let s = 0; s < samples; s++) {
+      for (let v = 0; v < m.variants.length; v++) values[v]!.push((await m.variants[v]!.run()).value);
+    }
+    const medians = values.map((xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!);
+    m.variants.forEach((v, i) => {
+      const xs = values[i]!;
+      const row = `| ${i === 0 ? m.name : ''} | ${v.label} | ${fmt(medians[i]!)} ${m.unit} | ${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} | ${(medians[i]! / medians[0]!).toFixed(2)} |`;
+      lines.push(row);
+      process.stdout.write(row + '\n');
+    });
+  }
+  lines.push('', existsSync(join(GRAPHS, graph)) ? trafficNote(graph) : '', '');
+  const out = join(root, 'bench/results', `net-${quick ? 'quick' : 'full'}.md`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, lines.join('\n'));
+  process.stdout.write(`\n${lines.slice(-2).join('\n')}\nwritten to ${out}\n`);
+}
+
+function fmt(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`;
+  if (x >= 1e4) return `${(x / 1e3).toFixed(1)} K`;
+  if (x >= 100) return x.toFixed(0);
+  return x.toFixed(2);
+}
+
+if (process.argv.includes('--raw-peer')) rawPeerMain();
+else await main(process.argv.slice(2));
