@@ -13,6 +13,13 @@ import { Gateway } from './gateway.js';
 import { jobOf, type JobIdentity } from './handshake.js';
 import { formatHost, isLoopback, parseHost, type Host } from './hosts.js';
 
+/**
+ * `execute`'s options: those of threads (see the workers layer's `ExecuteOptions`), and where this
+ * process stands in a computation across processes.
+ *
+ * @example
+ * const options: ExecuteOptions = { workers: 2, processes: 3, process: 1, hosts: ['10.0.0.1:4100', '10.0.0.2:4100', '10.0.0.3:4100'], secret: 's3cret' };
+ */
 export interface ExecuteOptions extends ThreadOptions {
   /** Worker threads in this process (1 by default); every process of a computation has as many. */
   readonly workers?: number;

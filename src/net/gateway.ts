@@ -230,7 +230,7 @@ export class Gateway {
    * worker anywhere can act again (the four-counter method): every process is told to quiesce.
    */
   private lookForQuiescence(): void {
-    if (this.options.process !== 0 || this.localDone || this.states.length > 0 || performance.now() < this.nextWave) return;
+    if (this.options.process !== 0 || this.states.length > 0 || performance.now() < this.nextWave) return;
     const mine = this.localState();
     if (mine.activity < 0) {
       this.previous = undefined;
@@ -313,8 +313,9 @@ export class Gateway {
 
   /** Tells every peer that this process failed with `error` (an ErrorRecord), so that it stops too. */
   abortPeers(error: ErrorRecord): void {
+    // A peer that is done waits for this process's "done": it must hear of the failure too.
     for (const link of this.links) {
-      if (link === undefined || link.closed || link.done) continue;
+      if (link === undefined || link.closed) continue;
       link.send(encodeControl({ t: 'abort', error }));
     }
   }

@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { NetError } from './errors.js';
 
-/** Where one process listens: its line of the hostfile. */
+/**
+ * Where one process listens: its line of the hostfile.
+ *
+ * @example const host: Host = { host: '10.0.0.2', port: 4100 }; // the line 10.0.0.2:4100
+ */
 export interface Host {
   readonly host: string;
   readonly port: number;
@@ -42,7 +46,11 @@ export function parseHost(text: string, where = 'host'): Host {
   return { host, port };
 }
 
-/** Reads a hostfile (see `parseHosts`); BAD_HOSTS if it cannot be read. */
+/**
+ * Reads a hostfile (see `parseHosts`); BAD_HOSTS if it cannot be read.
+ *
+ * @example await execute('job.js', { processes: 2, process: 0, hosts: readHostfile('hosts') });
+ */
 export function readHostfile(path: string): Host[] {
   let text: string;
   try {

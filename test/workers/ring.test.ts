@@ -6,6 +6,27 @@ import { allocateRing, RingReader, RingWriter } from '../../src/workers/ring.js'
 import { Timestamp } from '../../src/timestamps/timestamp.js';
 import { timestampOfDepth } from '../arbitraries.js';
 
+/**
+ * A ring of `capacity` bytes: `write(writer, i)` writes the i-th of `count` messages, the reader reads
+ * after message i when `readEarly` says so, then both go on until nothing is left. Every message read.
+ */
+function throughRing(capacity: number, count: number, readEarly: readonly boolean[], write: (writer: RingWriter, i: number) => void): number[][] {
+  const memory = allocateRing(capacity);
+  const writer = new RingWriter(memory);
+  const reader = new RingReader(memory);
+  const got: number[][] = [];
+  for (let i = 0; i < count; i++) {
+    write(writer, i);
+    if (readEarly[i % readEarly.length]) reader.drain((x) => got.push(Array.from(x)));
+  }
+  for (let guard = 0; writer.hasPending || reader.hasData(); guard++) {
+    if (guard > 100_000) throw new Error('ring made no progress');
+    writer.flush();
+    reader.drain((x) => got.push(Array.from(x)));
+  }
+  return got;
+}
+
 describe('Ring', () => {
   it('delivers every message whole and in order, whatever their sizes and the ring capacity', () => {
     fc.assert(
@@ -14,20 +35,8 @@ describe('Ring', () => {
         fc.constantFrom(64, 128, 1024),
         fc.array(fc.boolean(), { minLength: 1, maxLength: 10 }),
         (messages, capacity, readEarly) => {
-          const memory = allocateRing(capacity);
-          const writer = new RingWriter(memory);
-          const reader = new RingReader(memory);
-          const got: Uint8Array[] = [];
-          messages.forEach((m, i) => {
-            writer.write(m);
-            if (readEarly[i % readEarly.length]) reader.drain((x) => got.push(x.slice()));
-          });
-          for (let guard = 0; writer.hasPending || reader.hasData(); guard++) {
-            if (guard > 100_000) throw new Error('ring made no progress');
-            writer.flush();
-            reader.drain((x) => got.push(x.slice()));
-          }
-          expect(got.map((g) => Array.from(g))).toEqual(messages.map((m) => Array.from(m)));
+          const got = throughRing(capacity, messages.length, readEarly, (writer, i) => writer.write(messages[i]!));
+          expect(got).toEqual(messages.map((m) => Array.from(m)));
         },
       ),
     );
@@ -40,29 +49,18 @@ describe('Ring', () => {
         fc.constantFrom(64, 128, 1024),
         fc.array(fc.boolean(), { minLength: 1, maxLength: 10 }),
         (messages, capacity, readEarly) => {
-          const memory = allocateRing(capacity);
-          const writer = new RingWriter(memory);
-          const reader = new RingReader(memory);
-          const got: number[][] = [];
           const expected = messages.map(([m, route]) => {
             if (route === null) return Array.from(m);
             const header = [route & 0xff, (route >>> 8) & 0xff, (route >>> 16) & 0xff, route >>> 24, 0, 0, 0, 0];
             return [...header, ...m];
           });
-          messages.forEach(([m, route], i) => {
-            if (route === null) writer.write(m);
-            else {
-              const scratch = m.slice();
-              writer.writeRouted(route, scratch);
-              scratch.fill(0xee);
-            }
-            if (readEarly[i % readEarly.length]) reader.drain((x) => got.push(Array.from(x)));
+          const got = throughRing(capacity, messages.length, readEarly, (writer, i) => {
+            const [m, route] = messages[i]!;
+            if (route === null) return void writer.write(m);
+            const scratch = m.slice();
+            writer.writeRouted(route, scratch);
+            scratch.fill(0xee);
           });
-          for (let guard = 0; writer.hasPending || reader.hasData(); guard++) {
-            if (guard > 100_000) throw new Error('ring made no progress');
-            writer.flush();
-            reader.drain((x) => got.push(Array.from(x)));
-          }
           expect(got).toEqual(expected);
         },
       ),
