@@ -28,4 +28,4 @@ export type { Vertex, VertexContext, Pact, StageSpec, OperatorContext, UnaryLogi
 export { Worker, ThreadPool, WorkerError, WorkerErrorCode } from './workers/index.js';
 export type { WorkerOptions, DataflowOptions, WorkerStats, ExecuteResult, ThreadPoolOptions, TrafficStats } from './workers/index.js';
 export { execute, NetError, NetErrorCode, parseHosts, readHostfile } from './net/index.js';
-export type { ExecuteOptions, Host } from './net/index.js';
+export type { ExecuteOptions, Host, TlsOptions } from './net/index.js';

@@ -143,10 +143,12 @@ async function run(args: readonly string[]): Promise<number> {
   const me = place.cluster?.process ?? 0;
   if (me === 0) await writeStdout(results.map((result, worker) => JSON.stringify({ worker, result }, asJson) + '\n').join(''));
   const sum = (f: (s: WorkerStats) => number) => stats.reduce((a, s) => (s === undefined ? a : a + f(s)), 0);
-  const where = place.cluster === undefined ? '' : ` (process ${me} of ${place.processes})`;
+  // Process 0 has every worker's stats; another process only its own.
+  const where = place.cluster === undefined ? '' : me === 0 ? ` (process 0 of ${place.processes}, every process's workers)` : ` (process ${me} of ${place.processes}, its own workers)`;
+  const counted = stats.filter((s) => s !== undefined).length;
   const net = place.cluster === undefined ? '' : `; over the network ${sum((s) => s.traffic.networkDataBytes)} data bytes, ${sum((s) => s.traffic.networkProgressBytes)} progress bytes`;
   process.stderr.write(
-    `run${where}: ${results.length} worker(s) in ${ms(performance.now() - t0)}; sent ${sum((s) => s.traffic.dataBytes)} data bytes, ${sum((s) => s.traffic.progressBytes)} progress bytes${net}\n`,
+    `run${where}: ${counted} worker(s) in ${ms(performance.now() - t0)}; sent ${sum((s) => s.traffic.dataBytes)} data bytes, ${sum((s) => s.traffic.progressBytes)} progress bytes${net}\n`,
   );
   return 0;
 }
