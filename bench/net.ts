@@ -1,11 +1,12 @@
 /**
- * The benchmark across processes, side by side in one run: raw `ws` between two processes (the floor),
+ * The benchmark across processes, side by side in one run: raw `ws` and raw TCP between two processes (the floor),
  * our barrier, ping-pong and exchange on 2 processes × 1 worker against 2 threads of one process (and
  * with TLS), and WCC / PageRank / BFS on a real graph on 2 processes × 1 worker against 1 process × 2
  * workers and the plain single-threaded program. Variants alternate within each sample; medians and
  * the spread are printed. Usage: node dist/bench/net.js [--quick]. Results: bench/results/net-<full|quick>.md.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect as connectTcp, createServer, type Socket } from 'node:net';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -34,38 +35,69 @@ interface Measure {
 
 // ---- raw ws between two processes -----------------------------------------------------------
 
-/** A child process that runs a ws server echoing (ping-pong) or counting records (stream). */
-async function rawPeer(): Promise<{ child: ChildProcess; port: number }> {
+/** A child process with a ws server and a raw TCP server, each echoing (ping-pong) or counting records (stream). */
+async function rawPeer(): Promise<{ child: ChildProcess; port: number; tcp: number }> {
   const child = fork(fileURLToPath(import.meta.url), ['--raw-peer'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const port = await new Promise<number>((r) => child.once('message', (m) => r(m as number)));
-  return { child, port };
+  const [port, tcp] = await new Promise<number[]>((r) => child.once('message', (m) => r(m as number[])));
+  return { child, port: port!, tcp: tcp! };
 }
 
-function rawPeerMain(): void {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
-  wss.on('listening', () => process.send!((wss.address() as { port: number }).port));
-  wss.on('connection', (s) => {
-    let records = 0;
-    s.on('message', (data: Buffer) => {
-      if (data.length === 8 && data.readUInt32LE(0) === 0xffffffff) {
-        // End of a stream: say how many records came.
-        const out = Buffer.alloc(8);
-        out.writeUInt32LE(records, 0);
-        s.send(out);
-        records = 0;
-        return;
-      }
-      if (data.length <= 64) {
-        s.send(data);
-        return;
-      }
-      // A batch of [a, b] int32 pairs, decoded into records as our receivers do.
+/** What the peer does with one message: a short one comes back, a batch of [a, b] int32 pairs is decoded into records and counted, the end mark is answered with the count. */
+function handler(reply: (b: Buffer) => void): (data: Buffer) => void {
+  let records = 0;
+  return (data) => {
+    if (data.length === 8 && data.readUInt32LE(0) === 0xffffffff) {
+      const out = Buffer.alloc(8);
+      out.writeUInt32LE(records, 0);
+      reply(out);
+      records = 0;
+    } else if (data.length <= 64) reply(data);
+    else {
       const ints = new Int32Array(data.buffer, data.byteOffset, data.byteLength >> 2);
       const batch: [number, number][] = [];
       for (let i = 0; i < ints.length; i += 2) batch.push([ints[i]!, ints[i + 1]!]);
       records += batch.length;
-    });
+    }
+  };
+}
+
+/** Splits a TCP byte stream into messages of a u32 length and that many bytes. */
+function frames(socket: Socket, onMessage: (m: Buffer) => void): void {
+  let held: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    held = held.length === 0 ? chunk : Buffer.concat([held, chunk]);
+    let at = 0;
+    while (held.length - at >= 4) {
+      const n = held.readUInt32LE(at);
+      if (held.length - at - 4 < n) break;
+      onMessage(held.subarray(at + 4, at + 4 + n));
+      at += 4 + n;
+    }
+    held = held.subarray(at);
   });
+}
+
+function sendFrame(socket: Socket, body: Uint8Array): boolean {
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(body.length, 0);
+  socket.cork();
+  socket.write(head);
+  const ok = socket.write(body);
+  socket.uncork();
+  return ok;
+}
+
+function rawPeerMain(): void {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  wss.on('connection', (s) => s.on('message', handler((b) => s.send(b)) as (d: unknown) => void));
+  const tcp = createServer((socket) => {
+    socket.setNoDelay(true);
+    frames(socket, handler((b) => sendFrame(socket, b)));
+  });
+  let up = 0;
+  const ready = () => ++up === 2 && process.send!([(wss.address() as { port: number }).port, (tcp.address() as { port: number }).port]);
+  wss.on('listening', ready);
+  tcp.listen(0, '127.0.0.1', ready);
 }
 
 async function connect(port: number): Promise<WebSocket> {
@@ -89,6 +121,50 @@ async function rawRoundTrip(n: number): Promise<Sample> {
   ws.terminate();
   child.kill();
   return { value: us };
+}
+
+/** The same round trip over a raw TCP socket (Nagle off, a u32 length before each message). */
+async function rawTcpRoundTrip(n: number): Promise<Sample> {
+  const { child, tcp } = await rawPeer();
+  const socket = connectTcp(tcp, '127.0.0.1');
+  socket.setNoDelay(true);
+  await new Promise((r) => socket.once('connect', r));
+  const buf = Buffer.alloc(40);
+  let i = 0;
+  const t0 = performance.now();
+  await new Promise<void>((r) => {
+    frames(socket, () => (++i === n ? r() : void sendFrame(socket, buf)));
+    sendFrame(socket, buf);
+  });
+  const us = ((performance.now() - t0) * 1000) / n;
+  socket.destroy();
+  child.kill();
+  return { value: us };
+}
+
+/** The same stream over a raw TCP socket. */
+async function rawTcpStream(records: number): Promise<Sample> {
+  const { child, tcp } = await rawPeer();
+  const socket = connectTcp(tcp, '127.0.0.1');
+  socket.setNoDelay(true);
+  await new Promise((r) => socket.once('connect', r));
+  const counted = new Promise<number>((r) => frames(socket, (d) => r(d.readUInt32LE(0))));
+  const t0 = performance.now();
+  for (let start = 0; start < records; start += 1024) {
+    const n = Math.min(1024, records - start);
+    const ints = new Int32Array(2 * n);
+    for (let i = 0; i < n; i++) (ints[2 * i] = start + i), (ints[2 * i + 1] = 3 * (start + i));
+    if (!sendFrame(socket, new Uint8Array(ints.buffer))) await new Promise((r) => socket.once('drain', r));
+  }
+  const end = Buffer.alloc(8);
+  end.writeUInt32LE(0xffffffff, 0);
+  sendFrame(socket, end);
+  const got = await counted;
+  const seconds = (performance.now() - t0) / 1000;
+  socket.destroy();
+  child.kill();
+  if (got !== records) throw new Error(`raw tcp stream: ${got} of ${records} records arrived`);
+  return { value: records / seconds };
 }
 
 /** Records per second: [i, 3i] pairs in batches of 1024, encoded as int32 and decoded by the receiver. */
@@ -227,6 +303,7 @@ async function main(argv: readonly string[]): Promise<void> {
       higherIsBetter: false,
       variants: [
         { label: 'raw ws, 2 processes', run: () => rawRoundTrip(rounds) },
+        { label: 'raw TCP, 2 processes', run: () => rawTcpRoundTrip(rounds) },
         { label: 'ping-pong, 2 threads', run: async () => ({ value: (1e6 / rate(runJob('pingpong', { roundTrips: rounds }, THREADS), rounds).value) }) },
         { label: 'ping-pong, 2 processes', run: async () => ({ value: (1e6 / rate(runJob('pingpong', { roundTrips: rounds }, PROCS), rounds).value) }) },
       ],
@@ -247,6 +324,7 @@ async function main(argv: readonly string[]): Promise<void> {
       higherIsBetter: true,
       variants: [
         { label: 'raw ws, 2 processes, one way', run: () => rawStream(records / 2) },
+        { label: 'raw TCP, 2 processes, one way', run: () => rawTcpStream(records / 2) },
         { label: '2 threads', run: async () => rate(runJob('exchange', { records }, THREADS), records / 2) },
         { label: '2 processes', run: async () => rate(runJob('exchange', { records }, PROCS), records / 2) },
         { label: '2 processes, TLS', run: async () => rate(runJob('exchange', { records }, [...PROCS, ...tlsArgs()]), records / 2) },
