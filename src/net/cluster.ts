@@ -2,13 +2,14 @@
  * execute across processes: this process's worker threads, joined to the other processes' by TCP links
  * (one per pair of processes, carried by this thread), as one computation of N × W workers.
  */
-import { toRecord } from '../workers/errors.js';
+import { toRecord, WorkerError } from '../workers/errors.js';
 import { cancelled, checkExecuteOptions, execute as executeThreads, launch, moduleUrl, type ExecuteOptions as ThreadOptions, type ExecuteResult } from '../workers/execute.js';
 import { allocateMesh, GatewayPort } from '../workers/mesh.js';
 import { defaultCompilation } from '../workers/pool.js';
 import type { WorkerStats } from '../workers/worker.js';
 import { Connector, type TlsOptions } from './connect.js';
 import { NetError } from './errors.js';
+import { encodeResults } from './frames.js';
 import { Gateway } from './gateway.js';
 import { jobOf, type JobIdentity } from './handshake.js';
 import { formatHost, isLoopback, parseHost, type Host } from './hosts.js';
@@ -123,7 +124,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   );
   try {
     const local = await launched.done;
-    const remote = await gateway.finish({ results: local.results, stats: local.stats });
+    const remote = await gateway.finish(me === 0 ? null : resultsFrame(local, me));
     if (failure !== undefined) throw failure;
     const results: R[] = new Array(processes * workers);
     const stats: WorkerStats[] = new Array(processes * workers);
@@ -148,6 +149,20 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
     throw e;
   } finally {
     signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** This process's results as a frame for process 0; BAD_RESULT if they cannot cross to another process. */
+function resultsFrame(local: ExecuteResult<unknown>, me: number): Buffer {
+  try {
+    return encodeResults({ results: local.results, stats: local.stats });
+  } catch (err) {
+    throw new WorkerError(
+      'BAD_RESULT',
+      `process ${me}'s worker results cannot be sent to process 0: ${(err as Error).message}. Across processes a result must be data that can be copied (a SharedArrayBuffer cannot)`,
+      { process: me },
+      err,
+    );
   }
 }
 

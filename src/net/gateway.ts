@@ -7,7 +7,7 @@ import type { WebSocket, RawData } from 'ws';
 import { revive, type ErrorRecord } from '../workers/errors.js';
 import { BROADCAST, type GatewayPort } from '../workers/mesh.js';
 import { NetError } from './errors.js';
-import { DataBatch, decodeFrame, encodeControl, encodeResults, type Control, type FrameContext, type ResultsFrame } from './frames.js';
+import { DataBatch, decodeFrame, encodeControl, type Control, type FrameContext, type ResultsFrame } from './frames.js';
 
 export interface GatewayOptions {
   readonly port: GatewayPort;
@@ -297,14 +297,15 @@ export class Gateway {
 
   /**
    * Every local worker has finished: sends what they wrote last, then this process's results to process
-   * 0 (`results`, unless this is process 0) and "done" to every peer; resolves once every peer is done
-   * too (and, on process 0, has sent its results). Returns each peer's results on process 0.
+   * 0 (`results`, a results frame made by `encodeResults`; null on process 0) and "done" to every peer;
+   * resolves once every peer is done too (and, on process 0, has sent its results). Returns each
+   * peer's results on process 0.
    */
-  async finish(results: ResultsFrame): Promise<(ResultsFrame | undefined)[]> {
+  async finish(results: Buffer | null): Promise<(ResultsFrame | undefined)[]> {
     while (this.port.drain(this.outgoing) > 0);
     this.localDone = true;
     for (const link of this.links) link?.flush();
-    if (this.options.process !== 0) this.links[0]!.send(encodeResults(results));
+    if (results !== null) this.links[0]!.send(results);
     for (const link of this.links) link?.send(encodeControl({ t: 'done' }));
     const everyone = () => this.links.every((l) => l === undefined || (l.done && (this.options.process !== 0 || l.results !== undefined)));
     while (!everyone() && !this.stopped) await new Promise<void>((r) => this.waiters.push(r));

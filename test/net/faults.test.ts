@@ -228,6 +228,15 @@ describe('faults across processes', () => {
     expect(r0.stderr + r1.stderr).toMatch(/STALLED: nothing more can happen on worker 1/);
   });
 
+  it('a result that cannot be copied to process 0 (a SharedArrayBuffer) is BAD_RESULT on every process', async () => {
+    const { path } = await hostfile(2);
+    const module = fixture('shared-result.mjs');
+    const [r0, r1] = await Promise.all([proc(0, 2, path, '{}', [], {}, module).done, proc(1, 2, path, '{}', [], {}, module).done]);
+    expect([r0.status, r1.status]).toEqual([1, 1]);
+    expect(r0.stderr).toMatch(/BAD_RESULT: process 1's worker results cannot be sent to process 0/);
+    expect(r1.stderr).toMatch(/BAD_RESULT: process 1's worker results cannot be sent to process 0/);
+  });
+
   it('a hostile frame after a proper handshake: MALFORMED_FRAME naming the peer, one line, no stack trace', async () => {
     const { path, hosts } = await hostfile(2);
     const p0 = proc(0, 2, path, short, [], { TIMELY_SECRET: 's3' });
