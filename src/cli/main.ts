@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /** The `timely` command: runs the iterative examples on edge-list files, and a built-in demo. */
-import { ExampleError, generateEdgeList, readEdgeList, type EdgeList } from '../../examples/iterative/edge-list.js';
-import { formatNodeValues, runExample, runExampleOnShares, runPagerank, runWcc, type Algorithm, type NodeValues } from '../../examples/iterative/run.js';
+// The examples, the threads and the network are loaded by the commands that use them: the local
+// launcher, which only starts processes, and --help start without them.
+import type { EdgeList } from '../../examples/iterative/edge-list.js';
+import type { Algorithm, NodeValues } from '../../examples/iterative/run.js';
 import { describeThrown } from '../workers/errors.js';
-import { MAX_WORKERS } from '../workers/execute.js';
-import { execute } from '../net/cluster.js';
+import { MAX_WORKERS } from '../workers/limits.js';
 import type { WorkerStats } from '../workers/worker.js';
 import { resolve } from 'node:path';
-import { ThreadPool } from '../workers/pool.js';
 import { parseOptions, UsageError } from './args.js';
 import { CLUSTER_OPTIONS, launchLocal, placement, type Placement } from './cluster.js';
 import { peakRssMb } from './memory.js';
@@ -71,6 +71,9 @@ async function example(args: readonly string[]): Promise<number> {
   if (place.cluster !== undefined) return exampleAcross(name, resolve(input), output, { iterations, source, workers }, place.cluster);
   if (output !== undefined) checkNotInput(input, output);
 
+  const { ThreadPool } = await import('../workers/pool.js');
+  const { ExampleError, readEdgeList } = await import('../../examples/iterative/edge-list.js');
+  const { runExample, formatNodeValues } = await import('../../examples/iterative/run.js');
   // The threads start, and load the runtime, while this thread reads the edges.
   const pool = workers > 1 ? new ThreadPool({ start: workers }) : undefined;
   try {
@@ -101,6 +104,7 @@ async function example(args: readonly string[]): Promise<number> {
 async function exampleAcross(name: Algorithm, input: string, output: string | undefined, options: { iterations?: number; source?: number; workers: number }, cluster: NonNullable<Placement['cluster']>): Promise<number> {
   const me = cluster.process!;
   if (me === 0 && output !== undefined) checkNotInput(input, output);
+  const { runExampleOnShares, formatNodeValues } = await import('../../examples/iterative/run.js');
   const t0 = performance.now();
   const result = await runExampleOnShares(name, input, options, cluster);
   const t1 = performance.now();
@@ -138,6 +142,7 @@ async function run(args: readonly string[]): Promise<number> {
     }
   }
   if (place.local) return launchLocal(['run', ...args], place.processes);
+  const { execute } = await import('../net/cluster.js');
   const t0 = performance.now();
   const { results, stats } = await execute(module, { workers, args: parsed, ...place.cluster });
   const me = place.cluster?.process ?? 0;
@@ -170,6 +175,8 @@ function asJson(_key: string, value: unknown): unknown {
 async function demo(): Promise<number> {
   const nodes = 100_000;
   const edgeCount = 400_000;
+  const { generateEdgeList } = await import('../../examples/iterative/edge-list.js');
+  const { runWcc, runPagerank } = await import('../../examples/iterative/run.js');
   const t0 = performance.now();
   const edges = generateEdgeList(nodes, edgeCount, 42);
   const t1 = performance.now();
@@ -218,7 +225,8 @@ function end(status: number, message?: string): never {
 function fail(err: unknown): never {
   if (err instanceof ClosedOutput) end(141); // as a Unix tool whose reader went away (128 + SIGPIPE)
   if (err instanceof UsageError) end(2, err.message);
-  if (err instanceof ExampleError) end(err.code === 'WRITE_FAILED' ? 1 : 2, err.message);
+  // An example's input or option error (ExampleError, by name: the examples load only when used).
+  if (err instanceof Error && err.name === 'ExampleError') end((err as { code?: unknown }).code === 'WRITE_FAILED' ? 1 : 2, err.message);
   // An input error met by a worker (each reads its share of the file), on this process or another.
   const cause = (err as { cause?: unknown })?.cause as Error | undefined;
   if ((err as { code?: unknown })?.code === 'WORKER_FAILED' && cause?.name === 'ExampleError') end(2, cause.message);

@@ -50,7 +50,7 @@ const TLS_REFUSALS = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNE
 
 /** How long a connection may take over its handshake. */
 const HANDSHAKE_MS = 5_000;
-const FIRST_RETRY_MS = 50;
+const FIRST_RETRY_MS = 10;
 const LAST_RETRY_MS = 1000;
 
 

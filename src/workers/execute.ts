@@ -7,6 +7,9 @@ import { abortMesh, allocateMesh, type MeshMemory } from './mesh.js';
 import { defaultCompilation, setConcurrentCompilation, startThread, ThreadPool } from './pool.js';
 import type { Job, ThreadReport } from './thread-main.js';
 import { Worker, type WorkerStats } from './worker.js';
+import { MAX_WORKERS } from './limits.js';
+
+export { MAX_WORKERS };
 
 export interface ExecuteOptions {
   /** Number of workers (1 by default). */
@@ -173,11 +176,6 @@ export function launch<R>(url: string, options: LaunchOptions): Launched<R> {
   return { done, fail: (err) => fail(err) };
 }
 
-/**
- * The most worker threads in one process. Every ordered pair of workers has a ring (4 MiB by default):
- * 64 workers already take 4,032 of them.
- */
-export const MAX_WORKERS = 64;
 
 /**
  * Each ring's bytes by default: 4 MiB, halved until all of the w·(w−1) rings take at most 256 MiB
