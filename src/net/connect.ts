@@ -68,6 +68,8 @@ export class Connector {
   private readonly linked = new Set<number>();
   private readonly pending = new Set<WebSocket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The deadlines of connections still in their handshake, as acceptor. */
+  private readonly handshakes = new Set<NodeJS.Timeout>();
   private settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private closed = false;
 
@@ -135,6 +137,8 @@ export class Connector {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const t of this.handshakes) clearTimeout(t);
+    this.handshakes.clear();
     for (const s of this.pending) s.terminate();
     this.pending.clear();
     this.server?.close();
@@ -262,10 +266,13 @@ export class Connector {
       this.pending.delete(socket);
     };
     const timer = setTimeout(() => {
+      this.handshakes.delete(timer);
       if (!answered) refuse('MALFORMED_FRAME', `no introduction within ${HANDSHAKE_MS / 1000} s`);
     }, HANDSHAKE_MS);
+    this.handshakes.add(timer);
     socket.on('close', () => {
       clearTimeout(timer);
+      this.handshakes.delete(timer);
       this.pending.delete(socket);
       if (!answered) this.options.log(`process ${me}: a connection from ${from} closed during the handshake`);
     });
@@ -273,6 +280,7 @@ export class Connector {
     socket.on('message', (data: RawData, binary: boolean) => {
       if (answered) return;
       clearTimeout(timer);
+      this.handshakes.delete(timer);
       let m: HandshakeMessage;
       try {
         if (binary) throw new NetError('MALFORMED_FRAME', 'binary data during the handshake');
