@@ -263,12 +263,11 @@ export interface ShareJobArgs {
   readonly options: ExampleOptions;
 }
 
-/** One worker's nodes, its read and compute times, and whether the BFS source is among its edges. */
+/** One worker's nodes, its read and compute times, and the edges it read. */
 export interface SharePart extends NodeValues {
   readonly readMs: number;
   readonly ms: number;
   readonly edges: number;
-  readonly hasSource: boolean;
 }
 
 /** What `runExampleOnShares` returns on process 0 (the others get null: they write nothing). */
@@ -284,7 +283,7 @@ export interface SharedResult extends NodeValues {
  * Runs an example on `workers` threads of each of `cluster.processes` processes, every worker reading
  * its own share of `input` (no process reads the whole file, unless it is gzip). Resolves on process 0
  * with every node's value, sorted by node, as one worker would give; on the others with null. A BFS
- * source that is no node of the file is BAD_OPTION on process 0.
+ * source that is no node of the file is BAD_OPTION on every process (the cause of WORKER_FAILED).
  */
 export async function runExampleOnShares(algorithm: Algorithm, input: string, options: ExampleOptions & { readonly workers?: number }, cluster: ClusterOptions): Promise<SharedResult | null> {
   const args: ShareJobArgs = { algorithm, input, options: { iterations: options.iterations, source: options.source } };
@@ -297,7 +296,6 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
   const job = `example ${algorithm} ${JSON.stringify(args.options)} on ${basename(input)} (${size} bytes)`;
   const { results, stats } = await executeCluster<SharePart>(new URL('./share-job.js', import.meta.url), { workers: options.workers ?? 1, ...cluster, args, job, threads: true });
   if ((cluster.process ?? 0) !== 0) return null;
-  if (algorithm === 'bfs' && !results.some((r) => r.hasSource)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${options.source} is not a node of ${input}`);
   const sorted = sortByNode(results);
   return {
     ...sorted,

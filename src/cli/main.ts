@@ -7,7 +7,6 @@ import type { Algorithm, NodeValues } from '../../examples/iterative/run.js';
 import { describeThrown } from '../workers/errors.js';
 import { MAX_WORKERS } from '../workers/limits.js';
 import type { WorkerStats } from '../workers/worker.js';
-import { resolve } from 'node:path';
 import { parseOptions, UsageError } from './args.js';
 import { CLUSTER_OPTIONS, launchLocal, placement, type Placement } from './cluster.js';
 import { peakRssMb } from './memory.js';
@@ -68,7 +67,7 @@ async function example(args: readonly string[]): Promise<number> {
   if (place.local) return launchLocal(['example', ...args], place.processes);
   const output = options.get('output') as string | undefined;
   const iterations = options.get('iterations') as number | undefined;
-  if (place.cluster !== undefined) return exampleAcross(name, resolve(input), output, { iterations, source, workers }, place.cluster);
+  if (place.cluster !== undefined) return exampleAcross(name, input, output, { iterations, source, workers }, place.cluster);
   if (output !== undefined) checkNotInput(input, output);
 
   const { ThreadPool } = await import('../workers/pool.js');

@@ -1,6 +1,8 @@
 /** The examples across processes, started by the local launcher: byte-identical to one worker's output. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, graphs, timely } from './processes.js';
 
@@ -40,4 +42,24 @@ describe('examples across processes', () => {
       }, 120_000);
     }
   }
+});
+
+describe('example input errors across processes', () => {
+  it('a malformed line and a BFS source that is no node: every process stops with the message and status one worker gives', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timely-bad-'));
+    const bad = join(dir, 'bad.txt');
+    // The bad line lies in the second half of the file: the process that reads it is not process 0.
+    writeFileSync(bad, '1 2\n2 3\n3 4\n4 5\n5 6\n6 x\n7 8\n');
+    for (const args of [
+      ['example', 'wcc', '--input', bad],
+      ['example', 'bfs', '--input', `${graphs}/karate.txt`, '--source', '999'],
+    ]) {
+      const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+      expect(one.status).toBe(2);
+      const run = await timely([...args, '-n', '2', '--local']).done;
+      expect(run.status).toBe(2);
+      // One line per process, each the one-worker message.
+      expect(run.stderr.trim().split('\n')).toEqual([one.stderr.trim(), one.stderr.trim()]);
+    }
+  }, 60_000);
 });
