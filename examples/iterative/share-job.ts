@@ -1,6 +1,7 @@
 /** The module every worker imports for `runExampleOnShares`: read this worker's share of the file, run its part of an example. */
 import type { Worker } from '../../src/workers/worker.js';
 import { ExampleError, readEdgeListShare, type EdgeList } from './edge-list.js';
+import { originalIds, rankOf } from './relabel.js';
 import { runOn, type ShareJobArgs, type SharePart } from './run.js';
 
 export default async function shareJob(worker: Worker, args: ShareJobArgs): Promise<SharePart> {
@@ -8,12 +9,23 @@ export default async function shareJob(worker: Worker, args: ShareJobArgs): Prom
   const edges = await readEdgeListShare(args.input, worker.index, worker.peers);
   const t1 = performance.now();
   const source = args.options.source;
-  // A BFS source must be a node of the whole file: every worker learns whether some worker saw it, so
-  // that every process fails the same way when none did (as one worker refuses it before running).
-  if (args.algorithm === 'bfs' && !seenAnywhere(worker, source !== undefined && hasNode(edges, source))) {
-    throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${args.input}`);
+  // What no worker knows alone: the whole file's edge count and largest id, and whether the BFS source
+  // is a node of it (if not, every worker refuses it, so that every process fails as one worker does).
+  const facts = everyWorker(worker, [edges.count, edges.maxId, source !== undefined && hasNode(edges, source)] as [number, number, boolean]);
+  const count = facts.reduce((a, f) => a + f[0], 0);
+  const maxId = Math.max(...facts.map((f) => f[1]));
+  if (args.algorithm === 'bfs' && !facts.some((f) => f[2])) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${args.input}`);
+  // Sparse ids (the largest far above the edge count) are renumbered by their rank among every
+  // worker's ids, as one worker does (see denseIds): memory follows the nodes, not the largest id.
+  let ids: Int32Array | undefined;
+  let mine = edges;
+  let options = args.options;
+  if (maxId >= 2 * count + 1024) {
+    ids = merge(everyWorker(worker, distinct(edges)));
+    mine = ranked(edges, ids);
+    if (source !== undefined) options = { ...options, source: rankOf(ids, source) };
   }
-  const part = runOn(worker, args.algorithm, edges, args.options, undefined, true);
+  const part = originalIds(runOn(worker, args.algorithm, mine, options, undefined, true), ids, args.algorithm === 'wcc');
   return { ...part, readMs: t1 - t0, ms: performance.now() - t1, edges: edges.count };
 }
 
@@ -22,16 +34,54 @@ function hasNode(edges: EdgeList, node: number): boolean {
   return false;
 }
 
-/** Whether `mine` holds on some worker: a small dataflow where every worker tells every other. */
-function seenAnywhere(worker: Worker, mine: boolean): boolean {
-  let any = false;
+/** Every worker's `value`, by worker index: a small dataflow where every worker tells every other. */
+function everyWorker<T>(worker: Worker, value: T): T[] {
+  const all: T[] = new Array(worker.peers);
   const input = worker.dataflow((scope) => {
-    const input = scope.newInput<boolean>('seen');
-    input.stream.broadcast().inspect((seen) => (any ||= seen));
+    const input = scope.newInput<[number, T]>('tell');
+    input.stream.broadcast().inspect(([from, v]) => (all[from] = v));
     return input;
-  }, { name: 'source-check' });
-  input.send([mine]);
+  }, { name: 'every-worker' });
+  input.send([[worker.index, value]]);
   input.close();
   worker.run();
-  return any;
+  return all;
+}
+
+/** The ids at either end of the edges, ascending, each once. */
+function distinct(edges: EdgeList): Int32Array {
+  const all = new Int32Array(2 * edges.count);
+  all.set(edges.src.subarray(0, edges.count));
+  all.set(edges.dst.subarray(0, edges.count), edges.count);
+  return unique(all.sort());
+}
+
+/** Sorted lists merged into one, each id once. */
+function merge(lists: readonly Int32Array[]): Int32Array {
+  let n = 0;
+  for (const l of lists) n += l.length;
+  const all = new Int32Array(n);
+  let at = 0;
+  for (const l of lists) {
+    all.set(l, at);
+    at += l.length;
+  }
+  return unique(all.sort());
+}
+
+function unique(sorted: Int32Array): Int32Array {
+  let k = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[k++] = sorted[i]!;
+  return sorted.slice(0, k);
+}
+
+/** The edges with every id replaced by its rank in `ids`. */
+function ranked(edges: EdgeList, ids: Int32Array): EdgeList {
+  const src = new Int32Array(edges.count);
+  const dst = new Int32Array(edges.count);
+  for (let e = 0; e < edges.count; e++) {
+    src[e] = rankOf(ids, edges.src[e]!);
+    dst[e] = rankOf(ids, edges.dst[e]!);
+  }
+  return { src, dst, count: edges.count, maxId: ids.length - 1 };
 }

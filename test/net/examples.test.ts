@@ -63,3 +63,23 @@ describe('example input errors across processes', () => {
     }
   }, 60_000);
 });
+
+describe('sparse ids across processes', () => {
+  it('ids far apart are renumbered across processes too: output as one worker\'s, in bounded memory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timely-sparse-'));
+    const path = join(dir, 'sparse.txt');
+    writeFileSync(path, '0 2147483647\n5 2000000000\n2000000000 7\n9 2147483000\n');
+    for (const args of [
+      ['example', 'wcc', '--input', path],
+      ['example', 'pagerank', '--input', path],
+      ['example', 'bfs', '--input', path, '--source', '5'],
+    ]) {
+      const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+      const run = await timely([...args, '-n', '2', '-w', '2', '--local']).done;
+      expect(run.status).toBe(0);
+      expect(run.stdout).toBe(one.stdout);
+      // Arrays sized by the largest id would take gigabytes on the worker that owns it.
+      for (const m of run.stderr.matchAll(/peak RSS (\d+) MB/g)) expect(Number(m[1])).toBeLessThan(400);
+    }
+  }, 60_000);
+});
