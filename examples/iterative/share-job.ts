@@ -2,7 +2,8 @@
 import type { Worker } from '../../src/workers/worker.js';
 import { ExampleError, readEdgeListShare, type EdgeList } from './edge-list.js';
 import { originalIds, rankOf } from './relabel.js';
-import { runOn, type ShareJobArgs, type SharePart } from './run.js';
+import type { ShareJobArgs, SharePart } from './across.js';
+import { runOn } from './run.js';
 
 export default async function shareJob(worker: Worker, args: ShareJobArgs): Promise<SharePart> {
   const t0 = performance.now();

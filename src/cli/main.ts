@@ -103,7 +103,8 @@ async function example(args: readonly string[]): Promise<number> {
 async function exampleAcross(name: Algorithm, input: string, output: string | undefined, options: { iterations?: number; source?: number; workers: number }, cluster: NonNullable<Placement['cluster']>): Promise<number> {
   const me = cluster.process!;
   if (me === 0 && output !== undefined) checkNotInput(input, output);
-  const { runExampleOnShares, formatNodeValues } = await import('../../examples/iterative/run.js');
+  const { runExampleOnShares } = await import('../../examples/iterative/across.js');
+  const { formatNodeValues } = await import('../../examples/iterative/run.js');
   const t0 = performance.now();
   const result = await runExampleOnShares(name, input, options, cluster);
   const t1 = performance.now();
