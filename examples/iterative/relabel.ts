@@ -18,22 +18,42 @@ export interface DenseEdges {
  * // dense.src = [0], dense.dst = [1], ids = [0, 2000000000]
  */
 export function denseIds(edges: EdgeList): DenseEdges {
-  if (edges.maxId < 2 * edges.count + 1024) return { edges, ids: undefined };
-  const n = edges.count;
-  const all = new Int32Array(2 * n);
-  all.set(edges.src.subarray(0, n));
-  all.set(edges.dst.subarray(0, n), n);
+  if (!sparse(edges.maxId, edges.count)) return { edges, ids: undefined };
+  const ids = sortedDistinct([edges.src.subarray(0, edges.count), edges.dst.subarray(0, edges.count)]);
+  return { edges: ranked(edges, ids), ids };
+}
+
+/** Whether ids up to `maxId` over `count` edges are too sparse to size arrays by (see `denseIds`). */
+export function sparse(maxId: number, count: number): boolean {
+  return maxId >= 2 * count + 1024;
+}
+
+/** The ids of all `parts`, ascending, each once. */
+export function sortedDistinct(parts: readonly Int32Array[]): Int32Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const all = new Int32Array(n);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
   all.sort();
   let k = 0;
   for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[k++] = all[i]!;
-  const ids = all.slice(0, k);
+  return all.slice(0, k);
+}
+
+/** The edges with every id replaced by its rank in `ids` (which holds them all). */
+export function ranked(edges: EdgeList, ids: Int32Array): EdgeList {
+  const n = edges.count;
   const src = new Int32Array(n);
   const dst = new Int32Array(n);
   for (let e = 0; e < n; e++) {
     src[e] = rankOf(ids, edges.src[e]!);
     dst[e] = rankOf(ids, edges.dst[e]!);
   }
-  return { edges: { src, dst, count: n, maxId: k - 1 }, ids };
+  return { src, dst, count: n, maxId: ids.length - 1 };
 }
 
 /** The dense id of original id `id`, or -1 if it is not a node. */

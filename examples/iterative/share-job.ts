@@ -1,7 +1,7 @@
 /** The module every worker imports for `runExampleOnShares`: read this worker's share of the file, run its part of an example. */
 import type { Worker } from '../../src/workers/worker.js';
 import { ExampleError, readEdgeListShare, type EdgeList } from './edge-list.js';
-import { originalIds, rankOf } from './relabel.js';
+import { originalIds, rankOf, ranked, sortedDistinct, sparse } from './relabel.js';
 import type { ShareJobArgs, SharePart } from './across.js';
 import { runOn } from './run.js';
 
@@ -21,8 +21,8 @@ export default async function shareJob(worker: Worker, args: ShareJobArgs): Prom
   let ids: Int32Array | undefined;
   let mine = edges;
   let options = args.options;
-  if (maxId >= 2 * count + 1024) {
-    ids = merge(everyWorker(worker, distinct(edges)));
+  if (sparse(maxId, count)) {
+    ids = sortedDistinct(everyWorker(worker, sortedDistinct([edges.src.subarray(0, edges.count), edges.dst.subarray(0, edges.count)])));
     mine = ranked(edges, ids);
     if (source !== undefined) options = { ...options, source: rankOf(ids, source) };
   }
@@ -47,42 +47,4 @@ function everyWorker<T>(worker: Worker, value: T): T[] {
   input.close();
   worker.run();
   return all;
-}
-
-/** The ids at either end of the edges, ascending, each once. */
-function distinct(edges: EdgeList): Int32Array {
-  const all = new Int32Array(2 * edges.count);
-  all.set(edges.src.subarray(0, edges.count));
-  all.set(edges.dst.subarray(0, edges.count), edges.count);
-  return unique(all.sort());
-}
-
-/** Sorted lists merged into one, each id once. */
-function merge(lists: readonly Int32Array[]): Int32Array {
-  let n = 0;
-  for (const l of lists) n += l.length;
-  const all = new Int32Array(n);
-  let at = 0;
-  for (const l of lists) {
-    all.set(l, at);
-    at += l.length;
-  }
-  return unique(all.sort());
-}
-
-function unique(sorted: Int32Array): Int32Array {
-  let k = 0;
-  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[k++] = sorted[i]!;
-  return sorted.slice(0, k);
-}
-
-/** The edges with every id replaced by its rank in `ids`. */
-function ranked(edges: EdgeList, ids: Int32Array): EdgeList {
-  const src = new Int32Array(edges.count);
-  const dst = new Int32Array(edges.count);
-  for (let e = 0; e < edges.count; e++) {
-    src[e] = rankOf(ids, edges.src[e]!);
-    dst[e] = rankOf(ids, edges.dst[e]!);
-  }
-  return { src, dst, count: edges.count, maxId: ids.length - 1 };
 }
