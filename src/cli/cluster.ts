@@ -65,7 +65,8 @@ export function placement(options: ReadonlyMap<string, string | number | true>, 
     if (index !== undefined || hosts !== undefined) throw new UsageError(`${command}: --local chooses the process indices and ports itself; leave out -p and -h (and TIMELY_PROCESS, TIMELY_HOSTS)`);
     return { workers, processes, local, cluster: undefined };
   }
-  if (processes === 1 && index === undefined && hosts === undefined) return { workers, processes, local, cluster: undefined };
+  // One process and no hosts: this process is the whole computation (a TIMELY_PROCESS of 0 left in the environment changes nothing).
+  if (processes === 1 && hosts === undefined && (index ?? 0) === 0) return { workers, processes, local, cluster: undefined };
   if (index === undefined) throw new UsageError(`${command}: ${processes} processes: give this process's index with -p P (or TIMELY_PROCESS), or --local to start them all here`);
   if (hosts === undefined) throw new UsageError(`${command}: ${processes} processes: give a hostfile with -h FILE (one host:port per process; or TIMELY_HOSTS)`);
   if (index >= processes) throw new UsageError(`${command}: -p ${index} is not a process of ${processes} (0 to ${processes - 1})`);
