@@ -7,7 +7,8 @@ import { cancelled, checkExecuteOptions, execute as executeThreads, launch, modu
 import { allocateMesh, GatewayPort } from '../workers/mesh.js';
 import { defaultCompilation } from '../workers/pool.js';
 import type { WorkerStats } from '../workers/worker.js';
-import { Connector, type TlsOptions } from './connect.js';
+import { Connector } from './connect.js';
+import type { TlsOptions } from './tls.js';
 import { NetError } from './errors.js';
 import { encodeResults } from './frames.js';
 import { Gateway } from './gateway.js';

@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { NetError } from './errors.js';
+import type { TlsOptions } from './tls.js';
 import { formatHost, type Host } from './hosts.js';
 import { jobDifferences, nonce, parseHandshake, PROTOCOL_VERSION, proof, proves, type HandshakeMessage, type JobIdentity } from './handshake.js';
 
@@ -28,21 +29,6 @@ export interface ConnectOptions {
   readonly protocol?: number;
   /** TLS on every link (wss): this process's certificate and key, and the CA that signed every process's (see `TlsOptions`). */
   readonly tls?: TlsOptions;
-}
-
-/**
- * TLS for the links between processes: each process presents `cert` (PEM) with its `key`, and accepts
- * only peers whose certificate `ca` signed (both directions: mutual TLS). A certificate must name its
- * process's host as the hostfile writes it (an IP address as an IP subject alternative name).
- *
- * @example
- * const tls: TlsOptions = { cert: readFileSync('node.pem'), key: readFileSync('node.key'), ca: readFileSync('ca.pem') };
- * await execute('job.js', { processes: 2, process: 0, hosts, secret, tls });
- */
-export interface TlsOptions {
-  readonly cert: string | Buffer;
-  readonly key: string | Buffer;
-  readonly ca: string | Buffer;
 }
 
 /** OpenSSL's codes for a certificate the other side refused, or this side cannot accept. */

@@ -2,4 +2,4 @@
 export { execute, type ExecuteOptions } from './cluster.js';
 export { NetError, NetErrorCode } from './errors.js';
 export { parseHosts, readHostfile, type Host } from './hosts.js';
-export type { TlsOptions } from './connect.js';
+export type { TlsOptions } from './tls.js';
