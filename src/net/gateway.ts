@@ -21,6 +21,8 @@ export interface GatewayOptions {
   readonly onFailure: (err: Error, fromPeer?: boolean) => void;
 }
 
+type StateControl = Control & { t: 'state' };
+
 /** Bytes a link may hold unsent before the gateway stops taking workers' messages (backpressure toward the workers). */
 export const LINK_LIMIT = 8 << 20;
 /** Bytes waiting for room in the workers' rings before the gateway stops reading its links (backpressure toward the peers). */
@@ -76,7 +78,9 @@ export class Gateway {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Process 0's quiescence waves: the wave in flight, the states it has, the last complete wave's. */
   private wave = 0;
-  private states: Control[] = [];
+  /** The wave's states by process (process 0's own first), and how many have come. */
+  private states: (StateControl | undefined)[] = [];
+  private stateCount = 0;
   private previous: string | undefined;
   private nextWave = 0;
   private waiters: (() => void)[] = [];
@@ -197,7 +201,7 @@ export class Gateway {
         link.send(encodeControl({ t: 'state', wave: c.wave, ...this.localState() }));
         return;
       case 'state':
-        if (c.wave === this.wave && this.options.process === 0) this.collect(c);
+        if (c.wave === this.wave && this.options.process === 0) this.collect(link.peer, c);
         return;
       case 'quiesce':
         this.port.quiesce();
@@ -230,27 +234,30 @@ export class Gateway {
    * worker anywhere can act again (the four-counter method): every process is told to quiesce.
    */
   private lookForQuiescence(): void {
-    if (this.options.process !== 0 || this.states.length > 0 || performance.now() < this.nextWave) return;
+    if (this.options.process !== 0 || this.stateCount > 0 || performance.now() < this.nextWave) return;
     const mine = this.localState();
     if (mine.activity < 0) {
       this.previous = undefined;
       return;
     }
     this.wave++;
-    this.states = [{ t: 'state', wave: this.wave, ...mine }];
+    this.states = new Array<StateControl | undefined>(this.options.processes);
+    this.states[0] = { t: 'state', wave: this.wave, ...mine };
+    this.stateCount = 1;
     for (const link of this.links) if (link !== undefined) link.send(encodeControl({ t: 'probe', wave: this.wave }));
   }
 
-  private collect(state: Control & { t: 'state' }): void {
-    this.states.push(state);
-    if (this.states.length < this.options.processes) return;
-    const states = this.states as (Control & { t: 'state' })[];
+  private collect(from: number, state: StateControl): void {
+    if (this.states[from] !== undefined) return; // one state per process and wave
+    this.states[from] = state;
+    if (++this.stateCount < this.options.processes) return;
+    const states = this.states as StateControl[];
     this.states = [];
+    this.stateCount = 0;
     this.nextWave = performance.now() + WAVE_MS;
     const idle = states.every((s) => s.activity >= 0);
     const balanced = states.reduce((a, s) => a + s.sent, 0) === states.reduce((a, s) => a + s.received, 0);
-    // States arrive in any order: keyed by their order of arrival would differ from wave to wave.
-    const key = states.map((s) => `${s.activity}/${s.sent}/${s.received}`).sort().join(' ');
+    const key = states.map((s) => `${s.activity}/${s.sent}/${s.received}`).join(' ');
     if (idle && balanced && key === this.previous) {
       for (const link of this.links) if (link !== undefined) link.send(encodeControl({ t: 'quiesce' }));
       this.port.quiesce();
