@@ -178,7 +178,7 @@ export async function launchLocal(args: readonly string[], processes: number): P
 }
 
 /** `n` distinct free TCP ports on 127.0.0.1 (held together while chosen, so they differ). */
-async function freePorts(n: number): Promise<number[]> {
+export async function freePorts(n: number): Promise<number[]> {
   const servers: Server[] = [];
   try {
     for (let i = 0; i < n; i++) {

@@ -1,5 +1,5 @@
 /** Mesh: the shared memory joining N worker threads — a ring per ordered pair, a wake word per worker, an abort flag. */
-import { allocateRing, RingReader, RingWriter, type RingMemory } from './ring.js';
+import { allocateRing, RingReader, RingWriter, ROUTE_HEADER, routeOf, type RingMemory } from './ring.js';
 
 export interface MeshMemory {
   /** Workers in the whole computation (every process's). */
@@ -45,11 +45,10 @@ export function abortMesh(memory: MeshMemory): void {
 }
 
 /**
- * Messages between a worker and the gateway carry an 8-byte header (payloads stay 8-aligned): toward the
- * gateway, the global index of the worker they are for, or BROADCAST for every worker of every other
+ * Messages between a worker and the gateway carry a route header (see `RingWriter.writeRouted`): toward
+ * the gateway, the global index of the worker they are for, or BROADCAST for every worker of every other
  * process; from the gateway, the global index of the worker that sent them.
  */
-export const ROUTE_BYTES = 8;
 export const BROADCAST = 0xffffffff;
 
 /** States of a member's "asleep" word. */
@@ -232,7 +231,7 @@ export class Mesh {
     for (let m = 0; m < readers.length; m++) {
       const reader = readers[m];
       if (reader === null || reader === undefined) continue;
-      const n = m === this.gateway ? reader.drain((bytes) => receive(fromHeader(bytes), bytes.subarray(ROUTE_BYTES)), budget) : reader.drain((bytes) => receive(this.first + m, bytes), budget);
+      const n = m === this.gateway ? reader.drain((bytes) => receive(routeOf(bytes), bytes.subarray(ROUTE_HEADER)), budget) : reader.drain((bytes) => receive(this.first + m, bytes), budget);
       if (n > 0) {
         moved = true;
         if (reader.writerStuck()) this.signals.wake(m);
@@ -308,10 +307,6 @@ export class Mesh {
   }
 }
 
-function fromHeader(bytes: Uint8Array): number {
-  return (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16)) + bytes[3]! * 0x1000000;
-}
-
 /** A message a worker handed to the gateway: its route (a global worker index, or BROADCAST), its sender, its bytes. */
 export type Outgoing = (route: number, from: number, message: Uint8Array) => void;
 
@@ -354,7 +349,7 @@ export class GatewayPort {
     for (let w = 0; w < this.workers; w++) {
       const reader = this.readers[w]!;
       const from = this.first + w;
-      const got = reader.drain((bytes) => out(fromHeader(bytes), from, bytes.subarray(ROUTE_BYTES)), budget);
+      const got = reader.drain((bytes) => out(routeOf(bytes), from, bytes.subarray(ROUTE_HEADER)), budget);
       if (got > 0) {
         n += got;
         if (reader.writerStuck()) this.signals.wake(w);

@@ -7,7 +7,14 @@ const HEADER_BYTES = 16;
 const FRAME_HEADER = 8;
 const MORE = 0x80000000; // frame flag: the message continues in the next frame
 const SKIP = 0x7fffffff; // frame header: the rest of the ring up to its end is padding
-const ROUTE_HEADER = 8; // see RingWriter.writeRouted
+
+/** Bytes of the header `RingWriter.writeRouted` puts before a message: a u32 route, little-endian, then 4 bytes of padding (payloads stay 8-aligned). */
+export const ROUTE_HEADER = 8;
+
+/** The route in front of a message that `RingWriter.writeRouted` wrote. */
+export function routeOf(message: Uint8Array): number {
+  return (message[0]! | (message[1]! << 8) | (message[2]! << 16)) + message[3]! * 0x1000000;
+}
 
 /** The shared memory of one ring; it can be sent to another thread. */
 export interface RingMemory {

@@ -86,9 +86,9 @@ describe('faults across processes', () => {
     expect(r0.stderr).toMatch(/PEER_UNRESPONSIVE: process 1 \(127\.0\.0\.1:\d+\) sent nothing for [\d.]+ s \(heartbeat timeout 1 s\)/);
   });
 
-  it('a long vertex callback is not a dead peer: heartbeats come from the thread that runs no vertex', async () => {
+  it('a worker thread busy for longer than the heartbeat timeout is not a dead peer: heartbeats come from the thread that runs no dataflow', async () => {
     const { path } = await hostfile(2);
-    // Worker 1 (process 1) sleeps 1.5 s per epoch in its own thread; the heartbeat timeout is 1 s.
+    // Worker 1 (process 1) blocks its thread 1.5 s per epoch; the heartbeat timeout is 1 s.
     const args = JSON.stringify({ epochs: 4, n: 10, ms: 1500, slow: 1 });
     const [r0, r1] = await Promise.all([proc(0, 2, path, args, ['--heartbeat-timeout', '1']).done, proc(1, 2, path, args, ['--heartbeat-timeout', '1']).done]);
     expect([r0.status, r1.status, r0.stderr + r1.stderr]).toEqual([0, 0, expect.not.stringMatching(/timely:/)]);

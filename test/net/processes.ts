@@ -1,28 +1,17 @@
 /** Helpers for tests that start real processes on 127.0.0.1: free ports, hostfiles, and `timely` runs bounded in time. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePorts } from '../../src/cli/cluster.js';
+
+export { freePorts };
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const cli = join(root, 'dist/src/cli/main.js');
 export const fixture = (name: string) => join(root, 'test/net/fixtures', name);
 export const graphs = resolve(root, '../shared/data/graphs');
-
-/** `n` distinct free ports on 127.0.0.1. */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = createServer();
-    servers.push(s);
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  }
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  return ports;
-}
 
 /** A hostfile of `n` free loopback ports; its path and lines. */
 export async function hostfile(n: number): Promise<{ path: string; hosts: string[] }> {
