@@ -8,7 +8,8 @@ import { readEdgeList, type EdgeList } from '../examples/iterative/edge-list.js'
 import { buildCsr } from '../examples/iterative/csr.js';
 import { ExactSum } from '../examples/iterative/exact-sum.js';
 import { DAMPING } from '../examples/iterative/pagerank.js';
-import { formatNodeValues, type NodeValues } from '../examples/iterative/run.js';
+import type { NodeValues } from '../examples/iterative/run.js';
+import { formatLines } from '../examples/iterative/format.js';
 
 function present(edges: EdgeList): { size: number; seen: Uint8Array } {
   const size = edges.maxId + 1;
@@ -147,11 +148,12 @@ async function main(args: string[]): Promise<void> {
   const result =
     algorithm === 'wcc' ? baselineWcc(edges) : algorithm === 'pagerank' ? baselinePagerank(edges, arg ?? 20) : baselineBfs(edges, arg ?? edges.src[0]!);
   const t2 = performance.now();
-  const text = formatNodeValues(result);
+  const text = formatLines(result);
+  const t3 = performance.now();
   if (output === undefined) process.stdout.write(text);
   else writeFileSync(output, text);
   process.stderr.write(
-    `baseline ${algorithm}: ${edges.count} edges, ${result.nodes.length} output lines; read ${(t1 - t0).toFixed(0)} ms, compute ${(t2 - t1).toFixed(0)} ms; peak RSS ${peakRssMb()} MB\n`,
+    `baseline ${algorithm}: ${edges.count} edges, ${result.nodes.length} output lines; read ${(t1 - t0).toFixed(0)} ms, compute ${(t2 - t1).toFixed(0)} ms, format ${(t3 - t2).toFixed(0)} ms, write ${(performance.now() - t3).toFixed(0)} ms; peak RSS ${peakRssMb()} MB\n`,
   );
 }
 

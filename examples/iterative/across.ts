@@ -1,9 +1,13 @@
-/** Runs the iterative examples across processes: every worker reads its own share of the input file. */
+/**
+ * Runs the iterative examples on several workers (threads of one process, or of several processes)
+ * where every worker reads its own share of the input file and formats its own range of the output.
+ */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { execute as executeCluster, type ExecuteOptions as ClusterExecuteOptions } from '../../src/net/cluster.js';
 import type { WorkerStats } from '../../src/workers/worker.js';
-import { sortByNode, type Algorithm, type ExampleOptions, type NodeValues } from './run.js';
+import { decompressShared } from './edge-list.js';
+import type { Algorithm, ExampleOptions } from './run.js';
 
 /** Where a run across processes takes place, and how its processes meet (see the net layer's execute). */
 export type ClusterOptions = Pick<ClusterExecuteOptions, 'processes' | 'process' | 'hosts' | 'secret' | 'insecure' | 'connectTimeout' | 'heartbeatTimeout'>;
@@ -13,33 +17,49 @@ export interface ShareJobArgs {
   readonly algorithm: Algorithm;
   /** The edge-list file, which every worker reads its share of (see `readEdgeListShare`). */
   readonly input: string;
+  /** A gzip file's text, decompressed once by the process for its threads (see `decompressShared`). */
+  readonly text?: Uint8Array;
   readonly options: ExampleOptions;
 }
 
-/** One worker's nodes, its read and compute times, and the edges it read. */
-export interface SharePart extends NodeValues {
+/** One worker's range of the output (see `formatShare`), its phase times, and the edges it read. */
+export interface SharePart {
+  readonly text: Uint8Array;
+  readonly lines: number;
   readonly readMs: number;
   readonly ms: number;
+  readonly formatMs: number;
   readonly edges: number;
 }
 
 /** What `runExampleOnShares` returns on process 0 (the others get null: they write nothing). */
-export interface SharedResult extends NodeValues {
+export interface SharedResult {
+  /** The output, `node value` lines sorted by node: these texts one after the other, as bytes. */
+  readonly texts: readonly Uint8Array[];
+  readonly lines: number;
   readonly stats: readonly WorkerStats[];
-  /** The slowest worker's read and compute phases, and the edges read, on every process. */
+  /**
+   * The phases, each on its slowest worker anywhere: reading (a gzip file's decompression included),
+   * computing, formatting the output; and the edges read.
+   */
   readonly readMs: number;
   readonly computeMs: number;
+  readonly formatMs: number;
   readonly edges: number;
 }
 
 /**
- * Runs an example on `workers` threads of each of `cluster.processes` processes, every worker reading
- * its own share of `input` (no process reads the whole file, unless it is gzip). Resolves on process 0
- * with every node's value, sorted by node, as one worker would give; on the others with null. A BFS
- * source that is no node of the file is BAD_OPTION on every process (the cause of WORKER_FAILED).
+ * Runs an example on `workers` threads of each of `cluster.processes` processes (one process, this
+ * one, without `cluster`), every worker reading its own share of `input` (no process reads the whole
+ * file, unless it is gzip: then each process decompresses it once for its threads). Resolves on process 0
+ * with the whole output, as one worker would write it; on the others with null. A BFS source that is
+ * no node of the file is BAD_OPTION on every process (the cause of WORKER_FAILED).
  */
-export async function runExampleOnShares(algorithm: Algorithm, input: string, options: ExampleOptions & { readonly workers?: number }, cluster: ClusterOptions): Promise<SharedResult | null> {
-  const args: ShareJobArgs = { algorithm, input, options: { iterations: options.iterations, source: options.source } };
+export async function runExampleOnShares(algorithm: Algorithm, input: string, options: ExampleOptions & { readonly workers?: number }, cluster: ClusterOptions = {}): Promise<SharedResult | null> {
+  const t0 = performance.now();
+  const text = input.endsWith('.gz') ? await decompressShared(input) : undefined;
+  const decompressMs = performance.now() - t0;
+  const args: ShareJobArgs = { algorithm, input, ...(text === undefined ? {} : { text }), options: { iterations: options.iterations, source: options.source } };
   let size = 0;
   try {
     size = statSync(input).size;
@@ -49,12 +69,13 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
   const job = `example ${algorithm} ${JSON.stringify(args.options)} on ${basename(input)} (${size} bytes)`;
   const { results, stats } = await executeCluster<SharePart>(new URL('./share-job.js', import.meta.url), { workers: options.workers ?? 1, ...cluster, args, job, threads: true });
   if ((cluster.process ?? 0) !== 0) return null;
-  const sorted = sortByNode(results);
   return {
-    ...sorted,
+    texts: results.map((r) => r.text),
+    lines: results.reduce((a, r) => a + r.lines, 0),
     stats,
-    readMs: Math.max(...results.map((r) => r.readMs)),
+    readMs: decompressMs + Math.max(...results.map((r) => r.readMs)),
     computeMs: Math.max(...results.map((r) => r.ms)),
+    formatMs: Math.max(...results.map((r) => r.formatMs)),
     edges: results.reduce((a, r) => a + r.edges, 0),
   };
 }

@@ -103,8 +103,10 @@ class Expand extends RoundVertex {
   }
 
   private build(): void {
-    const { blocks, lists } = this.edges.adjacency(this.ctx.peers, true);
-    const { parts, size } = keyedParts(blocks, lists);
+    const { peers, worker } = this.ctx;
+    const { blocks, owned, lists } = this.edges.adjacency(peers, true);
+    this.edges.release();
+    const { parts, size } = keyedParts(blocks, lists, { columns: owned, worker, peers });
     this.graph = parts;
     this.offered = new Uint8Array(size);
     this.next = new Int32Array(size);

@@ -7,21 +7,28 @@ import { ExampleError, type EdgeList } from './edge-list.js';
 
 /**
  * A block of edges: `src[i] -> dst[i]`, tagged 'both' (or untagged): each edge reaches the worker
- * owning its source and the one owning its destination, through the exchange. A block tagged 'parts'
+ * owning its source and the one owning its destination, through the exchange. A block tagged 'shared'
+ * is a part of an edge list in memory every worker thread can read: every worker sends every such part
+ * into its own input, nothing crosses between workers, and each worker takes from it the edges at the
+ * nodes it owns when it builds its adjacency (see `sendEdgeBlocks`'s `shared`). A block tagged 'parts'
  * stands for a whole edge list whose slices the workers have turned into adjacency lists in shared
  * memory (see `EdgeParts`): every worker sends the same one, and reads from it, once the input is
  * complete, the lists of the nodes it owns; nothing crosses between workers. The arrays are handed
  * over with the block.
  */
-export type EdgeBlock = [src: Int32Array, dst: Int32Array, ends?: 'both'] | PartsBlock;
+export type EdgeBlock = [src: Int32Array, dst: Int32Array, ends?: 'both' | 'shared'] | PartsBlock;
 /** `EdgeParts` as a block: `[offsets, targets, 'parts', shape]`. */
 export type PartsBlock = [offsets: Int32Array, targets: Int32Array, ends: 'parts', shape: PartsShape];
 /**
  * Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far
- * end. Or, from a 'parts' block, its arrays and shape, and the end (`by`) to key it by: the worker
+ * end. From a 'shared' block, the same columns marked 'owned': the worker takes the pairs whose key
+ * it owns. Or, from a 'parts' block, its arrays and shape, and the end (`by`) to key it by: the worker
  * reads its lists once the input is complete (see `PairBlocks`).
  */
-export type RoutedEdges = [worker: number, key: Int32Array, other: Int32Array] | [worker: number, offsets: Int32Array, targets: Int32Array, by: 0 | 1, shape: PartsShape];
+export type RoutedEdges =
+  | [worker: number, key: Int32Array, other: Int32Array]
+  | [worker: number, key: Int32Array, other: Int32Array, owned: 'owned']
+  | [worker: number, offsets: Int32Array, targets: Int32Array, by: 0 | 1, shape: PartsShape];
 /** Values of nodes: `values[i]` belongs to `nodes[i]`. */
 export type NodeBlock = [nodes: Int32Array, values: Float64Array];
 
@@ -91,6 +98,10 @@ export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): S
             continue;
           }
           const [key, other] = by === 0 ? [block[0], block[1]] : [block[1], block[0]];
+          if (block[2] === 'shared') {
+            out.push([worker, key, other, 'owned']);
+            continue;
+          }
           if (key.length > 0) out.push(...split(key, other));
         }
         if (out.length > 0) ctx.send(out, time);
@@ -120,8 +131,8 @@ function checkBlock(block: EdgeBlock, peers: number): void {
   if (!(src instanceof Int32Array) || !(dst instanceof Int32Array)) {
     throw new ExampleError('MALFORMED_BLOCK', 'an edge block is [src: Int32Array, dst: Int32Array, ends?]: send the ends of each edge as two Int32Arrays');
   }
-  if (ends !== undefined && ends !== 'both' && ends !== 'parts') {
-    throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both' or 'parts', got ${JSON.stringify(ends)}`);
+  if (ends !== undefined && ends !== 'both' && ends !== 'shared' && ends !== 'parts') {
+    throw new ExampleError('MALFORMED_BLOCK', `an edge block's ends must be 'both', 'shared' or 'parts', got ${JSON.stringify(ends)}`);
   }
   if (ends === 'parts') {
     if (!SHAPES.includes(shape as PartsShape)) {
@@ -134,9 +145,13 @@ function checkBlock(block: EdgeBlock, peers: number): void {
   } else if (src.length !== dst.length) throw new ExampleError('MALFORMED_BLOCK', `an edge block has ${src.length} sources but ${dst.length} destinations: the two arrays must be as long`);
 }
 
-/** Pairs keyed by the end a worker owns: blocks of pairs, and lists keyed by id (see `buildCsr`). */
+/**
+ * Pairs keyed by the end a worker owns: blocks of pairs, columns shared by every worker of which the
+ * pairs with a key it owns are its (see `buildCsr`), and lists keyed by id.
+ */
 export interface Adjacency {
   readonly blocks: readonly Columns[];
+  readonly owned: readonly Columns[];
   readonly lists: readonly KeyedLists[];
 }
 
@@ -146,13 +161,22 @@ export interface Adjacency {
  */
 export class PairBlocks {
   private readonly blocks: Columns[] = [];
+  private readonly owned: Columns[] = [];
   private readonly parts: [offsets: Int32Array, targets: Int32Array, by: 0 | 1, shape: PartsShape][] = [];
 
   add(batch: readonly RoutedEdges[]): void {
     for (const r of batch) {
       if (r.length === 3) this.blocks.push([r[1], r[2]]);
+      else if (r.length === 4) this.owned.push([r[1], r[2]]);
       else this.parts.push([r[1], r[2], r[3], r[4]]);
     }
+  }
+
+  /** Forgets the blocks and lists kept (once the adjacency is built from them), so their memory can go. */
+  release(): void {
+    this.blocks.length = 0;
+    this.owned.length = 0;
+    this.parts.length = 0;
   }
 
   /**
@@ -175,7 +199,7 @@ export class PairBlocks {
       }
       if (shape === 'directed' || by === 0) lists.push(...sliceLists(offsets, targets, shape === 'directed' ? by : 0, sets(shape), peers));
     }
-    return { blocks: [...this.blocks], lists };
+    return { blocks: [...this.blocks], owned: [...this.owned], lists };
   }
 }
 
@@ -316,6 +340,13 @@ export interface SendOptions {
   readonly blockSize?: number;
   /** Shared memory to list the slices in, the same on every worker (see `EdgeParts`); for two or more workers. */
   readonly parts?: EdgeParts;
+  /**
+   * The whole edge list as parts in shared memory (each a `SharedArrayBuffer`-backed list, such as the
+   * workers' shares of a file), the same on every worker: every worker sends them all as 'shared'
+   * blocks into its own input and builds its adjacency from the edges at the nodes it owns; `edges`
+   * is not read. Nothing crosses between workers.
+   */
+  readonly shared?: readonly EdgeList[];
 }
 
 /**
@@ -330,7 +361,12 @@ export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, a
   const blockSize = options.blockSize ?? 1 << 16;
   if (!Number.isInteger(blockSize) || blockSize < 1) throw new ExampleError('BAD_OPTION', `blockSize must be a positive integer, got ${blockSize}`);
   const { index, peers } = at;
-  const { parts } = options;
+  const { parts, shared } = options;
+  if (shared !== undefined) {
+    for (const part of shared) input.send([[part.src.subarray(0, part.count), part.dst.subarray(0, part.count), 'shared']]);
+    between();
+    return;
+  }
   if (peers === 1) {
     sendRange(edges, input, 0, edges.count, blockSize, between);
     return;

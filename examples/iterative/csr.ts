@@ -25,6 +25,16 @@ export interface KeyedPart {
   readonly first: number;
 }
 
+/**
+ * Columns every worker can read, of which a worker takes the pairs whose key it owns (`key % peers`
+ * equal to `worker`): an edge list in shared memory, read by each worker for its own nodes.
+ */
+export interface OwnedColumns {
+  readonly columns: readonly Columns[];
+  readonly worker: number;
+  readonly peers: number;
+}
+
 /** Lists up to this long are sorted in place by insertion (no subarray). */
 const SHORT_LIST = 16;
 
@@ -36,9 +46,10 @@ const SHORT_LIST = 16;
  * is sorted and repeats dropped. The columns are read twice in all, once to count and once to place.
  * Each pass is a function of its own (see `Propagate.round` in wcc.ts).
  */
-export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1, keyed?: KeyedPart): Csr {
+export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1, keyed?: KeyedPart, owned?: OwnedColumns): Csr {
   const degrees = new Degrees(size + 1);
   for (const [key] of blocks) countDegrees(degrees, key, divisor);
+  if (owned !== undefined) for (const [key] of owned.columns) countOwnedDegrees(degrees, key, divisor, owned.worker, owned.peers);
   let lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
   let keyedExtent = 0;
   const first = keyed?.first ?? 0;
@@ -57,6 +68,7 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
   const fill = offsets.slice();
   let largest = degrees.largest;
   for (const [key, other] of blocks) largest = Math.max(largest, placeTargets(fill, key, other, divisor, targets));
+  if (owned !== undefined) for (const [key, other] of owned.columns) largest = Math.max(largest, placeOwned(fill, key, other, divisor, targets, owned.worker, owned.peers));
   keyedLists.forEach((list, i) => placeKeyed(fill, list, first, divisor, keys[i]!, targets));
   const extent = Math.max(largest + 1, keyedExtent);
   if (!dedupe) return { offsets, targets, extent };
@@ -67,13 +79,14 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
 }
 
 /**
- * Adjacency keyed by id, in parts: a CSR built from `blocks` (when there are any, or no lists), then
- * `lists` as they lie. Every part has an entry for each id below `size`, which covers every id at
- * either end of the blocks (their keys may stop short of it) and every id of the lists. A node's
- * neighbours are its lists in all the parts together.
+ * Adjacency keyed by id, in parts: a CSR built from `blocks` and the owned pairs of `owned` (when there
+ * are any, or no lists), then `lists` as they lie. Every part has an entry for each id below `size`,
+ * which covers every id at either end of the pairs (their keys may stop short of it) and every id of
+ * the lists. A node's neighbours are its lists in all the parts together.
  */
-export function keyedParts(blocks: readonly Columns[], lists: readonly KeyedLists[]): { parts: KeyedLists[]; size: number } {
-  const built = blocks.length > 0 || lists.length === 0 ? [buildCsr(0, blocks, false)] : [];
+export function keyedParts(blocks: readonly Columns[], lists: readonly KeyedLists[], owned?: OwnedColumns): { parts: KeyedLists[]; size: number } {
+  const pairs = blocks.length > 0 || (owned !== undefined && owned.columns.length > 0);
+  const built = pairs || lists.length === 0 ? [buildCsr(0, blocks, false, 1, undefined, owned)] : [];
   const size = Math.max(...built.map((c) => c.extent), ...lists.map((l) => l.offsets.length - 1));
   return { parts: [...built, ...lists].map((p) => widen(p, size + 1)), size };
 }
@@ -138,6 +151,41 @@ function countWhileRoom(degrees: Degrees, key: Int32Array, divisor: number, from
     if (k > largest) degrees.largest = largest = k;
   }
   return key.length;
+}
+
+/** `countDegrees` for the keys of `key` that `worker` of `peers` owns. */
+function countOwnedDegrees(degrees: Degrees, key: Int32Array, divisor: number, worker: number, peers: number): void {
+  for (let e = countOwnedWhileRoom(degrees, key, divisor, 0, worker, peers); e < key.length; e = countOwnedWhileRoom(degrees, key, divisor, e, worker, peers)) {
+    degrees.grow(((key[e]! / divisor) | 0) + 1);
+  }
+}
+
+/** `countWhileRoom` for the keys that `worker` of `peers` owns. */
+function countOwnedWhileRoom(degrees: Degrees, key: Int32Array, divisor: number, from: number, worker: number, peers: number): number {
+  const counts = degrees.counts;
+  let largest = degrees.largest;
+  for (let e = from; e < key.length; e++) {
+    const k = key[e]!;
+    if (k % peers !== worker) continue;
+    const i = ((k / divisor) | 0) + 1;
+    if (i >= counts.length) return e;
+    counts[i]!++;
+    if (k > largest) degrees.largest = largest = k;
+  }
+  return key.length;
+}
+
+/** `placeTargets` for the pairs whose key `worker` of `peers` owns. */
+function placeOwned(fill: Int32Array, key: Int32Array, other: Int32Array, divisor: number, targets: Int32Array, worker: number, peers: number): number {
+  let largest = -1;
+  for (let e = 0; e < key.length; e++) {
+    const k = key[e]!;
+    if (k % peers !== worker) continue;
+    const o = other[e]!;
+    targets[fill[(k / divisor) | 0]!++] = o;
+    if (o > largest) largest = o;
+  }
+  return largest;
 }
 
 /** Running totals in place, from `base`: each entry becomes `base` plus the sum of the entries up to it. */

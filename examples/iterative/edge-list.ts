@@ -43,7 +43,7 @@ export const MAX_LINE_BYTES = 1 << 20;
  * the edges, never the whole text. A line longer than MAX_LINE_BYTES is MALFORMED_LINE.
  */
 export async function readEdgeList(path: string): Promise<EdgeList> {
-  const parser = new EdgeListParser(path);
+  const parser = new EdgeListParser(path, 1 << 16, undefined, { expectedBytes: plainSize(path) });
   await feed(path, parser, {});
   return parser.end();
 }
@@ -52,18 +52,18 @@ export async function readEdgeList(path: string): Promise<EdgeList> {
  * Reads share `share` of `shares` of an edge-list file, so that several workers (or processes) read one
  * file together, none of them all of it: the lines that start in bytes `[share·size/shares,
  * (share+1)·size/shares)`. A gzip file cannot be entered in the middle: every share decompresses it and
- * keeps every `shares`-th edge. Errors name the line of the whole file, as `readEdgeList` does.
+ * keeps every `shares`-th edge. Errors name the line of the whole file, as `readEdgeList` does. With
+ * `shared`, the edges come in `SharedArrayBuffer`s of their size, for other threads to read.
  *
  * @example
  * const mine = await readEdgeListShare('graph.txt', worker.index, worker.peers);
  */
-export async function readEdgeListShare(path: string, share: number, shares: number): Promise<EdgeList> {
+export async function readEdgeListShare(path: string, share: number, shares: number, shared = false): Promise<EdgeList> {
   if (!Number.isInteger(shares) || shares < 1 || !Number.isInteger(share) || share < 0 || share >= shares) {
     throw new ExampleError('BAD_OPTION', `share must be an integer from 0 to shares − 1, got share ${share} of ${shares}`);
   }
-  if (shares === 1) return readEdgeList(path);
-  if (path.endsWith('.gz')) {
-    const parser = new EdgeListParser(path, 1 << 16, { stride: shares, offset: share });
+  if (path.endsWith('.gz') || shares === 1) {
+    const parser = new EdgeListParser(path, 1 << 16, { stride: shares, offset: share }, { shared, expectedBytes: plainSize(path) });
     await feed(path, parser, {});
     return parser.end();
   }
@@ -75,7 +75,7 @@ export async function readEdgeListShare(path: string, share: number, shares: num
   }
   const start = Math.floor((size * share) / shares);
   const end = Math.floor((size * (share + 1)) / shares);
-  const parser = new EdgeListParser(path);
+  const parser = new EdgeListParser(path, 1 << 16, undefined, { shared, expectedBytes: end - start });
   const range = { start: Math.max(0, start - 1), end, first: start === 0 ? 0 : -1 };
   try {
     await feed(path, parser, range);
@@ -85,6 +85,113 @@ export async function readEdgeListShare(path: string, share: number, shares: num
     if (!(err instanceof ExampleError) || err.code !== 'MALFORMED_LINE' || range.first <= 0) throw err;
     const before = await countLines(path, range.first);
     throw new ExampleError('MALFORMED_LINE', err.message.replace(/^(.*?):(\d+):/s, (_m, name: string, line: string) => `${name}:${Number(line) + before}:`));
+  }
+}
+
+/**
+ * Parses share `share` of `shares` of edge-list text held in memory (a gzip file decompressed once, for
+ * all the workers of a process): the lines that start in bytes `[share·size/shares, (share+1)·size/shares)`,
+ * as `readEdgeListShare` reads them from a file (`shared` as there). Errors name the line of the whole text.
+ *
+ * @example
+ * const text = new TextEncoder().encode('0 1\n1 2\n2 3\n');
+ * parseEdgeListShare(text, 1, 2).count; // 1: the line "1 2" starts in the second half
+ */
+export function parseEdgeListShare(bytes: Uint8Array, share: number, shares: number, name = 'input', shared = false): EdgeList {
+  if (!Number.isInteger(shares) || shares < 1 || !Number.isInteger(share) || share < 0 || share >= shares) {
+    throw new ExampleError('BAD_OPTION', `share must be an integer from 0 to shares − 1, got share ${share} of ${shares}`);
+  }
+  const size = bytes.length;
+  const start = Math.floor((size * share) / shares);
+  const end = Math.floor((size * (share + 1)) / shares);
+  let first = 0;
+  if (start > 0) {
+    const nl = bytes.indexOf(10, start - 1);
+    first = nl === -1 ? size : nl + 1;
+  }
+  if (first >= end) return new EdgeListParser(name, 0, undefined, { shared }).end();
+  const nl = bytes.indexOf(10, end - 1);
+  const stop = nl === -1 ? size : nl + 1;
+  const parser = new EdgeListParser(name, 1 << 16, undefined, { shared, expectedBytes: stop - first });
+  try {
+    parser.push(bytes.subarray(first, stop));
+    return parser.end();
+  } catch (err) {
+    if (!(err instanceof ExampleError) || err.code !== 'MALFORMED_LINE' || first === 0) throw err;
+    let before = 0;
+    for (let i = bytes.indexOf(10); i !== -1 && i < first; i = bytes.indexOf(10, i + 1)) before++;
+    throw new ExampleError('MALFORMED_LINE', err.message.replace(/^(.*?):(\d+):/s, (_m, file: string, line: string) => `${file}:${Number(line) + before}:`));
+  }
+}
+
+/**
+ * The decompressed text of a gzip file in shared memory, so that the worker threads of a process parse
+ * their shares of it (see `parseEdgeListShare`) from one decompression instead of one each.
+ *
+ * @example
+ * const text = await decompressShared('graph.txt.gz');
+ * const mine = parseEdgeListShare(text, worker.index, worker.peers, 'graph.txt.gz');
+ */
+export async function decompressShared(path: string): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const source = file.pipe(createGunzip({ chunkSize: 1 << 20 }));
+  file.on('error', (err) => source.destroy(err));
+  // Lines are checked for length as the text comes, so that data with no line breaks (binary, say)
+  // is refused after MAX_LINE_BYTES, as the parser refuses it, not held whole.
+  const lines = { count: 0, open: 0 };
+  try {
+    for await (const data of source) {
+      const chunk = data as Buffer;
+      if (!withinLineLimit(chunk, lines)) {
+        throw new ExampleError('MALFORMED_LINE', `${path}:${lines.count + 1}: a line longer than ${MAX_LINE_BYTES} bytes (edge-list lines are "src dst"; is this a text edge list?)`);
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+  } catch (err) {
+    if (err instanceof ExampleError) throw err;
+    throw unreadable(path, err);
+  } finally {
+    file.destroy();
+    source.destroy();
+  }
+  const text = new Uint8Array(new SharedArrayBuffer(size));
+  let at = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    text.set(chunks[i]!, at);
+    at += chunks[i]!.length;
+    chunks[i] = EMPTY;
+  }
+  return text;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Whether no line is longer than MAX_LINE_BYTES so far: `lines.open` is the length of the line still
+ * open at the end of the text seen, `lines.count` the lines ended before it.
+ */
+function withinLineLimit(chunk: Uint8Array, lines: { count: number; open: number }): boolean {
+  let from = 0;
+  for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
+    if (lines.open + nl - from > MAX_LINE_BYTES) return false;
+    lines.count++;
+    lines.open = 0;
+    from = nl + 1;
+  }
+  lines.open += chunk.length - from;
+  return lines.open <= MAX_LINE_BYTES;
+}
+
+/** A plain file's size in bytes, or 0 for a gzip file or one that cannot be read (the read names the problem). */
+function plainSize(path: string): number {
+  if (path.endsWith('.gz')) return 0;
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }
 
@@ -155,7 +262,7 @@ function unreadable(path: string, err: unknown): ExampleError {
 
 /** Parses edge-list text held in memory; `name` is used in error messages. */
 export function parseEdgeList(bytes: Uint8Array, name = 'input'): EdgeList {
-  const parser = new EdgeListParser(name, Math.max(16, bytes.length >>> 3));
+  const parser = new EdgeListParser(name, 1 << 16, undefined, { expectedBytes: bytes.length });
   parser.push(bytes);
   return parser.end();
 }
@@ -175,20 +282,47 @@ export class EdgeListParser {
   private readonly stride: number;
   private readonly offset: number;
   private seen = 0;
+  private readonly shared: boolean;
+  /** The text's size in bytes, if known, and the bytes parsed so far: room is sized by the edges per byte seen. */
+  private readonly expectedBytes: number;
+  private parsedBytes = 0;
 
-  /** With `share`, keeps only every `stride`-th edge from `offset` (every line is still checked). */
+  /**
+   * With `share`, keeps only every `stride`-th edge from `offset` (every line is still checked). With
+   * `room.shared`, the edges are kept in `SharedArrayBuffer`s (see `end`); with `room.expectedBytes`,
+   * the text's size, the arrays grow once to the size the first chunk's edges per byte foretell
+   * (then by doubling, if that was short), rather than by doubling all the way.
+   */
   constructor(
     private readonly name: string,
     capacity = 1 << 16,
     share: { readonly stride: number; readonly offset: number } = { stride: 1, offset: 0 },
+    room: { readonly shared?: boolean; readonly expectedBytes?: number } = {},
   ) {
-    this.src = new Int32Array(capacity);
-    this.dst = new Int32Array(capacity);
+    this.shared = room.shared ?? false;
+    this.expectedBytes = room.expectedBytes ?? 0;
+    this.src = this.allocate(capacity);
+    this.dst = this.allocate(capacity);
     this.stride = share.stride;
     this.offset = share.offset;
   }
 
+  private allocate(n: number): Int32Array {
+    return this.shared ? new Int32Array(new SharedArrayBuffer(4 * n)) : new Int32Array(n);
+  }
+
+  /** Room for `cap` edges, the ones so far kept. */
+  private growTo(cap: number): void {
+    const src = this.allocate(cap);
+    const dst = this.allocate(cap);
+    src.set(this.src.subarray(0, this.count));
+    dst.set(this.dst.subarray(0, this.count));
+    this.src = src;
+    this.dst = dst;
+  }
+
   push(chunk: Uint8Array): void {
+    this.parsedBytes += chunk.length;
     let from = 0;
     if (this.carry !== undefined) {
       const nl = chunk.indexOf(10);
@@ -210,20 +344,43 @@ export class EdgeListParser {
       this.parseLines(chunk, from, last);
       from = last + 1;
     }
+    this.foresee();
     if (from < chunk.length) {
       if (chunk.length - from > MAX_LINE_BYTES) throw this.tooLong();
       this.carry = chunk.slice(from);
     }
   }
 
-  /** The edges, once the last chunk has been pushed. */
+  /**
+   * Once a first MiB is parsed, grows the arrays to the edges the whole text should hold at the rate
+   * seen (2 % over), if that is more than they hold.
+   */
+  private foresee(): void {
+    if (this.expectedBytes === 0 || this.parsedBytes < 1 << 20 || this.parsedBytes >= this.expectedBytes) return;
+    const kept = this.count;
+    const cap = Math.ceil((kept * this.expectedBytes * 1.02) / this.parsedBytes) + 1024;
+    if (cap > this.src.length) this.growTo(cap);
+  }
+
+  /**
+   * The edges, once the last chunk has been pushed: in arrays of their size, or with at most an eighth
+   * to spare (in `SharedArrayBuffer`s if the parser was made `shared`, for worker threads to read
+   * without copies).
+   */
   end(): EdgeList {
     if (this.carry !== undefined) {
       const rest = this.carry;
       this.carry = undefined;
       this.parseLines(rest, 0, rest.length);
     }
-    return { src: this.src.subarray(0, this.count), dst: this.dst.subarray(0, this.count), count: this.count, maxId: this.maxId };
+    // The arrays grow by doubling: past an eighth of room to spare, the edges move to arrays of their
+    // size, so that the spare room is not held for the rest of the run.
+    const n = this.count;
+    if (this.src.length > n + (n >>> 3) + 1024) this.growTo(n);
+    const src = this.src.subarray(0, n);
+    const dst = this.dst.subarray(0, n);
+    this.src = this.dst = new Int32Array(0);
+    return { src, dst, count: n, maxId: this.maxId };
   }
 
   /** Parses the lines of `bytes[from, to)`; a line ends at a newline or at `to`. */
@@ -259,10 +416,7 @@ export class EdgeListParser {
       }
       if (a > MAX_ID || b > MAX_ID) throw new ExampleError('MALFORMED_LINE', `${this.name}:${this.line}: node id above ${MAX_ID}`);
       if (this.stride !== 1 && this.seen++ % this.stride !== this.offset) continue;
-      if (this.count === this.src.length) {
-        this.src = grow(this.src, 2 * this.count);
-        this.dst = grow(this.dst, 2 * this.count);
-      }
+      if (this.count === this.src.length) this.growTo(2 * this.count + 16);
       this.src[this.count] = a;
       this.dst[this.count] = b;
       this.count++;
@@ -292,11 +446,6 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
 }
 
-function grow(a: Int32Array, cap: number): Int32Array {
-  const b = new Int32Array(cap);
-  b.set(a);
-  return b;
-}
 
 /** A seeded random graph (splitmix-style generator): `edges` directed edges over `nodes` ids. */
 export function generateEdgeList(nodes: number, edges: number, seed = 1): EdgeList {

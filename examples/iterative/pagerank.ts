@@ -156,8 +156,10 @@ class Rank extends RoundVertex {
     const me = this.ctx.worker;
     const outs = this.outEdges.adjacency(peers, true);
     const ins = this.inEdges.adjacency(peers, true);
-    const built = buildCsr(0, outs.blocks, true, peers, { lists: outs.lists, first: me });
-    const inn = buildCsr(built.offsets.length - 1, ins.blocks, true, peers, { lists: ins.lists, first: me });
+    this.outEdges.release();
+    this.inEdges.release();
+    const built = buildCsr(0, outs.blocks, true, peers, { lists: outs.lists, first: me }, { columns: outs.owned, worker: me, peers });
+    const inn = buildCsr(built.offsets.length - 1, ins.blocks, true, peers, { lists: ins.lists, first: me }, { columns: ins.owned, worker: me, peers });
     // Both indexed alike: out-lists as many as the in-lists (which are at least as many).
     const out = widen(built, inn.offsets.length);
     const size = Math.max(out.extent, inn.extent);

@@ -27,38 +27,55 @@ export interface NodeValues {
   readonly values: Float64Array;
 }
 
+/** An example's dataflow on one worker: where its edges go in, and where its node values come out. */
+export interface ExampleDataflow {
+  readonly input: InputHandle<EdgeBlock>;
+  readonly out: Collected<NodeBlock>;
+}
+
+/**
+ * Builds the algorithm's dataflow on `worker` (BFS from `options.source`, which worker 0 sends in, else
+ * from `firstSource`): send the edges into `input`, close it, then `finishOn`.
+ */
+export function buildOn(worker: Worker, algorithm: Algorithm, options: ExampleOptions, firstSource = 0): ExampleDataflow {
+  if (algorithm === 'wcc') {
+    return worker.dataflow((scope) => {
+      const df = wccDataflow(scope);
+      return { input: df.edges, out: df.labels.collect() };
+    }, { name: 'wcc' });
+  }
+  if (algorithm === 'pagerank') {
+    return worker.dataflow((scope) => {
+      const df = pagerankDataflow(scope, options.iterations ?? 20);
+      return { input: df.edges, out: df.ranks.collect() };
+    }, { name: 'pagerank' });
+  }
+  const { input, sources, out } = worker.dataflow((scope) => {
+    const df = bfsDataflow(scope);
+    return { input: df.edges, sources: df.source, out: df.distances.collect() };
+  }, { name: 'bfs' });
+  if (worker.index === 0) sources.send([options.source ?? firstSource]);
+  sources.close();
+  return { input, out };
+}
+
+/** Runs `buildOn`'s dataflow to completion (its input closed); the values of the nodes this worker owns, in no particular order. */
+export function finishOn(worker: Worker, dataflow: ExampleDataflow): NodeValues {
+  worker.run();
+  return concat(dataflow.out.records().map(([nodes, values]) => ({ nodes, values })));
+}
+
 /**
  * Builds the algorithm's dataflow on `worker`, sends this worker's share of the edges (see
  * `sendEdgeBlocks`; `parts`, the same on every worker, to list them into in shared memory; with `own`,
  * `edges` are this worker's alone and all go in), and runs to completion. Returns the values of the nodes this worker owns, in no particular order.
  */
 export function runOn(worker: Worker, algorithm: Algorithm, edges: EdgeList, options: ExampleOptions = {}, parts?: EdgeParts, own = false): NodeValues {
-  let input: InputHandle<EdgeBlock>;
-  let out: Collected<NodeBlock>;
-  if (algorithm === 'wcc') {
-    ({ input, out } = worker.dataflow((scope) => {
-      const df = wccDataflow(scope);
-      return { input: df.edges, out: df.labels.collect() };
-    }, { name: 'wcc' }));
-  } else if (algorithm === 'pagerank') {
-    ({ input, out } = worker.dataflow((scope) => {
-      const df = pagerankDataflow(scope, options.iterations ?? 20);
-      return { input: df.edges, out: df.ranks.collect() };
-    }, { name: 'pagerank' }));
-  } else {
-    let sources: InputHandle<number>;
-    ({ input, sources, out } = worker.dataflow((scope) => {
-      const df = bfsDataflow(scope);
-      return { input: df.edges, sources: df.source, out: df.distances.collect() };
-    }, { name: 'bfs' }));
-    if (worker.index === 0) sources.send([options.source ?? edges.src[0]!]);
-    sources.close();
-  }
+  const dataflow = buildOn(worker, algorithm, options, edges.src[0]);
   // Edges of this worker's own (read from its share of a file) go in whole; else it takes its slice.
-  sendEdgeBlocks(edges, input, own ? { index: 0, peers: 1 } : worker, () => worker.step(), { parts });
-  input.close();
-  worker.run();
-  return concat(out.records().map(([nodes, values]) => ({ nodes, values })));
+  sendEdgeBlocks(edges, dataflow.input, own ? { index: 0, peers: 1 } : worker, () => worker.step(), { parts });
+  dataflow.input.close();
+  return finishOn(worker, dataflow);
 }
 
 /** WCC on one worker in this thread: `node label` pairs sorted by node. */

@@ -1,13 +1,18 @@
-/** The module every worker imports for `runExampleOnShares`: read this worker's share of the file, run its part of an example. */
+/**
+ * The module every worker imports for `runExampleOnShares`: read this worker's share of the file, run
+ * its part of an example, format its range of the output.
+ */
 import type { Worker } from '../../src/workers/worker.js';
-import { ExampleError, readEdgeListShare, type EdgeList } from './edge-list.js';
+import { ExampleError, parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
+import { formatShare } from './format.js';
 import { originalIds, rankOf, ranked, sortedDistinct, sparse } from './relabel.js';
 import type { ShareJobArgs, SharePart } from './across.js';
-import { runOn } from './run.js';
+import { sendEdgeBlocks } from './blocks.js';
+import { buildOn, finishOn } from './run.js';
 
 export default async function shareJob(worker: Worker, args: ShareJobArgs): Promise<SharePart> {
   const t0 = performance.now();
-  const edges = await readEdgeListShare(args.input, worker.index, worker.peers);
+  let edges: EdgeList | undefined = args.text === undefined ? await readEdgeListShare(args.input, worker.index, worker.peers) : parseEdgeListShare(args.text, worker.index, worker.peers, args.input);
   const t1 = performance.now();
   const source = args.options.source;
   // What no worker knows alone: the whole file's edge count and largest id, and whether the BFS source
@@ -19,15 +24,24 @@ export default async function shareJob(worker: Worker, args: ShareJobArgs): Prom
   // Sparse ids (the largest far above the edge count) are renumbered by their rank among every
   // worker's ids, as one worker does (see denseIds): memory follows the nodes, not the largest id.
   let ids: Int32Array | undefined;
-  let mine = edges;
+  let mine: EdgeList | undefined = edges;
   let options = args.options;
   if (sparse(maxId, count)) {
     ids = sortedDistinct(everyWorker(worker, sortedDistinct([edges.src.subarray(0, edges.count), edges.dst.subarray(0, edges.count)])));
     mine = ranked(edges, ids);
     if (source !== undefined) options = { ...options, source: rankOf(ids, source) };
   }
-  const part = originalIds(runOn(worker, args.algorithm, mine, options, undefined, true), ids, args.algorithm === 'wcc');
-  return { ...part, readMs: t1 - t0, ms: performance.now() - t1, edges: edges.count };
+  const edgesRead = edges.count;
+  const dataflow = buildOn(worker, args.algorithm, options);
+  // This worker's edges all go in (each reaches its owners through the exchange), then are let go:
+  // from here on the adjacency the vertices build holds them.
+  sendEdgeBlocks(mine, dataflow.input, { index: 0, peers: 1 }, () => worker.step());
+  edges = mine = undefined;
+  dataflow.input.close();
+  const part = originalIds(finishOn(worker, dataflow), ids, args.algorithm === 'wcc');
+  const t2 = performance.now();
+  const { text, lines } = formatShare(worker, part, maxId);
+  return { text, lines, readMs: t1 - t0, ms: t2 - t1, formatMs: performance.now() - t2, edges: edgesRead };
 }
 
 function hasNode(edges: EdgeList, node: number): boolean {

@@ -138,8 +138,9 @@ class Propagate extends RoundVertex {
    */
   private build(time: Timestamp): void {
     const { peers, worker } = this.ctx;
-    const { blocks, lists } = this.edges.adjacency(peers);
-    const { parts, size } = keyedParts(blocks, lists);
+    const { blocks, owned, lists } = this.edges.adjacency(peers);
+    this.edges.release();
+    const { parts, size } = keyedParts(blocks, lists, { columns: owned, worker, peers });
     this.graph = parts;
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);

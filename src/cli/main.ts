@@ -2,6 +2,7 @@
 /** The `timely` command: runs the iterative examples on edge-list files, and a built-in demo. */
 // The examples, the threads and the network are loaded by the commands that use them: the local
 // launcher, which only starts processes, and --help start without them.
+import type { SharedResult } from '../../examples/iterative/across.js';
 import type { EdgeList } from '../../examples/iterative/edge-list.js';
 import type { Algorithm, NodeValues } from '../../examples/iterative/run.js';
 import { describeThrown } from '../workers/errors.js';
@@ -67,60 +68,65 @@ async function example(args: readonly string[]): Promise<number> {
   if (place.local) return launchLocal(['example', ...args], place.processes);
   const output = options.get('output') as string | undefined;
   const iterations = options.get('iterations') as number | undefined;
-  if (place.cluster !== undefined) return exampleAcross(name, input, output, { iterations, source, workers }, place.cluster);
+  if (place.cluster !== undefined || workers > 1) return exampleOnShares(name, input, output, { iterations, source, workers }, place.cluster);
   if (output !== undefined) checkNotInput(input, output);
 
-  const { ThreadPool } = await import('../workers/pool.js');
   const { ExampleError, readEdgeList } = await import('../../examples/iterative/edge-list.js');
-  const { runExample, formatNodeValues } = await import('../../examples/iterative/run.js');
-  // The threads start, and load the runtime, while this thread reads the edges.
-  const pool = workers > 1 ? new ThreadPool({ start: workers }) : undefined;
-  try {
-    const t0 = performance.now();
-    const edges = await readEdgeList(input);
-    const t1 = performance.now();
-    if (name === 'bfs' && !hasNode(edges, source!)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${input}`);
-    const result: NodeValues = await runExample(name, edges, {
-      workers,
-      pool,
-      ...(iterations === undefined ? {} : { iterations }),
-      ...(source === undefined ? {} : { source }),
-    });
-    const t2 = performance.now();
-    const text = formatNodeValues(result);
-    if (output === undefined) await writeStdout(text);
-    else writeOutputFile(output, text);
-    process.stderr.write(
-      `${name}: ${edges.count} edges, ${workers} worker${workers === 1 ? '' : 's'}, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, write ${ms(performance.now() - t2)}; peak RSS ${peakRssMb()} MB\n`,
-    );
-  } finally {
-    await pool?.close();
-  }
+  const { runExample } = await import('../../examples/iterative/run.js');
+  const { formatLines } = await import('../../examples/iterative/format.js');
+  const t0 = performance.now();
+  const edges = await readEdgeList(input);
+  const t1 = performance.now();
+  if (name === 'bfs' && !hasNode(edges, source!)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${input}`);
+  const result: NodeValues = await runExample(name, edges, {
+    ...(iterations === undefined ? {} : { iterations }),
+    ...(source === undefined ? {} : { source }),
+  });
+  const t2 = performance.now();
+  const text = formatLines(result);
+  const t3 = performance.now();
+  if (output === undefined) await writeStdout([text]);
+  else writeOutputFile(output, [text]);
+  process.stderr.write(
+    `${name}: ${edges.count} edges, 1 worker, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, format ${ms(t3 - t2)}, write ${ms(performance.now() - t3)}; peak RSS ${peakRssMb()} MB\n`,
+  );
   return 0;
 }
 
-/** An example as one process of several: every worker reads its share of the file; process 0 writes the output. */
-async function exampleAcross(name: Algorithm, input: string, output: string | undefined, options: { iterations?: number; source?: number; workers: number }, cluster: NonNullable<Placement['cluster']>): Promise<number> {
-  const me = cluster.process!;
+/**
+ * An example on several workers, threads of this process or of several processes: every worker reads
+ * its share of the file and formats its range of the output; process 0 writes the output.
+ */
+async function exampleOnShares(name: Algorithm, input: string, output: string | undefined, options: { iterations?: number; source?: number; workers: number }, cluster: Placement['cluster']): Promise<number> {
+  const me = cluster?.process ?? 0;
   if (me === 0 && output !== undefined) checkNotInput(input, output);
-  const { runExampleOnShares } = await import('../../examples/iterative/across.js');
-  const { formatNodeValues } = await import('../../examples/iterative/run.js');
   const t0 = performance.now();
-  const result = await runExampleOnShares(name, input, options, cluster);
+  let result: SharedResult | null;
+  if (cluster === undefined) {
+    const { runExampleOnThreads } = await import('../../examples/iterative/threads.js');
+    result = await runExampleOnThreads(name, input, options);
+  } else {
+    const { runExampleOnShares } = await import('../../examples/iterative/across.js');
+    result = await runExampleOnShares(name, input, options, cluster);
+  }
   const t1 = performance.now();
-  const where = `process ${me} of ${cluster.processes}, ${options.workers} worker${options.workers === 1 ? '' : 's'} each`;
+  const workers = `${options.workers} worker${options.workers === 1 ? '' : 's'}`;
+  const where = cluster === undefined ? undefined : `process ${me} of ${cluster.processes}, ${workers} each`;
   if (result === null) {
     process.stderr.write(`${name} (${where}): done in ${ms(t1 - t0)}; process 0 writes the output; peak RSS ${peakRssMb()} MB\n`);
     return 0;
   }
-  const text = formatNodeValues(result);
-  if (output === undefined) await writeStdout(text);
-  else writeOutputFile(output, text);
+  if (output === undefined) await writeStdout(result.texts);
+  else writeOutputFile(output, result.texts);
+  const phases = `read ${ms(result.readMs)}, compute ${ms(result.computeMs)}, format ${ms(result.formatMs)} (each the slowest worker's), whole ${ms(t1 - t0)}, write ${ms(performance.now() - t1)}`;
+  if (where === undefined) {
+    process.stderr.write(`${name}: ${result.edges} edges, ${workers}, ${result.lines} output lines; ${phases}; peak RSS ${peakRssMb()} MB\n`);
+    return 0;
+  }
   const data = result.stats.reduce((a, s) => a + s.traffic.networkDataBytes, 0);
   const progress = result.stats.reduce((a, s) => a + s.traffic.networkProgressBytes, 0);
   process.stderr.write(
-    `${name} (${where}): ${result.edges} edges, ${result.nodes.length} output lines; read ${ms(result.readMs)}, compute ${ms(result.computeMs)} (slowest worker), whole ${ms(t1 - t0)}, write ${ms(performance.now() - t1)}; ` +
-      `over the network ${data} data bytes, ${progress} progress bytes; peak RSS ${peakRssMb()} MB\n`,
+    `${name} (${where}): ${result.edges} edges, ${result.lines} output lines; ${phases}; over the network ${data} data bytes, ${progress} progress bytes; peak RSS ${peakRssMb()} MB\n`,
   );
   return 0;
 }

@@ -21,12 +21,15 @@ export function checkNotInput(input: string, output: string): void {
   }
 }
 
+/** Text to write: a string, or bytes in parts, written one after the other. */
+export type OutputText = string | readonly Uint8Array[];
+
 /**
  * Writes `text` to `path` through a temporary file in the same folder, renamed over `path` once every
  * byte is on disk: a run that fails leaves the old file as it was. A symbolic link is followed, so its
  * target is replaced, not the link.
  */
-export function writeOutputFile(path: string, text: string): void {
+export function writeOutputFile(path: string, text: OutputText): void {
   let target = path;
   try {
     target = realpathSync(path);
@@ -37,8 +40,9 @@ export function writeOutputFile(path: string, text: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(temporary, 'wx');
-    const bytes = Buffer.from(text);
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    for (const bytes of typeof text === 'string' ? [Buffer.from(text)] : text) {
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    }
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -84,13 +88,15 @@ export class ClosedOutput extends Error {
  * rejects with ClosedOutput (the command then ends quietly, as Unix tools do); any other failure (a full
  * disk) with WRITE_FAILED.
  */
-export function writeStdout(text: string): Promise<void> {
+export async function writeStdout(text: OutputText): Promise<void> {
   // One listener for good: a failed write reports to its callback and then emits 'error' as well.
   if (process.stdout.listenerCount('error') === 0) process.stdout.on('error', () => {});
-  return new Promise((resolve, reject) => {
-    process.stdout.write(text, (err) => {
-      if (err === undefined || err === null) resolve();
-      else reject((err as NodeJS.ErrnoException).code === 'EPIPE' ? new ClosedOutput('standard output was closed') : outputError('standard output', err));
+  for (const part of typeof text === 'string' ? [text] : text) {
+    await new Promise<void>((resolve, reject) => {
+      process.stdout.write(part, (err) => {
+        if (err === undefined || err === null) resolve();
+        else reject((err as NodeJS.ErrnoException).code === 'EPIPE' ? new ClosedOutput('standard output was closed') : outputError('standard output', err));
+      });
     });
-  });
+  }
 }

@@ -77,6 +77,8 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   if (processes === 1 && options.process === undefined && options.hosts === undefined) return executeThreads<R>(module, options);
   const { workers, ringBytes, signal, pool } = checkExecuteOptions(module, options);
   const cluster = checkCluster(options, processes);
+  // One process is the whole computation: nothing to connect to (its host line is only checked).
+  if (processes === 1) return executeThreads<R>(module, options);
   if (signal?.aborted) throw cancelled(signal);
   const url = moduleUrl(module);
   const me = cluster.process;

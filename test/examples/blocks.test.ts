@@ -249,7 +249,7 @@ describe('routeEdges', () => {
   it.each([
     [[Int32Array.of(1), [2]], /two Int32Arrays/],
     [[Int32Array.of(1, 2), Int32Array.of(3)], /2 sources but 1 destinations/],
-    [[Int32Array.of(1), Int32Array.of(2), 'src'], /'both' or 'parts', got "src"/],
+    [[Int32Array.of(1), Int32Array.of(2), 'src'], /'both', 'shared' or 'parts', got "src"/],
     [[Int32Array.of(1, 2, 3), Int32Array.of(2), 'parts', 'directed'], /directed 'parts' block needs offsets for 1 workers \(2 lists as long as the id range \+ 1\), got 3/],
     [[Int32Array.of(1, 2), Int32Array.of(2), 'parts'], /shape must be 'directed', 'undirected' or 'out', got undefined/],
   ])('rejects a malformed block with MALFORMED_BLOCK, naming the stage', (block, message) => {

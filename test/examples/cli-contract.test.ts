@@ -91,8 +91,8 @@ describe('input read as bounded chunks', () => {
     writeFileSync(nul, gzipSync(Buffer.alloc(256 << 20)));
     const long = join(scratch, 'long.txt');
     writeFileSync(long, `1 2\n3 4\n${'7'.repeat(MAX_LINE_BYTES + 10)}\n5 6\n`);
-    for (const [file, line] of [[nul, 1], [long, 3]] as const) {
-      const { status, stderr, peakKb } = await runWatchingMemory(['example', 'wcc', '--input', file]);
+    for (const [file, line, workers] of [[nul, 1, '1'], [long, 3, '1'], [nul, 1, '2'], [long, 3, '3']] as const) {
+      const { status, stderr, peakKb } = await runWatchingMemory(['example', 'wcc', '--input', file, '--workers', workers]);
       expect(status).toBe(2);
       expect(stderr).toBe(`timely: ${file}:${line}: a line longer than ${MAX_LINE_BYTES} bytes (edge-list lines are "src dst"; is this a text edge list?)\n`);
       // The whole text would be 256 MB; a chunk and the line limit are a few MB.

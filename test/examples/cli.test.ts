@@ -63,12 +63,47 @@ describe('timely example (the CLI contract)', () => {
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
   });
 
-  it('names the malformed line of an input file', () => {
+  it('names the malformed line of an input file, on any number of workers, gzip or not', () => {
     const bad = join(scratch, 'bad.txt');
-    writeFileSync(bad, '# header\n1 2\n3 4\n5 six\n');
-    const r = timely('example', 'wcc', '--input', bad);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`timely: ${bad}:4: expected "src dst" (two non-negative integers), got "5 six"\n`);
+    const text = '# header\n' + Array.from({ length: 300 }, (_, i) => `${i} ${i + 1}\n`).join('') + '5 six\n7 8\n';
+    writeFileSync(bad, text);
+    writeFileSync(`${bad}.gz`, gzipSync(text));
+    for (const file of [bad, `${bad}.gz`]) {
+      for (const workers of ['1', '2', '3']) {
+        const r = timely('example', 'wcc', '--input', file, '--workers', workers);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toBe(`timely: ${file}:302: expected "src dst" (two non-negative integers), got "5 six"\n`);
+      }
+    }
+  });
+
+  it('gives one worker’s output byte for byte on 2 and 4 worker threads, each reading its share of the file', () => {
+    for (const graph of ['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt']) {
+      const file = join(graphsDir(), graph);
+      const first = loadGraph(graph).src[0]!;
+      for (const [algorithm, extra] of [['wcc', []], ['pagerank', ['--iterations', '7']], ['bfs', ['--source', String(first)]]] as const) {
+        const one = timely('example', algorithm, '--input', file, ...extra);
+        expect(one.status).toBe(0);
+        for (const workers of ['2', '4']) {
+          const many = timely('example', algorithm, '--input', file, ...extra, '-w', workers);
+          expect(many.status, many.stderr).toBe(0);
+          expect(many.stdout).toBe(one.stdout);
+          expect(many.stderr).toMatch(new RegExp(`^${algorithm}: \\d+ edges, ${workers} workers, \\d+ output lines; read .*, compute .*, format .*, write .*`));
+        }
+      }
+    }
+    // A gzip file: decompressed once, parsed in shares.
+    const gz = join(scratch, 'email.txt.gz');
+    writeFileSync(gz, gzipSync(readFileSync(join(graphsDir(), 'email-Eu-core.txt'))));
+    expect(timely('example', 'pagerank', '--input', gz, '-w', '3').stdout).toBe(timely('example', 'pagerank', '--input', join(graphsDir(), 'email-Eu-core.txt')).stdout);
+  });
+
+  it('one process given as a cluster of one (-n 1 -p 0 -h HOSTFILE) runs as one process', () => {
+    const hosts = join(scratch, 'one-host');
+    writeFileSync(hosts, '127.0.0.1:1\n');
+    const r = timely('example', 'wcc', '--input', karate(), '-w', '2', '-n', '1', '-p', '0', '-h', hosts);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe(timely('example', 'wcc', '--input', karate()).stdout);
   });
 
   it('runs the built-in demo with no arguments beyond the command', () => {

@@ -1,0 +1,120 @@
+/**
+ * The examples' output, `node value` lines in node order, formatted where the values are: each worker
+ * formats the nodes of one range of ids, and the writer only puts the ranges one after the other.
+ */
+import type { Worker } from '../../src/workers/worker.js';
+import { toWorker } from './blocks.js';
+import { sortByNode, type NodeValues } from './run.js';
+
+/**
+ * `node value` lines as UTF-8 bytes, in the order given: the same text as `${node} ${value}\n` for
+ * each (values as the shortest decimal that reads back as the same double), written straight into
+ * bytes. Integer values (labels, distances) are written digit by digit; other doubles go through
+ * `String`, whose shortest round-trip digits are the contract.
+ *
+ * @example
+ * new TextDecoder().decode(formatLines({ nodes: Int32Array.of(1, 2), values: Float64Array.of(3, 0.5) }));
+ * // '1 3\n2 0.5\n'
+ */
+export function formatLines(result: NodeValues): Uint8Array {
+  const { nodes, values } = result;
+  // Room for an int32 node, a space, a short value and a newline; grown when a value needs more.
+  let out: Uint8Array = new Uint8Array(Math.max(64, nodes.length * 20));
+  let at = 0;
+  for (let i = 0; i < nodes.length; i++) {
+    if (at + 64 > out.length) out = grown(out, at);
+    at = writeInteger(out, at, nodes[i]!);
+    out[at++] = 32;
+    const v = values[i]!;
+    if (Number.isInteger(v) && v >= 0 && v <= 0x7fffffff) at = writeInteger(out, at, v);
+    else at = writeAscii(out, at, String(v));
+    out[at++] = 10;
+  }
+  return out.subarray(0, at);
+}
+
+/** A copy of `out[0, used)` with twice the room. */
+function grown(out: Uint8Array, used: number): Uint8Array {
+  const bigger = new Uint8Array(2 * out.length);
+  bigger.set(out.subarray(0, used));
+  return bigger;
+}
+
+/** Writes the decimal digits of `n` (an integer from 0 to 2^31 − 1) at `at`; returns where they end. */
+function writeInteger(out: Uint8Array, at: number, n: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+  let x = n;
+  for (let p = at + digits - 1; p >= at; p--) {
+    const q = Math.floor(x / 10);
+    out[p] = 48 + x - 10 * q;
+    x = q;
+  }
+  return at + digits;
+}
+
+/** Writes `s` (ASCII: a number's text) at `at`; returns where it ends. */
+function writeAscii(out: Uint8Array, at: number, s: string): number {
+  for (let k = 0; k < s.length; k++) out[at++] = s.charCodeAt(k);
+  return at;
+}
+
+/**
+ * Which of `peers` workers formats node `node` when ids run from 0 to `maxId`: worker `r` takes the
+ * ids `[r·(maxId+1)/peers, (r+1)·(maxId+1)/peers)`, so the workers' texts in worker order are in node order.
+ */
+export function rangeOwner(node: number, maxId: number, peers: number): number {
+  return Math.floor((node * peers) / (maxId + 1));
+}
+
+/**
+ * This worker's lines of the whole output: every worker hands its nodes' values (`part`, any order) to
+ * the worker formatting their range of ids (see `rangeOwner`) and formats the lines of its own range
+ * in node order. The texts of workers 0, 1, … one after the other are the whole output, sorted by node.
+ * Every worker must call it (it runs a dataflow). Returns the text and how many lines it holds.
+ *
+ * @example
+ * const { text, lines } = formatShare(worker, part, maxId); // worker w's range of the output, as bytes
+ */
+export function formatShare(worker: Worker, part: NodeValues, maxId: number): { text: Uint8Array; lines: number } {
+  const peers = worker.peers;
+  const received: NodeValues[] = [];
+  const input = worker.dataflow((scope) => {
+    const input = scope.newInput<[number, Int32Array, Float64Array]>('values');
+    scope
+      .unary<[number, Int32Array, Float64Array], never>(input.stream, 'gather', toWorker, () => ({
+        onRecv(batch) {
+          for (const [, nodes, values] of batch) received.push({ nodes, values });
+        },
+      }));
+    return input;
+  }, { name: 'format' });
+  input.send(byRange(part, maxId, peers));
+  input.close();
+  worker.run();
+  const sorted = sortByNode(received);
+  return { text: formatLines(sorted), lines: sorted.nodes.length };
+}
+
+/** `[worker, nodes, values]` for every worker formatting some of `part`'s nodes. */
+function byRange(part: NodeValues, maxId: number, peers: number): [number, Int32Array, Float64Array][] {
+  const { nodes, values } = part;
+  const to = new Int32Array(nodes.length);
+  const counts = new Int32Array(peers);
+  for (let i = 0; i < nodes.length; i++) {
+    const w = rangeOwner(nodes[i]!, maxId, peers);
+    to[i] = w;
+    counts[w]!++;
+  }
+  const out: [number, Int32Array, Float64Array][] = [];
+  const fill = new Int32Array(peers);
+  const lists = Array.from(counts, (n) => [new Int32Array(n), new Float64Array(n)] as const);
+  for (let i = 0; i < nodes.length; i++) {
+    const w = to[i]!;
+    const at = fill[w]!++;
+    lists[w]![0][at] = nodes[i]!;
+    lists[w]![1][at] = values[i]!;
+  }
+  for (let w = 0; w < peers; w++) if (counts[w]! > 0) out.push([w, lists[w]![0], lists[w]![1]]);
+  return out;
+}

@@ -1,0 +1,101 @@
+/**
+ * Runs the iterative examples on the worker threads of this process, the input read in parallel: each
+ * worker parses its share of the file into shared memory, then every worker builds the adjacency of the
+ * nodes it owns from all the shares (no edge crosses between workers) and formats its range of the output.
+ */
+import { execute } from '../../src/workers/execute.js';
+import { ThreadPool } from '../../src/workers/pool.js';
+import type { SharedResult, SharePart } from './across.js';
+import { decompressShared, ExampleError, type EdgeList } from './edge-list.js';
+import { rankOf, sortedDistinct, sparse } from './relabel.js';
+import type { Algorithm, ExampleOptions } from './run.js';
+
+/** What each worker of the read phase gets. */
+export interface ReadJobArgs {
+  readonly input: string;
+  /** A gzip file's text, decompressed once for all the threads. */
+  readonly text?: Uint8Array;
+  /** A node to look for (the BFS source). */
+  readonly source?: number;
+}
+
+/** One worker's share of the file, in shared memory, and whether it holds the node looked for. */
+export interface ReadPart extends EdgeList {
+  readonly hasSource: boolean;
+  readonly ms: number;
+}
+
+/** What each worker of the compute phase gets. */
+export interface SharedJobArgs {
+  readonly algorithm: Algorithm;
+  /** Every worker's share of the edges, in shared memory (dense ids). */
+  readonly shares: readonly EdgeList[];
+  /** The original id of each dense id, when the file's ids were renumbered (see `denseIds`). */
+  readonly ids?: Int32Array;
+  /** The largest original id (the output's ranges are cut by it). */
+  readonly maxId: number;
+  readonly options: ExampleOptions;
+}
+
+/**
+ * Runs an example on `workers` threads of this process (of `pool`, if given), every thread reading its
+ * share of `input` in parallel (a gzip file is decompressed once, here). Resolves with the whole output,
+ * as one worker would write it. A BFS source that is no node of the file is BAD_OPTION.
+ *
+ * @example
+ * const { texts, lines } = await runExampleOnThreads('wcc', 'graph.txt', { workers: 2 });
+ */
+export async function runExampleOnThreads(algorithm: Algorithm, input: string, options: ExampleOptions & { readonly workers: number }, pool?: ThreadPool): Promise<SharedResult> {
+  const workers = options.workers;
+  const threads = pool ?? new ThreadPool({ start: workers });
+  try {
+    const t0 = performance.now();
+    const text = input.endsWith('.gz') ? await decompressShared(input) : undefined;
+    const readArgs: ReadJobArgs = { input, ...(text === undefined ? {} : { text }), ...(options.source === undefined ? {} : { source: options.source }) };
+    const read = await execute<ReadPart>(new URL('./read-job.js', import.meta.url), { workers, args: readArgs, pool: threads });
+    const readMs = performance.now() - t0;
+    let shares: EdgeList[] = read.results.map(({ src, dst, count, maxId }) => ({ src, dst, count, maxId }));
+    const count = shares.reduce((a, s) => a + s.count, 0);
+    const maxId = Math.max(-1, ...shares.map((s) => s.maxId));
+    let source = options.source;
+    if (algorithm === 'bfs' && !read.results.some((r) => r.hasSource)) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${input}`);
+    let ids: Int32Array | undefined;
+    if (sparse(maxId, count)) {
+      // Sparse ids are renumbered by rank, as one worker does (see denseIds), into shared memory.
+      ids = sortedDistinct(shares.flatMap((s) => [s.src, s.dst]));
+      shares = shares.map((s) => rankedShared(s, ids!));
+      if (source !== undefined) source = rankOf(ids, source);
+      ids = shared(ids);
+    }
+    const args: SharedJobArgs = { algorithm, shares, ...(ids === undefined ? {} : { ids }), maxId, options: { iterations: options.iterations, source } };
+    const { results, stats } = await execute<SharePart>(new URL('./shared-job.js', import.meta.url), { workers, args, pool: threads });
+    return {
+      texts: results.map((r) => r.text),
+      lines: results.reduce((a, r) => a + r.lines, 0),
+      stats,
+      readMs,
+      computeMs: Math.max(...results.map((r) => r.ms)),
+      formatMs: Math.max(...results.map((r) => r.formatMs)),
+      edges: count,
+    };
+  } finally {
+    if (pool === undefined) await threads.close();
+  }
+}
+
+/** The edges with every id replaced by its rank in `ids`, in shared memory. */
+function rankedShared(edges: EdgeList, ids: Int32Array): EdgeList {
+  const src = new Int32Array(new SharedArrayBuffer(4 * edges.count));
+  const dst = new Int32Array(new SharedArrayBuffer(4 * edges.count));
+  for (let e = 0; e < edges.count; e++) {
+    src[e] = rankOf(ids, edges.src[e]!);
+    dst[e] = rankOf(ids, edges.dst[e]!);
+  }
+  return { src, dst, count: edges.count, maxId: ids.length - 1 };
+}
+
+function shared(a: Int32Array): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(4 * a.length));
+  out.set(a);
+  return out;
+}

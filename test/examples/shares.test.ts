@@ -1,0 +1,149 @@
+/**
+ * Input read in parallel and output formatted in parallel: every share of a text, parsed apart, gives
+ * the whole text's edges; every worker's range of the output, put one after the other, is the output.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildCsr, type Columns } from '../../examples/iterative/csr.js';
+import { decompressShared, EdgeListParser, parseEdgeList, parseEdgeListShare, readEdgeListShare, type EdgeList } from '../../examples/iterative/edge-list.js';
+import { formatLines } from '../../examples/iterative/format.js';
+import { formatNodeValues } from '../../examples/iterative/run.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'timely-shares-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Edge-list text with the things a file may hold besides edges: comments, blank lines, tabs, CRLF. */
+const edgeText = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: fc.tuple(fc.nat(5000), fc.nat(5000), fc.constantFrom(' ', '\t', '  '), fc.constantFrom('\n', '\r\n')).map(([a, b, gap, end]) => `${a}${gap}${b}${end}`) },
+      { weight: 1, arbitrary: fc.constantFrom('# a comment\n', '\n', '   \n', '#\n') },
+    ),
+    { maxLength: 120 },
+  )
+  .chain((lines) => fc.boolean().map((lastNewline) => (lastNewline ? lines.join('') : lines.join('').replace(/\r?\n$/, ''))));
+
+function pairs(e: EdgeList): [number, number][] {
+  return Array.from({ length: e.count }, (_, i) => [e.src[i]!, e.dst[i]!]);
+}
+
+describe('input in shares', () => {
+  it('the shares of a text, parsed apart and put in share order, are the whole text’s edges in order', () => {
+    fc.assert(
+      fc.property(edgeText, fc.integer({ min: 1, max: 7 }), (text, shares) => {
+        const bytes = new TextEncoder().encode(text);
+        const whole = pairs(parseEdgeList(bytes));
+        const parts = Array.from({ length: shares }, (_, s) => pairs(parseEdgeListShare(bytes, s, shares)));
+        expect(parts.flat()).toEqual(whole);
+      }),
+    );
+  });
+
+  it('a file read in shares gives the same edges as the text parsed in shares, in shared memory when asked', async () => {
+    const text = Array.from({ length: 3000 }, (_, i) => `${i} ${(i * 7919) % 3001}\n`).join('');
+    const file = join(scratch, 'g.txt');
+    writeFileSync(file, text);
+    const bytes = new TextEncoder().encode(text);
+    for (const shares of [1, 2, 3, 5]) {
+      for (let s = 0; s < shares; s++) {
+        const fromFile = await readEdgeListShare(file, s, shares, true);
+        expect(fromFile.src.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(pairs(fromFile)).toEqual(pairs(parseEdgeListShare(bytes, s, shares)));
+      }
+    }
+  });
+
+  it('how much room the parser foresees never changes the edges it keeps', () => {
+    fc.assert(
+      fc.property(edgeText, fc.integer({ min: 0, max: 1 << 22 }), fc.integer({ min: 1, max: 64 }), (text, expectedBytes, capacity) => {
+        const bytes = new TextEncoder().encode(text);
+        const parser = new EdgeListParser('t', capacity, undefined, { expectedBytes });
+        // Fed as many small chunks, so that the doubling comes into play.
+        for (let at = 0; at < bytes.length; at += 7) parser.push(bytes.subarray(at, at + 7));
+        expect(pairs(parser.end())).toEqual(pairs(parseEdgeList(bytes)));
+      }),
+    );
+    // Past the first MiB, where the room foreseen is taken: a size said too small, right, or far too large.
+    const big = new TextEncoder().encode(Array.from({ length: 200_000 }, (_, i) => `${i} ${(i * 31) % 200_000}\n`).join(''));
+    const whole = parseEdgeList(big);
+    for (const expectedBytes of [big.length >> 1, big.length, big.length * 40]) {
+      const parser = new EdgeListParser('t', 16, undefined, { expectedBytes });
+      for (let at = 0; at < big.length; at += 1 << 19) parser.push(big.subarray(at, at + (1 << 19)));
+      const got = parser.end();
+      expect(got.count).toBe(whole.count);
+      expect(got.src).toEqual(whole.src);
+      expect(got.dst).toEqual(whole.dst);
+      // At most an eighth (and some) to spare once ended.
+      expect(got.src.buffer.byteLength).toBeLessThanOrEqual(4 * (whole.count + (whole.count >>> 3) + 1024));
+    }
+  });
+
+  it('a malformed line in any share is named by its line in the whole text', () => {
+    const lines = Array.from({ length: 400 }, (_, i) => `${i} ${i + 1}`);
+    lines[287] = '287 x';
+    const bytes = new TextEncoder().encode(lines.join('\n') + '\n');
+    const errors = Array.from({ length: 4 }, (_, s) => {
+      try {
+        parseEdgeListShare(bytes, s, 4, 'g.txt');
+        return undefined;
+      } catch (err) {
+        return (err as Error).message;
+      }
+    });
+    expect(errors.filter((e) => e !== undefined)).toEqual(['g.txt:288: expected "src dst" (two non-negative integers), got "287 x"']);
+  });
+
+  it('a gzip file is decompressed once into shared memory; a line past the limit is refused as the text comes', async () => {
+    const text = Array.from({ length: 500 }, (_, i) => `${i} ${i * 3}\n`).join('');
+    const gz = join(scratch, 'g.txt.gz');
+    writeFileSync(gz, gzipSync(text));
+    const shared = await decompressShared(gz);
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(new TextDecoder().decode(shared)).toBe(text);
+    const endless = join(scratch, 'endless.gz');
+    writeFileSync(endless, gzipSync(Buffer.concat([Buffer.from('1 2\n3 4\n'), Buffer.alloc(3 << 20, 0x37)])));
+    await expect(decompressShared(endless)).rejects.toMatchObject({ code: 'MALFORMED_LINE', message: expect.stringMatching(/endless\.gz:3: a line longer than/) });
+  });
+});
+
+describe('output formatted in ranges', () => {
+  const values = fc.oneof(
+    fc.integer({ min: 0, max: 0x7fffffff }),
+    fc.double(),
+    fc.constantFrom(0, -0, 1e21, 2 ** 31, -1, 0.1, 1 / 3, Number.MAX_VALUE, Number.MIN_VALUE, Infinity, -Infinity, NaN),
+  );
+
+  it('formatLines writes the same bytes as `${node} ${value}` lines', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 0x7fffffff }), values), { maxLength: 200 }), (rows) => {
+        const result = { nodes: Int32Array.from(rows, (r) => r[0]), values: Float64Array.from(rows, (r) => r[1]) };
+        expect(new TextDecoder().decode(formatLines(result))).toBe(formatNodeValues(result));
+      }),
+    );
+  });
+});
+
+describe('adjacency from shared columns', () => {
+  it('the lists a worker builds from shared columns are those of the pairs whose key it owns', () => {
+    const columns = fc.array(fc.tuple(fc.nat(300), fc.nat(300)), { maxLength: 200 }).map((ps): Columns => [Int32Array.from(ps, (p) => p[0]), Int32Array.from(ps, (p) => p[1])]);
+    fc.assert(
+      fc.property(fc.array(columns, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 4 }), fc.nat(), fc.boolean(), fc.integer({ min: 1, max: 2 }), (all, peers, pick, dedupe, divide) => {
+        const worker = pick % peers;
+        const divisor = divide === 1 ? 1 : peers;
+        const owned = all.map(([key, other]): Columns => {
+          const keep = Array.from(key.keys()).filter((i) => key[i]! % peers === worker);
+          return [Int32Array.from(keep, (i) => key[i]!), Int32Array.from(keep, (i) => other[i]!)];
+        });
+        const fromShared = buildCsr(0, [], dedupe, divisor, undefined, { columns: all, worker, peers });
+        const fromOwned = buildCsr(0, owned, dedupe, divisor);
+        expect(Array.from(fromShared.offsets)).toEqual(Array.from(fromOwned.offsets));
+        expect(Array.from(fromShared.targets)).toEqual(Array.from(fromOwned.targets));
+        expect(fromShared.extent).toBe(fromOwned.extent);
+      }),
+    );
+  });
+});
