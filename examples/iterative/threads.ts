@@ -10,8 +10,12 @@ import { decompressShared, ExampleError, type EdgeList } from './edge-list.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
 import type { Algorithm, ExampleOptions } from './run.js';
 
+/** The module the worker threads of `runExampleOnThreads` import (give it to a ThreadPool's `preload`). */
+export const THREADS_JOB = new URL('./threads-job.js', import.meta.url);
+
 /** What each worker of the read phase gets. */
 export interface ReadJobArgs {
+  readonly phase: 'read';
   readonly input: string;
   /** A gzip file's text, decompressed once for all the threads. */
   readonly text?: Uint8Array;
@@ -26,7 +30,8 @@ export interface ReadPart extends EdgeList {
 }
 
 /** What each worker of the compute phase gets. */
-export interface SharedJobArgs {
+export interface ComputeJobArgs {
+  readonly phase: 'compute';
   readonly algorithm: Algorithm;
   /** Every worker's share of the edges, in shared memory (dense ids). */
   readonly shares: readonly EdgeList[];
@@ -38,7 +43,8 @@ export interface SharedJobArgs {
 }
 
 /**
- * Runs an example on `workers` threads of this process (of `pool`, if given), every thread reading its
+ * Runs an example on `workers` threads of this process (of `pool`, if given: start it with
+ * `preload: [THREADS_JOB]`), every thread reading its
  * share of `input` in parallel (a gzip file is decompressed once, here). Resolves with the whole output,
  * as one worker would write it. A BFS source that is no node of the file is BAD_OPTION.
  *
@@ -47,12 +53,12 @@ export interface SharedJobArgs {
  */
 export async function runExampleOnThreads(algorithm: Algorithm, input: string, options: ExampleOptions & { readonly workers: number }, pool?: ThreadPool): Promise<SharedResult> {
   const workers = options.workers;
-  const threads = pool ?? new ThreadPool({ start: workers });
+  const threads = pool ?? new ThreadPool({ start: workers, preload: [THREADS_JOB] });
   try {
     const t0 = performance.now();
     const text = input.endsWith('.gz') ? await decompressShared(input) : undefined;
-    const readArgs: ReadJobArgs = { input, ...(text === undefined ? {} : { text }), ...(options.source === undefined ? {} : { source: options.source }) };
-    const read = await execute<ReadPart>(new URL('./read-job.js', import.meta.url), { workers, args: readArgs, pool: threads });
+    const readArgs: ReadJobArgs = { phase: 'read', input, ...(text === undefined ? {} : { text }), ...(options.source === undefined ? {} : { source: options.source }) };
+    const read = await execute<ReadPart>(THREADS_JOB, { workers, args: readArgs, pool: threads });
     const readMs = performance.now() - t0;
     let shares: EdgeList[] = read.results.map(({ src, dst, count, maxId }) => ({ src, dst, count, maxId }));
     const count = shares.reduce((a, s) => a + s.count, 0);
@@ -67,8 +73,8 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
       if (source !== undefined) source = rankOf(ids, source);
       ids = shared(ids);
     }
-    const args: SharedJobArgs = { algorithm, shares, ...(ids === undefined ? {} : { ids }), maxId, options: { iterations: options.iterations, source } };
-    const { results, stats } = await execute<SharePart>(new URL('./shared-job.js', import.meta.url), { workers, args, pool: threads });
+    const args: ComputeJobArgs = { phase: 'compute', algorithm, shares, ...(ids === undefined ? {} : { ids }), maxId, options: { iterations: options.iterations, source } };
+    const { results, stats } = await execute<SharePart>(THREADS_JOB, { workers, args, pool: threads });
     return {
       texts: results.map((r) => r.text),
       lines: results.reduce((a, r) => a + r.lines, 0),

@@ -103,8 +103,12 @@ async function exampleOnShares(name: Algorithm, input: string, output: string | 
   const t0 = performance.now();
   let result: SharedResult | null;
   if (cluster === undefined) {
+    // The threads start, and load the example, while this thread loads the rest. They are not stopped
+    // at the end: a waiting thread does not hold the process, which exits with its last write.
+    const { ThreadPool } = await import('../workers/pool.js');
+    const pool = new ThreadPool({ start: options.workers, preload: [new URL('../../examples/iterative/threads-job.js', import.meta.url)] });
     const { runExampleOnThreads } = await import('../../examples/iterative/threads.js');
-    result = await runExampleOnThreads(name, input, options);
+    result = await runExampleOnThreads(name, input, options, pool);
   } else {
     const { runExampleOnShares } = await import('../../examples/iterative/across.js');
     result = await runExampleOnShares(name, input, options, cluster);

@@ -1,12 +1,13 @@
 /** execute: runs a dataflow module on N workers (threads, or directly in this thread for one), SPMD style. */
-import { pathToFileURL } from 'node:url';
 import type { Worker as Thread } from 'node:worker_threads';
 import { checkRecord, RecordRefusal } from '../graph/records.js';
 import { checkResult, jobFailure, revive, WorkerError } from './errors.js';
 import { abortMesh, allocateMesh, type MeshMemory } from './mesh.js';
-import { defaultCompilation, setConcurrentCompilation, startThread, ThreadPool } from './pool.js';
+import { defaultCompilation, moduleUrl, setConcurrentCompilation, startThread, ThreadPool } from './pool.js';
+
+export { moduleUrl };
 import type { Job, ThreadReport } from './thread-main.js';
-import { Worker, type WorkerStats } from './worker.js';
+import type { WorkerStats } from './worker.js';
 import { MAX_WORKERS } from './limits.js';
 
 export { MAX_WORKERS };
@@ -73,11 +74,6 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   const onAbort = () => launched.fail(cancelled(signal));
   signal.addEventListener('abort', onAbort, { once: true });
   return launched.done.finally(() => signal.removeEventListener('abort', onAbort));
-}
-
-/** A module path or URL as the URL threads import. */
-export function moduleUrl(module: string | URL): string {
-  return typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
 }
 
 /** What `launch` starts: this process's worker threads over `mesh`. */
@@ -238,6 +234,8 @@ async function direct<R>(url: string, args: unknown): Promise<ExecuteResult<R>> 
   }
   const run = module['default'];
   if (typeof run !== 'function') throw new WorkerError('BAD_MODULE', `${url} must export a default function (worker, args) => result`);
+  // Loaded here, not with this module: a caller that only starts threads never needs the runtime itself.
+  const { Worker } = await import('./worker.js');
   const worker = new Worker();
   let result: R;
   try {

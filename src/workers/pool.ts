@@ -6,6 +6,7 @@
  * once per thread, so its top-level variables live on into the next computation.
  */
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker as Thread } from 'node:worker_threads';
 import { WorkerError } from './errors.js';
@@ -42,6 +43,11 @@ export function defaultCompilation(workers: number): boolean {
   return workers < availableParallelism();
 }
 
+/** A module path or URL as the URL threads import. */
+export function moduleUrl(module: string | URL): string {
+  return typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
+}
+
 /** Starts a thread: for one job (it ends after it), or, with `null`, for a pool (it waits for jobs). */
 export function startThread(data: ThreadData): Thread {
   try {
@@ -67,6 +73,12 @@ export interface ThreadPoolOptions {
    * start, and import the runtime, while the caller prepares the computation's input.
    */
   readonly start?: number;
+  /**
+   * Modules every thread of the pool imports as soon as it has started (a job's module, say), so that
+   * a computation finds them loaded: the threads load them while the caller prepares its input. A
+   * module that fails to load is reported by the computation that runs it (BAD_MODULE), not here.
+   */
+  readonly preload?: readonly (string | URL)[];
 }
 
 /** A waiting thread, and the V8 compilation setting it was started under (fixed for its life). */
@@ -93,16 +105,21 @@ export class ThreadPool {
   private largest = 0;
   private readonly waiting: Idle[] = [];
   private closedFlag = false;
+  private readonly preload: readonly string[];
 
   constructor(options: ThreadPoolOptions = {}) {
-    const { keep, start = 0 } = options;
+    const { keep, start = 0, preload = [] } = options;
+    if (!Array.isArray(preload) || !preload.every((m) => typeof m === 'string' || m instanceof URL)) {
+      throw new WorkerError('INVALID_OPTION', 'preload must be an array of module paths or URLs');
+    }
+    this.preload = preload.map((m) => moduleUrl(m));
     if (keep !== undefined && (!Number.isInteger(keep) || keep < 0 || keep > 256)) throw new WorkerError('INVALID_OPTION', `keep must be an integer from 0 to 256, got ${String(keep)}`);
     if (!Number.isInteger(start) || start < 0 || start > 256) throw new WorkerError('INVALID_OPTION', `start must be an integer from 0 to 256, got ${String(start)}`);
     this.keepOption = keep;
     if (start > 0) {
       const compilation = defaultCompilation(start);
       setConcurrentCompilation(compilation);
-      this.release(Array.from({ length: start }, () => startThread({ job: null })), compilation);
+      this.release(Array.from({ length: start }, () => startThread({ job: null, preload: this.preload })), compilation);
     }
   }
 
@@ -136,7 +153,7 @@ export class ThreadPool {
   take(concurrentCompilation: boolean): Thread {
     if (this.closedFlag) throw new WorkerError('INVALID_OPTION', 'this ThreadPool was closed: make a new one, or leave out the pool option');
     const at = this.waiting.findIndex((idle) => idle.concurrentCompilation === concurrentCompilation);
-    if (at < 0) return startThread({ job: null });
+    if (at < 0) return startThread({ job: null, preload: this.preload });
     const [idle] = this.waiting.splice(at, 1);
     idle!.thread.off('exit', idle!.onEnd).off('error', idle!.onEnd);
     idle!.thread.ref();

@@ -18,9 +18,10 @@ export interface Job {
   readonly args: unknown;
 }
 
-/** What a thread is started with: its one job, or none for a pooled thread. */
+/** What a thread is started with: its one job, or none for a pooled thread; and modules to import at once (see ThreadPoolOptions.preload). */
 export interface ThreadData {
   readonly job: Job | null;
+  readonly preload?: readonly string[];
 }
 
 /** What a thread tells the launcher. */
@@ -70,6 +71,9 @@ function transferablesOf(result: unknown): ArrayBuffer[] {
   return out;
 }
 
-const { job } = workerData as ThreadData;
+const { job, preload = [] } = workerData as ThreadData;
+// Loaded now, while the caller prepares a computation, and before the first job runs; a module that
+// fails is reported by the job that imports it.
+const preloaded = Promise.all(preload.map((url) => import(url).catch(() => undefined)));
 if (job !== null) await work(job);
-else parentPort!.on('message', (next: Job) => void work(next));
+else parentPort!.on('message', (next: Job) => void preloaded.then(() => work(next)));

@@ -119,6 +119,19 @@ describe('ThreadPool', () => {
     });
   });
 
+  it('imports the preload modules on every thread once, before its first job; one that fails is the job’s BAD_MODULE', async () => {
+    await withPool({ start: 2, preload: [fixture('preloaded.mjs'), fixture('broken-import.mjs')] }, async (pool) => {
+      expect((await execute<number>(fixture('was-preloaded.mjs'), { workers: 2, pool })).results).toEqual([1, 1]);
+      // A third thread, started for a larger computation, preloads too.
+      expect((await execute<number>(fixture('was-preloaded.mjs'), { workers: 3, pool })).results).toEqual([1, 1, 1]);
+      await expect(execute(fixture('broken-import.mjs'), { workers: 2, pool })).rejects.toMatchObject({ code: 'BAD_MODULE', message: expect.stringMatching(/cannot be loaded/) });
+    });
+    await withPool({ start: 1 }, async (pool) => {
+      expect((await execute<number>(fixture('was-preloaded.mjs'), { workers: 1, pool })).results).toEqual([0]);
+    });
+    expect(() => new ThreadPool({ preload: 'job.mjs' as unknown as string[] })).toThrow(/preload must be an array of module paths or URLs/);
+  });
+
   it('refuses a closed pool, and a bad keep or start, with INVALID_OPTION', async () => {
     const pool = new ThreadPool();
     await execute(fixture('whoami.mjs'), { workers: 2, pool });

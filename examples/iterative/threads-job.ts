@@ -1,0 +1,42 @@
+/**
+ * The module every worker thread imports for `runExampleOnThreads`, for both its phases: read this
+ * worker's share of the file into shared memory; then build the adjacency of the nodes it owns from
+ * every share, run its part of the example, and format its range of the output.
+ */
+import type { Worker } from '../../src/workers/worker.js';
+import type { SharePart } from './across.js';
+import { sendEdgeBlocks } from './blocks.js';
+import { parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
+import { formatShare } from './format.js';
+import { originalIds } from './relabel.js';
+import { buildOn, finishOn } from './run.js';
+import type { ComputeJobArgs, ReadJobArgs, ReadPart } from './threads.js';
+
+export default async function threadsJob(worker: Worker, args: ReadJobArgs | ComputeJobArgs): Promise<ReadPart | SharePart> {
+  return args.phase === 'read' ? readShare(worker, args) : computeShare(worker, args);
+}
+
+async function readShare(worker: Worker, args: ReadJobArgs): Promise<ReadPart> {
+  const t0 = performance.now();
+  const { index, peers } = worker;
+  const edges = args.text === undefined ? await readEdgeListShare(args.input, index, peers, true) : parseEdgeListShare(args.text, index, peers, args.input, true);
+  return { ...edges, hasSource: args.source !== undefined && hasNode(edges.src, edges.dst, edges.count, args.source), ms: performance.now() - t0 };
+}
+
+const NO_EDGES: EdgeList = { src: new Int32Array(0), dst: new Int32Array(0), count: 0, maxId: -1 };
+
+function computeShare(worker: Worker, args: ComputeJobArgs): SharePart {
+  const t0 = performance.now();
+  const dataflow = buildOn(worker, args.algorithm, args.options);
+  sendEdgeBlocks(NO_EDGES, dataflow.input, worker, () => worker.step(), { shared: args.shares });
+  dataflow.input.close();
+  const part = originalIds(finishOn(worker, dataflow), args.ids, args.algorithm === 'wcc');
+  const t1 = performance.now();
+  const { text, lines } = formatShare(worker, part, args.maxId);
+  return { text, lines, readMs: 0, ms: t1 - t0, formatMs: performance.now() - t1, edges: args.shares[worker.index]?.count ?? 0 };
+}
+
+function hasNode(src: Int32Array, dst: Int32Array, count: number, node: number): boolean {
+  for (let i = 0; i < count; i++) if (src[i] === node || dst[i] === node) return true;
+  return false;
+}
