@@ -114,7 +114,7 @@ export function parseEdgeListShare(bytes: Uint8Array, share: number, shares: num
   const stop = nl === -1 ? size : nl + 1;
   const parser = new EdgeListParser(name, 1 << 16, undefined, { shared, expectedBytes: stop - first });
   try {
-    parser.push(bytes.subarray(first, stop));
+    pushInPieces(parser, bytes.subarray(first, stop));
     return parser.end();
   } catch (err) {
     if (!(err instanceof ExampleError) || err.code !== 'MALFORMED_LINE' || first === 0) throw err;
@@ -139,16 +139,23 @@ export async function decompressShared(path: string): Promise<Uint8Array> {
   const source = file.pipe(createGunzip({ chunkSize: 1 << 20 }));
   file.on('error', (err) => source.destroy(err));
   // Lines are checked for length as the text comes, so that data with no line breaks (binary, say)
-  // is refused after MAX_LINE_BYTES, as the parser refuses it, not held whole.
-  const lines = { count: 0, open: 0 };
+  // is refused after MAX_LINE_BYTES, as the parser refuses it, not held whole. A chunk is at most a
+  // MiB (the decompressor's), so a line that starts and ends within one is short enough: only the
+  // line going on from the chunk before and the one still open at its end need a look.
+  let open = 0;
   try {
     for await (const data of source) {
       const chunk = data as Buffer;
-      if (!withinLineLimit(chunk, lines)) {
-        throw new ExampleError('MALFORMED_LINE', `${path}:${lines.count + 1}: a line longer than ${MAX_LINE_BYTES} bytes (edge-list lines are "src dst"; is this a text edge list?)`);
-      }
       chunks.push(chunk);
       size += chunk.length;
+      const first = chunk.indexOf(10);
+      // The line going on from before ends in this chunk too long: it is the one after the newlines before.
+      const endsTooLong = first !== -1 && open + first > MAX_LINE_BYTES;
+      open = first === -1 ? open + chunk.length : chunk.length - 1 - chunk.lastIndexOf(10);
+      if (endsTooLong || open > MAX_LINE_BYTES) {
+        const line = newlines(endsTooLong ? chunks.slice(0, -1) : chunks) + 1;
+        throw new ExampleError('MALFORMED_LINE', `${path}:${line}: a line longer than ${MAX_LINE_BYTES} bytes (edge-list lines are "src dst"; is this a text edge list?)`);
+      }
     }
   } catch (err) {
     if (err instanceof ExampleError) throw err;
@@ -169,20 +176,16 @@ export async function decompressShared(path: string): Promise<Uint8Array> {
 
 const EMPTY = Buffer.alloc(0);
 
-/**
- * Whether no line is longer than MAX_LINE_BYTES so far: `lines.open` is the length of the line still
- * open at the end of the text seen, `lines.count` the lines ended before it.
- */
-function withinLineLimit(chunk: Uint8Array, lines: { count: number; open: number }): boolean {
-  let from = 0;
-  for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
-    if (lines.open + nl - from > MAX_LINE_BYTES) return false;
-    lines.count++;
-    lines.open = 0;
-    from = nl + 1;
-  }
-  lines.open += chunk.length - from;
-  return lines.open <= MAX_LINE_BYTES;
+/** The newlines in `chunks`, for the number of the line that is too long (counted only then). */
+function newlines(chunks: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const c of chunks) for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/** Pushes `bytes` a MiB at a time, so that the parser sizes its arrays from the first MiB (see EdgeListParser). */
+function pushInPieces(parser: EdgeListParser, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; at += 1 << 20) parser.push(bytes.subarray(at, Math.min(bytes.length, at + (1 << 20))));
 }
 
 /** A plain file's size in bytes, or 0 for a gzip file or one that cannot be read (the read names the problem). */
@@ -263,7 +266,7 @@ function unreadable(path: string, err: unknown): ExampleError {
 /** Parses edge-list text held in memory; `name` is used in error messages. */
 export function parseEdgeList(bytes: Uint8Array, name = 'input'): EdgeList {
   const parser = new EdgeListParser(name, 1 << 16, undefined, { expectedBytes: bytes.length });
-  parser.push(bytes);
+  pushInPieces(parser, bytes);
   return parser.end();
 }
 

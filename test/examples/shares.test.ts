@@ -107,6 +107,10 @@ describe('input in shares', () => {
     const endless = join(scratch, 'endless.gz');
     writeFileSync(endless, gzipSync(Buffer.concat([Buffer.from('1 2\n3 4\n'), Buffer.alloc(3 << 20, 0x37)])));
     await expect(decompressShared(endless)).rejects.toMatchObject({ code: 'MALFORMED_LINE', message: expect.stringMatching(/endless\.gz:3: a line longer than/) });
+    // A long line that ends further on (in the decompressor's second MiB), with lines after it.
+    const ends = join(scratch, 'ends.gz');
+    writeFileSync(ends, gzipSync(Buffer.concat([Buffer.from('1 2\n'), Buffer.alloc(1.5 * 2 ** 20, 0x37), Buffer.from('\n5 6\n')])));
+    await expect(decompressShared(ends)).rejects.toMatchObject({ code: 'MALFORMED_LINE', message: expect.stringMatching(/ends\.gz:2: a line longer than/) });
   });
 });
 
