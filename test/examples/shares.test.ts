@@ -82,6 +82,23 @@ describe('input in shares', () => {
     }
   });
 
+  it('text fed in pieces of one reused Buffer parses as the whole text does', () => {
+    fc.assert(
+      fc.property(edgeText, fc.integer({ min: 1, max: 40 }), (text, piece) => {
+        const bytes = new TextEncoder().encode(text);
+        const parser = new EdgeListParser('t');
+        const reused = Buffer.alloc(piece);
+        for (let at = 0; at < bytes.length; at += piece) {
+          const n = Math.min(piece, bytes.length - at);
+          reused.set(bytes.subarray(at, at + n));
+          parser.push(reused.subarray(0, n));
+          reused.fill(0x23); // what the next read would overwrite
+        }
+        expect(pairs(parser.end())).toEqual(pairs(parseEdgeList(bytes)));
+      }),
+    );
+  });
+
   it('a malformed line in any share is named by its line in the whole text', () => {
     const lines = Array.from({ length: 400 }, (_, i) => `${i} ${i + 1}`);
     lines[287] = '287 x';
