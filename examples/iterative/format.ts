@@ -1,6 +1,8 @@
 /**
  * The examples' output, `node value` lines in node order, formatted where the values are: each worker
  * formats the nodes of one range of ids, and the writer only puts the ranges one after the other.
+ * Workers of one process put their values in shared memory (see `formatSharedRange`); workers
+ * without it send them to the worker of their range (see `formatShare`).
  */
 import type { Worker } from '../../src/workers/worker.js';
 import { toWorker } from './blocks.js';
@@ -18,19 +20,35 @@ import { sortByNode, type NodeValues } from './run.js';
  */
 export function formatLines(result: NodeValues): Uint8Array {
   const { nodes, values } = result;
+  const lines = new Lines(nodes.length);
+  for (let i = 0; i < nodes.length; i++) lines.add(nodes[i]!, values[i]!);
+  return lines.text();
+}
+
+/** `node value` lines written into bytes that grow as needed. */
+class Lines {
   // Room for an int32 node, a space, a short value and a newline; grown when a value needs more.
-  let out: Uint8Array = new Uint8Array(Math.max(64, nodes.length * 20));
-  let at = 0;
-  for (let i = 0; i < nodes.length; i++) {
-    if (at + 64 > out.length) out = grown(out, at);
-    at = writeInteger(out, at, nodes[i]!);
+  private out: Uint8Array;
+  private at = 0;
+
+  constructor(expected: number) {
+    this.out = new Uint8Array(Math.max(64, expected * 20));
+  }
+
+  add(node: number, v: number): void {
+    if (this.at + 64 > this.out.length) this.out = grown(this.out, this.at);
+    const out = this.out;
+    let at = writeInteger(out, this.at, node);
     out[at++] = 32;
-    const v = values[i]!;
     if (Number.isInteger(v) && v >= 0 && v <= 0x7fffffff) at = writeInteger(out, at, v);
     else at = writeAscii(out, at, String(v));
     out[at++] = 10;
+    this.at = at;
   }
-  return out.subarray(0, at);
+
+  text(): Uint8Array {
+    return this.out.subarray(0, this.at);
+  }
 }
 
 /** A copy of `out[0, used)` with twice the room. */
@@ -94,6 +112,59 @@ export function formatShare(worker: Worker, part: NodeValues, maxId: number): { 
   worker.run();
   const sorted = sortByNode(received);
   return { text: formatLines(sorted), lines: sorted.nodes.length };
+}
+
+/** Where the workers of one process put every node's value for `formatSharedRange`: `SharedArrayBuffer`s over the (dense) id range. */
+export interface SharedValues {
+  readonly values: Float64Array;
+  readonly present: Uint8Array;
+}
+
+/** Room in shared memory for the values of ids `0 .. size − 1` (see `formatSharedRange`). */
+export function sharedValues(size: number): SharedValues {
+  return { values: new Float64Array(new SharedArrayBuffer(8 * size)), present: new Uint8Array(new SharedArrayBuffer(size)) };
+}
+
+/**
+ * `formatShare` for workers of one process: each puts its nodes' values (`part`, dense ids, any order)
+ * into `shared`, and once every worker has (a dataflow that ends when all have), formats the lines of
+ * its range of ids (worker `r` of `p` takes `[r·size/p, (r+1)·size/p)`), printing each id as `ids` maps
+ * it back (and the values too where they are ids: WCC's labels). Nothing crosses between workers.
+ *
+ * @example
+ * const { text, lines } = formatSharedRange(worker, part, args.values, args.ids, true);
+ */
+export function formatSharedRange(worker: Worker, part: NodeValues, shared: SharedValues, ids: Int32Array | undefined, valuesAreIds: boolean): { text: Uint8Array; lines: number } {
+  const { values, present } = shared;
+  placeValues(part.nodes, part.values, values, present);
+  const done = worker.dataflow((scope) => scope.newInput<never>('placed'), { name: 'format' });
+  done.close();
+  worker.run();
+  const size = present.length;
+  const lo = Math.floor((worker.index * size) / worker.peers);
+  const hi = Math.floor(((worker.index + 1) * size) / worker.peers);
+  const lines = new Lines(countPresent(present, lo, hi));
+  let n = 0;
+  for (let id = lo; id < hi; id++) {
+    if (present[id] === 0) continue;
+    const v = values[id]!;
+    lines.add(ids === undefined ? id : ids[id]!, ids !== undefined && valuesAreIds ? ids[v]! : v);
+    n++;
+  }
+  return { text: lines.text(), lines: n };
+}
+
+function placeValues(nodes: Int32Array, vals: Float64Array, values: Float64Array, present: Uint8Array): void {
+  for (let i = 0; i < nodes.length; i++) {
+    values[nodes[i]!] = vals[i]!;
+    present[nodes[i]!] = 1;
+  }
+}
+
+function countPresent(present: Uint8Array, lo: number, hi: number): number {
+  let n = 0;
+  for (let id = lo; id < hi; id++) n += present[id]!;
+  return n;
 }
 
 /** `[worker, nodes, values]` for every worker formatting some of `part`'s nodes. */

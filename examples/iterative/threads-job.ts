@@ -7,8 +7,7 @@ import type { Worker } from '../../src/workers/worker.js';
 import type { SharePart } from './across.js';
 import { sendEdgeBlocks } from './blocks.js';
 import { parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
-import { formatShare } from './format.js';
-import { originalIds } from './relabel.js';
+import { formatSharedRange } from './format.js';
 import { buildOn, finishOn } from './run.js';
 import type { ComputeJobArgs, ReadJobArgs, ReadPart } from './threads.js';
 
@@ -30,9 +29,9 @@ function computeShare(worker: Worker, args: ComputeJobArgs): SharePart {
   const dataflow = buildOn(worker, args.algorithm, args.options);
   sendEdgeBlocks(NO_EDGES, dataflow.input, worker, () => worker.step(), { shared: args.shares });
   dataflow.input.close();
-  const part = originalIds(finishOn(worker, dataflow), args.ids, args.algorithm === 'wcc');
+  const part = finishOn(worker, dataflow);
   const t1 = performance.now();
-  const { text, lines } = formatShare(worker, part, args.maxId);
+  const { text, lines } = formatSharedRange(worker, part, args.values, args.ids, args.algorithm === 'wcc');
   return { text, lines, readMs: 0, ms: t1 - t0, formatMs: performance.now() - t1, edges: args.shares[worker.index]?.count ?? 0 };
 }
 

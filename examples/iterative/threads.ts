@@ -7,6 +7,7 @@ import { execute } from '../../src/workers/execute.js';
 import { ThreadPool } from '../../src/workers/pool.js';
 import type { SharedResult, SharePart } from './across.js';
 import { decompressShared, ExampleError, type EdgeList } from './edge-list.js';
+import { sharedValues, type SharedValues } from './format.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
 import type { Algorithm, ExampleOptions } from './run.js';
 
@@ -37,8 +38,8 @@ export interface ComputeJobArgs {
   readonly shares: readonly EdgeList[];
   /** The original id of each dense id, when the file's ids were renumbered (see `denseIds`). */
   readonly ids?: Int32Array;
-  /** The largest original id (the output's ranges are cut by it). */
-  readonly maxId: number;
+  /** Where the workers put every node's value, to format the output by ranges of (dense) ids. */
+  readonly values: SharedValues;
   readonly options: ExampleOptions;
 }
 
@@ -73,7 +74,8 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
       if (source !== undefined) source = rankOf(ids, source);
       ids = shared(ids);
     }
-    const args: ComputeJobArgs = { phase: 'compute', algorithm, shares, ...(ids === undefined ? {} : { ids }), maxId, options: { iterations: options.iterations, source } };
+    const values = sharedValues(ids === undefined ? maxId + 1 : ids.length);
+    const args: ComputeJobArgs = { phase: 'compute', algorithm, shares, ...(ids === undefined ? {} : { ids }), values, options: { iterations: options.iterations, source } };
     const { results, stats } = await execute<SharePart>(THREADS_JOB, { workers, args, pool: threads });
     return {
       texts: results.map((r) => r.text),
