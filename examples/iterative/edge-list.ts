@@ -313,6 +313,8 @@ export class EdgeListParser {
   /** The text's size in bytes, if known, and the bytes parsed so far: room is sized by the edges per byte seen. */
   private readonly expectedBytes: number;
   private parsedBytes = 0;
+  /** Whether the room was sized from the first MiB yet (once only: after that the arrays double when full). */
+  private foreseen = false;
 
   /**
    * With `share`, keeps only every `stride`-th edge from `offset` (every line is still checked). With
@@ -384,9 +386,10 @@ export class EdgeListParser {
    * seen (2 % over), if that is more than they hold.
    */
   private foresee(): void {
-    if (this.expectedBytes === 0 || this.parsedBytes < 1 << 20 || this.parsedBytes >= this.expectedBytes) return;
-    const kept = this.count;
-    const cap = Math.ceil((kept * this.expectedBytes * 1.02) / this.parsedBytes) + 1024;
+    if (this.foreseen || this.expectedBytes === 0 || this.parsedBytes < 1 << 20) return;
+    this.foreseen = true;
+    if (this.parsedBytes >= this.expectedBytes) return;
+    const cap = Math.ceil((this.count * this.expectedBytes * 1.02) / this.parsedBytes) + 1024;
     if (cap > this.src.length) this.growTo(cap);
   }
 
