@@ -95,7 +95,8 @@ interface Idle {
  * Waiting threads do not keep the process alive; `close()` stops them at once.
  *
  * @example
- * const pool = new ThreadPool({ start: 4 });   // four threads start now, while the input is read
+ * // four threads start now, and import job.js, while the input is read
+ * const pool = new ThreadPool({ start: 4, preload: ['job.js'] });
  * for (const n of [1000, 2000]) await execute('job.js', { workers: 4, args: { n }, pool });
  * await pool.close();
  */
