@@ -12,12 +12,9 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, wri
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BASELINE, CLI, GRAPHS } from './cases.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const CLI = join(root, 'dist/src/cli/main.js');
-const BASELINE = join(root, 'dist/bench/baseline.js');
-const GRAPHS = process.env['TIMELY_GRAPHS'] ?? resolve(root, '../shared/data/graphs');
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** What one whole command took: its phases as it reports them (ms), its wall time and peak RSS. */
 interface Run {
