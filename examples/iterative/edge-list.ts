@@ -281,7 +281,8 @@ async function countLines(path: string, end: number): Promise<number> {
   return n;
 }
 
-function unreadable(path: string, err: unknown): ExampleError {
+/** BAD_PATH for a file that cannot be read, with the reason in words. */
+export function unreadable(path: string, err: unknown): ExampleError {
   const e = err as NodeJS.ErrnoException;
   const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'EACCES' ? 'permission denied' : e.code?.startsWith('Z_') ? `not gzip data (${e.message})` : e.message;
   return new ExampleError('BAD_PATH', `cannot read ${path}: ${reason}`);
@@ -498,6 +499,18 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
 }
 
+
+/**
+ * Whether `node` is an end of some edge (a BFS source must be).
+ *
+ * @example
+ * hasNode({ src: Int32Array.of(1), dst: Int32Array.of(2), count: 1, maxId: 2 }, 2); // true
+ */
+export function hasNode(edges: EdgeList, node: number): boolean {
+  const { src, dst, count } = edges;
+  for (let i = 0; i < count; i++) if (src[i] === node || dst[i] === node) return true;
+  return false;
+}
 
 /** A seeded random graph (splitmix-style generator): `edges` directed edges over `nodes` ids. */
 export function generateEdgeList(nodes: number, edges: number, seed = 1): EdgeList {

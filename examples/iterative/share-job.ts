@@ -3,7 +3,7 @@
  * its part of an example, format its range of the output.
  */
 import type { Worker } from '../../src/workers/worker.js';
-import { ExampleError, parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
+import { ExampleError, hasNode, parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
 import { formatShare } from './format.js';
 import { originalIds, rankOf, ranked, sortedDistinct, sparse } from './relabel.js';
 import type { ShareJobArgs, SharePart } from './across.js';
@@ -44,10 +44,6 @@ export default async function shareJob(worker: Worker, args: ShareJobArgs): Prom
   return { text, lines, readMs: t1 - t0, ms: t2 - t1, formatMs: performance.now() - t2, edges: edgesRead };
 }
 
-function hasNode(edges: EdgeList, node: number): boolean {
-  for (let i = 0; i < edges.count; i++) if (edges.src[i] === node || edges.dst[i] === node) return true;
-  return false;
-}
 
 /** Every worker's `value`, by worker index: a small dataflow where every worker tells every other. */
 function everyWorker<T>(worker: Worker, value: T): T[] {

@@ -6,7 +6,7 @@
 import type { Worker } from '../../src/workers/worker.js';
 import type { SharePart } from './across.js';
 import { sendEdgeBlocks } from './blocks.js';
-import { parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
+import { hasNode, parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
 import { formatSharedRange } from './format.js';
 import { buildOn, finishOn } from './run.js';
 import type { ComputeJobArgs, ReadJobArgs, ReadPart } from './threads.js';
@@ -19,7 +19,7 @@ async function readShare(worker: Worker, args: ReadJobArgs): Promise<ReadPart> {
   const t0 = performance.now();
   const { index, peers } = worker;
   const edges = args.text === undefined ? await readEdgeListShare(args.input, index, peers, true) : parseEdgeListShare(args.text, index, peers, args.input, true);
-  return { ...edges, hasSource: args.source !== undefined && hasNode(edges.src, edges.dst, edges.count, args.source), ms: performance.now() - t0 };
+  return { ...edges, hasSource: args.source !== undefined && hasNode(edges, args.source), ms: performance.now() - t0 };
 }
 
 const NO_EDGES: EdgeList = { src: new Int32Array(0), dst: new Int32Array(0), count: 0, maxId: -1 };
@@ -35,7 +35,3 @@ function computeShare(worker: Worker, args: ComputeJobArgs): SharePart {
   return { text, lines, readMs: 0, ms: t1 - t0, formatMs: performance.now() - t1, edges: args.shares[worker.index]?.count ?? 0 };
 }
 
-function hasNode(src: Int32Array, dst: Int32Array, count: number, node: number): boolean {
-  for (let i = 0; i < count; i++) if (src[i] === node || dst[i] === node) return true;
-  return false;
-}

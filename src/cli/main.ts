@@ -3,7 +3,6 @@
 // The examples, the threads and the network are loaded by the commands that use them: the local
 // launcher, which only starts processes, and --help start without them.
 import type { SharedResult } from '../../examples/iterative/across.js';
-import type { EdgeList } from '../../examples/iterative/edge-list.js';
 import type { Algorithm, NodeValues } from '../../examples/iterative/run.js';
 import { describeThrown } from '../workers/errors.js';
 import { MAX_WORKERS } from '../workers/limits.js';
@@ -71,7 +70,7 @@ async function example(args: readonly string[]): Promise<number> {
   if (place.cluster !== undefined || workers > 1) return exampleOnShares(name, input, output, { iterations, source, workers }, place.cluster);
   if (output !== undefined) checkNotInput(input, output);
 
-  const { ExampleError, readEdgeList } = await import('../../examples/iterative/edge-list.js');
+  const { ExampleError, hasNode, readEdgeList } = await import('../../examples/iterative/edge-list.js');
   const { runExample } = await import('../../examples/iterative/run.js');
   const { formatLines } = await import('../../examples/iterative/format.js');
   const t0 = performance.now();
@@ -213,10 +212,6 @@ async function demo(): Promise<number> {
   return 0;
 }
 
-function hasNode(edges: EdgeList, node: number): boolean {
-  for (let i = 0; i < edges.count; i++) if (edges.src[i] === node || edges.dst[i] === node) return true;
-  return false;
-}
 
 function ms(t: number): string {
   return t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${t.toFixed(0)} ms`;
