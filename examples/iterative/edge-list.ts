@@ -282,7 +282,7 @@ async function countLines(path: string, end: number): Promise<number> {
 }
 
 /** BAD_PATH for a file that cannot be read, with the reason in words. */
-export function unreadable(path: string, err: unknown): ExampleError {
+function unreadable(path: string, err: unknown): ExampleError {
   const e = err as NodeJS.ErrnoException;
   const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'EACCES' ? 'permission denied' : e.code?.startsWith('Z_') ? `not gzip data (${e.message})` : e.message;
   return new ExampleError('BAD_PATH', `cannot read ${path}: ${reason}`);
