@@ -48,8 +48,12 @@ const SHORT_LIST = 16;
  */
 export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1, keyed?: KeyedPart, owned?: OwnedColumns): Csr {
   const degrees = new Degrees(size + 1);
-  for (const [key] of blocks) countDegrees(degrees, key, divisor);
-  if (owned !== undefined) for (const [key] of owned.columns) countOwnedDegrees(degrees, key, divisor, owned.worker, owned.peers);
+  // A divisor and a worker count that are powers of two (1 and 2 included: the common cases) take a
+  // shift and a mask in the hot loops, where a division per pair cost more than the pair's other work.
+  const shift = log2Exact(divisor);
+  const mask = owned !== undefined && log2Exact(owned.peers) >= 0 && shift >= 0 ? owned.peers - 1 : -1;
+  for (const [key] of blocks) countDegrees(degrees, key, divisor, shift);
+  if (owned !== undefined) for (const [key] of owned.columns) countOwnedDegrees(degrees, key, divisor, owned.worker, owned.peers, shift, mask);
   let lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
   let keyedExtent = 0;
   const first = keyed?.first ?? 0;
@@ -67,8 +71,13 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
   const targets = new Int32Array(length);
   const fill = offsets.slice();
   let largest = degrees.largest;
-  for (const [key, other] of blocks) largest = Math.max(largest, placeTargets(fill, key, other, divisor, targets));
-  if (owned !== undefined) for (const [key, other] of owned.columns) largest = Math.max(largest, placeOwned(fill, key, other, divisor, targets, owned.worker, owned.peers));
+  for (const [key, other] of blocks) largest = Math.max(largest, shift >= 0 ? placeTargetsShifted(fill, key, other, shift, targets) : placeTargets(fill, key, other, divisor, targets));
+  if (owned !== undefined) {
+    for (const [key, other] of owned.columns) {
+      const top = mask >= 0 ? placeOwnedMasked(fill, key, other, shift, targets, owned.worker, mask) : placeOwned(fill, key, other, divisor, targets, owned.worker, owned.peers);
+      largest = Math.max(largest, top);
+    }
+  }
   keyedLists.forEach((list, i) => placeKeyed(fill, list, first, divisor, keys[i]!, targets));
   const extent = Math.max(largest + 1, keyedExtent);
   if (!dedupe) return { offsets, targets, extent };
@@ -127,11 +136,29 @@ class Degrees {
   }
 }
 
-/** Adds each key to `counts[k / divisor + 1]` and to the largest seen, growing the counts as needed. */
-function countDegrees(degrees: Degrees, key: Int32Array, divisor: number): void {
-  for (let e = countWhileRoom(degrees, key, divisor, 0); e < key.length; e = countWhileRoom(degrees, key, divisor, e)) {
-    degrees.grow(((key[e]! / divisor) | 0) + 1);
+/** `log2(n)` if `n` is a power of two, else -1. */
+function log2Exact(n: number): number {
+  return Number.isInteger(n) && n > 0 && n <= 2 ** 30 && (n & (n - 1)) === 0 ? 31 - Math.clz32(n) : -1;
+}
+
+/** Adds each key to `counts[k / divisor + 1]` and to the largest seen, growing the counts as needed (`shift`: log2 of the divisor, or -1). */
+function countDegrees(degrees: Degrees, key: Int32Array, divisor: number, shift: number): void {
+  const next = (from: number) => (shift >= 0 ? countWhileRoomShifted(degrees, key, shift, from) : countWhileRoom(degrees, key, divisor, from));
+  for (let e = next(0); e < key.length; e = next(e)) degrees.grow(((key[e]! / divisor) | 0) + 1);
+}
+
+/** `countWhileRoom` with the divisor a power of two, `2^shift`. */
+function countWhileRoomShifted(degrees: Degrees, key: Int32Array, shift: number, from: number): number {
+  const counts = degrees.counts;
+  let largest = degrees.largest;
+  for (let e = from; e < key.length; e++) {
+    const k = key[e]!;
+    const i = (k >> shift) + 1;
+    if (i >= counts.length) return e;
+    counts[i]!++;
+    if (k > largest) degrees.largest = largest = k;
   }
+  return key.length;
 }
 
 /**
@@ -153,11 +180,25 @@ function countWhileRoom(degrees: Degrees, key: Int32Array, divisor: number, from
   return key.length;
 }
 
-/** `countDegrees` for the keys of `key` that `worker` of `peers` owns. */
-function countOwnedDegrees(degrees: Degrees, key: Int32Array, divisor: number, worker: number, peers: number): void {
-  for (let e = countOwnedWhileRoom(degrees, key, divisor, 0, worker, peers); e < key.length; e = countOwnedWhileRoom(degrees, key, divisor, e, worker, peers)) {
-    degrees.grow(((key[e]! / divisor) | 0) + 1);
+/** `countDegrees` for the keys of `key` that `worker` of `peers` owns (`mask`: peers − 1 when peers and the divisor are powers of two, else -1). */
+function countOwnedDegrees(degrees: Degrees, key: Int32Array, divisor: number, worker: number, peers: number, shift: number, mask: number): void {
+  const next = (from: number) => (mask >= 0 ? countOwnedMasked(degrees, key, shift, from, worker, mask) : countOwnedWhileRoom(degrees, key, divisor, from, worker, peers));
+  for (let e = next(0); e < key.length; e = next(e)) degrees.grow(((key[e]! / divisor) | 0) + 1);
+}
+
+/** `countOwnedWhileRoom` with powers of two: the owner is `k & mask`, the index `k >> shift`. */
+function countOwnedMasked(degrees: Degrees, key: Int32Array, shift: number, from: number, worker: number, mask: number): number {
+  const counts = degrees.counts;
+  let largest = degrees.largest;
+  for (let e = from; e < key.length; e++) {
+    const k = key[e]!;
+    if ((k & mask) !== worker) continue;
+    const i = (k >> shift) + 1;
+    if (i >= counts.length) return e;
+    counts[i]!++;
+    if (k > largest) degrees.largest = largest = k;
   }
+  return key.length;
 }
 
 /** `countWhileRoom` for the keys that `worker` of `peers` owns. */
@@ -173,6 +214,30 @@ function countOwnedWhileRoom(degrees: Degrees, key: Int32Array, divisor: number,
     if (k > largest) degrees.largest = largest = k;
   }
   return key.length;
+}
+
+/** `placeTargets` with the divisor `2^shift`. */
+function placeTargetsShifted(fill: Int32Array, key: Int32Array, other: Int32Array, shift: number, targets: Int32Array): number {
+  let largest = -1;
+  for (let e = 0; e < key.length; e++) {
+    const o = other[e]!;
+    targets[fill[key[e]! >> shift]!++] = o;
+    if (o > largest) largest = o;
+  }
+  return largest;
+}
+
+/** `placeOwned` with powers of two (see `countOwnedMasked`). */
+function placeOwnedMasked(fill: Int32Array, key: Int32Array, other: Int32Array, shift: number, targets: Int32Array, worker: number, mask: number): number {
+  let largest = -1;
+  for (let e = 0; e < key.length; e++) {
+    const k = key[e]!;
+    if ((k & mask) !== worker) continue;
+    const o = other[e]!;
+    targets[fill[k >> shift]!++] = o;
+    if (o > largest) largest = o;
+  }
+  return largest;
 }
 
 /** `placeTargets` for the pairs whose key `worker` of `peers` owns. */
