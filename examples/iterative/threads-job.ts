@@ -16,10 +16,9 @@ export default async function threadsJob(worker: Worker, args: ReadJobArgs | Com
 }
 
 async function readShare(worker: Worker, args: ReadJobArgs): Promise<ReadPart> {
-  const t0 = performance.now();
   const { index, peers } = worker;
   const edges = args.text === undefined ? await readEdgeListShare(args.input, index, peers, true) : parseEdgeListShare(args.text, index, peers, args.input, true);
-  return { ...edges, hasSource: args.source !== undefined && hasNode(edges, args.source), ms: performance.now() - t0 };
+  return { ...edges, hasSource: args.source !== undefined && hasNode(edges, args.source) };
 }
 
 const NO_EDGES: EdgeList = { src: new Int32Array(0), dst: new Int32Array(0), count: 0, maxId: -1 };

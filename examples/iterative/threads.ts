@@ -27,7 +27,6 @@ export interface ReadJobArgs {
 /** One worker's share of the file, in shared memory, and whether it holds the node looked for. */
 export interface ReadPart extends EdgeList {
   readonly hasSource: boolean;
-  readonly ms: number;
 }
 
 /** What each worker of the compute phase gets. */
@@ -45,9 +44,9 @@ export interface ComputeJobArgs {
 
 /**
  * Runs an example on `workers` threads of this process (of `pool`, if given: start it with
- * `preload: [THREADS_JOB]`), every thread reading its
- * share of `input` in parallel (a gzip file is decompressed once, here). Resolves with the whole output,
- * as one worker would write it. A BFS source that is no node of the file is BAD_OPTION.
+ * `preload: [THREADS_JOB]`), every thread reading its share of `input` in parallel (a gzip file is
+ * decompressed once, here). Resolves with the whole output, as one worker would write it. A BFS source
+ * that is no node of the file is BAD_OPTION.
  *
  * @example
  * const { texts, lines } = await runExampleOnThreads('wcc', 'graph.txt', { workers: 2 });

@@ -1,8 +1,9 @@
 /** The examples across processes, started by the local launcher: byte-identical to one worker's output. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { cli, graphs, timely } from './processes.js';
 
@@ -42,6 +43,22 @@ describe('examples across processes', () => {
       }, 120_000);
     }
   }
+});
+
+describe('gzip input across processes', () => {
+  it('each process decompresses the file once; its workers parse their ranges of the text: output as one worker\'s', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timely-net-gz-'));
+    try {
+      const gz = join(dir, 'email.txt.gz');
+      writeFileSync(gz, gzipSync(readFileSync(`${graphs}/email-Eu-core.txt`)));
+      const one = spawnSync(process.execPath, [cli, 'example', 'pagerank', '--input', `${graphs}/email-Eu-core.txt`], { encoding: 'utf8' });
+      const run = await timely(['example', 'pagerank', '--input', gz, '-n', '2', '-w', '2', '--local'], { limitMs: 60_000 }).done;
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stdout === one.stdout, 'output differs from one worker\'s').toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('example input errors across processes', () => {
