@@ -213,7 +213,6 @@ async function demo(): Promise<number> {
   return 0;
 }
 
-
 function ms(t: number): string {
   return t >= 1000 ? `${(t / 1000).toFixed(2)} s` : `${t.toFixed(0)} ms`;
 }

@@ -4,13 +4,11 @@ import { checkRecord, RecordRefusal } from '../graph/records.js';
 import { checkResult, jobFailure, revive, WorkerError } from './errors.js';
 import { abortMesh, allocateMesh, type MeshMemory } from './mesh.js';
 import { defaultCompilation, moduleUrl, setConcurrentCompilation, startThread, ThreadPool } from './pool.js';
-
-export { moduleUrl };
 import type { Job, ThreadReport } from './thread-main.js';
 import type { WorkerStats } from './worker.js';
 import { MAX_WORKERS } from './limits.js';
 
-export { MAX_WORKERS };
+export { MAX_WORKERS, moduleUrl };
 
 export interface ExecuteOptions {
   /** Number of workers (1 by default). */
