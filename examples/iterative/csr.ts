@@ -74,8 +74,7 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
   for (const [key, other] of blocks) largest = Math.max(largest, shift >= 0 ? placeTargetsShifted(fill, key, other, shift, targets) : placeTargets(fill, key, other, divisor, targets));
   if (owned !== undefined) {
     for (const [key, other] of owned.columns) {
-      const top = mask >= 0 ? placeOwnedMasked(fill, key, other, shift, targets, owned.worker, mask) : placeOwned(fill, key, other, divisor, targets, owned.worker, owned.peers);
-      largest = Math.max(largest, top);
+      largest = Math.max(largest, placeOwned(fill, key, other, divisor, shift, targets, owned.worker, owned.peers, mask));
     }
   }
   keyedLists.forEach((list, i) => placeKeyed(fill, list, first, divisor, keys[i]!, targets));
@@ -180,35 +179,24 @@ function countWhileRoom(degrees: Degrees, key: Int32Array, divisor: number, from
   return key.length;
 }
 
-/** `countDegrees` for the keys of `key` that `worker` of `peers` owns (`mask`: peers − 1 when peers and the divisor are powers of two, else -1). */
+/**
+ * `countDegrees` for the keys of `key` that `worker` of `peers` owns. With `mask` (peers − 1, when
+ * peers and the divisor are powers of two; else -1) the owner is `k & mask` and the index `k >> shift`.
+ */
 function countOwnedDegrees(degrees: Degrees, key: Int32Array, divisor: number, worker: number, peers: number, shift: number, mask: number): void {
-  const next = (from: number) => (mask >= 0 ? countOwnedMasked(degrees, key, shift, from, worker, mask) : countOwnedWhileRoom(degrees, key, divisor, from, worker, peers));
-  for (let e = next(0); e < key.length; e = next(e)) degrees.grow(((key[e]! / divisor) | 0) + 1);
-}
-
-/** `countOwnedWhileRoom` with powers of two: the owner is `k & mask`, the index `k >> shift`. */
-function countOwnedMasked(degrees: Degrees, key: Int32Array, shift: number, from: number, worker: number, mask: number): number {
-  const counts = degrees.counts;
-  let largest = degrees.largest;
-  for (let e = from; e < key.length; e++) {
-    const k = key[e]!;
-    if ((k & mask) !== worker) continue;
-    const i = (k >> shift) + 1;
-    if (i >= counts.length) return e;
-    counts[i]!++;
-    if (k > largest) degrees.largest = largest = k;
+  for (let e = countOwnedWhileRoom(degrees, key, divisor, shift, 0, worker, peers, mask); e < key.length; e = countOwnedWhileRoom(degrees, key, divisor, shift, e, worker, peers, mask)) {
+    degrees.grow(((key[e]! / divisor) | 0) + 1);
   }
-  return key.length;
 }
 
-/** `countWhileRoom` for the keys that `worker` of `peers` owns. */
-function countOwnedWhileRoom(degrees: Degrees, key: Int32Array, divisor: number, from: number, worker: number, peers: number): number {
+/** `countWhileRoom` for the keys that `worker` of `peers` owns (see `countOwnedDegrees`). */
+function countOwnedWhileRoom(degrees: Degrees, key: Int32Array, divisor: number, shift: number, from: number, worker: number, peers: number, mask: number): number {
   const counts = degrees.counts;
   let largest = degrees.largest;
   for (let e = from; e < key.length; e++) {
     const k = key[e]!;
-    if (k % peers !== worker) continue;
-    const i = ((k / divisor) | 0) + 1;
+    if ((mask >= 0 ? k & mask : k % peers) !== worker) continue;
+    const i = (mask >= 0 ? k >> shift : (k / divisor) | 0) + 1;
     if (i >= counts.length) return e;
     counts[i]!++;
     if (k > largest) degrees.largest = largest = k;
@@ -227,27 +215,14 @@ function placeTargetsShifted(fill: Int32Array, key: Int32Array, other: Int32Arra
   return largest;
 }
 
-/** `placeOwned` with powers of two (see `countOwnedMasked`). */
-function placeOwnedMasked(fill: Int32Array, key: Int32Array, other: Int32Array, shift: number, targets: Int32Array, worker: number, mask: number): number {
+/** `placeTargets` for the pairs whose key `worker` of `peers` owns (see `countOwnedDegrees`). */
+function placeOwned(fill: Int32Array, key: Int32Array, other: Int32Array, divisor: number, shift: number, targets: Int32Array, worker: number, peers: number, mask: number): number {
   let largest = -1;
   for (let e = 0; e < key.length; e++) {
     const k = key[e]!;
-    if ((k & mask) !== worker) continue;
+    if ((mask >= 0 ? k & mask : k % peers) !== worker) continue;
     const o = other[e]!;
-    targets[fill[k >> shift]!++] = o;
-    if (o > largest) largest = o;
-  }
-  return largest;
-}
-
-/** `placeTargets` for the pairs whose key `worker` of `peers` owns. */
-function placeOwned(fill: Int32Array, key: Int32Array, other: Int32Array, divisor: number, targets: Int32Array, worker: number, peers: number): number {
-  let largest = -1;
-  for (let e = 0; e < key.length; e++) {
-    const k = key[e]!;
-    if (k % peers !== worker) continue;
-    const o = other[e]!;
-    targets[fill[(k / divisor) | 0]!++] = o;
+    targets[fill[mask >= 0 ? k >> shift : (k / divisor) | 0]!++] = o;
     if (o > largest) largest = o;
   }
   return largest;
