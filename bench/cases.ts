@@ -209,6 +209,7 @@ function microCases(preset: Preset): Case[] {
   const updates = Math.round(2_000_000 * n);
   const outstanding = preset === 'tiny' ? 200 : 10_000;
   const records = Math.round(1_000_000 * n) + 1024;
+  const lines = Math.round(1_000_000 * n) + 100;
   return [
     microCase(`timestamp compare (product order, depth 2), ${compares} pairs`, { compares }, compares, 'compares', samples, () => compareTimestamps(compares), () => compareArrays(compares)),
     microCase(`path summary application (feedback, egress, ingress), ${applications} times`, { applications }, applications, 'applications', samples, () => micro.applySummaries(applications), () => micro.applySummariesPlain(applications)),
@@ -217,6 +218,13 @@ function microCases(preset: Preset): Case[] {
     {
       ...microCase(`channel encode + decode, ${records} [int, int] records in batches of 1024`, { records, batch: 1024 }, records, 'records', samples, () => micro.encodeDecode(records), () => micro.encodeDecodePlain(records)),
       baseline: { label: 'structured clone', run: () => micro.encodeDecodePlain(records) },
+    },
+    {
+      ...microCase(`output lines with PageRank doubles, ${lines} lines`, { lines }, lines, 'lines', samples, () => micro.formatRanks(lines), () => micro.formatRanksPlain(lines)),
+      baseline: { label: 'template strings', run: () => micro.formatRanksPlain(lines) },
+      check: (a, b) => {
+        if (Buffer.compare(a as Uint8Array, b as Uint8Array) !== 0) throw new Error('output lines: the formatter and template strings give different bytes');
+      },
     },
   ];
 }

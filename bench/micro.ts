@@ -9,6 +9,7 @@ import { productOrder } from '../src/timestamps/order.js';
 import { PathSummary } from '../src/timestamps/summary.js';
 import { Timestamp } from '../src/timestamps/timestamp.js';
 import { decode, encodeData } from '../src/workers/codec.js';
+import { formatLines } from '../examples/iterative/format.js';
 
 /** A small seeded generator (xorshift), so both sides see the same inputs. */
 function random(seed: number): () => number {
@@ -168,4 +169,23 @@ export function encodeDecodePlain(n: number): number {
     for (const r of records) sum += r[1] - r[0];
   }
   return sum;
+}
+
+/** `n` PageRank-like lines (node ids, ranks of some 1e-7 to 1e-5), the same every call. */
+function rankLines(n: number): { nodes: Int32Array; values: Float64Array } {
+  const r = random(5);
+  return { nodes: Int32Array.from({ length: n }, (_, i) => 3 * i), values: Float64Array.from({ length: n }, () => 1e-7 + r() * 1e-5) };
+}
+
+/** The output's `node value` lines as bytes, written straight into a byte array (the examples' formatter). */
+export function formatRanks(n: number): Uint8Array {
+  return formatLines(rankLines(n));
+}
+
+/** The same lines as template strings, joined and encoded, as plain code would write them. */
+export function formatRanksPlain(n: number): Uint8Array {
+  const { nodes, values } = rankLines(n);
+  const parts: string[] = [];
+  for (let i = 0; i < n; i++) parts.push(`${nodes[i]} ${values[i]}\n`);
+  return Buffer.from(parts.join(''));
 }
