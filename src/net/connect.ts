@@ -36,6 +36,12 @@ const TLS_REFUSALS = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNE
 
 /** How long a connection may take over its handshake. */
 const HANDSHAKE_MS = 5_000;
+/**
+ * Connections at most in their handshake at once, as acceptor: past it a new one is closed at once and
+ * logged, so that connections that never introduce themselves cannot pile up (each lives at most
+ * HANDSHAKE_MS in any case). A computation's own peers dial once each, and retry if turned away.
+ */
+export const MAX_HANDSHAKES = 32;
 const FIRST_RETRY_MS = 10;
 const LAST_RETRY_MS = 1000;
 
@@ -242,6 +248,11 @@ export class Connector {
   private accept(socket: WebSocket, request: IncomingMessage): void {
     const { process: me, job, secret, hosts } = this.options;
     const from = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
+    if (this.handshakes.size >= MAX_HANDSHAKES) {
+      this.options.log(`process ${me} refused a connection from ${from}: ${MAX_HANDSHAKES} connections are in their handshake already`);
+      socket.terminate();
+      return;
+    }
     this.pending.add(socket);
     const mine = nonce();
     let answered = false;

@@ -6,14 +6,14 @@
 import { createServer, Socket, type Server } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Connector } from '../../src/net/connect.js';
+import { Connector, MAX_HANDSHAKES } from '../../src/net/connect.js';
 import { jobOf, PROTOCOL_VERSION } from '../../src/net/handshake.js';
 import { parseHost } from '../../src/net/hosts.js';
 import { alive, fixture, freePorts, hostfile, killAll, root, timely } from './processes.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WebSocket } from 'ws';
+import { WebSocket as WebSocketClient, type WebSocket } from 'ws';
 
 afterEach(killAll);
 
@@ -40,6 +40,22 @@ function said(run: ReturnType<typeof timely>, text: string): Promise<void> {
 /** Runs `timely run MODULE` as process `p` of `n` with hostfile `path`. */
 function proc(p: number, n: number, path: string, args: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}, module = ticks) {
   return timely(['run', module, '-n', String(n), '-p', String(p), '-h', path, '--args', args, ...extra], { env, limitMs: 30_000 });
+}
+
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port` (within 10 s). */
+async function listening(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = new Socket();
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => (s.destroy(), resolve(false)));
+      s.connect(port, '127.0.0.1');
+    });
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** A TCP proxy on a free port to `target`, that can cut or stall every connection through it. */
@@ -150,6 +166,31 @@ describe('faults across processes', () => {
     expect([r0.status, p1.status]).toEqual([0, 0]);
     expect(r0.stderr).toMatch(/process 0 refused a connection from 127\.0\.0\.1:\d+: BAD_SECRET/);
     expect(r0.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it(`connections that never introduce themselves: past ${MAX_HANDSHAKES} at once they are closed at once and logged; the real peer still joins`, async () => {
+    const { path, hosts } = await hostfile(2);
+    const p0 = proc(0, 2, path, short);
+    await listening(parseHost(hosts[0]!, 'hosts[0]').port);
+    const url = `ws://${hosts[0]}/timely`;
+    const flood = Array.from({ length: MAX_HANDSHAKES + 8 }, () => new WebSocketClient(url));
+    try {
+      // Each says nothing after the greeting. Those past the limit are closed long before the handshake's 5 s.
+      const closedSoon = await Promise.all(
+        flood.map((ws) => new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => resolve(false), 2_000);
+          ws.on('close', () => (clearTimeout(t), resolve(true)));
+          ws.on('error', () => {});
+        })),
+      );
+      expect(closedSoon.filter(Boolean).length).toBeGreaterThanOrEqual(8);
+    } finally {
+      for (const ws of flood) ws.terminate();
+    }
+    const p1 = await proc(1, 2, path, short).done;
+    const r0 = await p0.done;
+    expect([r0.status, p1.status]).toEqual([0, 0]);
+    expect(r0.stderr).toMatch(new RegExp(`process 0 refused a connection from 127\\.0\\.0\\.1:\\d+: ${MAX_HANDSHAKES} connections are in their handshake already`));
   });
 
   it('a peer of another job (other args) is refused with JOB_MISMATCH saying what differs', async () => {
