@@ -124,7 +124,9 @@ async function exampleOnShares(name: Algorithm, input: string, output: string | 
   else writeOutputFile(output, result.texts);
   const phases = `read ${ms(result.readMs)}, compute ${ms(result.computeMs)}, format ${ms(result.formatMs)} (each the slowest worker's), whole ${ms(t1 - t0)}, write ${ms(performance.now() - t1)}`;
   if (where === undefined) {
-    process.stderr.write(`${name}: ${result.edges} edges, ${workers}, ${result.lines} output lines; ${phases}; peak RSS ${peakRssMb()} MB\n`);
+    const data = result.stats.reduce((a, s) => a + s.traffic.dataBytes, 0);
+    const progress = result.stats.reduce((a, s) => a + s.traffic.progressBytes, 0);
+    process.stderr.write(`${name}: ${result.edges} edges, ${workers}, ${result.lines} output lines; ${phases}; between the threads ${data} data bytes, ${progress} progress bytes; peak RSS ${peakRssMb()} MB\n`);
     return 0;
   }
   const data = result.stats.reduce((a, s) => a + s.traffic.networkDataBytes, 0);

@@ -88,7 +88,7 @@ describe('timely example (the CLI contract)', () => {
           const many = timely('example', algorithm, '--input', file, ...extra, '-w', workers);
           expect(many.status, many.stderr).toBe(0);
           expect(many.stdout).toBe(one.stdout);
-          expect(many.stderr).toMatch(new RegExp(`^${algorithm}: \\d+ edges, ${workers} workers, \\d+ output lines; read .*, compute .*, format .*, write .*`));
+          expect(many.stderr).toMatch(new RegExp(`^${algorithm}: \\d+ edges, ${workers} workers, \\d+ output lines; read .*, compute .*, format .*, write .*; between the threads \\d+ data bytes, [1-9]\\d* progress bytes`));
         }
       }
     }
