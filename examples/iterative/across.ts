@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { execute as executeCluster, type ExecuteOptions as ClusterExecuteOptions } from '../../src/net/cluster.js';
 import type { WorkerStats } from '../../src/workers/worker.js';
-import { decompressShared } from './edge-list.js';
+import { ExampleError, readTextShared, wholeTextNeeded } from './edge-list.js';
 import type { Algorithm, ExampleOptions } from './run.js';
 
 /** Where a run across processes takes place, and how its processes meet (see the net layer's execute). */
@@ -17,7 +17,7 @@ export interface ShareJobArgs {
   readonly algorithm: Algorithm;
   /** The edge-list file, which every worker reads its share of (see `readEdgeListShare`). */
   readonly input: string;
-  /** A gzip file's text, decompressed once by the process for its threads (see `decompressShared`). */
+  /** The file's text, read once by the process for its threads when they cannot read ranges of it (gzip, a pipe: see `readTextShared`). */
   readonly text?: Uint8Array;
   readonly options: ExampleOptions;
 }
@@ -39,7 +39,8 @@ export interface SharedResult {
   readonly lines: number;
   readonly stats: readonly WorkerStats[];
   /**
-   * The phases, each on its slowest worker anywhere: reading (a gzip file's decompression included),
+   * The phases, each on its slowest worker anywhere: reading (the whole text's read, if the process had
+   * to read it for its threads, included),
    * computing, formatting the output; and the edges read.
    */
   readonly readMs: number;
@@ -48,17 +49,30 @@ export interface SharedResult {
   readonly edges: number;
 }
 
+/** Whether `path` is a regular file (true too if it cannot be read: the workers' reads name that problem). */
+function regularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Runs an example on `workers` threads of each of `cluster.processes` processes (one process, this
  * one, without `cluster`), every worker reading its own share of `input` (no process reads the whole
- * file, unless it is gzip: then each process decompresses it once for its threads). Resolves on process 0
+ * file, unless it is gzip or a pipe: then each process reads it once for its threads). Resolves on process 0
  * with the whole output, as one worker would write it; on the others with null. A BFS source that is
  * no node of the file is BAD_OPTION on every process (the cause of WORKER_FAILED).
  */
 export async function runExampleOnShares(algorithm: Algorithm, input: string, options: ExampleOptions & { readonly workers?: number }, cluster: ClusterOptions = {}): Promise<SharedResult | null> {
+  if ((cluster.processes ?? 1) > 1 && !regularFile(input)) {
+    // Processes of one machine would share the pipe, each reading part of the text: a wrong answer.
+    throw new ExampleError('BAD_OPTION', `--input ${input} is not a regular file (a pipe?): across processes every process reads the input by its path; give the path of a file (gzip or not)`);
+  }
   const t0 = performance.now();
-  const text = input.endsWith('.gz') ? await decompressShared(input) : undefined;
-  const decompressMs = performance.now() - t0;
+  const text = wholeTextNeeded(input) ? await readTextShared(input) : undefined;
+  const wholeReadMs = performance.now() - t0;
   const args: ShareJobArgs = { algorithm, input, ...(text === undefined ? {} : { text }), options: { iterations: options.iterations, source: options.source } };
   let size = 0;
   try {
@@ -73,7 +87,7 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
     texts: results.map((r) => r.text),
     lines: results.reduce((a, r) => a + r.lines, 0),
     stats,
-    readMs: decompressMs + Math.max(...results.map((r) => r.readMs)),
+    readMs: wholeReadMs + Math.max(...results.map((r) => r.readMs)),
     computeMs: Math.max(...results.map((r) => r.ms)),
     formatMs: Math.max(...results.map((r) => r.formatMs)),
     edges: results.reduce((a, r) => a + r.edges, 0),

@@ -126,22 +126,40 @@ export function parseEdgeListShare(bytes: Uint8Array, share: number, shares: num
 }
 
 /**
- * The decompressed text of a gzip file in shared memory, so that the worker threads of a process parse
- * their shares of it (see `parseEdgeListShare`) from one decompression instead of one each.
+ * Whether the workers cannot read byte ranges of `path` themselves, so that the text must be read once
+ * for them (see `readTextShared`): a gzip file, or one that is not a regular file (a pipe, as
+ * `--input <(zcat …)` gives). A path that cannot be read at all is left to the workers' reads to name.
  *
  * @example
- * const text = await decompressShared('graph.txt.gz');
+ * wholeTextNeeded('graph.txt.gz'); // true
+ */
+export function wholeTextNeeded(path: string): boolean {
+  if (path.endsWith('.gz')) return true;
+  try {
+    return !statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The text of a file (decompressed, for gzip) in shared memory, read once, so that the worker threads
+ * of a process parse their shares of it (see `parseEdgeListShare`): for a gzip file, one decompression
+ * instead of one each; for a pipe, the only read there can be.
+ *
+ * @example
+ * const text = await readTextShared('graph.txt.gz');
  * const mine = parseEdgeListShare(text, worker.index, worker.peers, 'graph.txt.gz');
  */
-export async function decompressShared(path: string): Promise<Uint8Array> {
+export async function readTextShared(path: string): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let size = 0;
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  const source = file.pipe(createGunzip({ chunkSize: 1 << 20 }));
-  file.on('error', (err) => source.destroy(err));
+  const source = path.endsWith('.gz') ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
+  if (source !== file) file.on('error', (err) => source.destroy(err));
   // Lines are checked for length as the text comes, so that data with no line breaks (binary, say)
   // is refused after MAX_LINE_BYTES, as the parser refuses it, not held whole. A chunk is at most a
-  // MiB (the decompressor's), so a line that starts and ends within one is short enough: only the
+  // MiB (the decompressor's or the read's), so a line that starts and ends within one is short enough: only the
   // line going on from the chunk before and the one still open at its end need a look.
   let open = 0;
   try {
@@ -261,7 +279,8 @@ async function* fileChunks(path: string, start: number): AsyncGenerator<Uint8Arr
   try {
     const buffer = Buffer.allocUnsafe(1 << 20);
     for (let position = start; ; ) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      // From the start, read on from where the last read ended: a pipe (`--input <(…)`) has no positions.
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, start === 0 ? null : position);
       if (bytesRead === 0) return;
       position += bytesRead;
       yield buffer.subarray(0, bytesRead);

@@ -6,7 +6,7 @@
 import { execute } from '../../src/workers/execute.js';
 import { ThreadPool } from '../../src/workers/pool.js';
 import type { SharedResult, SharePart } from './across.js';
-import { decompressShared, ExampleError, type EdgeList } from './edge-list.js';
+import { ExampleError, readTextShared, wholeTextNeeded, type EdgeList } from './edge-list.js';
 import { sharedValues, type SharedValues } from './format.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
 import type { Algorithm, ExampleOptions } from './run.js';
@@ -18,7 +18,7 @@ export const THREADS_JOB = new URL('./threads-job.js', import.meta.url);
 export interface ReadJobArgs {
   readonly phase: 'read';
   readonly input: string;
-  /** A gzip file's text, decompressed once for all the threads. */
+  /** The file's text, read once for all the threads when they cannot read ranges of it (gzip, a pipe: see `readTextShared`). */
   readonly text?: Uint8Array;
   /** A node to look for (the BFS source). */
   readonly source?: number;
@@ -44,8 +44,8 @@ export interface ComputeJobArgs {
 
 /**
  * Runs an example on `workers` threads of this process (of `pool`, if given: start it with
- * `preload: [THREADS_JOB]`), every thread reading its share of `input` in parallel (a gzip file is
- * decompressed once, here). Resolves with the whole output, as one worker would write it. A BFS source
+ * `preload: [THREADS_JOB]`), every thread reading its share of `input` in parallel (a gzip file or a
+ * pipe is read once, here, and the threads parse their shares of its text). Resolves with the whole output, as one worker would write it. A BFS source
  * that is no node of the file is BAD_OPTION.
  *
  * @example
@@ -56,7 +56,7 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
   const threads = pool ?? new ThreadPool({ start: workers, preload: [THREADS_JOB] });
   try {
     const t0 = performance.now();
-    const text = input.endsWith('.gz') ? await decompressShared(input) : undefined;
+    const text = wholeTextNeeded(input) ? await readTextShared(input) : undefined;
     const readArgs: ReadJobArgs = { phase: 'read', input, ...(text === undefined ? {} : { text }), ...(options.source === undefined ? {} : { source: options.source }) };
     const read = await execute<ReadPart>(THREADS_JOB, { workers, args: readArgs, pool: threads });
     const readMs = performance.now() - t0;

@@ -98,6 +98,16 @@ describe('timely example (the CLI contract)', () => {
     expect(timely('example', 'pagerank', '--input', gz, '-w', '3').stdout).toBe(timely('example', 'pagerank', '--input', join(graphsDir(), 'email-Eu-core.txt')).stdout);
   });
 
+  it('reads a pipe (--input <(…)) on 1, 2 and 3 workers: the same output as the file gives', () => {
+    const file = join(graphsDir(), 'email-Eu-core.txt');
+    const expected = timely('example', 'pagerank', '--input', file).stdout;
+    for (const workers of ['1', '2', '3']) {
+      const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" example pagerank --input <(cat "${file}") -w ${workers}`], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout === expected, `${workers} workers: output differs from the file's`).toBe(true);
+    }
+  });
+
   it('one process given as a cluster of one (-n 1 -p 0 -h HOSTFILE) runs as one process', () => {
     const hosts = join(scratch, 'one-host');
     writeFileSync(hosts, '127.0.0.1:1\n');

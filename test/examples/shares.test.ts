@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCsr, type Columns } from '../../examples/iterative/csr.js';
-import { decompressShared, EdgeListParser, parseEdgeList, parseEdgeListShare, readEdgeListShare, type EdgeList } from '../../examples/iterative/edge-list.js';
+import { readTextShared, EdgeListParser, parseEdgeList, parseEdgeListShare, readEdgeListShare, type EdgeList } from '../../examples/iterative/edge-list.js';
 import { formatLines } from '../../examples/iterative/format.js';
 import { formatNodeValues } from '../../examples/iterative/run.js';
 
@@ -118,16 +118,16 @@ describe('input in shares', () => {
     const text = Array.from({ length: 500 }, (_, i) => `${i} ${i * 3}\n`).join('');
     const gz = join(scratch, 'g.txt.gz');
     writeFileSync(gz, gzipSync(text));
-    const shared = await decompressShared(gz);
+    const shared = await readTextShared(gz);
     expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(new TextDecoder().decode(shared)).toBe(text);
     const endless = join(scratch, 'endless.gz');
     writeFileSync(endless, gzipSync(Buffer.concat([Buffer.from('1 2\n3 4\n'), Buffer.alloc(3 << 20, 0x37)])));
-    await expect(decompressShared(endless)).rejects.toMatchObject({ code: 'MALFORMED_LINE', message: expect.stringMatching(/endless\.gz:3: a line longer than/) });
+    await expect(readTextShared(endless)).rejects.toMatchObject({ code: 'MALFORMED_LINE', message: expect.stringMatching(/endless\.gz:3: a line longer than/) });
     // A long line that ends further on (in the decompressor's second MiB), with lines after it.
     const ends = join(scratch, 'ends.gz');
     writeFileSync(ends, gzipSync(Buffer.concat([Buffer.from('1 2\n'), Buffer.alloc(1.5 * 2 ** 20, 0x37), Buffer.from('\n5 6\n')])));
-    await expect(decompressShared(ends)).rejects.toMatchObject({ code: 'MALFORMED_LINE', message: expect.stringMatching(/ends\.gz:2: a line longer than/) });
+    await expect(readTextShared(ends)).rejects.toMatchObject({ code: 'MALFORMED_LINE', message: expect.stringMatching(/ends\.gz:2: a line longer than/) });
   });
 });
 

@@ -61,6 +61,18 @@ describe('gzip input across processes', () => {
   }, 120_000);
 });
 
+describe('a pipe as input across processes', () => {
+  it('is refused on every process with BAD_OPTION (processes of one machine would share it): status 2, one line each', () => {
+    const file = `${graphs}/karate.txt`;
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" example wcc --input <(cat "${file}") -n 2 --local`], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/^timely: --input \/dev\/fd\/\d+ is not a regular file \(a pipe\?\): across processes every process reads the input by its path/);
+  });
+});
+
 describe('example input errors across processes', () => {
   it('a malformed line and a BFS source that is no node: every process stops with the message and status one worker gives', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'timely-bad-'));
