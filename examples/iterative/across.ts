@@ -49,12 +49,13 @@ export interface SharedResult {
   readonly edges: number;
 }
 
-/** Whether `path` is a regular file (true too if it cannot be read: the workers' reads name that problem). */
-function regularFile(path: string): boolean {
+/** Whether `path` is a pipe, a socket or a device: read as a stream, never by ranges (a path that cannot be read is left to the workers' reads to name, a folder included). */
+function pipeLike(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    const s = statSync(path);
+    return s.isFIFO() || s.isSocket() || s.isCharacterDevice();
   } catch {
-    return true;
+    return false;
   }
 }
 
@@ -66,7 +67,7 @@ function regularFile(path: string): boolean {
  * no node of the file is BAD_OPTION on every process (the cause of WORKER_FAILED).
  */
 export async function runExampleOnShares(algorithm: Algorithm, input: string, options: ExampleOptions & { readonly workers?: number }, cluster: ClusterOptions = {}): Promise<SharedResult | null> {
-  if ((cluster.processes ?? 1) > 1 && !regularFile(input)) {
+  if ((cluster.processes ?? 1) > 1 && pipeLike(input)) {
     // Processes of one machine would share the pipe, each reading part of the text: a wrong answer.
     throw new ExampleError('BAD_OPTION', `--input ${input} is not a regular file (a pipe?): across processes every process reads the input by its path; give the path of a file (gzip or not)`);
   }
