@@ -48,11 +48,11 @@ const SHORT_LIST = 16;
  */
 export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boolean, divisor = 1, keyed?: KeyedPart, owned?: OwnedColumns): Csr {
   const degrees = new Degrees(size + 1);
-  // A divisor and a worker count that are powers of two (1 and 2 included: the common cases) take a
-  // shift and a mask in the hot loops, where a division per pair cost more than the pair's other work.
+  // For the owned pairs, a divisor and a worker count that are powers of two (1 and 2 included: the
+  // common cases) take a shift and a mask instead of a division and a modulo per pair.
   const shift = log2Exact(divisor);
   const mask = owned !== undefined && log2Exact(owned.peers) >= 0 && shift >= 0 ? owned.peers - 1 : -1;
-  for (const [key] of blocks) countDegrees(degrees, key, divisor, shift);
+  for (const [key] of blocks) countDegrees(degrees, key, divisor);
   if (owned !== undefined) for (const [key] of owned.columns) countOwnedDegrees(degrees, key, divisor, owned.worker, owned.peers, shift, mask);
   let lists = Math.max(size, degrees.largest < 0 ? 0 : ((degrees.largest / divisor) | 0) + 1);
   let keyedExtent = 0;
@@ -71,7 +71,7 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
   const targets = new Int32Array(length);
   const fill = offsets.slice();
   let largest = degrees.largest;
-  for (const [key, other] of blocks) largest = Math.max(largest, shift >= 0 ? placeTargetsShifted(fill, key, other, shift, targets) : placeTargets(fill, key, other, divisor, targets));
+  for (const [key, other] of blocks) largest = Math.max(largest, placeTargets(fill, key, other, divisor, targets));
   if (owned !== undefined) {
     for (const [key, other] of owned.columns) {
       largest = Math.max(largest, placeOwned(fill, key, other, divisor, shift, targets, owned.worker, owned.peers, mask));
@@ -140,24 +140,11 @@ function log2Exact(n: number): number {
   return Number.isInteger(n) && n > 0 && n <= 2 ** 30 && (n & (n - 1)) === 0 ? 31 - Math.clz32(n) : -1;
 }
 
-/** Adds each key to `counts[k / divisor + 1]` and to the largest seen, growing the counts as needed (`shift`: log2 of the divisor, or -1). */
-function countDegrees(degrees: Degrees, key: Int32Array, divisor: number, shift: number): void {
-  const next = (from: number) => (shift >= 0 ? countWhileRoomShifted(degrees, key, shift, from) : countWhileRoom(degrees, key, divisor, from));
-  for (let e = next(0); e < key.length; e = next(e)) degrees.grow(((key[e]! / divisor) | 0) + 1);
-}
-
-/** `countWhileRoom` with the divisor a power of two, `2^shift`. */
-function countWhileRoomShifted(degrees: Degrees, key: Int32Array, shift: number, from: number): number {
-  const counts = degrees.counts;
-  let largest = degrees.largest;
-  for (let e = from; e < key.length; e++) {
-    const k = key[e]!;
-    const i = (k >> shift) + 1;
-    if (i >= counts.length) return e;
-    counts[i]!++;
-    if (k > largest) degrees.largest = largest = k;
+/** Adds each key to `counts[k / divisor + 1]` and to the largest seen, growing the counts as needed. */
+function countDegrees(degrees: Degrees, key: Int32Array, divisor: number): void {
+  for (let e = countWhileRoom(degrees, key, divisor, 0); e < key.length; e = countWhileRoom(degrees, key, divisor, e)) {
+    degrees.grow(((key[e]! / divisor) | 0) + 1);
   }
-  return key.length;
 }
 
 /**
@@ -202,17 +189,6 @@ function countOwnedWhileRoom(degrees: Degrees, key: Int32Array, divisor: number,
     if (k > largest) degrees.largest = largest = k;
   }
   return key.length;
-}
-
-/** `placeTargets` with the divisor `2^shift`. */
-function placeTargetsShifted(fill: Int32Array, key: Int32Array, other: Int32Array, shift: number, targets: Int32Array): number {
-  let largest = -1;
-  for (let e = 0; e < key.length; e++) {
-    const o = other[e]!;
-    targets[fill[key[e]! >> shift]!++] = o;
-    if (o > largest) largest = o;
-  }
-  return largest;
 }
 
 /** `placeTargets` for the pairs whose key `worker` of `peers` owns (see `countOwnedDegrees`). */

@@ -84,8 +84,7 @@ export async function readEdgeListShare(path: string, share: number, shares: num
   } catch (err) {
     // The parser counted lines from the share's first: name the line of the whole file.
     if (!(err instanceof ExampleError) || err.code !== 'MALFORMED_LINE' || range.first <= 0) throw err;
-    const before = await countLines(path, range.first);
-    throw new ExampleError('MALFORMED_LINE', err.message.replace(/^(.*?):(\d+):/s, (_m, name: string, line: string) => `${name}:${Number(line) + before}:`));
+    throw onWholeText(err, await countLines(path, range.first));
   }
 }
 
@@ -119,9 +118,7 @@ export function parseEdgeListShare(bytes: Uint8Array, share: number, shares: num
     return parser.end();
   } catch (err) {
     if (!(err instanceof ExampleError) || err.code !== 'MALFORMED_LINE' || first === 0) throw err;
-    let before = 0;
-    for (let i = bytes.indexOf(10); i !== -1 && i < first; i = bytes.indexOf(10, i + 1)) before++;
-    throw new ExampleError('MALFORMED_LINE', err.message.replace(/^(.*?):(\d+):/s, (_m, file: string, line: string) => `${file}:${Number(line) + before}:`));
+    throw onWholeText(err, newlinesIn(bytes, first));
   }
 }
 
@@ -197,9 +194,19 @@ const EMPTY = Buffer.alloc(0);
 
 /** The newlines in `chunks`, for the number of the line that is too long (counted only then). */
 function newlines(chunks: readonly Uint8Array[]): number {
+  return chunks.reduce((n, c) => n + newlinesIn(c), 0);
+}
+
+/** The newlines in `bytes[0, end)`. */
+function newlinesIn(bytes: Uint8Array, end = bytes.length): number {
   let n = 0;
-  for (const c of chunks) for (let i = c.indexOf(10); i !== -1; i = c.indexOf(10, i + 1)) n++;
+  for (let i = bytes.indexOf(10); i !== -1 && i < end; i = bytes.indexOf(10, i + 1)) n++;
   return n;
+}
+
+/** A MALFORMED_LINE counted from a share's first line, as the line of the whole text (`before` lines come first). */
+function onWholeText(err: ExampleError, before: number): ExampleError {
+  return new ExampleError('MALFORMED_LINE', err.message.replace(/^(.*?):(\d+):/s, (_m, name: string, line: string) => `${name}:${Number(line) + before}:`));
 }
 
 /** Pushes `bytes` a MiB at a time, so that the parser sizes its arrays from the first MiB (see EdgeListParser). */
@@ -293,10 +300,7 @@ async function* fileChunks(path: string, start: number): AsyncGenerator<Uint8Arr
 /** Newlines in the file's bytes `[0, end)`. */
 async function countLines(path: string, end: number): Promise<number> {
   let n = 0;
-  for await (const data of createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1 << 20 })) {
-    const chunk = data as Buffer;
-    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
-  }
+  for await (const data of createReadStream(path, { start: 0, end: end - 1, highWaterMark: 1 << 20 })) n += newlinesIn(data as Buffer);
   return n;
 }
 
