@@ -172,6 +172,7 @@ const CASES: Record<string, () => unknown> = {
   'DataflowError.VERTEX_FAILED': () => vertexRun(() => ({ onRecv: () => { throw new Error('boom'); } })),
   'DataflowError.TIME_REGRESSION': () => vertexRun((ctx) => ({ onRecv: (_e, b, t) => ctx.sendBy(0, [...b], Timestamp.of(t.epoch - 1)) })),
   'DataflowError.NOT_IN_CALLBACK': () => vertexRun((ctx) => ({ onFrontier: () => ctx.sendBy(0, [1], Timestamp.of(5)) })),
+  'DataflowError.NOT_HELD': () => vertexRun((ctx) => ({ onRecv: (_e, _b, t) => ctx.release(t) })),
   'DataflowError.INVALID_MESSAGE': () => vertexRun((ctx) => ({ onRecv: (_e, _b, t) => ctx.sendBy(0, 'nope' as never, t) })),
   'DataflowError.INVALID_PORT': () => vertexRun((ctx) => ({ onRecv: (_e, b, t) => ctx.sendBy(4, [...b], t) })),
   'DataflowError.INVALID_TIMESTAMP': () => vertexRun((ctx) => ({ onRecv: () => ctx.notifyAt(2 as never) })),

@@ -60,6 +60,10 @@ export class VertexRuntime implements VertexContext<unknown> {
   current: Timestamp | undefined = undefined;
   /** Its messages are being delivered (by `deliverMessages`, further up the call stack). */
   delivering = false;
+  /** Times held with `hold` (one entry per hold). */
+  readonly held: Timestamp[] = [];
+  /** It is in `onFrontier`, where it may act at times ≥ a held one. */
+  watching = false;
   private readonly runtime: DataflowRuntime;
   private readonly outDepth: number;
   private readonly checked: boolean;
@@ -97,6 +101,32 @@ export class VertexRuntime implements VertexContext<unknown> {
     return this.runtime.tracker.inputFrontier(this.location);
   }
 
+  get order(): TimestampOrder {
+    return this.runtime.order;
+  }
+
+  hold(time: Timestamp): void {
+    this.checkAction('hold', time);
+    this.held.push(time);
+    this.runtime.changes.update(this.location, time, +1);
+  }
+
+  release(time: Timestamp): void {
+    const held = this.held;
+    let i = held.length - 1;
+    while (i >= 0 && !held[i]!.equals(time)) i--;
+    if (i < 0) {
+      throw new DataflowError('NOT_HELD', `stage '${this.stage}' released ${String(time)}, which it does not hold: release only what hold took, once per hold`, {
+        stage: this.stage,
+        worker: this.worker,
+        time: String(time),
+      });
+    }
+    held[i] = held[held.length - 1]!;
+    held.pop();
+    this.runtime.changes.update(this.location, time, -1);
+  }
+
   notifyAt(time: Timestamp): void {
     if (this.checked) this.checkAction('notifyAt', time);
     const pending = this.pending;
@@ -111,7 +141,7 @@ export class VertexRuntime implements VertexContext<unknown> {
 
   private checkAction(action: string, time: Timestamp): void {
     const current = this.current;
-    if (current === undefined) {
+    if (current === undefined && !(this.watching && this.held.length > 0)) {
       throw new DataflowError('NOT_IN_CALLBACK', `stage '${this.stage}' called ${action} outside onRecv/onNotify: a vertex may act only in its callbacks`, {
         stage: this.stage,
         worker: this.worker,
@@ -131,14 +161,23 @@ export class VertexRuntime implements VertexContext<unknown> {
         { stage: this.stage, worker: this.worker, time: String(time) },
       );
     }
-    if (!this.runtime.order.lessEqual(current, time)) {
-      throw new DataflowError('TIME_REGRESSION', `stage '${this.stage}' called ${action} at ${time} inside a callback at ${current}: only times ≥ the callback's are allowed`, {
+    if (!(current !== undefined && this.runtime.order.lessEqual(current, time)) && !this.holdsBelow(time)) {
+      const at = current === undefined ? 'in onFrontier' : `inside a callback at ${current}`;
+      throw new DataflowError('TIME_REGRESSION', `stage '${this.stage}' called ${action} at ${time} ${at}: only times ≥ the callback's or ≥ a held time are allowed`, {
         stage: this.stage,
         worker: this.worker,
         time,
-        current,
+        current: current ?? null,
       });
     }
+  }
+
+  /** Some held time is ≤ `time`. */
+  private holdsBelow(time: Timestamp): boolean {
+    const held = this.held;
+    const order = this.runtime.order;
+    for (let i = 0; i < held.length; i++) if (order.lessEqual(held[i]!, time)) return true;
+    return false;
   }
 }
 
@@ -295,10 +334,13 @@ export class DataflowRuntime {
         continue;
       }
       w.seen = now;
+      w.vertex.watching = true;
       try {
         w.vertex.vertex.onFrontier!(now);
       } catch (err) {
         throw this.failure(w.vertex, 'onFrontier', err);
+      } finally {
+        w.vertex.watching = false;
       }
     }
   }

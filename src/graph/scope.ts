@@ -1,4 +1,5 @@
 /** Scope and LoopScope: where stages live; a loop scope adds ingress, egress and feedback stages. */
+import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { GraphBuilder } from './builder.js';
 import { GraphError } from './errors.js';
@@ -44,13 +45,19 @@ export interface OperatorContext<O> {
   notifyAt(time: Timestamp): void;
   /** The input frontier (see `VertexContext.frontier`). */
   frontier(): readonly Timestamp[];
+  /** The dataflow's timestamp order (see `VertexContext.order`). */
+  readonly order: TimestampOrder;
+  /** Holds a time, to act at it later, `onFrontier` included (see `VertexContext.hold`). */
+  hold(time: Timestamp): void;
+  /** Gives back one hold (see `VertexContext.release`). */
+  release(time: Timestamp): void;
 }
 
 /** The callbacks of a one-input operator (`scope.unary`, `scope.sink`). */
 export interface UnaryLogic<I> {
   onRecv?(batch: readonly I[], time: Timestamp): void;
   onNotify?(time: Timestamp): void;
-  /** The input frontier changed (see `Vertex.onFrontier`): look, do not send. */
+  /** The input frontier changed (see `Vertex.onFrontier`): act only at times ≥ a held one. */
   onFrontier?(frontier: readonly Timestamp[]): void;
 }
 
@@ -59,7 +66,7 @@ export interface BinaryLogic<A, B> {
   onLeft?(batch: readonly A[], time: Timestamp): void;
   onRight?(batch: readonly B[], time: Timestamp): void;
   onNotify?(time: Timestamp): void;
-  /** The input frontier changed (see `Vertex.onFrontier`): look, do not send. */
+  /** The input frontier changed (see `Vertex.onFrontier`): act only at times ≥ a held one. */
   onFrontier?(frontier: readonly Timestamp[]): void;
 }
 
@@ -326,5 +333,8 @@ function operatorContext<O>(ctx: VertexContext): OperatorContext<O> {
     send: (batch, time) => ctx.sendBy(0, batch, time),
     notifyAt: (time) => ctx.notifyAt(time),
     frontier: () => ctx.frontier(),
+    order: ctx.order,
+    hold: (time) => ctx.hold(time),
+    release: (time) => ctx.release(time),
   };
 }

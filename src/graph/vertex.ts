@@ -1,4 +1,5 @@
 /** The vertex API: what a stage's vertex implements (onRecv, onNotify) and what it may call (sendBy, notifyAt). */
+import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 
 /**
@@ -34,8 +35,8 @@ export interface Vertex<In = unknown> {
   onNotify?(time: Timestamp): void;
   /**
    * The input frontier changed (see `VertexContext.frontier`): called at the start of a step, after the
-   * progress that moved it was applied. It may only look: sending or asking for notifications here is
-   * NOT_IN_CALLBACK, since no time of this vertex is held while it runs.
+   * progress that moved it was applied. Here the vertex may act only at times ≥ one it holds (see
+   * `VertexContext.hold`); anything else is NOT_IN_CALLBACK, since no callback time is held for it.
    */
   onFrontier?(frontier: readonly Timestamp[]): void;
 }
@@ -57,6 +58,22 @@ export interface VertexContext<Out = unknown> {
    * nothing can). Every time not at or after one of them is complete. Read it anywhere, act only in callbacks.
    */
   frontier(): readonly Timestamp[];
+  /** The dataflow's timestamp order, with its lattice join and meet. */
+  readonly order: TimestampOrder;
+  /**
+   * Holds `time` (≥ the callback's time or ≥ a time already held): until it is released, no vertex
+   * downstream sees its frontier pass `time`, and this vertex may send or hold at any time ≥ it, from
+   * any callback, `onFrontier` included. This is timely's capability: what an operator that works when
+   * its input frontier moves (rather than per notified time) keeps for the outputs it still owes.
+   * Holding one time twice needs two releases.
+   *
+   * @example
+   * onRecv(_port, batch, time) { if (!pending.has(time.key)) ctx.hold(time); pending.set(time.key, batch); },
+   * onFrontier(frontier) { for (const t of completeTimes(frontier)) { ctx.sendBy(0, out(t), t); ctx.release(t); } },
+   */
+  hold(time: Timestamp): void;
+  /** Gives back one hold of `time` (NOT_HELD if it is not held). */
+  release(time: Timestamp): void;
 }
 
 /** How records on an edge reach the receiving stage's vertices. */

@@ -1,6 +1,6 @@
 /** TimestampOrder: the partial orders on timestamps (product, the default, and Naiad's lexicographic). */
 import { TimestampError } from './errors.js';
-import type { Timestamp } from './timestamp.js';
+import { Timestamp } from './timestamp.js';
 
 export const OrderName = { product: 'product', lexicographic: 'lexicographic' } as const;
 export type OrderName = (typeof OrderName)[keyof typeof OrderName];
@@ -11,6 +11,10 @@ export interface TimestampOrder {
   lessEqual(a: Timestamp, b: Timestamp): boolean;
   /** `a < b` (strict). */
   lessThan(a: Timestamp, b: Timestamp): boolean;
+  /** The least time ≥ both (the lattice join; the time at which updates at `a` and `b` first meet). */
+  join(a: Timestamp, b: Timestamp): Timestamp;
+  /** The greatest time ≤ both (the lattice meet). */
+  meet(a: Timestamp, b: Timestamp): Timestamp;
 }
 
 function sameDepth(a: Timestamp, b: Timestamp): void {
@@ -38,7 +42,42 @@ export const productOrder: TimestampOrder = {
   lessThan(a, b) {
     return productOrder.lessEqual(a, b) && !a.equals(b);
   },
+  join(a, b) {
+    return pointwise(a, b, Math.max);
+  },
+  meet(a, b) {
+    return pointwise(a, b, Math.min);
+  },
 };
+
+/** Epochs and each counter combined by `pick` (max for the product order's join, min for its meet). */
+function pointwise(a: Timestamp, b: Timestamp, pick: (x: number, y: number) => number): Timestamp {
+  if (a === b) return a;
+  const x = a.counters;
+  const y = b.counters;
+  if (x.length !== y.length) sameDepth(a, b);
+  const epoch = pick(a.epoch, b.epoch);
+  if (x.length === 0) return epoch === a.epoch ? a : b;
+  let sameA = epoch === a.epoch;
+  let sameB = epoch === b.epoch;
+  const out = new Array<number>(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const c = pick(x[i]!, y[i]!);
+    out[i] = c;
+    if (c !== x[i]) sameA = false;
+    if (c !== y[i]) sameB = false;
+  }
+  return sameA ? a : sameB ? b : Timestamp.trusted(epoch, out);
+}
+
+/** -1, 0 or 1: the loop counters of `a` against those of `b`, left to right. */
+function compareCounters(a: Timestamp, b: Timestamp): number {
+  const x = a.counters;
+  const y = b.counters;
+  if (x.length !== y.length) sameDepth(a, b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]! ? -1 : 1;
+  return 0;
+}
 
 /**
  * The Naiad paper's order: the epochs compared as numbers (≤), the loop counters lexicographically.
@@ -61,6 +100,15 @@ export const lexicographicOrder: TimestampOrder = {
   },
   lessThan(a, b) {
     return lexicographicOrder.lessEqual(a, b) && !a.equals(b);
+  },
+  join(a, b) {
+    const c = compareCounters(a, b);
+    const counters = c >= 0 ? a : b;
+    return a.epoch >= b.epoch ? (c >= 0 ? a : Timestamp.trusted(a.epoch, b.counters)) : counters === b ? b : Timestamp.trusted(b.epoch, a.counters);
+  },
+  meet(a, b) {
+    const c = compareCounters(a, b);
+    return a.epoch <= b.epoch ? (c <= 0 ? a : Timestamp.trusted(a.epoch, b.counters)) : c >= 0 ? b : Timestamp.trusted(b.epoch, a.counters);
   },
 };
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DataflowError } from '../../src/graph/errors.js';
 import type { Collected } from '../../src/graph/handles.js';
 import type { Stream } from '../../src/graph/stream.js';
+import type { VertexContext } from '../../src/graph/vertex.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
 import { Worker } from '../../src/workers/worker.js';
 
@@ -130,7 +131,79 @@ describe('frontier-aware vertices', () => {
     expect(seen).toEqual(['(1)', '(2)', '(5)', 'empty']);
   });
 
-  it('onFrontier may only look: sending from it is NOT_IN_CALLBACK', () => {
+  it('a vertex that holds a time acts at it from onFrontier, and downstream waits for the release', () => {
+    const worker = new Worker();
+    const { input, out, probe } = worker.dataflow((scope) => {
+      const input = scope.newInput<number>('n');
+      // Sums each epoch's numbers and sends the sum when the frontier passes the epoch: no notifications.
+      const sums = scope
+        .stage<number, number>({
+          name: 'frontier-sum',
+          inputs: [input.stream],
+          vertex: (ctx) => {
+            const open = new Map<number, { time: Timestamp; sum: number }>();
+            return {
+              onRecv: (_p, batch, time) => {
+                let s = open.get(time.epoch);
+                if (s === undefined) open.set(time.epoch, (s = { time, sum: 0 })), ctx.hold(time);
+                for (const x of batch) s.sum += x;
+              },
+              onFrontier: (frontier) => {
+                for (const [epoch, s] of [...open].sort((a, b) => a[0] - b[0])) {
+                  if (frontier.some((f) => f.epoch <= epoch)) continue;
+                  // Sent one epoch later than received: allowed, since the held time is ≤ it.
+                  ctx.sendBy(0, [s.sum], Timestamp.of(epoch + 1));
+                  ctx.release(s.time);
+                  open.delete(epoch);
+                }
+              },
+            };
+          },
+        })
+        .output<number>();
+      return { input, out: sums.collect(), probe: sums.probe() };
+    });
+    input.send([1, 2]);
+    input.advanceTo(1);
+    input.send([10]);
+    input.advanceTo(3);
+    worker.step();
+    worker.step();
+    // Epoch 0's sum is held until the frontier passes it, and the probe waits for it.
+    expect(probe.passed(1)).toBe(false);
+    worker.stepUntil(() => probe.passed(1));
+    expect(out.byTime().map((g) => [g.time.epoch, g.records])).toEqual([[1, [3]], [2, [10]]]);
+    input.close();
+    worker.run();
+  });
+
+  it('release of a time not held is NOT_HELD; acting below every held time in onFrontier is TIME_REGRESSION', () => {
+    const run = (onFrontier: (ctx: VertexContext<number>, frontier: readonly Timestamp[]) => void) => {
+      const worker = new Worker();
+      const input = worker.dataflow((scope) => {
+        const input = scope.newInput<number>('n');
+        scope.stage<number, number>({
+          name: 'holder',
+          inputs: [input.stream],
+          vertex: (ctx) => ({ onRecv: (_p, _b, t) => ctx.hold(t.epoch === 0 ? Timestamp.of(2) : t), onFrontier: (f) => onFrontier(ctx, f) }),
+        });
+        return input;
+      });
+      input.send([1]);
+      input.advanceTo(1);
+      try {
+        worker.run();
+      } catch (e) {
+        return (e as DataflowError).code;
+      }
+      return 'no error';
+    };
+    expect(run((ctx) => ctx.release(Timestamp.of(1)))).toBe('NOT_HELD');
+    expect(run((ctx) => ctx.sendBy(0, [1], Timestamp.of(1)))).toBe('TIME_REGRESSION');
+    expect(run((ctx) => ctx.sendBy(0, [1], Timestamp.of(3)))).toBe('STALLED');
+  });
+
+  it('onFrontier without a held time may only look: sending from it is NOT_IN_CALLBACK', () => {
     const worker = new Worker();
     const input = worker.dataflow((scope) => {
       const input = scope.newInput<number>('n');

@@ -29,6 +29,24 @@ describe.each(cases)('%s order', (_name, order) => {
     fc.assert(fc.property(depthAndTimes(2), ([, [a, b]]) => order.lessThan(a!, b!) === (order.lessEqual(a!, b!) && !a!.equals(b!))));
   });
 
+  it('join is the least upper bound: ≥ both, and ≤ every time ≥ both', () => {
+    fc.assert(
+      fc.property(depthAndTimes(3), ([, [a, b, c]]) => {
+        const j = order.join(a!, b!);
+        return order.lessEqual(a!, j) && order.lessEqual(b!, j) && (!(order.lessEqual(a!, c!) && order.lessEqual(b!, c!)) || order.lessEqual(j, c!));
+      }),
+    );
+  });
+
+  it('meet is the greatest lower bound: ≤ both, and ≥ every time ≤ both', () => {
+    fc.assert(
+      fc.property(depthAndTimes(3), ([, [a, b, c]]) => {
+        const m = order.meet(a!, b!);
+        return order.lessEqual(m, a!) && order.lessEqual(m, b!) && (!(order.lessEqual(c!, a!) && order.lessEqual(c!, b!)) || order.lessEqual(c!, m));
+      }),
+    );
+  });
+
   it('is extended by compareTotal (sorting never puts a time after one it is ≤ to)', () => {
     fc.assert(fc.property(depthAndTimes(2), ([, [a, b]]) => !order.lessEqual(a!, b!) || compareTotal(a!, b!) <= 0));
   });
