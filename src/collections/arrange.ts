@@ -1,0 +1,71 @@
+/** Arrangement: a collection of [key, value] pairs exchanged by key and indexed in one trace per worker, shared by its readers. */
+import { exchangeBy } from '../graph/vertex.js';
+import type { Stream } from '../graph/stream.js';
+import type { Update } from './consolidate.js';
+import { CollectionError } from './errors.js';
+import { recordKey } from './record-key.js';
+import { KeyedChange, Trace, type ArrangedBatch } from './trace.js';
+
+/**
+ * A collection of `[key, value]` pairs arranged by key: each worker holds the pairs of the keys it owns
+ * in one multi-version index (a `Trace`), compacted as the frontier advances. Every operator given the
+ * same arrangement reads that one index: two joins against one arrangement keep one copy of it. Made by
+ * `collection.arrange()`; read with `join`, `joinMap`, `semijoin`, `antijoin` and `reduce`.
+ *
+ * @example
+ * const byNode = edges.arrange();                 // edges: Collection<[number, number]>
+ * const out1 = labels.join(byNode);               // both joins read the same index
+ * const out2 = distances.join(byNode);
+ */
+export class Arrangement<K, V> {
+  /** The batches appended to the trace, in order, each as one message at its time (this worker's keys only). */
+  readonly stream: Stream<ArrangedBatch<K, V>>;
+  private current: Trace<K, V> | undefined;
+
+  /** @internal Use `collection.arrange()`. */
+  constructor(updates: Stream<Update<[K, V]>>, name: string) {
+    this.stream = updates.scope.unary<Update<[K, V]>, ArrangedBatch<K, V>>(updates, name, exchangeBy(keyOfUpdate), (ctx) => {
+      const trace = new Trace<K, V>(ctx.order);
+      this.current = trace;
+      return {
+        onRecv: (batch, time) => {
+          const changes = new Array<KeyedChange<K, V>>(batch.length);
+          for (let i = 0; i < batch.length; i++) {
+            const u = batch[i]!;
+            const pair = u[0];
+            changes[i] = new KeyedChange(recordKey(pair[0]), pair[0], recordKey(pair[1]), pair[1], u[1]);
+          }
+          ctx.send([trace.append(changes, time)], time);
+        },
+      };
+    });
+  }
+
+  /** This worker's trace (it exists once the dataflow is built). */
+  trace(): Trace<K, V> {
+    if (this.current === undefined) throw new CollectionError('NOT_KEYED', 'an arrangement is read only once its dataflow is built');
+    return this.current;
+  }
+}
+
+/** The exchange key of an update of a `[key, value]` pair: its key's canonical key (NOT_KEYED for anything but a pair). */
+function keyOfUpdate(u: Update<[unknown, unknown]>): number | string {
+  const pair = u[0];
+  if (!Array.isArray(pair) || pair.length !== 2) {
+    throw new CollectionError(
+      'NOT_KEYED',
+      `an operator that works by key (arrange, join, reduce, count, min…) was given the record ${preview(pair)}: it needs [key, value] pairs (map records to pairs first, e.g. .map((x) => [x, 0]))`,
+      { record: preview(pair) },
+    );
+  }
+  return recordKey(pair[0]);
+}
+
+function preview(x: unknown): string {
+  try {
+    const s = JSON.stringify(x);
+    return s === undefined ? String(x) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  } catch {
+    return String(x);
+  }
+}

@@ -1,0 +1,28 @@
+/** CollectionError: a record that cannot be compared by value, or an update that is not one. */
+import { CodedError } from '../timestamps/errors.js';
+
+/**
+ * The stable codes of `CollectionError` (see the README's error table for the case behind each).
+ *
+ * @example if (err instanceof CollectionError && err.code === CollectionErrorCode.UNKEYABLE_RECORD) handle(err);
+ */
+export const CollectionErrorCode = {
+  UNKEYABLE_RECORD: 'UNKEYABLE_RECORD',
+  BAD_DIFF: 'BAD_DIFF',
+  NOT_KEYED: 'NOT_KEYED',
+  NOT_COMPLETE: 'NOT_COMPLETE',
+} as const;
+export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof CollectionErrorCode];
+
+/**
+ * A record of a collection that cannot be compared by value, a multiplicity that is not a non-zero
+ * safe integer, or a record that is not a `[key, value]` pair where a keyed operator needs one (codes:
+ * CollectionErrorCode). Inside a running dataflow it is the `cause` of the
+ * VERTEX_FAILED that stops it.
+ *
+ * @example
+ * try { input.insert({ id: 1 }); } catch (err) { (err as CollectionError).code; } // 'UNKEYABLE_RECORD'
+ */
+export class CollectionError extends CodedError<CollectionErrorCode> {
+  override readonly name = 'CollectionError';
+}

@@ -1,0 +1,92 @@
+/** The operators that work update by update (map, filter, flatMap, negate, inspect) and consolidation per time. */
+import type { Stream } from '../graph/stream.js';
+import { exchangeBy, pipeline } from '../graph/vertex.js';
+import type { Timestamp } from '../timestamps/timestamp.js';
+import { consolidateUpdates, type Update } from './consolidate.js';
+import { recordKey } from './record-key.js';
+
+/** `f` applied to each record, its diff kept. */
+export function mapUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => U, name: string): Stream<Update<U>> {
+  return s.scope.unary<Update<T>, Update<U>>(s, name, pipeline, (ctx) => ({
+    onRecv(batch, time) {
+      const out = new Array<Update<U>>(batch.length);
+      for (let i = 0; i < batch.length; i++) out[i] = [f(batch[i]![0]), batch[i]![1]];
+      ctx.send(out, time);
+    },
+  }));
+}
+
+/** The updates whose record passes `keep`. */
+export function filterUpdates<T>(s: Stream<Update<T>>, keep: (record: T) => boolean, name: string): Stream<Update<T>> {
+  return s.scope.unary<Update<T>, Update<T>>(s, name, pipeline, (ctx) => ({
+    onRecv(batch, time) {
+      const out: Update<T>[] = [];
+      for (let i = 0; i < batch.length; i++) if (keep(batch[i]![0])) out.push(batch[i]!);
+      ctx.send(out, time);
+    },
+  }));
+}
+
+/** Every record of `f(record)`, each with the diff of the record it came from. */
+export function flatMapUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Iterable<U>, name: string): Stream<Update<U>> {
+  return s.scope.unary<Update<T>, Update<U>>(s, name, pipeline, (ctx) => ({
+    onRecv(batch, time) {
+      const out: Update<U>[] = [];
+      for (let i = 0; i < batch.length; i++) {
+        const d = batch[i]![1];
+        for (const r of f(batch[i]![0])) out.push([r, d]);
+      }
+      ctx.send(out, time);
+    },
+  }));
+}
+
+/** Every diff negated. */
+export function negateUpdates<T>(s: Stream<Update<T>>, name: string): Stream<Update<T>> {
+  return s.scope.unary<Update<T>, Update<T>>(s, name, pipeline, (ctx) => ({
+    onRecv(batch, time) {
+      const out = new Array<Update<T>>(batch.length);
+      for (let i = 0; i < batch.length; i++) out[i] = [batch[i]![0], -batch[i]![1]];
+      ctx.send(out, time);
+    },
+  }));
+}
+
+/** Calls `f(record, time, diff)` for each update and passes them on. */
+export function inspectUpdates<T>(s: Stream<Update<T>>, f: (record: T, time: Timestamp, diff: number) => void, name: string): Stream<Update<T>> {
+  return s.scope.unary<Update<T>, Update<T>>(s, name, pipeline, (ctx) => ({
+    onRecv(batch, time) {
+      for (let i = 0; i < batch.length; i++) f(batch[i]![0], time, batch[i]![1]);
+      ctx.send(batch as Update<T>[], time);
+    },
+  }));
+}
+
+/**
+ * Each time's updates summed per record once the time is complete, the ones that cancel dropped. With
+ * `byRecord`, updates are first moved to the worker that owns their record, so that each record is
+ * consolidated on one worker; without, each worker consolidates its own.
+ */
+export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecord: boolean): Stream<Update<T>> {
+  const pact = byRecord ? exchangeBy((u: Update<T>) => recordKey(u[0])) : pipeline;
+  return s.scope.unary<Update<T>, Update<T>>(s, name, pact, (ctx) => {
+    const waiting = new Map<string, Update<T>[][]>();
+    return {
+      onRecv(batch, time) {
+        let w = waiting.get(time.key);
+        if (w === undefined) {
+          waiting.set(time.key, (w = []));
+          ctx.notifyAt(time);
+        }
+        w.push(batch as Update<T>[]);
+      },
+      onNotify(time) {
+        const w = waiting.get(time.key);
+        if (w === undefined) return;
+        waiting.delete(time.key);
+        const out = consolidateUpdates(w.length === 1 ? w[0]! : w.flat());
+        if (out.length > 0) ctx.send(out, time);
+      },
+    };
+  });
+}

@@ -1,0 +1,83 @@
+/** Reading a collection's answer: its consolidated changes per completed epoch, or its accumulated value at an epoch. */
+import type { ProbeHandle } from '../graph/handles.js';
+import type { Stream } from '../graph/stream.js';
+import { pipeline } from '../graph/vertex.js';
+import { consolidateUpdates, type Update } from './consolidate.js';
+import { GraphError } from '../graph/errors.js';
+import { CollectionError } from './errors.js';
+import { consolidateStream } from './linear.js';
+import { compareRecords } from './record-key.js';
+
+/**
+ * What `collection.subscribe` calls once per completed epoch that changed: the epoch's consolidated
+ * changes of the records this worker owns, sorted by record.
+ *
+ * @example const print: ChangeSubscriber<[number, number]> = (changes, epoch) => console.log(epoch, changes.length);
+ */
+export type ChangeSubscriber<T> = (changes: Update<T>[], epoch: number) => void;
+
+/** Consolidates by record, then hands each complete epoch's changes to `f`. */
+export function subscribeChanges<T>(s: Stream<Update<T>>, f: ChangeSubscriber<T>, name: string): void {
+  rootOnly(s, name);
+  const owned = consolidateStream(s, `${name}.consolidate`, true);
+  owned.scope.sink<Update<T>>(owned, name, pipeline, (ctx) => {
+    const epochs = new Map<number, Update<T>[]>();
+    return {
+      onRecv(batch, time) {
+        let e = epochs.get(time.epoch);
+        if (e === undefined) {
+          epochs.set(time.epoch, (e = []));
+          ctx.notifyAt(time);
+        }
+        for (const u of batch) e.push(u);
+      },
+      onNotify(time) {
+        const e = epochs.get(time.epoch);
+        epochs.delete(time.epoch);
+        if (e === undefined) return;
+        const changes = consolidateUpdates(e).sort((a, b) => compareRecords(a[0], b[0]));
+        if (changes.length > 0) f(changes, time.epoch);
+      },
+    };
+  });
+}
+
+/**
+ * A collection's value on this worker, epoch by epoch: `at(epoch)` is the multiset of the records this
+ * worker owns, accumulated over every epoch ≤ `epoch`, once `probe` has passed it. Made by `collection.view()`.
+ *
+ * @example
+ * const view = degrees.view();
+ * input.advanceTo(2);
+ * worker.stepUntil(() => view.probe.passed(1));
+ * view.at(1); // [[record, count], …] sorted by record
+ */
+export class CollectionView<T> {
+  /** Passes an epoch once the view holds everything of it. */
+  readonly probe: ProbeHandle;
+  private readonly deltas: { epoch: number; changes: Update<T>[] }[] = [];
+
+  /** @internal Use `collection.view()`. */
+  constructor(s: Stream<Update<T>>, name: string) {
+    rootOnly(s, name);
+    const owned = consolidateStream(s, `${name}.consolidate`, true);
+    owned.subscribe({ data: (batch, time) => this.deltas.push({ epoch: time.epoch, changes: batch as Update<T>[] }) }, name);
+    this.probe = owned.probe(`${name}.probe`);
+  }
+
+  /** The accumulated records at `epoch` with their (non-zero) counts, sorted by record. */
+  at(epoch: number): Update<T>[] {
+    if (!this.probe.passed(epoch)) {
+      throw new CollectionError('NOT_COMPLETE', `view.at(${epoch}) was asked before the view's probe passed epoch ${epoch}: step the worker until view.probe.passed(${epoch})`, { epoch });
+    }
+    const all: Update<T>[] = [];
+    for (const d of this.deltas) if (d.epoch <= epoch) for (const u of d.changes) all.push(u);
+    return consolidateUpdates(all).sort((a, b) => compareRecords(a[0], b[0]));
+  }
+}
+
+function rootOnly(s: Stream<unknown>, name: string): void {
+  if (s.scope.parent !== null) {
+    throw new GraphError('SCOPE_MISMATCH', `'${name}' reads a collection by epoch, so it belongs outside loops: leave the iteration first (iterate returns the collection outside)`, { stage: name });
+  }
+}

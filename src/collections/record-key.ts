@@ -1,0 +1,100 @@
+/** Records compared by value: one canonical key per record, and the order records are sorted in. */
+import { CollectionError } from './errors.js';
+
+/**
+ * What a collection may hold: numbers, strings, and arrays (tuples) of records, nested to any depth.
+ * Two records are the same when they have the same key (`recordKey`): numbers compare as `===` does
+ * (so `0` and `-0` are one record; `NaN` is one record), strings by their characters, arrays element
+ * by element. Anything else (objects, booleans, null, undefined, bigint) is refused with
+ * UNKEYABLE_RECORD, never hashed lossily.
+ *
+ * @example const edge: Data = [1, 2]; const labelled: Data = ['alice', [3, 'x']];
+ */
+export type Data = number | string | readonly Data[];
+
+/** A record's canonical key: a number (for a number) or a string. Equal keys, and only those, mean equal records. */
+export type RecordKey = number | string;
+
+/**
+ * The canonical key of a record (see `Data`): the number itself (`'#NaN'` for NaN, so that keys compare
+ * with `===`), the string itself (quoted as JSON when it starts with `[`, `"` or `#`, so that no string
+ * takes another record's key), or for an array a bracketed list of its elements' keys. Throws UNKEYABLE_RECORD for anything else, naming where inside the record.
+ *
+ * @example recordKey([1, 'a']); // '[1,"a"]'   recordKey(-0) === recordKey(0); // true
+ */
+export function recordKey(record: unknown): RecordKey {
+  if (typeof record === 'number') return record === 0 ? 0 : record === record ? record : '#NaN';
+  if (typeof record === 'string') {
+    const c = record.charCodeAt(0);
+    return c === 0x5b || c === 0x22 || c === 0x23 ? JSON.stringify(record) : record;
+  }
+  if (Array.isArray(record)) return arrayKey(record, '');
+  throw unkeyable(record, '');
+}
+
+function arrayKey(items: readonly unknown[], path: string): string {
+  let k = '[';
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) k += ',';
+    const x = items[i];
+    if (typeof x === 'number') k += Object.is(x, -0) ? '0' : String(x);
+    else if (typeof x === 'string') k += JSON.stringify(x);
+    else if (Array.isArray(x)) k += arrayKey(x, `${path}[${i}]`);
+    else throw unkeyable(x, `${path}[${i}]`);
+  }
+  return k + ']';
+}
+
+function unkeyable(x: unknown, path: string): CollectionError {
+  const what = x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x === 'object' ? (Object.getPrototypeOf(x)?.constructor?.name ?? 'object') : typeof x;
+  return new CollectionError(
+    'UNKEYABLE_RECORD',
+    `a record of a collection ${path === '' ? 'is' : `holds at ${path}`} a ${what}: records are compared by value and must be numbers, strings or arrays of them (write an object as a tuple, e.g. [id, name])`,
+    { type: what, ...(path === '' ? {} : { path }) },
+  );
+}
+
+/**
+ * The order records are sorted in (what `min`, `max` and `reduce`'s sorted input use): numbers first,
+ * ascending (NaN last among them), then strings by UTF-16 code units, then arrays element by element
+ * (a prefix first). Consistent with `recordKey`: 0 when, and only when, the keys are equal.
+ *
+ * @example [[2, 'b'], [1, 'z'], 'a', 3].sort(compareRecords); // [3, 'a', [1, 'z'], [2, 'b']]
+ */
+export function compareRecords(a: unknown, b: unknown): number {
+  const ta = rank(a);
+  const tb = rank(b);
+  if (ta !== tb) return ta - tb;
+  if (ta === 0) {
+    const x = a as number;
+    const y = b as number;
+    if (x < y) return -1;
+    if (x > y) return 1;
+    if (x === y) return 0;
+    return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : -1;
+  }
+  if (ta === 1) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
+  const xs = a as readonly unknown[];
+  const ys = b as readonly unknown[];
+  const n = Math.min(xs.length, ys.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareRecords(xs[i], ys[i]);
+    if (c !== 0) return c;
+  }
+  return xs.length - ys.length;
+}
+
+function rank(x: unknown): number {
+  if (typeof x === 'number') return 0;
+  if (typeof x === 'string') return 1;
+  if (Array.isArray(x)) return 2;
+  throw unkeyable(x, '');
+}
+
+/** Checks a multiplicity: a non-zero safe integer (BAD_DIFF otherwise). */
+export function checkDiff(diff: unknown, where: string): number {
+  if (typeof diff !== 'number' || !Number.isSafeInteger(diff) || diff === 0) {
+    throw new CollectionError('BAD_DIFF', `${where}: a multiplicity must be a non-zero safe integer, got ${String(diff)}`, { diff: String(diff) });
+  }
+  return diff;
+}

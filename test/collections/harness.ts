@@ -1,0 +1,52 @@
+/** Runs collection operators on one worker in this thread, epoch by epoch, and accumulates what they output. */
+import fc from 'fast-check';
+import type { Collection } from '../../src/collections/collection.js';
+import { newCollection } from '../../src/collections/input.js';
+import type { OrderName } from '../../src/timestamps/order.js';
+import { Worker } from '../../src/workers/worker.js';
+import { multiset, type Change, type Multiset } from './reference.js';
+
+export type Pair = [number, number];
+
+/** Updates of [key, value] pairs with small keys and values, so that keys repeat and updates cancel. */
+export const pairUpdate: fc.Arbitrary<Change<Pair>> = fc.tuple(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })), fc.constantFrom(1, 1, 1, 2, -1, -1, -2));
+
+/** Epochs of updates (1 to 4 epochs, up to 10 updates each). */
+export const epochsOf = <T>(update: fc.Arbitrary<Change<T>>) => fc.array(fc.array(update, { maxLength: 10 }), { minLength: 1, maxLength: 4 });
+
+/**
+ * Feeds each input its updates epoch by epoch (a few steps between batches, so that epochs overlap in
+ * flight), subscribes to `build`'s output, and returns the output accumulated at every epoch.
+ */
+export function runEpochs<O>(inputs: readonly Change<any>[][][], build: (collections: Collection<any>[]) => Collection<O>, order: OrderName = 'product'): Multiset<O>[] {
+  const epochs = Math.max(...inputs.map((i) => i.length));
+  const worker = new Worker({ order });
+  const changes: Change<O>[][] = Array.from({ length: epochs }, () => []);
+  const sessions = worker.dataflow((scope) => {
+    const sessions = inputs.map((_, i) => newCollection<any>(scope, `in${i}`, { batchSize: 3 }));
+    build(sessions.map((s) => s.collection)).subscribe((cs, e) => {
+      changes[e]!.push(...cs);
+    });
+    return sessions;
+  });
+  for (let e = 0; e < epochs; e++) {
+    for (let i = 0; i < inputs.length; i++) {
+      sessions[i]!.advanceTo(e);
+      for (const [r, d] of inputs[i]![e] ?? []) sessions[i]!.update(r, d);
+      sessions[i]!.flush();
+      worker.step();
+    }
+  }
+  for (const s of sessions) s.close();
+  worker.run();
+  const out: Multiset<O>[] = [];
+  const all: Change<O>[] = [];
+  for (let e = 0; e < epochs; e++) {
+    // What an epoch reports is consolidated: no record twice, no zero.
+    const seen = new Set(changes[e]!.map(([r]) => JSON.stringify(r)));
+    if (seen.size !== changes[e]!.length || changes[e]!.some(([, d]) => d === 0)) throw new Error(`epoch ${e} reported unconsolidated changes: ${JSON.stringify(changes[e])}`);
+    all.push(...changes[e]!);
+    out.push(multiset(all));
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Collection } from '../../src/collections/collection.js';
+import { orders } from '../arbitraries.js';
+import { runEpochs, type Pair } from './harness.js';
+import { accumulated, canonical, multiset, type Change, type Multiset } from './reference.js';
+
+/**
+ * Edge updates over epochs that keep every edge's count ≥ 0: inserts of random edges among 8 nodes, and
+ * removals of one copy of an edge present at the time.
+ */
+const edgeEpochs = fc
+  .array(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 7 }), fc.nat()), { maxLength: 12 }), { minLength: 1, maxLength: 5 })
+  .map((epochs) => {
+    const live: Pair[] = [];
+    return epochs.map((ops) =>
+      ops.map(([remove, u, v, pick]): Change<Pair> => {
+        if (remove && live.length > 0) return [live.splice(pick % live.length, 1)[0]!, -1];
+        live.push([u, v]);
+        return [[u, v], 1];
+      }),
+    );
+  });
+const rootEpochs = fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.constant(1)), { maxLength: 2 }), { minLength: 1, maxLength: 4 });
+
+const edgesOf = (m: Multiset<Pair>) => [...m.values()].filter(([, n]) => n > 0).map(([e]) => e);
+
+function reachRef(roots: Multiset<number>, edges: Multiset<Pair>): Multiset<number> {
+  const seen = new Set([...roots.values()].filter(([, n]) => n > 0).map(([r]) => r));
+  const es = edgesOf(edges);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [a, b] of es) if (seen.has(a) && !seen.has(b)) (seen.add(b), (grew = true));
+  }
+  return multiset([...seen].map((n) => [n, 1] as Change<number>));
+}
+
+function wccRef(edges: Multiset<Pair>): Multiset<Pair> {
+  const es = edgesOf(edges);
+  const label = new Map<number, number>();
+  for (const [a, b] of es) (label.set(a, a), label.set(b, b));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [a, b] of es) {
+      const m = Math.min(label.get(a)!, label.get(b)!);
+      if (label.get(a) !== m || label.get(b) !== m) (label.set(a, m), label.set(b, m), (changed = true));
+    }
+  }
+  return multiset([...label].map((p) => [p, 1] as Change<Pair>));
+}
+
+/** The 2-core: repeatedly drop edges with an endpoint of (undirected, distinct-edge) degree < 2. */
+function coreRef(edges: Multiset<Pair>): Multiset<Pair> {
+  let es = [...new Set(edgesOf(edges).filter(([a, b]) => a !== b).map((e) => JSON.stringify(e)))].map((s) => JSON.parse(s) as Pair);
+  for (;;) {
+    const degree = new Map<number, number>();
+    for (const [a, b] of es) (degree.set(a, (degree.get(a) ?? 0) + 1), degree.set(b, (degree.get(b) ?? 0) + 1));
+    const next = es.filter(([a, b]) => degree.get(a)! >= 2 && degree.get(b)! >= 2);
+    if (next.length === es.length) return multiset(es.map((e) => [e, 1] as Change<Pair>));
+    es = next;
+  }
+}
+
+const reach = (roots: Collection<number>, edges: Collection<Pair>) =>
+  roots.iterate((r, it) => r.concat(r.map((n) => [n, 0] as Pair).joinMap(it.enter(edges), (_n, _z, next) => next)).distinct());
+
+const wcc = (edges: Collection<Pair>) => {
+  const both = edges.flatMap(([a, b]) => [[a, b], [b, a]] as Pair[]);
+  const nodes = both.map(([a]) => [a, a] as Pair);
+  return nodes.iterate((labels, it) => labels.joinMap(it.enter(both), (_n, l, m) => [m, l] as Pair).concat(it.enter(nodes)).min());
+};
+
+const core = (edges: Collection<Pair>) =>
+  edges
+    .filter(([a, b]) => a !== b)
+    .distinct()
+    .iterate((es) => {
+      const degree = es.flatMap(([a, b]) => [a, b]).count();
+      const ok = degree.filter(([, d]) => d >= 2).map(([n]) => n);
+      return es.semijoin(ok).map(([a, b]) => [b, a] as Pair).semijoin(ok).map(([b, a]) => [a, b] as Pair);
+    });
+
+describe.each(orders)('iterate under the %s order, against the from-scratch fixpoint at every epoch', (order) => {
+  it('reachability from roots, as edges come and go', () => {
+    fc.assert(
+      fc.property(rootEpochs, edgeEpochs, (roots, edges) => {
+        const got = runEpochs([roots, edges], ([r, e]) => reach(r!, e!), order);
+        const rs = accumulated(roots);
+        const es = accumulated(edges);
+        for (let e = 0; e < got.length; e++) expect(canonical(got[e]!)).toEqual(canonical(reachRef(rs[Math.min(e, rs.length - 1)]!, es[Math.min(e, es.length - 1)]!)));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('connected components (smallest id per component) as edges come and go', () => {
+    fc.assert(
+      fc.property(edgeEpochs, (edges) => {
+        const got = runEpochs([edges], ([e]) => wcc(e!), order);
+        const es = accumulated(edges);
+        for (let e = 0; e < got.length; e++) expect(canonical(got[e]!)).toEqual(canonical(wccRef(es[e]!)));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('the 2-core, a fixpoint that shrinks from its start, as edges come and go', () => {
+    fc.assert(
+      fc.property(edgeEpochs, (edges) => {
+        const got = runEpochs([edges], ([e]) => core(e!), order);
+        const es = accumulated(edges);
+        for (let e = 0; e < got.length; e++) expect(canonical(got[e]!)).toEqual(canonical(coreRef(es[e]!)));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('nested iterate: reachability computed by an inner loop inside an outer one', () => {
+    fc.assert(
+      fc.property(rootEpochs, edgeEpochs, (roots, edges) => {
+        const got = runEpochs(
+          [roots, edges],
+          ([r, e]) => r!.iterate((outer, it) => reach(outer, it.enter(e!)).concat(outer).distinct()),
+          order,
+        );
+        const rs = accumulated(roots);
+        const es = accumulated(edges);
+        for (let e = 0; e < got.length; e++) expect(canonical(got[e]!)).toEqual(canonical(reachRef(rs[Math.min(e, rs.length - 1)]!, es[Math.min(e, es.length - 1)]!)));
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -1,0 +1,89 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Collection } from '../../src/collections/collection.js';
+import { epochsOf, pairUpdate, runEpochs, type Pair } from './harness.js';
+import { accumulated, canonical, countRef, joinRef, mapRef, multiset, reduceRef, thresholdRef, type Multiset } from './reference.js';
+
+type Case = {
+  name: string;
+  inputs: 1 | 2;
+  build: (c: Collection<any>[]) => Collection<unknown>;
+  reference: (m: Multiset<any>[]) => Multiset<unknown>;
+};
+
+const keysOf = (m: Multiset<Pair>) => mapRef(m, ([k]) => k);
+const distinctRef = <T>(m: Multiset<T>) => thresholdRef(m, (n) => (n > 0 ? 1 : 0));
+
+const cases: Case[] = [
+  { name: 'map', inputs: 1, build: ([a]) => a!.map(([k, v]: Pair) => [v, k * 10]), reference: ([a]) => mapRef(a!, ([k, v]: Pair) => [v, k * 10]) },
+  { name: 'filter', inputs: 1, build: ([a]) => a!.filter(([k]: Pair) => k % 2 === 0), reference: ([a]) => multiset([...a!.values()].filter(([[k]]) => k % 2 === 0)) },
+  { name: 'flatMap', inputs: 1, build: ([a]) => a!.flatMap(([k, v]: Pair) => [k, v, v]), reference: ([a]) => multiset([...(a as Multiset<Pair>).values()].flatMap(([[k, v], n]) => [[k, n], [v, n], [v, n]] as [number, number][])) },
+  { name: 'concat', inputs: 2, build: ([a, b]) => a!.concat(b!), reference: ([a, b]) => multiset([...a!.values(), ...b!.values()]) },
+  { name: 'negate', inputs: 2, build: ([a, b]) => a!.concat(b!.negate()), reference: ([a, b]) => multiset([...a!.values(), ...[...b!.values()].map(([r, n]) => [r, -n] as [Pair, number])]) },
+  { name: 'consolidate', inputs: 1, build: ([a]) => a!.consolidate(), reference: ([a]) => a! },
+  { name: 'inspect', inputs: 1, build: ([a]) => a!.inspect(() => {}), reference: ([a]) => a! },
+  { name: 'join', inputs: 2, build: ([a, b]) => a!.join(b!), reference: ([a, b]) => joinRef(a!, b!) },
+  { name: 'joinMap', inputs: 2, build: ([a, b]) => a!.joinMap(b!, (k: number, v: number, w: number) => [k + v, w]), reference: ([a, b]) => mapRef(joinRef(a as Multiset<Pair>, b as Multiset<Pair>), ([k, [v, w]]) => [k + v, w]) },
+  {
+    name: 'join of a collection with itself',
+    inputs: 1,
+    build: ([a]) => {
+      const shared = (a as Collection<Pair>).arrange();
+      return (a as Collection<Pair>).join(shared).concat((a as Collection<Pair>).map(([k, v]) => [k, v + 1] as Pair).join(shared) as never);
+    },
+    reference: ([a]) => multiset([...joinRef(a!, a!).values(), ...joinRef(mapRef(a!, ([k, v]: Pair) => [k, v + 1]), a!).values()]),
+  },
+  { name: 'semijoin', inputs: 2, build: ([a, b]) => a!.semijoin(b!.map(([k]: Pair) => k).distinct()), reference: ([a, b]) => mapRef(joinRef(a!, mapRef(distinctRef(keysOf(b!)), (k) => [k, 0])), ([k, [v]]) => [k, v]) },
+  {
+    name: 'antijoin',
+    inputs: 2,
+    build: ([a, b]) => a!.antijoin(b!.map(([k]: Pair) => k).distinct()),
+    reference: ([a, b]) => {
+      const keys = new Set([...distinctRef(keysOf(b!)).values()].map(([k]) => k));
+      return multiset([...a!.values()].filter(([[k]]) => !keys.has(k)));
+    },
+  },
+  {
+    name: 'reduce',
+    inputs: 1,
+    // Per key: the two smallest values with their counts as a record, and the number of distinct values twice.
+    build: ([a]) => a!.reduce((_k: number, input: readonly [number, number][], out: [unknown, number][]) => {
+      out.push([input.slice(0, 2), 1]);
+      out.push([input.length, 2]);
+    }),
+    reference: ([a]) => reduceRef(a!, (_k, input) => [[input.slice(0, 2), 1], [input.length, 2]] as [unknown, number][]),
+  },
+  { name: 'count', inputs: 1, build: ([a]) => a!.count(), reference: ([a]) => countRef(a!) },
+  { name: 'sum', inputs: 1, build: ([a]) => a!.sum(), reference: ([a]) => reduceRef(a!, (_k, input: [number, number][]) => [[input.reduce((s, [v, n]) => s + v * n, 0), 1]]) },
+  { name: 'distinct', inputs: 1, build: ([a]) => a!.distinct(), reference: ([a]) => distinctRef(a!) },
+  { name: 'threshold', inputs: 1, build: ([a]) => a!.threshold((n) => (n >= 2 ? n - 1 : 0)), reference: ([a]) => thresholdRef(a!, (n) => (n >= 2 ? n - 1 : 0)) },
+  {
+    name: 'min',
+    inputs: 1,
+    build: ([a]) => a!.min(),
+    reference: ([a]) => reduceRef(a!, (_k, input: [number, number][]) => input.filter(([, n]) => n > 0).slice(0, 1).map(([v]) => [v, 1])),
+  },
+  {
+    name: 'max',
+    inputs: 1,
+    build: ([a]) => a!.max(),
+    reference: ([a]) => reduceRef(a!, (_k, input: [number, number][]) => input.filter(([, n]) => n > 0).slice(-1).map(([v]) => [v, 1])),
+  },
+];
+
+describe.each(cases)('$name on one worker', ({ inputs, build, reference }) => {
+  it('the accumulated output at every epoch equals the operator applied to the accumulated input', () => {
+    fc.assert(
+      fc.property(fc.array(epochsOf(pairUpdate), { minLength: inputs, maxLength: inputs }), (sides) => {
+        const got = runEpochs(sides, build);
+        const ins = sides.map((s) => accumulated(s));
+        const epochs = Math.max(...sides.map((s) => s.length));
+        for (let e = 0; e < epochs; e++) {
+          const at = ins.map((acc) => acc[Math.min(e, acc.length - 1)]!);
+          expect({ epoch: e, out: canonical(got[e]!) }).toEqual({ epoch: e, out: canonical(reference(at)) });
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
