@@ -9,6 +9,7 @@ export const ExampleErrorCode = {
   BAD_OPTION: 'BAD_OPTION',
   MALFORMED_BLOCK: 'MALFORMED_BLOCK',
   WRITE_FAILED: 'WRITE_FAILED',
+  BAD_UPDATE: 'BAD_UPDATE',
 } as const;
 export type ExampleErrorCode = (typeof ExampleErrorCode)[keyof typeof ExampleErrorCode];
 

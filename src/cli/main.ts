@@ -3,6 +3,7 @@
 // The examples, the threads and the network are loaded by the commands that use them: the local
 // launcher, which only starts processes, and --help start without them.
 import type { SharedResult } from '../../examples/iterative/across.js';
+import type { IncrementalAlgorithm, IncrementalArgs, IncrementalPart } from '../../examples/iterative/incremental.js';
 import type { Algorithm, NodeValues } from '../../examples/iterative/run.js';
 import { describeThrown } from '../workers/errors.js';
 import { MAX_WORKERS } from '../workers/limits.js';
@@ -16,11 +17,16 @@ const USAGE = `usage:
   timely example wcc --input FILE [-w N] [--output FILE] [PROCESSES]
   timely example pagerank --input FILE [--iterations K] [-w N] [--output FILE] [PROCESSES]
   timely example bfs --input FILE --source S [-w N] [--output FILE] [PROCESSES]
+  timely example incremental-wcc --input FILE --updates FILE [-w N] [--output FILE] [PROCESSES]
+  timely example incremental-bfs --input FILE --updates FILE --source S [-w N] [--output FILE] [PROCESSES]
   timely run MODULE [-w N] [--args JSON] [PROCESSES]
   timely demo
 MODULE is a built JavaScript file whose default export (worker, args) => result builds and drives
 the same dataflows on every worker; each worker's result is printed as one JSON line.
 Input: one "src dst" pair of non-negative integers per line, # comments, gzip if the name ends in .gz.
+Updates: "+ u v" inserts an edge, "- u v" removes one present copy, "@ E" starts epoch E (1, 2, …
+strictly increasing; the input is epoch 0), # comments. Incremental output: "epoch node value diff"
+lines, the changes of the answer, by epoch, node, diff, value.
 -w N (--workers): worker threads in each process (1 by default).
 PROCESSES, to run one computation on several processes (process 0 writes the output):
   -n N -p P -h HOSTFILE   this is process P of N; HOSTFILE has one host:port per process
@@ -47,13 +53,14 @@ async function main(argv: readonly string[]): Promise<number> {
 
 async function example(args: readonly string[]): Promise<number> {
   const [name, ...rest] = args;
+  if (name === 'incremental-wcc' || name === 'incremental-bfs') return incrementalExample(name, rest, args);
   const specs = {
     wcc: { input: 'string', output: 'string' },
     pagerank: { input: 'string', iterations: 'int', output: 'string' },
     bfs: { input: 'string', source: 'int', output: 'string' },
   } as const;
   if (name !== 'wcc' && name !== 'pagerank' && name !== 'bfs') {
-    throw new UsageError(`example: expected wcc, pagerank or bfs, got '${name ?? ''}'`);
+    throw new UsageError(`example: expected wcc, pagerank, bfs, incremental-wcc or incremental-bfs, got '${name ?? ''}'`);
   }
   const command = `example ${name}`;
   const options = parseOptions(rest, { ...specs[name], ...CLUSTER_OPTIONS }, command);
@@ -135,6 +142,62 @@ async function exampleOnShares(name: Algorithm, input: string, output: string | 
     `${name} (${where}): ${result.edges} edges, ${result.lines} output lines; ${phases}; over the network ${data} data bytes, ${progress} progress bytes; peak RSS ${peakRssMb()} MB\n`,
   );
   return 0;
+}
+
+/**
+ * An incremental example: the base edges at epoch 0, then the update file's epochs; the changes of the
+ * answer on stdout (or --output), per-epoch latencies on stderr. Every worker, in this process or
+ * another, reads and checks both files and feeds its share.
+ */
+async function incrementalExample(name: IncrementalAlgorithm, rest: readonly string[], args: readonly string[]): Promise<number> {
+  const command = `example ${name}`;
+  const spec = name === 'incremental-bfs' ? { input: 'string', updates: 'string', source: 'int', output: 'string' } : { input: 'string', updates: 'string', output: 'string' };
+  const options = parseOptions(rest, { ...(spec as { input: 'string' }), ...CLUSTER_OPTIONS }, command);
+  const place = placement(options, command);
+  const input = options.get('input') as string | undefined;
+  const updates = options.get('updates') as string | undefined;
+  const source = options.get('source') as number | undefined;
+  if (input === undefined) throw new UsageError(`${command}: --input FILE is required (the edges at epoch 0)`);
+  if (updates === undefined) throw new UsageError(`${command}: --updates FILE is required (lines "+ u v", "- u v", "@ E")`);
+  if (name === 'incremental-bfs' && source === undefined) throw new UsageError(`${command}: --source S is required`);
+  if (place.workers > MAX_WORKERS) throw new UsageError(`${command}: --workers ${place.workers} is more than ${MAX_WORKERS}`);
+  if (place.local) return launchLocal(['example', ...args], place.processes);
+  const output = options.get('output') as string | undefined;
+  const me = place.cluster?.process ?? 0;
+  if (me === 0 && output !== undefined) {
+    checkNotInput(input, output);
+    checkNotInput(updates, output);
+  }
+  const { execute } = await import('../net/cluster.js');
+  const { formatChanges } = await import('../../examples/iterative/incremental.js');
+  const t0 = performance.now();
+  const jobArgs: IncrementalArgs = { algorithm: name, input, updates, ...(source === undefined ? {} : { source }) };
+  const { results } = await execute<IncrementalPart>(new URL('../../examples/iterative/incremental-job.js', import.meta.url), { workers: place.workers, args: jobArgs, ...place.cluster });
+  const t1 = performance.now();
+  const workers = `${place.workers} worker${place.workers === 1 ? '' : 's'}${place.cluster === undefined ? '' : ` in each of ${place.processes} processes`}`;
+  if (me !== 0) {
+    process.stderr.write(`${name} (process ${me}): done in ${ms(t1 - t0)}; process 0 writes the output; peak RSS ${peakRssMb()} MB\n`);
+    return 0;
+  }
+  const parts = results.filter((r): r is IncrementalPart => r !== undefined);
+  const text = formatChanges(parts);
+  if (output === undefined) await writeStdout(text);
+  else writeOutputFile(output, text);
+  const first = parts[0]!;
+  const latencies = Array.from(first.latencyMs).map((_, k) => Math.max(...parts.map((p) => p.latencyMs[k]!)));
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  const lines = parts.reduce((a, p) => a + p.epoch.length, 0);
+  const updatesLine = sorted.length === 0 ? 'no update epochs' : `${first.updates} updates in ${sorted.length} epochs, latency per epoch median ${msFine(pick(0.5))}, p90 ${msFine(pick(0.9))}, max ${msFine(sorted[sorted.length - 1]!)}`;
+  process.stderr.write(
+    `${name}: ${first.edges} edges, ${workers}, ${lines} output lines; read ${ms(Math.max(...parts.map((p) => p.readMs)))}, epoch 0 ${ms(Math.max(...parts.map((p) => p.loadMs)))}; ${updatesLine}; whole ${ms(t1 - t0)}; peak RSS ${peakRssMb()} MB\n`,
+  );
+  return 0;
+}
+
+/** Milliseconds with a decimal below 10 ms (update epochs can take well under one). */
+function msFine(t: number): string {
+  return t < 10 ? `${t.toFixed(2)} ms` : ms(t);
 }
 
 async function run(args: readonly string[]): Promise<number> {

@@ -53,7 +53,7 @@ describe('timely example (the CLI contract)', () => {
     [['example', 'pagerank', '--input', 'KARATE', '--iterations', 'many'], /--iterations must be a non-negative integer, got 'many'/],
     [['example', 'wcc', '--input', 'KARATE', '--workers', '0'], /--workers must be a positive integer/],
     [['example', 'wcc', '--input', 'KARATE', '--colour', 'red'], /unknown option --colour/],
-    [['example', 'sssp'], /expected wcc, pagerank or bfs/],
+    [['example', 'sssp'], /expected wcc, pagerank, bfs, incremental-wcc or incremental-bfs/],
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('%j gets a one-line error and exit code 2', (args, message) => {
     const r = timely(...args.map((a) => (a === 'KARATE' ? karate() : a)));

@@ -1,0 +1,178 @@
+/**
+ * The incremental examples: connected components (WCC) and BFS distances kept up to date as edges come
+ * and go, with collections. Each worker reads the base edges and the update file, checks them, feeds its
+ * share epoch by epoch, and reports the changes of the answer it owns.
+ */
+import type { Collection } from '../../src/collections/collection.js';
+import { newCollection, type CollectionInput } from '../../src/collections/input.js';
+import type { Scope } from '../../src/graph/scope.js';
+import type { Worker } from '../../src/workers/worker.js';
+import { ExampleError, hasNode, readEdgeList } from './edge-list.js';
+import { checkRemovals, readUpdates, type EpochUpdates } from './updates.js';
+
+export type IncrementalAlgorithm = 'incremental-wcc' | 'incremental-bfs';
+
+export interface IncrementalArgs {
+  readonly algorithm: IncrementalAlgorithm;
+  /** The base edge list (epoch 0). */
+  readonly input: string;
+  /** The update file. */
+  readonly updates: string;
+  /** BFS's source node. */
+  readonly source?: number;
+}
+
+/** One worker's changes of the answer (`epoch node value diff`, in no order) and its timings. */
+export interface IncrementalPart {
+  readonly epoch: Int32Array;
+  readonly node: Int32Array;
+  readonly value: Int32Array;
+  readonly diff: Int32Array;
+  /** Edges in the base file. */
+  readonly edges: number;
+  /** Update lines applied. */
+  readonly updates: number;
+  /** Milliseconds to read and check both files, and to load and compute epoch 0. */
+  readonly readMs: number;
+  readonly loadMs: number;
+  /** Per update epoch, in order: milliseconds from its first change until every worker's answer for it was complete. */
+  readonly epochs: Int32Array;
+  readonly latencyMs: Float64Array;
+}
+
+type Edge = [number, number];
+
+/**
+ * WCC: each node's label is the smallest id in its component (edges taken both ways), propagated to a
+ * fixpoint in a loop; a node exists while a live edge touches it.
+ *
+ * @example const labels = incrementalWcc(edges.collection); // Collection<[node, label]>
+ */
+export function incrementalWcc(edges: Collection<Edge>): Collection<Edge> {
+  const both = edges.flatMap(([a, b]) => (a === b ? [[a, b] as Edge] : [[a, b] as Edge, [b, a] as Edge]), 'undirected');
+  // Each node once, labelled with itself (a node with many edges is still one label to offer).
+  const nodes = both
+    .map(([a]) => a, 'ends')
+    .distinct('nodes')
+    .map((a) => [a, a] as Edge, 'own-label');
+  return nodes.iterate((labels, it) => labels.joinMap(it.enter(both), (_n, label, next) => [next, label] as Edge, 'offer').concat(it.enter(nodes)).min('smallest'), 'wcc');
+}
+
+/**
+ * BFS: each node reachable from `source` along directed edges, with its hop distance; the source is at
+ * distance 0 while a live edge touches it.
+ *
+ * @example const distances = incrementalBfs(edges.collection, 0); // Collection<[node, distance]>
+ */
+export function incrementalBfs(edges: Collection<Edge>, source: number): Collection<Edge> {
+  const root = edges
+    .flatMap(([a, b]) => (a === source || b === source ? [source] : []), 'touches-source')
+    .distinct('source')
+    .map((s) => [s, 0] as Edge, 'at-zero');
+  return root.iterate((dist, it) => dist.joinMap(it.enter(edges), (_n, d, next) => [next, d + 1] as Edge, 'step').concat(it.enter(root)).min('nearest'), 'bfs');
+}
+
+/** Builds the example's dataflow: the edge input and the answer. */
+export function incrementalDataflow(scope: Scope, algorithm: IncrementalAlgorithm, source: number): { edges: CollectionInput<Edge>; answer: Collection<Edge> } {
+  const edges = newCollection<Edge>(scope, 'edges');
+  return { edges, answer: algorithm === 'incremental-wcc' ? incrementalWcc(edges.collection) : incrementalBfs(edges.collection, source) };
+}
+
+/** Reads and checks the base and the updates (every worker does, so that each reports the same error). */
+export async function readIncrementalInput(args: IncrementalArgs): Promise<{ base: Awaited<ReturnType<typeof readEdgeList>>; epochs: EpochUpdates[] }> {
+  const base = await readEdgeList(args.input);
+  const epochs = await readUpdates(args.updates);
+  checkRemovals(base, epochs, args.updates);
+  if (args.algorithm === 'incremental-bfs') {
+    const s = args.source!;
+    const inserted = epochs.some((e) => e.sign.some((d, i) => d > 0 && (e.src[i] === s || e.dst[i] === s)));
+    if (!hasNode(base, s) && !inserted) throw new ExampleError('BAD_OPTION', `example incremental-bfs: --source ${s} is not a node of ${args.input} and no update inserts an edge touching it`);
+  }
+  return { base, epochs };
+}
+
+/** Runs the example on `worker` (one of `worker.peers`): feeds its share of every epoch and returns what it saw. */
+export async function runIncremental(worker: Worker, args: IncrementalArgs): Promise<IncrementalPart> {
+  const t0 = performance.now();
+  const { base, epochs } = await readIncrementalInput(args);
+  const t1 = performance.now();
+  const out = { epoch: [] as number[], node: [] as number[], value: [] as number[], diff: [] as number[] };
+  const { edges, probe } = worker.dataflow(
+    (scope) => {
+      const { edges, answer } = incrementalDataflow(scope, args.algorithm, args.source ?? 0);
+      answer.subscribe((changes, epoch) => {
+        for (const [[node, value], diff] of changes) {
+          out.epoch.push(epoch);
+          out.node.push(node);
+          out.value.push(value);
+          out.diff.push(diff);
+        }
+      });
+      return { edges, probe: answer.probe() };
+    },
+    { name: args.algorithm },
+  );
+  const { index, peers } = worker;
+  for (let i = index; i < base.count; i += peers) edges.insert([base.src[i]!, base.dst[i]!]);
+  // Each epoch is complete once the input has moved past it: to the next epoch, or closed after the last.
+  const next = (k: number) => (k < epochs.length ? edges.advanceTo(epochs[k]!.epoch) : edges.close());
+  next(0);
+  worker.stepUntil(() => probe.passed(0));
+  const t2 = performance.now();
+  const latency = new Float64Array(epochs.length);
+  let applied = 0;
+  for (let k = 0; k < epochs.length; k++) {
+    const e = epochs[k]!;
+    const start = performance.now();
+    for (let i = index; i < e.sign.length; i += peers) edges.update([e.src[i]!, e.dst[i]!], e.sign[i]!);
+    applied += e.sign.length;
+    next(k + 1);
+    worker.stepUntil(() => probe.passed(e.epoch));
+    latency[k] = performance.now() - start;
+  }
+  worker.run();
+  return {
+    epoch: Int32Array.from(out.epoch),
+    node: Int32Array.from(out.node),
+    value: Int32Array.from(out.value),
+    diff: Int32Array.from(out.diff),
+    edges: base.count,
+    updates: applied,
+    readMs: t1 - t0,
+    loadMs: t2 - t1,
+    epochs: Int32Array.from(epochs, (e) => e.epoch),
+    latencyMs: latency,
+  };
+}
+
+/**
+ * The output lines of every worker's changes: `epoch node value diff`, ascending by epoch, node, diff,
+ * then value (each change is reported by one worker, already consolidated).
+ *
+ * @example formatChanges([part]); // '0 1 1 1\n0 2 1 1\n1 2 1 -1\n1 2 2 1\n'
+ */
+export function formatChanges(parts: readonly IncrementalPart[]): string {
+  let n = 0;
+  for (const p of parts) n += p.epoch.length;
+  const order = new Int32Array(n);
+  const epoch = new Int32Array(n);
+  const node = new Int32Array(n);
+  const value = new Int32Array(n);
+  const diff = new Int32Array(n);
+  let at = 0;
+  for (const p of parts) {
+    epoch.set(p.epoch, at);
+    node.set(p.node, at);
+    value.set(p.value, at);
+    diff.set(p.diff, at);
+    at += p.epoch.length;
+  }
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => epoch[a]! - epoch[b]! || node[a]! - node[b]! || diff[a]! - diff[b]! || value[a]! - value[b]!);
+  const lines: string[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = order[i]!;
+    lines[i] = `${epoch[j]} ${node[j]} ${value[j]} ${diff[j]}\n`;
+  }
+  return lines.join('');
+}
