@@ -3,8 +3,8 @@ import { exchangeBy } from '../graph/vertex.js';
 import type { Stream } from '../graph/stream.js';
 import type { Update } from './consolidate.js';
 import { CollectionError } from './errors.js';
-import { recordKey } from './record-key.js';
-import { KeyedChange, Trace, type ArrangedBatch } from './trace.js';
+import { recordKey, type RecordKey } from './record-key.js';
+import { Trace, type ArrangedBatch } from './trace.js';
 
 /**
  * A collection of `[key, value]` pairs arranged by key: each worker holds the pairs of the keys it owns
@@ -29,13 +29,24 @@ export class Arrangement<K, V> {
       this.current = trace;
       return {
         onRecv: (batch, time) => {
-          const changes = new Array<KeyedChange<K, V>>(batch.length);
-          for (let i = 0; i < batch.length; i++) {
+          const n = batch.length;
+          const kks = new Array<RecordKey>(n);
+          const keys = new Array<K>(n);
+          const vks = new Array<RecordKey>(n);
+          const values = new Array<V>(n);
+          const diffs = new Array<number>(n);
+          for (let i = 0; i < n; i++) {
             const u = batch[i]!;
             const pair = u[0];
-            changes[i] = new KeyedChange(recordKey(pair[0]), pair[0], recordKey(pair[1]), pair[1], u[1]);
+            const k = pair[0];
+            const v = pair[1];
+            kks[i] = recordKey(k);
+            keys[i] = k;
+            vks[i] = recordKey(v);
+            values[i] = v;
+            diffs[i] = u[1];
           }
-          ctx.send([trace.append(changes, time)], time);
+          ctx.send([trace.append({ kks, keys, vks, values, diffs }, time)], time);
         },
       };
     });

@@ -3,7 +3,7 @@ import type { InputHandle } from '../graph/handles.js';
 import type { Scope } from '../graph/scope.js';
 import { Collection } from './collection.js';
 import type { Update } from './consolidate.js';
-import { checkDiff, recordKey } from './record-key.js';
+import { checkData, checkDiff } from './record-key.js';
 
 /**
  * Changes a collection epoch by epoch: `insert`, `remove` and `update` at the current epoch,
@@ -48,8 +48,8 @@ export class CollectionInput<T> {
 
   /** `diff` more copies of `record` (fewer when negative) from the current epoch on. */
   update(record: T, diff: number): void {
-    recordKey(record);
-    checkDiff(diff, `input '${this.input.name}'`);
+    checkData(record);
+    if (diff !== 1 && diff !== -1) checkDiff(diff, `input '${this.input.name}'`);
     this.buffer.push([record, diff]);
     if (this.buffer.length >= this.batchSize) this.flush();
   }

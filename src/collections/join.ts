@@ -4,7 +4,7 @@ import { pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
-import type { ArrangedBatch, Trace, TraceReader } from './trace.js';
+import { DIFF, SEQ, STRIDE, TIME, VALUE, type ArrangedBatch, type Trace, type TraceReader } from './trace.js';
 
 /**
  * The updates of `f(key, a, b)` for every pair of updates of one key, one from each side: at the join of
@@ -22,60 +22,50 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
     const rightTrace: Trace<K, B> = right.trace();
     const leftSeen: TraceReader = leftTrace.register({ frontier, acked: 0 });
     const rightSeen: TraceReader = rightTrace.register({ frontier, acked: 0 });
-    /** Sends `out`'s updates grouped by time; most share the batch's own time. */
-    const flush = (here: Update<R>[], later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined, time: Timestamp) => {
+    /**
+     * Each change of `batch` against the entries of `other` (the batches this operator has seen of it):
+     * `g(key, the change's value, the entry's value)` at the join of their times, with the product of
+     * their diffs; sent grouped by time, most at the batch's own.
+     */
+    const meet = (batch: ArrangedBatch<K, unknown>, other: Trace<K, unknown>, seen: number, time: Timestamp, g: (key: K, mine: unknown, theirs: unknown) => R) => {
+      const here: Update<R>[] = [];
+      let later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined;
+      const { kks, keys, values, diffs } = batch;
+      for (let i = 0; i < kks.length; i++) {
+        const h = other.get(kks[i]!);
+        if (h === undefined) continue;
+        const data = h.data;
+        const key = keys[i]!;
+        const value = values[i];
+        const diff = diffs[i]!;
+        for (let j = 0; j < data.length; j += STRIDE) {
+          if ((data[j + SEQ] as number) > seen) continue;
+          const u: Update<R> = [g(key, value, data[j + VALUE]), diff * (data[j + DIFF] as number)];
+          const t = data[j + TIME] as Timestamp;
+          if (order.lessEqual(t, time)) here.push(u);
+          else {
+            const at = order.join(time, t);
+            later ??= new Map();
+            let grp = later.get(at.key);
+            if (grp === undefined) later.set(at.key, (grp = { time: at, updates: [] }));
+            grp.updates.push(u);
+          }
+        }
+      }
       if (here.length > 0) ctx.send(here, time);
-      if (later !== undefined) for (const g of later.values()) ctx.send(g.updates, g.time);
+      if (later !== undefined) for (const grp of later.values()) ctx.send(grp.updates, grp.time);
     };
     return {
       onLeft(batches, time) {
         for (const batch of batches) {
-          const here: Update<R>[] = [];
-          let later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined;
-          const seen = rightSeen.acked;
-          for (const c of batch.changes) {
-            const h = rightTrace.get(c.kk);
-            if (h === undefined) continue;
-            for (const e of h.entries) {
-              if (e.seq > seen) continue;
-              const u: Update<R> = [f(c.key, c.value, e.value), c.diff * e.diff];
-              if (order.lessEqual(e.time, time)) here.push(u);
-              else {
-                const t = order.join(time, e.time);
-                later ??= new Map();
-                let g = later.get(t.key);
-                if (g === undefined) later.set(t.key, (g = { time: t, updates: [] }));
-                g.updates.push(u);
-              }
-            }
-          }
+          meet(batch, rightTrace, rightSeen.acked, time, (k, a, b) => f(k, a as A, b as B));
           leftSeen.acked = batch.seq;
-          flush(here, later, time);
         }
       },
       onRight(batches, time) {
         for (const batch of batches) {
-          const here: Update<R>[] = [];
-          let later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined;
-          const seen = leftSeen.acked;
-          for (const c of batch.changes) {
-            const h = leftTrace.get(c.kk);
-            if (h === undefined) continue;
-            for (const e of h.entries) {
-              if (e.seq > seen) continue;
-              const u: Update<R> = [f(c.key, e.value, c.value), c.diff * e.diff];
-              if (order.lessEqual(e.time, time)) here.push(u);
-              else {
-                const t = order.join(time, e.time);
-                later ??= new Map();
-                let g = later.get(t.key);
-                if (g === undefined) later.set(t.key, (g = { time: t, updates: [] }));
-                g.updates.push(u);
-              }
-            }
-          }
+          meet(batch, leftTrace, leftSeen.acked, time, (k, b, a) => f(k, a as A, b as B));
           rightSeen.acked = batch.seq;
-          flush(here, later, time);
         }
       },
     };

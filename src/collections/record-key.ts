@@ -32,6 +32,21 @@ export function recordKey(record: unknown): RecordKey {
   throw unkeyable(record, '');
 }
 
+/**
+ * Checks that `record` is one a collection may hold (see `Data`) without building its key: what an
+ * input does with every record it is given. Throws UNKEYABLE_RECORD as `recordKey` does.
+ *
+ * @example checkData([1, 'a']); // fine;  checkData({}); // throws UNKEYABLE_RECORD
+ */
+export function checkData(record: unknown, path = ''): void {
+  if (typeof record === 'number' || typeof record === 'string') return;
+  if (!Array.isArray(record)) throw unkeyable(record, path);
+  for (let i = 0; i < record.length; i++) {
+    const x = record[i];
+    if (typeof x !== 'number' && typeof x !== 'string') checkData(x, `${path}[${i}]`);
+  }
+}
+
 function arrayKey(items: readonly unknown[], path: string): string {
   let k = '[';
   for (let i = 0; i < items.length; i++) {

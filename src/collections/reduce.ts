@@ -6,7 +6,7 @@ import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
-import { accumulate, addMinimal, compact, type Entry, type History, type TraceReader } from './trace.js';
+import { accumulate, addMinimal, compact, STRIDE, TIME, type History, type TraceReader } from './trace.js';
 
 /**
  * What `reduce` calls for a key whose input changed: `input` is the key's values with their (non-zero)
@@ -32,7 +32,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
   return input.stream.scope.unary(input.stream, name, pipeline, (ctx) => {
     const order = ctx.order;
     const trace = input.trace();
-    const outputs = new Map<RecordKey, History<K, R>>();
+    const outputs = new Map<RecordKey, History<K>>();
     const pending = new Map<string, Pending<K>>();
     /** The lower bound of the times this operator may still read at: what it holds and what may arrive. */
     const bound = (): Timestamp[] => {
@@ -55,55 +55,64 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       for (let i = 0; i < frontier.length; i++) if (order.lessEqual(frontier[i]!, t)) return false;
       return true;
     };
-    /** Brings one key's output at `t` in line with `logic` of its input at `t`; returns the changes. */
+    const inputKeys: RecordKey[] = [];
+    const outputKeys: RecordKey[] = [];
+    /** Brings one key's output at `t` in line with `logic` of its input at `t`; appends the changes to `out`. */
     const settle = (kk: RecordKey, key: K, t: Timestamp, out: Update<[K, R]>[]) => {
       const history = trace.get(kk);
-      const inputNow = history === undefined ? undefined : accumulate(history.entries, t, order);
-      const wanted = new Map<RecordKey, [R, number]>();
-      if (inputNow !== undefined && inputNow.size > 0) {
-        const values = [...inputNow.values()].sort((a, b) => compareRecords(a[0], b[0]));
+      const inputNow = history === undefined ? [] : accumulate<V>(history, t, order, inputKeys);
+      const wanted: [R, number][] = [];
+      const wantedKeys: RecordKey[] = [];
+      if (inputNow.length > 0) {
+        if (inputNow.length > 1) inputNow.sort((a, b) => compareRecords(a[0], b[0]));
         const produced: [R, number][] = [];
-        logic(key, values, produced);
-        for (const [r, d] of produced) {
+        logic(key, inputNow, produced);
+        for (let i = 0; i < produced.length; i++) {
+          const [r, d] = produced[i]!;
           checkDiff(d, `reduce '${name}' output for key ${String(kk)}`);
           const rk = recordKey(r);
-          const w = wanted.get(rk);
-          if (w === undefined) wanted.set(rk, [r, d]);
-          else w[1] += d;
+          const at = wantedKeys.indexOf(rk);
+          if (at < 0) (wantedKeys.push(rk), wanted.push([r, d]));
+          else wanted[at]![1] += d;
         }
       }
       let oh = outputs.get(kk);
-      const have = oh === undefined ? undefined : accumulate(oh.entries, t, order);
-      const delta: Entry<R>[] = [];
-      for (const [rk, [r, d]] of wanted) {
-        const diff = d - (have?.get(rk)?.[1] ?? 0);
-        if (diff !== 0) delta.push({ vk: rk, value: r, time: t, diff, seq: 0 });
+      if (oh === undefined) outputKeys.length = 0;
+      const have = oh === undefined ? [] : accumulate<R>(oh, t, order, outputKeys);
+      let changed = false;
+      const record = (rk: RecordKey, r: R, diff: number) => {
+        if (oh === undefined) outputs.set(kk, (oh = { key, data: [], compacted: 0 }));
+        oh.data.push(rk, r, t, diff, 0);
+        out.push([[key, r], diff]);
+        changed = true;
+      };
+      for (let i = 0; i < wanted.length; i++) {
+        const rk = wantedKeys[i]!;
+        const at = outputKeys.indexOf(rk);
+        const diff = wanted[i]![1] - (at < 0 ? 0 : have[at]![1]);
+        if (diff !== 0) record(rk, wanted[i]![0], diff);
       }
-      if (have !== undefined) for (const [rk, [r, d]] of have) if (!wanted.has(rk)) delta.push({ vk: rk, value: r, time: t, diff: -d, seq: 0 });
-      if (delta.length > 0) {
-        if (oh === undefined) outputs.set(kk, (oh = { key, entries: [], compacted: 0 }));
-        for (const e of delta) {
-          oh.entries.push(e);
-          out.push([[key, e.value], e.diff]);
-        }
-        if (oh.entries.length >= 2 * oh.compacted + 8) {
-          compact(oh, order, bound(), Infinity);
-          if (oh.entries.length === 0) outputs.delete(kk);
-        }
+      for (let i = 0; i < have.length; i++) if (!wantedKeys.includes(outputKeys[i]!)) record(outputKeys[i]!, have[i]![0], -have[i]![1]);
+      if (changed && oh!.data.length >= STRIDE * (2 * oh!.compacted + 8)) {
+        compact(oh!, order, bound(), Infinity);
+        if (oh!.data.length === 0) outputs.delete(kk);
       }
       // Later times where this key's accumulations may differ from both t and the times already seen.
-      const later = (entries: readonly Entry<unknown>[]) => {
-        for (let i = 0; i < entries.length; i++) {
-          const s = entries[i]!.time;
+      const later = (data: readonly unknown[]) => {
+        for (let i = 0; i < data.length; i += STRIDE) {
+          const s = data[i + TIME] as Timestamp;
           if (!order.lessEqual(s, t)) owe(order.join(s, t), kk, key);
         }
       };
-      if (history !== undefined) later(history.entries);
-      if (oh !== undefined) later(oh.entries);
+      if (history !== undefined) later(history.data);
+      if (oh !== undefined) later(oh.data);
     };
     return {
       onRecv(batches, time) {
-        for (const batch of batches) for (const c of batch.changes) owe(time, c.kk, c.key);
+        for (const batch of batches) {
+          const { kks, keys } = batch;
+          for (let i = 0; i < kks.length; i++) owe(time, kks[i]!, keys[i]!);
+        }
       },
       onFrontier(frontier) {
         for (;;) {

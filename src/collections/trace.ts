@@ -3,39 +3,37 @@ import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { RecordKey } from './record-key.js';
 
-/** One keyed update as an arrangement carries it: the key and value with their canonical keys, and the diff. */
-export class KeyedChange<K, V> {
-  constructor(
-    readonly kk: RecordKey,
-    readonly key: K,
-    readonly vk: RecordKey,
-    readonly value: V,
-    readonly diff: number,
-  ) {}
-}
-
-/** A batch an arrangement appended to its trace at one time; readers receive it as one message. */
+/**
+ * A batch an arrangement appended to its trace at one time, as columns (change i is `keys[i]` with
+ * canonical key `kks[i]`, `values[i]` with `vks[i]`, and `diffs[i]`); readers receive it as one message.
+ */
 export interface ArrangedBatch<K, V> {
   /** Its place in the trace's sequence (1, 2, …): what a reader has seen is a prefix of it. */
   readonly seq: number;
-  readonly changes: readonly KeyedChange<K, V>[];
+  readonly kks: readonly RecordKey[];
+  readonly keys: readonly K[];
+  readonly vks: readonly RecordKey[];
+  readonly values: readonly V[];
+  readonly diffs: readonly number[];
 }
 
-/** One update of a key's history. Times are advanced (and entries merged) by compaction. */
-export interface Entry<V> {
-  readonly vk: RecordKey;
-  readonly value: V;
-  time: Timestamp;
-  diff: number;
-  /** The batch it came in (the largest, once merged). */
-  seq: number;
-}
+/** Where each field of an entry sits in a history's flat array (an entry takes STRIDE slots). */
+export const VK = 0;
+export const VALUE = 1;
+export const TIME = 2;
+export const DIFF = 3;
+export const SEQ = 4;
+export const STRIDE = 5;
 
-/** Everything a trace holds for one key. */
-export interface History<K, V> {
+/**
+ * Everything a trace holds for one key: its entries, flat, STRIDE slots each — the value's canonical
+ * key, the value, the time, the diff, and the batch it came in (the largest, once merged). One array per
+ * key and no object per entry: what keeps millions of entries cheap to hold and to collect.
+ */
+export interface History<K> {
   readonly key: K;
-  entries: Entry<V>[];
-  /** The number of entries after the last compaction: the next one runs when there are twice as many. */
+  data: unknown[];
+  /** The entries after the last compaction: the next one runs when there are twice as many. */
   compacted: number;
 }
 
@@ -59,7 +57,7 @@ export interface TraceReader {
  */
 export class Trace<K, V> {
   readonly order: TimestampOrder;
-  private readonly histories = new Map<RecordKey, History<K, V>>();
+  private readonly histories = new Map<RecordKey, History<K>>();
   private readonly readers: TraceReader[] = [];
   private seq = 0;
 
@@ -74,34 +72,37 @@ export class Trace<K, V> {
   }
 
   /** The history of a key, if it has one. */
-  get(kk: RecordKey): History<K, V> | undefined {
+  get(kk: RecordKey): History<K> | undefined {
     return this.histories.get(kk);
   }
 
   /** The number of keys with a history, and of entries in all (for tests and statistics). */
   size(): { keys: number; entries: number } {
     let entries = 0;
-    for (const h of this.histories.values()) entries += h.entries.length;
+    for (const h of this.histories.values()) entries += h.data.length / STRIDE;
     return { keys: this.histories.size, entries };
   }
 
-  /** Appends `changes` at `time` as the next batch; returns the batch (what readers are sent). */
-  append(changes: readonly KeyedChange<K, V>[], time: Timestamp): ArrangedBatch<K, V> {
+  /** Appends the changes `(keys[i], values[i], diffs[i])` at `time` as the next batch; returns the batch (what readers are sent). */
+  append(batch: Omit<ArrangedBatch<K, V>, 'seq'>, time: Timestamp): ArrangedBatch<K, V> {
     const seq = ++this.seq;
+    const { kks, keys, vks, values, diffs } = batch;
+    const histories = this.histories;
     let frontier: readonly Timestamp[] | undefined;
     let acked = -1;
-    for (let i = 0; i < changes.length; i++) {
-      const c = changes[i]!;
-      let h = this.histories.get(c.kk);
-      if (h === undefined) this.histories.set(c.kk, (h = { key: c.key, entries: [], compacted: 0 }));
-      h.entries.push({ vk: c.vk, value: c.value, time, diff: c.diff, seq });
-      if (h.entries.length >= 2 * h.compacted + 8) {
+    for (let i = 0; i < kks.length; i++) {
+      const kk = kks[i]!;
+      let h = histories.get(kk);
+      if (h === undefined) histories.set(kk, (h = { key: keys[i]!, data: [], compacted: 0 }));
+      const data = h.data;
+      data.push(vks[i], values[i], time, diffs[i], seq);
+      if (data.length >= STRIDE * (2 * h.compacted + 8)) {
         if (frontier === undefined) [frontier, acked] = this.bounds();
         compact(h, this.order, frontier, acked);
-        if (h.entries.length === 0) this.histories.delete(c.kk);
+        if (h.data.length === 0) histories.delete(kk);
       }
     }
-    return { seq, changes };
+    return { seq, kks, keys, vks, values, diffs };
   }
 
   /** The meet of the readers' frontiers (minimal elements of their union) and the least batch all have seen. */
@@ -138,43 +139,72 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
  * Compacts one history under `frontier`: every time advanced; entries of batches every reader has seen
  * (seq ≤ acked) summed per value and representative time; zero sums dropped.
  */
-export function compact<K, V>(h: History<K, V>, order: TimestampOrder, frontier: readonly Timestamp[], acked: number): void {
-  const merged = new Map<string, Entry<V>>();
-  const kept: Entry<V>[] = [];
-  for (const e of h.entries) {
-    e.time = advance(e.time, frontier, order);
-    if (e.seq > acked) {
-      kept.push(e);
-      continue;
+export function compact<K>(h: History<K>, order: TimestampOrder, frontier: readonly Timestamp[], acked: number): void {
+  const data = h.data;
+  const merged = new Map<string, number>();
+  const out: unknown[] = [];
+  for (let i = 0; i < data.length; i += STRIDE) {
+    const time = advance(data[i + TIME] as Timestamp, frontier, order);
+    const seq = data[i + SEQ] as number;
+    if (seq <= acked) {
+      const vk = data[i + VK] as RecordKey;
+      const k = `${typeof vk === 'number' ? 'n' : 's'}${vk}@${time.key}`;
+      const at = merged.get(k);
+      if (at !== undefined) {
+        (out[at + DIFF] as number) += data[i + DIFF] as number;
+        if (seq > (out[at + SEQ] as number)) out[at + SEQ] = seq;
+        continue;
+      }
+      merged.set(k, out.length);
     }
-    const k = `${typeof e.vk === 'number' ? 'n' : 's'}${e.vk}@${e.time.key}`;
-    const m = merged.get(k);
-    if (m === undefined) merged.set(k, e);
-    else {
-      m.diff += e.diff;
-      if (e.seq > m.seq) m.seq = e.seq;
-    }
+    out.push(data[i + VK], data[i + VALUE], time, data[i + DIFF], seq);
   }
-  const out: Entry<V>[] = [];
-  for (const e of merged.values()) if (e.diff !== 0) out.push(e);
-  for (const e of kept) out.push(e);
-  h.entries = out;
-  h.compacted = out.length;
+  let w = 0;
+  for (let i = 0; i < out.length; i += STRIDE) {
+    if (out[i + DIFF] === 0) continue;
+    if (w !== i) for (let j = 0; j < STRIDE; j++) out[w + j] = out[i + j];
+    w += STRIDE;
+  }
+  out.length = w;
+  h.data = out;
+  h.compacted = w / STRIDE;
 }
 
 /**
- * The accumulated values of a history at `time`: each value whose entries at times ≤ `time` sum to a
- * non-zero count, with that count.
+ * The accumulated values of a history at `time`: `[value, count]` for each value whose entries at times
+ * ≤ `time` sum to a non-zero count, with the values' canonical keys in `keys` (same order).
  */
-export function accumulate<V>(entries: readonly Entry<V>[], time: Timestamp, order: TimestampOrder): Map<RecordKey, [V, number]> {
-  const acc = new Map<RecordKey, [V, number]>();
-  for (let i = 0; i < entries.length; i++) {
-    const e = entries[i]!;
-    if (!order.lessEqual(e.time, time)) continue;
-    const a = acc.get(e.vk);
-    if (a === undefined) acc.set(e.vk, [e.value, e.diff]);
-    else a[1] += e.diff;
+export function accumulate<V>(h: History<unknown>, time: Timestamp, order: TimestampOrder, keys: RecordKey[]): [V, number][] {
+  const data = h.data;
+  const out: [V, number][] = [];
+  keys.length = 0;
+  let index: Map<RecordKey, number> | undefined;
+  for (let i = 0; i < data.length; i += STRIDE) {
+    if (!order.lessEqual(data[i + TIME] as Timestamp, time)) continue;
+    const vk = data[i + VK] as RecordKey;
+    let at = -1;
+    if (index !== undefined) at = index.get(vk) ?? -1;
+    else {
+      for (let j = 0; j < keys.length; j++) if (keys[j] === vk) (at = j), (j = keys.length);
+      if (keys.length >= 16) {
+        index = new Map();
+        for (let j = 0; j < keys.length; j++) index.set(keys[j]!, j);
+      }
+    }
+    if (at >= 0) out[at]![1] += data[i + DIFF] as number;
+    else {
+      index?.set(vk, keys.length);
+      keys.push(vk);
+      out.push([data[i + VALUE] as V, data[i + DIFF] as number]);
+    }
   }
-  for (const [k, a] of acc) if (a[1] === 0) acc.delete(k);
-  return acc;
+  let w = 0;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i]![1] === 0) continue;
+    out[w] = out[i]!;
+    keys[w++] = keys[i]!;
+  }
+  out.length = w;
+  keys.length = w;
+  return out;
 }
