@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { routeEdges, type EdgeBlock } from '../examples/iterative/blocks.js';
 import { ExampleError, parseEdgeList, readEdgeList } from '../examples/iterative/edge-list.js';
 import { runExample } from '../examples/iterative/run.js';
+import { parseUpdates } from '../examples/iterative/updates.js';
+import { newCollection } from '../src/collections/input.js';
 import { outputError } from '../src/cli/output.js';
 import { GraphBuilder } from '../src/graph/builder.js';
 import type { Scope } from '../src/graph/scope.js';
@@ -173,6 +175,22 @@ const CASES: Record<string, () => unknown> = {
   'DataflowError.TIME_REGRESSION': () => vertexRun((ctx) => ({ onRecv: (_e, b, t) => ctx.sendBy(0, [...b], Timestamp.of(t.epoch - 1)) })),
   'DataflowError.NOT_IN_CALLBACK': () => vertexRun((ctx) => ({ onFrontier: () => ctx.sendBy(0, [1], Timestamp.of(5)) })),
   'DataflowError.NOT_HELD': () => vertexRun((ctx) => ({ onRecv: (_e, _b, t) => ctx.release(t) })),
+  'CollectionError.UNKEYABLE_RECORD': () => new Worker().dataflow((scope) => newCollection<unknown>(scope, 'in')).insert({ id: 1 }),
+  'CollectionError.BAD_DIFF': () => new Worker().dataflow((scope) => newCollection<number>(scope, 'in')).update(1, 0.5),
+  'CollectionError.NOT_KEYED': () => {
+    const input = new Worker().dataflow((scope) => {
+      const input = newCollection<any>(scope, 'in');
+      (input.collection as any).min();
+      return input;
+    });
+    input.insert(7);
+    input.flush();
+  },
+  'CollectionError.NOT_COMPLETE': () => {
+    const view = new Worker().dataflow((scope) => newCollection<number>(scope, 'in').collection.view());
+    view.at(0);
+  },
+  'ExampleError.BAD_UPDATE': () => parseUpdates(new TextEncoder().encode('@ 2\n@ 1\n'), 'updates.txt'),
   'DataflowError.INVALID_MESSAGE': () => vertexRun((ctx) => ({ onRecv: (_e, _b, t) => ctx.sendBy(0, 'nope' as never, t) })),
   'DataflowError.INVALID_PORT': () => vertexRun((ctx) => ({ onRecv: (_e, b, t) => ctx.sendBy(4, [...b], t) })),
   'DataflowError.INVALID_TIMESTAMP': () => vertexRun((ctx) => ({ onRecv: () => ctx.notifyAt(2 as never) })),
@@ -286,7 +304,7 @@ describe('every code in the README error table is raised by the case it names', 
   const documented = documentedCodes();
 
   it('the table lists every class and has a case here for each row', () => {
-    expect(new Set(documented.map((d) => d.cls))).toEqual(new Set(['TimestampError', 'ProgressError', 'GraphError', 'DataflowError', 'WorkerError', 'NetError', 'ExampleError']));
+    expect(new Set(documented.map((d) => d.cls))).toEqual(new Set(['TimestampError', 'ProgressError', 'GraphError', 'DataflowError', 'WorkerError', 'NetError', 'CollectionError', 'ExampleError']));
     expect(documented.map((d) => `${d.cls}.${d.code}`).sort()).toEqual(Object.keys(CASES).sort());
   });
 

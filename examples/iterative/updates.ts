@@ -123,11 +123,12 @@ function malformed(name: string, line: number, raw: string): ExampleError {
 /**
  * A seeded update file of `rounds` epochs (1, 2, …), each removing `k` random live edges and inserting
  * `k` random edges between ids of the base (so the live edge count stays the same): the churn the
- * benchmarks and tests apply. Returns the file's text.
+ * benchmarks and tests apply. `k` may be a function of the round (1, 2, …). Returns the file's text.
  *
  * @example const text = churnUpdates(edges, 50, 10, 7); // 50 epochs of 10 removals and 10 inserts
  */
-export function churnUpdates(base: EdgeList, rounds: number, k: number, seed = 1): string {
+export function churnUpdates(base: EdgeList, rounds: number, k: number | ((round: number) => number), seed = 1): string {
+  const size = typeof k === 'number' ? () => k : k;
   const live: number[] = [];
   for (let i = 0; i < base.count; i++) live.push(base.src[i]!, base.dst[i]!);
   const ids = [...new Set(live)];
@@ -142,14 +143,15 @@ export function churnUpdates(base: EdgeList, rounds: number, k: number, seed = 1
   const out: string[] = [];
   for (let r = 1; r <= rounds; r++) {
     out.push(`@ ${r}\n`);
-    for (let j = 0; j < k && live.length > 0; j++) {
+    const n = size(r);
+    for (let j = 0; j < n && live.length > 0; j++) {
       const at = 2 * next(live.length / 2);
       out.push(`- ${live[at]} ${live[at + 1]}\n`);
       live[at] = live[live.length - 2]!;
       live[at + 1] = live[live.length - 1]!;
       live.length -= 2;
     }
-    for (let j = 0; j < k && ids.length > 0; j++) {
+    for (let j = 0; j < n && ids.length > 0; j++) {
       const u = ids[next(ids.length)]!;
       const v = ids[next(ids.length)]!;
       out.push(`+ ${u} ${v}\n`);

@@ -121,5 +121,8 @@ describe('timely example (the CLI contract)', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/wcc +\d+ components, the largest with \d+ nodes/);
     expect(r.stdout).toMatch(/pagerank +20 iterations, .* total mass 1\.0000000000/);
+    // The incremental part: five update epochs, each with the changes it made and its latency.
+    expect(r.stdout).toMatch(/incremental wcc \(collections\), a sparse graph of 6000 edges: epoch 0 in /);
+    expect(r.stdout.match(/^ {4}epoch [1-5]: \d+ changes of the answer \(node, label, ±1\) in [\d.]+ ms$/gm)).toHaveLength(5);
   });
 });
