@@ -12,7 +12,11 @@ import { CollectionError } from './errors.js';
  */
 export type Data = number | string | readonly Data[];
 
-/** A record's canonical key: a number (for a number) or a string. Equal keys, and only those, mean equal records. */
+/**
+ * A record's canonical key: a number (for a number) or a string. Equal keys, and only those, mean equal records.
+ *
+ * @example const seen = new Map<RecordKey, number>(); seen.set(recordKey([1, 'a']), 1);
+ */
 export type RecordKey = number | string;
 
 /**

@@ -6,6 +6,10 @@ import type { RecordKey } from './record-key.js';
 /**
  * A batch an arrangement appended to its trace at one time, as columns (change i is `keys[i]` with
  * canonical key `kks[i]`, `values[i]` with `vks[i]`, and `diffs[i]`); readers receive it as one message.
+ *
+ * @example
+ * // A stage reading an arrangement's batches as they are appended:
+ * scope.sink(arranged.stream, 'log', pipeline, () => ({ onRecv: (batches, t) => batches.forEach((b) => console.log(t.epoch, b.seq, b.kks.length)) }));
  */
 export interface ArrangedBatch<K, V> {
   /** Its place in the trace's sequence (1, 2, …): what a reader has seen is a prefix of it. */
@@ -54,6 +58,10 @@ export interface TraceReader {
  * Compaction (when a key's history has doubled): each time is replaced by its representative under the
  * readers' frontier F — the meet over f in F of join(t, f) — which no time still to be read can tell
  * from the original, and entries of one value with one representative are summed; zero sums vanish.
+ *
+ * @example
+ * const byNode = edges.arrange();          // after the dataflow is built, on this worker:
+ * byNode.trace().size();                    // { keys: 1234, entries: 5678 }
  */
 export class Trace<K, V> {
   readonly order: TimestampOrder;

@@ -112,3 +112,42 @@ describe('sparse ids across processes', () => {
     }
   }, 60_000);
 });
+
+describe('incremental examples across processes', () => {
+  it.each(['karate.txt', 'email-Eu-core.txt'])('incremental-wcc and incremental-bfs on %s: (n=2, w=1), (n=2, w=2), (n=3, w=1) print what one worker prints', async (input) => {
+    const dir = mkdtempSync(join(tmpdir(), 'timely-net-inc-'));
+    try {
+      // Churn: each epoch removes three edges of the base (in file order) and inserts three new ones.
+      const lines = readFileSync(`${graphs}/${input}`, 'utf8').split('\n').filter((l) => /^\d/.test(l)).slice(0, 12);
+      const updates = join(dir, 'updates.txt');
+      const text: string[] = [];
+      for (let e = 1; e <= 4; e++) {
+        text.push(`@ ${e}`);
+        for (const l of lines.slice(3 * (e - 1), 3 * e)) text.push(`- ${l.trim().split(/\s+/).join(' ')}`, `+ ${l.trim().split(/\s+/)[1]} ${900000 + e}`);
+      }
+      writeFileSync(updates, text.join('\n') + '\n');
+      for (const [name, extra] of [['incremental-wcc', []], ['incremental-bfs', ['--source', firstNode(input)]]] as const) {
+        const args = ['example', name, '--input', `${graphs}/${input}`, '--updates', updates, ...extra];
+        const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+        expect(one.status, one.stderr).toBe(0);
+        expect(one.stdout).toMatch(/^0 /);
+        if (name === 'incremental-wcc') expect(one.stdout).toMatch(/^4 900004 /m);
+        for (const [n, w] of shapes) {
+          const run = await timely([...args, '-n', String(n), '-w', String(w), '--local'], { limitMs: 60_000 }).done;
+          expect({ name, n, w, status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ name, n, w, status: 0, stderr: '' });
+          expect(run.stdout === one.stdout, `${name} n=${n} w=${w}: output differs from one worker's`).toBe(true);
+        }
+      }
+      // A removal of an absent edge: every process stops with the one-worker message and status 2.
+      writeFileSync(updates, '@ 1\n- 777777 888888\n');
+      const bad = ['example', 'incremental-wcc', '--input', `${graphs}/${input}`, '--updates', updates];
+      const one = spawnSync(process.execPath, [cli, ...bad], { encoding: 'utf8' });
+      expect(one.status).toBe(2);
+      const run = await timely([...bad, '-n', '2', '--local'], { limitMs: 60_000 }).done;
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain(one.stderr.trim());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
