@@ -1,7 +1,10 @@
 /** Arrangement: a collection of [key, value] pairs exchanged by key and indexed in one trace per worker, shared by its readers. */
 import { exchangeBy } from '../graph/vertex.js';
 import type { Stream } from '../graph/stream.js';
+import { Collection } from './collection.js';
 import type { Update } from './consolidate.js';
+import { joinArrangements } from './join.js';
+import { reduceArrangement, type ReduceLogic } from './reduce.js';
 import { CollectionError } from './errors.js';
 import { recordKey, type RecordKey } from './record-key.js';
 import { Trace, type ArrangedBatch } from './trace.js';
@@ -50,6 +53,22 @@ export class Arrangement<K, V> {
         },
       };
     });
+  }
+
+  /**
+   * `f(key, v, w)` for each pair `[key, v]` here and `[key, w]` in `other`, reading this index.
+   * @example byNode.joinMap(labels.arrange(), (_n, next, label) => [next, label])
+   */
+  joinMap<W, R>(other: Arrangement<K, W>, f: (key: K, v: V, w: W) => R, name = 'join'): Collection<R> {
+    return new Collection(joinArrangements(this, other, f, name));
+  }
+
+  /**
+   * For each key, `logic(key, input, output)` over this index (see `Collection.reduce`).
+   * @example byNode.reduce((_n, neighbours, out) => out.push([neighbours.length, 1])) // distinct out-neighbours per node
+   */
+  reduce<R>(logic: ReduceLogic<K, V, R>, name = 'reduce'): Collection<[K, R]> {
+    return new Collection(reduceArrangement(this, logic, name));
   }
 
   /** This worker's trace (it exists once the dataflow is built). */

@@ -33,6 +33,20 @@ const cases: Case[] = [
     },
     reference: ([a]) => multiset([...joinRef(a!, a!).values(), ...joinRef(mapRef(a!, ([k, v]: Pair) => [k, v + 1]), a!).values()]),
   },
+  {
+    name: 'one arrangement read by a join and a reduce',
+    inputs: 2,
+    build: ([a, b]) => {
+      const shared = (a as Collection<Pair>).arrange();
+      const counts = shared.reduce((_k, input, out: [number, number][]) => out.push([input.length, 1]));
+      return counts.concat(shared.joinMap((b as Collection<Pair>).arrange(), (k, v, w) => [k, v + w] as Pair) as never);
+    },
+    reference: ([a, b]) =>
+      multiset<unknown>([
+        ...reduceRef(a!, (_k, input) => [[input.length, 1]] as [number, number][]).values(),
+        ...mapRef(joinRef(a as Multiset<Pair>, b as Multiset<Pair>), ([k, [v, w]]) => [k, v + w]).values(),
+      ]),
+  },
   { name: 'semijoin', inputs: 2, build: ([a, b]) => a!.semijoin(b!.map(([k]: Pair) => k).distinct()), reference: ([a, b]) => mapRef(joinRef(a!, mapRef(distinctRef(keysOf(b!)), (k) => [k, 0])), ([k, [v]]) => [k, v]) },
   {
     name: 'antijoin',

@@ -16,6 +16,12 @@ const live = (m: Multiset<Pair>) => [...m.values()].filter(([, n]) => n > 0).map
 
 /** What each operator of the fixture must hold at an epoch, from the accumulated inputs. */
 const references: Record<string, (a: Multiset<Pair>, b: Multiset<Pair>) => Multiset<unknown>> = {
+  map: (a) => mapRef(a, ([k, v]) => [v, k * 10]),
+  filter: (a) => multiset([...a.values()].filter(([[k]]) => k % 2 === 0)),
+  flatMap: (a) => multiset([...a.values()].flatMap(([[k, v], n]) => [[k, n], [v, n], [v, n]] as [number, number][])),
+  concat: (a, b) => multiset([...a.values(), ...b.values()]),
+  negate: (a, b) => multiset([...a.values(), ...[...b.values()].map(([r, n]) => [r, -n] as [Pair, number])]),
+  inspect: (a) => mapRef(a, (x) => x),
   join: (a, b) => joinRef(a, b),
   reduce: (a) => reduceRef(a, (_k, input: [number, number][]) => [[input.map(([v, n]) => v * 10 + n), 1]]),
   count: (a) => countRef(a),
