@@ -30,9 +30,22 @@ export const SEQ = 4;
 export const STRIDE = 5;
 
 /**
+ * The layout of a `History`'s flat array: entry i's fields are at `i · STRIDE + VK` (the value's
+ * canonical key), `+ VALUE`, `+ TIME`, `+ DIFF` and `+ SEQ` (the batch it came in).
+ *
+ * @example const { STRIDE, DIFF } = HistoryField; const diffOfThird = history.data[2 * STRIDE + DIFF];
+ */
+export const HistoryField = { VK, VALUE, TIME, DIFF, SEQ, STRIDE } as const;
+
+/**
  * Everything a trace holds for one key: its entries, flat, STRIDE slots each — the value's canonical
  * key, the value, the time, the diff, and the batch it came in (the largest, once merged). One array per
  * key and no object per entry: what keeps millions of entries cheap to hold and to collect.
+ *
+ * @example
+ * const h = arranged.trace().get(recordKey(7));               // node 7's history, if it has one
+ * const { STRIDE, VALUE, TIME, DIFF } = HistoryField;
+ * for (let i = 0; h && i < h.data.length; i += STRIDE) console.log(h.data[i + VALUE], String(h.data[i + TIME]), h.data[i + DIFF]);
  */
 export interface History<K> {
   readonly key: K;
@@ -45,6 +58,10 @@ export interface History<K> {
  * An operator that reads a trace: the lower bound of the times it may still read at (`frontier`), and
  * the last batch it has seen (`acked`; Infinity for a reader that reads by time only). Compaction never
  * merges a batch some reader has not seen, and only advances times to what the readers' frontiers allow.
+ *
+ * @example
+ * // In a vertex factory that reads `arranged` by time only:
+ * arranged.trace().register({ frontier: () => ctx.frontier(), acked: Infinity });
  */
 export interface TraceReader {
   frontier(): readonly Timestamp[];
