@@ -15,32 +15,52 @@ export type Update<T> = [record: T, diff: number];
  * @example consolidateUpdates([['a', 1], ['b', 2], ['a', -1]]); // [['b', 2]]
  */
 export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[] {
-  const sums = new Map<RecordKey, Update<T>>();
+  // One slot per distinct record: its first update and the sum of its diffs. An update whose record
+  // is alone keeps its own array in the output (no copy).
+  const firsts: Update<T>[] = [];
+  const sums: number[] = [];
   // Pairs of non-negative 31-bit integers (edges, [node, label]), the commonest records, are found by
-  // their first element (a small integer, quick to hash) among the few that share it: no key string.
-  let pairs: Map<number, Update<T>[]> | undefined;
-  const order: Update<T>[] = [];
+  // their first element (a small integer, quick to hash) along a chain of the slots that share it.
+  let pairs: Map<number, number> | undefined;
+  const chain: number[] = [];
+  let others: Map<RecordKey, number> | undefined;
   for (let i = 0; i < updates.length; i++) {
     const u = updates[i]!;
     const r = u[0] as unknown;
-    let s: Update<T> | undefined;
     if (Array.isArray(r) && r.length === 2 && isSmall(r[0]) && isSmall(r[1])) {
       pairs ??= new Map();
       const a = r[0] === 0 ? 0 : r[0];
       const b = r[1];
-      let group = pairs.get(a);
-      if (group === undefined) pairs.set(a, (group = []));
-      for (let j = 0; j < group.length; j++) if ((group[j]![0] as unknown as number[])[1] === b) (s = group[j]), (j = group.length);
-      if (s === undefined) group.push((s = [u[0], 0])), order.push(s);
+      const head = pairs.get(a);
+      let j = head === undefined ? -1 : head;
+      while (j >= 0 && (firsts[j]![0] as unknown as number[])[1] !== b) j = chain[j]!;
+      if (j >= 0) sums[j]! += u[1];
+      else {
+        pairs.set(a, firsts.length);
+        chain.push(head === undefined ? -1 : head);
+        firsts.push(u);
+        sums.push(u[1]);
+      }
     } else {
+      others ??= new Map();
       const k = recordKey(r);
-      s = sums.get(k);
-      if (s === undefined) sums.set(k, (s = [u[0], 0])), order.push(s);
+      const j = others.get(k);
+      if (j !== undefined) sums[j]! += u[1];
+      else {
+        others.set(k, firsts.length);
+        chain.push(-1);
+        firsts.push(u);
+        sums.push(u[1]);
+      }
     }
-    s[1] += u[1];
   }
   const out: Update<T>[] = [];
-  for (const u of order) if (u[1] !== 0) out.push(u);
+  for (let j = 0; j < firsts.length; j++) {
+    const sum = sums[j]!;
+    if (sum === 0) continue;
+    const u = firsts[j]!;
+    out.push(sum === u[1] ? u : [u[0], sum]);
+  }
   return out;
 }
 
