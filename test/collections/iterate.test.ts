@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Collection } from '../../src/collections/collection.js';
 import { orders } from '../arbitraries.js';
 import { runEpochs, type Pair } from './harness.js';
-import { accumulated, canonical, multiset, type Change, type Multiset } from './reference.js';
+import { accumulated, canonical, componentsRef, liveEdges, multiset, reachableRef, type Change, type Multiset } from './reference.js';
 
 /**
  * Edge updates over epochs that keep every edge's count ≥ 0: inserts of random edges among 8 nodes, and
@@ -23,31 +23,9 @@ const edgeEpochs = fc
   });
 const rootEpochs = fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.constant(1)), { maxLength: 2 }), { minLength: 1, maxLength: 4 });
 
-const edgesOf = (m: Multiset<Pair>) => [...m.values()].filter(([, n]) => n > 0).map(([e]) => e);
-
-function reachRef(roots: Multiset<number>, edges: Multiset<Pair>): Multiset<number> {
-  const seen = new Set([...roots.values()].filter(([, n]) => n > 0).map(([r]) => r));
-  const es = edgesOf(edges);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [a, b] of es) if (seen.has(a) && !seen.has(b)) (seen.add(b), (grew = true));
-  }
-  return multiset([...seen].map((n) => [n, 1] as Change<number>));
-}
-
-function wccRef(edges: Multiset<Pair>): Multiset<Pair> {
-  const es = edgesOf(edges);
-  const label = new Map<number, number>();
-  for (const [a, b] of es) (label.set(a, a), label.set(b, b));
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [a, b] of es) {
-      const m = Math.min(label.get(a)!, label.get(b)!);
-      if (label.get(a) !== m || label.get(b) !== m) (label.set(a, m), label.set(b, m), (changed = true));
-    }
-  }
-  return multiset([...label].map((p) => [p, 1] as Change<Pair>));
-}
+const edgesOf = liveEdges;
+const reachRef = (roots: Multiset<number>, edges: Multiset<Pair>) => reachableRef([...roots.values()].filter(([, n]) => n > 0).map(([r]) => r), edges);
+const wccRef = componentsRef;
 
 /** The 2-core: repeatedly drop edges with an endpoint of (undirected, distinct-edge) degree < 2. */
 function coreRef(edges: Multiset<Pair>): Multiset<Pair> {

@@ -84,3 +84,34 @@ export function countRef<T>(m: Multiset<T>): Multiset<[T, number]> {
 export function thresholdRef<T>(m: Multiset<T>, f: (n: number) => number): Multiset<T> {
   return multiset([...m.values()].map(([r, n]) => [r, f(n)] as Change<T>).filter(([, n]) => n !== 0));
 }
+
+/** The edges present (count > 0) of a multiset of edges. */
+export function liveEdges(m: Multiset<[number, number]>): [number, number][] {
+  return [...m.values()].filter(([, n]) => n > 0).map(([e]) => e);
+}
+
+/** Each node of the live edges with the smallest id of its component (edges undirected): `[node, label]`. */
+export function componentsRef(edges: Multiset<[number, number]>): Multiset<[number, number]> {
+  const es = liveEdges(edges);
+  const label = new Map<number, number>();
+  for (const [a, b] of es) (label.set(a, a), label.set(b, b));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [a, b] of es) {
+      const m = Math.min(label.get(a)!, label.get(b)!);
+      if (label.get(a) !== m || label.get(b) !== m) (label.set(a, m), label.set(b, m), (changed = true));
+    }
+  }
+  return multiset([...label].map((p) => [p, 1] as Change<[number, number]>));
+}
+
+/** The nodes reachable from `roots` along the live edges, roots included. */
+export function reachableRef(roots: Iterable<number>, edges: Multiset<[number, number]>): Multiset<number> {
+  const seen = new Set(roots);
+  const es = liveEdges(edges);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [a, b] of es) if (seen.has(a) && !seen.has(b)) (seen.add(b), (grew = true));
+  }
+  return multiset([...seen].map((n) => [n, 1] as Change<number>));
+}

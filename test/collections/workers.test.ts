@@ -5,14 +5,13 @@ import { describe, expect, it } from 'vitest';
 // Threads run built JavaScript: these tests use the build.
 import { execute } from '../../dist/src/index.js';
 import { pairUpdate } from './harness.js';
-import { accumulated, canonical, countRef, joinRef, multiset, reduceRef, thresholdRef, mapRef, type Change, type Multiset } from './reference.js';
+import { accumulated, canonical, componentsRef, countRef, joinRef, multiset, reachableRef, reduceRef, thresholdRef, mapRef, type Change, type Multiset } from './reference.js';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/collections.mjs');
 type Pair = [number, number];
 type Reported = Record<string, Change<unknown>[][]>;
 
 const distinct = <T>(m: Multiset<T>) => thresholdRef(m, (n) => (n > 0 ? 1 : 0));
-const live = (m: Multiset<Pair>) => [...m.values()].filter(([, n]) => n > 0).map(([e]) => e);
 
 /** What each operator of the fixture must hold at an epoch, from the accumulated inputs. */
 const references: Record<string, (a: Multiset<Pair>, b: Multiset<Pair>) => Multiset<unknown>> = {
@@ -39,27 +38,8 @@ const references: Record<string, (a: Multiset<Pair>, b: Multiset<Pair>) => Multi
     return multiset([...a.values()].filter(([[k]]) => !keys.has(k)));
   },
   consolidate: (a) => mapRef(a, (x) => x),
-  wcc: (_a, b) => {
-    const label = new Map<number, number>();
-    const es = live(b);
-    for (const [x, y] of es) (label.set(x, x), label.set(y, y));
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const [x, y] of es) {
-        const m = Math.min(label.get(x)!, label.get(y)!);
-        if (label.get(x) !== m || label.get(y) !== m) (label.set(x, m), label.set(y, m), (changed = true));
-      }
-    }
-    return multiset([...label].map((p) => [p, 1] as Change<Pair>));
-  },
-  reach: (a, b) => {
-    const seen = new Set([...distinct(mapRef(a, ([k]) => k)).values()].map(([k]) => k));
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const [x, y] of live(b)) if (seen.has(x) && !seen.has(y)) (seen.add(y), (grew = true));
-    }
-    return multiset([...seen].map((n) => [n, 1] as Change<number>));
-  },
+  wcc: (_a, b) => componentsRef(b),
+  reach: (a, b) => reachableRef([...distinct(mapRef(a, ([k]) => k)).values()].map(([k]) => k), b),
 };
 
 /** Every worker's reports of one operator, summed per epoch and accumulated. */
