@@ -7,6 +7,9 @@
  * Every variant runs in its own process (its peak RSS is its own); variants alternate.
  * Usage: node dist/bench/incremental.js [--quick] [--rounds N] [--repeats N].
  * Results: bench/results/incremental-<full|quick>.md.
+ * `--churn [--rounds N]` instead runs N rounds (10,000 by default) of k = 10 on one worker — BFS on
+ * web-NotreDame, WCC on email-Eu-core — and reports the process's RSS against rounds (compaction at
+ * work: the live edge set keeps its size). Results: bench/results/incremental-churn.md.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -241,14 +244,49 @@ function quantile(xs: readonly number[], q: number): number {
 const median = (xs: readonly number[]) => quantile(xs, 0.5);
 const fmt = (x: number) => (x >= 1000 ? `${(x / 1000).toFixed(2)} s` : x >= 10 ? `${x.toFixed(0)} ms` : `${x.toFixed(2)} ms`);
 
+/** Child of `--churn`: one worker, RSS sampled every `every` rounds, printed as JSON. */
+async function churnChild(algorithm: IncrementalAlgorithm, input: string, updates: string, every: number): Promise<void> {
+  const samples: [number, number][] = [];
+  const part = await runIncremental(new Worker(), { algorithm, input, updates, source: 0 }, (k) => {
+    if ((k + 1) % every === 0) samples.push([k + 1, Math.round(process.memoryUsage().rss / 2 ** 20)]);
+  });
+  process.stdout.write(JSON.stringify({ samples, loadMs: part.loadMs, medianMs: median(Array.from(part.latencyMs)) }) + '\n');
+}
+
+async function churn(rounds: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'timely-churn-'));
+  try {
+    const lines: string[] = [];
+    for (const [algorithm, graph] of [['incremental-bfs', 'web-NotreDame.txt.gz'], ['incremental-wcc', 'email-Eu-core.txt']] as const) {
+      const input = join(GRAPHS, graph);
+      const updates = join(dir, `${algorithm}.txt`);
+      writeFileSync(updates, churnUpdates(await readEdgeList(input), rounds, 10, 44));
+      process.stderr.write(`${algorithm} on ${graph}: ${rounds} rounds of k = 10…\n`);
+      const every = Math.max(1, Math.floor(rounds / 20));
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--churn-child', algorithm, input, updates, String(every)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (r.status !== 0) throw new Error(`${algorithm} churn failed: ${r.stderr}`);
+      const { samples, loadMs, medianMs } = JSON.parse(r.stdout.trim().split('\n').pop()!) as { samples: [number, number][]; loadMs: number; medianMs: number };
+      lines.push(`${algorithm.replace('incremental-', '').toUpperCase()} on ${graph} (epoch 0 in ${fmt(loadMs)}, round median ${fmt(medianMs)}): RSS in MiB after round`, '', `| ${samples.map(([k]) => k).join(' | ')} |`, `|${samples.map(() => '---|').join('')}`, `| ${samples.map(([, mb]) => mb).join(' | ')} |`, '');
+    }
+    const text = `${rounds} rounds of churn (k = 10: 10 live edges removed, 10 inserted per round), 1 worker.\n\n${lines.join('\n')}`;
+    process.stdout.write(text);
+    mkdirSync(join(root, 'bench/results'), { recursive: true });
+    writeFileSync(join(root, 'bench/results/incremental-churn.md'), `# Incremental computation: memory under churn\n\nCommand: \`node dist/bench/incremental.js --churn\`\n\n${text}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return child(argv[1]!, argv[2] as IncrementalAlgorithm, argv[3]!, argv[4]!, Number(argv[5]));
+  if (argv[0] === '--churn-child') return churnChild(argv[1] as IncrementalAlgorithm, argv[2]!, argv[3]!, Number(argv[4]));
   const quick = argv.includes('--quick');
   const opt = (name: string, dflt: number) => {
     const i = argv.indexOf(name);
     return i === -1 ? dflt : Number(argv[i + 1]);
   };
+  if (argv.includes('--churn')) return churn(opt('--rounds', 10_000));
   const rounds = opt('--rounds', quick ? 10 : 50);
   const repeats = opt('--repeats', 1);
   const scratchDir = mkdtempSync(join(tmpdir(), 'timely-incremental-bench-'));

@@ -91,8 +91,11 @@ export async function readIncrementalInput(args: IncrementalArgs): Promise<{ bas
   return { base, epochs };
 }
 
-/** Runs the example on `worker` (one of `worker.peers`): feeds its share of every epoch and returns what it saw. */
-export async function runIncremental(worker: Worker, args: IncrementalArgs): Promise<IncrementalPart> {
+/**
+ * Runs the example on `worker` (one of `worker.peers`): feeds its share of every epoch and returns what
+ * it saw. `afterEpoch(k)`, if given, is called once the k-th update epoch (0-based) is complete here.
+ */
+export async function runIncremental(worker: Worker, args: IncrementalArgs, afterEpoch?: (k: number) => void): Promise<IncrementalPart> {
   const t0 = performance.now();
   const { base, epochs } = await readIncrementalInput(args);
   const t1 = performance.now();
@@ -129,6 +132,7 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs): Pro
     next(k + 1);
     worker.stepUntil(() => probe.passed(e.epoch));
     latency[k] = performance.now() - start;
+    afterEpoch?.(k);
   }
   worker.run();
   return {

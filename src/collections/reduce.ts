@@ -6,7 +6,7 @@ import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
-import { accumulate, addMinimal, compact, STRIDE, TIME, type History, type TraceReader } from './trace.js';
+import { accumulate, addMinimal, Bounds, Histories, STRIDE, TIME, type TraceReader } from './trace.js';
 
 /**
  * What `reduce` calls for a key whose input changed: `input` is the key's values with their (non-zero)
@@ -32,7 +32,8 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
   return input.stream.scope.unary(input.stream, name, pipeline, (ctx) => {
     const order = ctx.order;
     const trace = input.trace();
-    const outputs = new Map<RecordKey, History<K>>();
+    const outputs = new Histories<K>();
+    const outputBounds = () => new Bounds(() => [bound(), Infinity]);
     const pending = new Map<string, Pending<K>>();
     /** The lower bound of the times this operator may still read at: what it holds and what may arrive. */
     const bound = (): Timestamp[] => {
@@ -58,7 +59,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     const inputKeys: RecordKey[] = [];
     const outputKeys: RecordKey[] = [];
     /** Brings one key's output at `t` in line with `logic` of its input at `t`; appends the changes to `out`. */
-    const settle = (kk: RecordKey, key: K, t: Timestamp, out: Update<[K, R]>[]) => {
+    const settle = (kk: RecordKey, key: K, t: Timestamp, out: Update<[K, R]>[], bounds: Bounds) => {
       const history = trace.get(kk);
       const inputNow = history === undefined ? [] : accumulate<V>(history, t, order, inputKeys);
       const wanted: [R, number][] = [];
@@ -76,15 +77,12 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           else wanted[at]![1] += d;
         }
       }
-      let oh = outputs.get(kk);
-      if (oh === undefined) outputKeys.length = 0;
-      const have = oh === undefined ? [] : accumulate<R>(oh, t, order, outputKeys);
-      let changed = false;
+      const before = outputs.map.get(kk);
+      if (before === undefined) outputKeys.length = 0;
+      const have = before === undefined ? [] : accumulate<R>(before, t, order, outputKeys);
       const record = (rk: RecordKey, r: R, diff: number) => {
-        if (oh === undefined) outputs.set(kk, (oh = { key, data: [], compacted: 0 }));
-        oh.data.push(rk, r, t, diff, 0);
+        outputs.add(kk, key, rk, r, t, diff, 0, order, bounds);
         out.push([[key, r], diff]);
-        changed = true;
       };
       for (let i = 0; i < wanted.length; i++) {
         const rk = wantedKeys[i]!;
@@ -93,10 +91,6 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
         if (diff !== 0) record(rk, wanted[i]![0], diff);
       }
       for (let i = 0; i < have.length; i++) if (!wantedKeys.includes(outputKeys[i]!)) record(outputKeys[i]!, have[i]![0], -have[i]![1]);
-      if (changed && oh!.data.length >= STRIDE * (2 * oh!.compacted + 8)) {
-        compact(oh!, order, bound(), Infinity);
-        if (oh!.data.length === 0) outputs.delete(kk);
-      }
       // Later times where this key's accumulations may differ from both t and the times already seen.
       const later = (data: readonly unknown[]) => {
         for (let i = 0; i < data.length; i += STRIDE) {
@@ -105,6 +99,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
         }
       };
       if (history !== undefined) later(history.data);
+      const oh = outputs.map.get(kk);
       if (oh !== undefined) later(oh.data);
     };
     return {
@@ -121,7 +116,9 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           if (next === undefined) return;
           const t = next.time;
           const out: Update<[K, R]>[] = [];
-          for (const [kk, key] of next.keys) settle(kk, key, t, out);
+          const bounds = outputBounds();
+          for (const [kk, key] of next.keys) settle(kk, key, t, out, bounds);
+          outputs.settle(order, bounds);
           pending.delete(t.key);
           if (out.length > 0) ctx.send(out, t);
           ctx.release(t);

@@ -52,6 +52,72 @@ export interface History<K> {
   data: unknown[];
   /** The entries after the last compaction: the next one runs when there are twice as many. */
   compacted: number;
+  /** It has had entries appended since its index's last sweep. */
+  dirty: boolean;
+}
+
+/**
+ * Histories by key, compacted two ways: a key whose history doubles is compacted at once, and once as
+ * many entries have been appended as the index held after its last sweep, every key appended to since
+ * is compacted (a sweep). The first keeps busy keys short; the second catches the many keys touched a
+ * few times each, which would otherwise keep their updates until they doubled. Both cost O(1) per
+ * append, amortized, and together keep the index within about twice what compaction would leave.
+ */
+export class Histories<K> {
+  readonly map = new Map<RecordKey, History<K>>();
+  private dirty: [RecordKey, History<K>][] = [];
+  private appended = 0;
+  private entries = 0;
+  private held = 0;
+
+  /** Appends one entry to the history of `kk` (made for `key` if new); `bounds` gives the compaction frontier and acknowledged batch, read at most once per call. */
+  add(kk: RecordKey, key: K, vk: RecordKey, value: unknown, time: Timestamp, diff: number, seq: number, order: TimestampOrder, bounds: Bounds): void {
+    let h = this.map.get(kk);
+    if (h === undefined) this.map.set(kk, (h = { key, data: [], compacted: 0, dirty: false }));
+    const data = h.data;
+    data.push(vk, value, time, diff, seq);
+    this.entries++;
+    this.appended++;
+    if (!h.dirty) {
+      h.dirty = true;
+      this.dirty.push([kk, h]);
+    }
+    if (data.length >= STRIDE * (2 * h.compacted + 8)) this.compactOne(kk, h, order, bounds);
+  }
+
+  /** Sweeps if as many entries were appended as were held after the last sweep (call after a batch of `add`s). */
+  settle(order: TimestampOrder, bounds: Bounds): void {
+    if (this.appended < Math.max(1024, this.held)) return;
+    for (const [kk, h] of this.dirty) {
+      h.dirty = false;
+      if (h.data.length > h.compacted * STRIDE) this.compactOne(kk, h, order, bounds);
+    }
+    this.dirty = [];
+    this.appended = 0;
+    this.held = this.entries;
+  }
+
+  /** The number of entries held. */
+  get size(): number {
+    return this.entries;
+  }
+
+  private compactOne(kk: RecordKey, h: History<K>, order: TimestampOrder, bounds: Bounds): void {
+    const before = h.data.length;
+    const [frontier, acked] = bounds.get();
+    compact(h, order, frontier, acked);
+    this.entries -= (before - h.data.length) / STRIDE;
+    if (h.data.length === 0) this.map.delete(kk);
+  }
+}
+
+/** The compaction frontier and the last batch every reader has seen, computed on first use. */
+export class Bounds {
+  private value: [readonly Timestamp[], number] | undefined;
+  constructor(private readonly compute: () => [readonly Timestamp[], number]) {}
+  get(): [readonly Timestamp[], number] {
+    return (this.value ??= this.compute());
+  }
 }
 
 /**
@@ -72,7 +138,7 @@ export interface TraceReader {
  * The per-worker index of an arrangement: for each key, its updates (value, time, diff). Appends come
  * from the arrangement's stage; every operator that reads the arrangement reads this one copy.
  *
- * Compaction (when a key's history has doubled): each time is replaced by its representative under the
+ * Compaction (see `Histories` for when): each time is replaced by its representative under the
  * readers' frontier F — the meet over f in F of join(t, f) — which no time still to be read can tell
  * from the original, and entries of one value with one representative are summed; zero sums vanish.
  *
@@ -82,7 +148,7 @@ export interface TraceReader {
  */
 export class Trace<K, V> {
   readonly order: TimestampOrder;
-  private readonly histories = new Map<RecordKey, History<K>>();
+  private readonly histories = new Histories<K>();
   private readonly readers: TraceReader[] = [];
   private seq = 0;
 
@@ -98,14 +164,12 @@ export class Trace<K, V> {
 
   /** The history of a key, if it has one. */
   get(kk: RecordKey): History<K> | undefined {
-    return this.histories.get(kk);
+    return this.histories.map.get(kk);
   }
 
   /** The number of keys with a history, and of entries in all (for tests and statistics). */
   size(): { keys: number; entries: number } {
-    let entries = 0;
-    for (const h of this.histories.values()) entries += h.data.length / STRIDE;
-    return { keys: this.histories.size, entries };
+    return { keys: this.histories.map.size, entries: this.histories.size };
   }
 
   /** Appends the changes `(keys[i], values[i], diffs[i])` at `time` as the next batch; returns the batch (what readers are sent). */
@@ -113,20 +177,10 @@ export class Trace<K, V> {
     const seq = ++this.seq;
     const { kks, keys, vks, values, diffs } = batch;
     const histories = this.histories;
-    let frontier: readonly Timestamp[] | undefined;
-    let acked = -1;
-    for (let i = 0; i < kks.length; i++) {
-      const kk = kks[i]!;
-      let h = histories.get(kk);
-      if (h === undefined) histories.set(kk, (h = { key: keys[i]!, data: [], compacted: 0 }));
-      const data = h.data;
-      data.push(vks[i], values[i], time, diffs[i], seq);
-      if (data.length >= STRIDE * (2 * h.compacted + 8)) {
-        if (frontier === undefined) [frontier, acked] = this.bounds();
-        compact(h, this.order, frontier, acked);
-        if (h.data.length === 0) histories.delete(kk);
-      }
-    }
+    const order = this.order;
+    const bounds = new Bounds(() => this.bounds());
+    for (let i = 0; i < kks.length; i++) histories.add(kks[i]!, keys[i]!, vks[i]!, values[i], time, diffs[i]!, seq, order, bounds);
+    histories.settle(order, bounds);
     return { seq, kks, keys, vks, values, diffs };
   }
 
