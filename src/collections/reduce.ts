@@ -6,7 +6,7 @@ import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
-import { accumulate, addMinimal, Bounds, Histories, STRIDE, TIME, type TraceReader } from './trace.js';
+import { accumulate, addMinimal, Bounds, Histories, STRIDE, TIME } from './trace.js';
 
 /**
  * What `reduce` calls for a key whose input changed: `input` is the key's values with their (non-zero)
@@ -42,8 +42,9 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       for (const f of ctx.frontier()) addMinimal(all, f, order);
       return all;
     };
-    const reader: TraceReader = trace.register({ frontier: bound, acked: Infinity });
-    void reader;
+    // It reads its input by time only (every batch at a complete time is in the trace), so it holds
+    // back no merge of batches, only the advance of times it may still read at.
+    trace.register({ frontier: bound, acked: Infinity });
     const owe = (time: Timestamp, kk: RecordKey, key: K) => {
       let p = pending.get(time.key);
       if (p === undefined) {
