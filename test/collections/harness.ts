@@ -50,3 +50,21 @@ export function runEpochs<O>(inputs: readonly Change<any>[][][], build: (collect
   }
   return out;
 }
+
+/**
+ * Edge updates over 1 to `maxEpochs` epochs that keep every edge's count ≥ 0: inserts of random edges
+ * among 8 nodes, and removals of one copy of an edge present at the time.
+ */
+export const edgeEpochs = (maxEpochs: number): fc.Arbitrary<Change<Pair>[][]> =>
+  fc
+    .array(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 7 }), fc.nat()), { maxLength: 12 }), { minLength: 1, maxLength: maxEpochs })
+    .map((epochs) => {
+      const live: Pair[] = [];
+      return epochs.map((ops) =>
+        ops.map(([remove, u, v, pick]): Change<Pair> => {
+          if (remove && live.length > 0) return [live.splice(pick % live.length, 1)[0]!, -1];
+          live.push([u, v]);
+          return [[u, v], 1];
+        }),
+      );
+    });

@@ -2,25 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Collection } from '../../src/collections/collection.js';
 import { orders } from '../arbitraries.js';
-import { runEpochs, type Pair } from './harness.js';
+import { edgeEpochs as edgeEpochsOf, runEpochs, type Pair } from './harness.js';
 import { accumulated, canonical, componentsRef, liveEdges, multiset, reachableRef, type Change, type Multiset } from './reference.js';
 
-/**
- * Edge updates over epochs that keep every edge's count ≥ 0: inserts of random edges among 8 nodes, and
- * removals of one copy of an edge present at the time.
- */
-const edgeEpochs = fc
-  .array(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 7 }), fc.nat()), { maxLength: 12 }), { minLength: 1, maxLength: 5 })
-  .map((epochs) => {
-    const live: Pair[] = [];
-    return epochs.map((ops) =>
-      ops.map(([remove, u, v, pick]): Change<Pair> => {
-        if (remove && live.length > 0) return [live.splice(pick % live.length, 1)[0]!, -1];
-        live.push([u, v]);
-        return [[u, v], 1];
-      }),
-    );
-  });
+const edgeEpochs = edgeEpochsOf(5);
 const rootEpochs = fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.constant(1)), { maxLength: 2 }), { minLength: 1, maxLength: 4 });
 
 const edgesOf = liveEdges;

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // Threads run built JavaScript: these tests use the build.
 import { execute } from '../../dist/src/index.js';
-import { pairUpdate } from './harness.js';
+import { edgeEpochs, pairUpdate } from './harness.js';
 import { accumulated, canonical, componentsRef, countRef, joinRef, multiset, reachableRef, reduceRef, thresholdRef, mapRef, type Change, type Multiset } from './reference.js';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/collections.mjs');
@@ -56,16 +56,7 @@ function merged(results: Reported[], name: string, epochs: number): Multiset<unk
 // Non-negative edge counts for the graph operators: the second input's removals take a present edge.
 const inputs = fc.tuple(
   fc.array(fc.array(pairUpdate, { maxLength: 12 }), { minLength: 1, maxLength: 4 }),
-  fc.array(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 7 }), fc.nat()), { maxLength: 12 }), { minLength: 1, maxLength: 4 }).map((epochs) => {
-    const present: Pair[] = [];
-    return epochs.map((ops) =>
-      ops.map(([remove, u, v, pick]): Change<Pair> => {
-        if (remove && present.length > 0) return [present.splice(pick % present.length, 1)[0]!, -1];
-        present.push([u, v]);
-        return [[u, v], 1];
-      }),
-    );
-  }),
+  edgeEpochs(4),
 );
 
 describe('every collection operator on 1 to 4 worker threads', () => {
