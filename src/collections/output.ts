@@ -16,30 +16,18 @@ import { compareRecords } from './record-key.js';
  */
 export type ChangeSubscriber<T> = (changes: Update<T>[], epoch: number) => void;
 
-/** Consolidates by record, then hands each complete epoch's changes to `f`. */
+/**
+ * Consolidates by record, then hands each complete epoch's changes to `f`: the consolidation sends each
+ * worker one batch per epoch, once the epoch is complete, and epochs in order.
+ */
 export function subscribeChanges<T>(s: Stream<Update<T>>, f: ChangeSubscriber<T>, name: string): void {
   rootOnly(s, name);
   const owned = consolidateStream(s, `${name}.consolidate`, true);
-  owned.scope.sink<Update<T>>(owned, name, pipeline, (ctx) => {
-    const epochs = new Map<number, Update<T>[]>();
-    return {
-      onRecv(batch, time) {
-        let e = epochs.get(time.epoch);
-        if (e === undefined) {
-          epochs.set(time.epoch, (e = []));
-          ctx.notifyAt(time);
-        }
-        for (const u of batch) e.push(u);
-      },
-      onNotify(time) {
-        const e = epochs.get(time.epoch);
-        epochs.delete(time.epoch);
-        if (e === undefined) return;
-        const changes = consolidateUpdates(e).sort((a, b) => compareRecords(a[0], b[0]));
-        if (changes.length > 0) f(changes, time.epoch);
-      },
-    };
-  });
+  owned.scope.sink<Update<T>>(owned, name, pipeline, () => ({
+    onRecv(batch, time) {
+      f((batch as Update<T>[]).slice().sort((a, b) => compareRecords(a[0], b[0])), time.epoch);
+    },
+  }));
 }
 
 /**

@@ -6,7 +6,8 @@ import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
-import { accumulate, addMinimal, Bounds, Histories, STRIDE, TIME } from './trace.js';
+import { Antichain } from '../timestamps/antichain.js';
+import { accumulate, Bounds, Histories, STRIDE, TIME } from './trace.js';
 
 /**
  * What `reduce` calls for a key whose input changed: `input` is the key's values with their (non-zero)
@@ -36,11 +37,11 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     const outputBounds = () => new Bounds(() => [bound(), Infinity]);
     const pending = new Map<string, Pending<K>>();
     /** The lower bound of the times this operator may still read at: what it holds and what may arrive. */
-    const bound = (): Timestamp[] => {
-      const all: Timestamp[] = [];
-      for (const p of pending.values()) addMinimal(all, p.time, order);
-      for (const f of ctx.frontier()) addMinimal(all, f, order);
-      return all;
+    const bound = (): readonly Timestamp[] => {
+      const all = new Antichain<Timestamp>(order.lessEqual);
+      for (const p of pending.values()) all.insert(p.time);
+      for (const f of ctx.frontier()) all.insert(f);
+      return all.elements();
     };
     // It reads its input by time only (every batch at a complete time is in the trace), so it holds
     // back no merge of batches, only the advance of times it may still read at.

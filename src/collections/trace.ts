@@ -1,4 +1,5 @@
 /** Trace: a multi-version index of keyed updates, one history per key, compacted as its readers' frontiers advance. */
+import { Antichain } from '../timestamps/antichain.js';
 import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { RecordKey } from './record-key.js';
@@ -186,24 +187,14 @@ export class Trace<K, V> {
 
   /** The meet of the readers' frontiers (minimal elements of their union) and the least batch all have seen. */
   private bounds(): [readonly Timestamp[], number] {
-    const order = this.order;
-    const all: Timestamp[] = [];
+    const all = new Antichain<Timestamp>(this.order.lessEqual);
     let acked = Infinity;
     for (const r of this.readers) {
-      for (const t of r.frontier()) addMinimal(all, t, order);
+      for (const t of r.frontier()) all.insert(t);
       if (r.acked < acked) acked = r.acked;
     }
-    return [all, acked];
+    return [all.elements(), acked];
   }
-}
-
-/** Adds `t` to the antichain `set` (minimal elements) in place. */
-export function addMinimal(set: Timestamp[], t: Timestamp, order: TimestampOrder): void {
-  for (let i = 0; i < set.length; i++) if (order.lessEqual(set[i]!, t)) return;
-  let w = 0;
-  for (let i = 0; i < set.length; i++) if (!order.lessEqual(t, set[i]!)) set[w++] = set[i]!;
-  set.length = w;
-  set.push(t);
 }
 
 /** The representative of `t` under `frontier`: the meet over f of join(t, f) (t itself for an empty frontier). */
