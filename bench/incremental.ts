@@ -22,6 +22,7 @@ import { churnUpdates, readUpdates } from '../examples/iterative/updates.js';
 import { peakRssMb } from '../src/cli/memory.js';
 import { execute } from '../src/net/cluster.js';
 import { Worker } from '../src/workers/worker.js';
+import { baselineBfs } from './baseline.js';
 import { GRAPHS } from './cases.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,7 +59,7 @@ async function timely(algorithm: IncrementalAlgorithm, input: string, updates: s
   };
 }
 
-/** Plain typed-array code: the live edges in arrays, the whole answer recomputed for every round. */
+/** Plain typed-array code: the live edges in arrays, the whole answer recomputed for every round (BFS: bench/baseline.ts's). */
 async function scratch(algorithm: IncrementalAlgorithm, input: string, updates: string): Promise<Report> {
   const base = await readEdgeList(input);
   const epochs = await readUpdates(updates);
@@ -78,7 +79,7 @@ async function scratch(algorithm: IncrementalAlgorithm, input: string, updates: 
     if (list === undefined) at.set(k, [i]);
     else list.push(i);
   }
-  const answer = algorithm === 'incremental-wcc' ? wccPlain : bfsPlain;
+  const answer = algorithm === 'incremental-wcc' ? wccUnionFind : (s: Int32Array, d: Int32Array, m: number, size: number) => baselineBfs({ src: s, dst: d, count: m, maxId: size - 1 }, 0);
   answer(src, dst, count, n);
   const loadMs = performance.now() - t0;
   const latencyMs: number[] = [];
@@ -116,7 +117,11 @@ async function scratch(algorithm: IncrementalAlgorithm, input: string, updates: 
   return { loadMs, latencyMs, rssMb: 0 };
 }
 
-function wccPlain(src: Int32Array, dst: Int32Array, count: number, n: number): Int32Array {
+/**
+ * Components by union-find: the fastest plain way to the labels (bench/baseline.ts's WCC is label
+ * propagation, the dataflow's own algorithm, and slower from scratch).
+ */
+function wccUnionFind(src: Int32Array, dst: Int32Array, count: number, n: number): Int32Array {
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
   const find = (x: number) => {
@@ -131,29 +136,6 @@ function wccPlain(src: Int32Array, dst: Int32Array, count: number, n: number): I
   }
   for (let i = 0; i < n; i++) parent[i] = find(i);
   return parent;
-}
-
-function bfsPlain(src: Int32Array, dst: Int32Array, count: number, n: number): Int32Array {
-  const offsets = new Int32Array(n + 1);
-  for (let i = 0; i < count; i++) offsets[src[i]! + 1]!++;
-  for (let i = 0; i < n; i++) offsets[i + 1]! += offsets[i]!;
-  const fill = offsets.slice(0, n);
-  const targets = new Int32Array(count);
-  for (let i = 0; i < count; i++) targets[fill[src[i]!]!++] = dst[i]!;
-  const dist = new Int32Array(n).fill(-1);
-  const queue = new Int32Array(n);
-  let head = 0;
-  let tail = 0;
-  dist[0] = 0;
-  queue[tail++] = 0;
-  while (head < tail) {
-    const x = queue[head++]!;
-    for (let j = offsets[x]!; j < offsets[x + 1]!; j++) {
-      const y = targets[j]!;
-      if (dist[y] === -1) (dist[y] = dist[x]! + 1), (queue[tail++] = y);
-    }
-  }
-  return dist;
 }
 
 /**
