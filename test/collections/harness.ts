@@ -4,7 +4,8 @@ import type { Collection } from '../../src/collections/collection.js';
 import { newCollection } from '../../src/collections/input.js';
 import type { OrderName } from '../../src/timestamps/order.js';
 import { Worker } from '../../src/workers/worker.js';
-import { multiset, type Change, type Multiset } from './reference.js';
+import { expect } from 'vitest';
+import { accumulated, canonical, multiset, type Change, type Multiset } from './reference.js';
 
 export type Pair = [number, number];
 
@@ -68,3 +69,15 @@ export const edgeEpochs = (maxEpochs: number): fc.Arbitrary<Change<Pair>[][]> =>
         }),
       );
     });
+
+/**
+ * Asserts that what `runEpochs` returned for `inputs` equals, at every epoch, `reference` applied to the
+ * inputs accumulated up to that epoch (an input with fewer epochs keeps its last value).
+ */
+export function expectEachEpoch<O>(got: readonly Multiset<O>[], inputs: readonly Change<any>[][][], reference: (at: Multiset<any>[]) => Multiset<O>): void {
+  const ins = inputs.map((i) => accumulated(i));
+  for (let e = 0; e < got.length; e++) {
+    const at = ins.map((acc) => acc[Math.min(e, acc.length - 1)]!);
+    expect({ epoch: e, out: canonical(got[e]!) }).toEqual({ epoch: e, out: canonical(reference(at)) });
+  }
+}
