@@ -60,15 +60,25 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     };
     const inputKeys: RecordKey[] = [];
     const outputKeys: RecordKey[] = [];
+    const wanted: [R, number][] = [];
+    const wantedKeys: RecordKey[] = [];
+    const produced: [R, number][] = [];
+    /** Owes `kk` at the join of `t` with each time of `data` not ≤ `t`: later times where its accumulations may differ from both. */
+    const oweLater = (data: readonly unknown[], t: Timestamp, kk: RecordKey, key: K) => {
+      for (let i = 0; i < data.length; i += STRIDE) {
+        const s = data[i + TIME] as Timestamp;
+        if (!order.lessEqual(s, t)) owe(order.join(s, t), kk, key);
+      }
+    };
     /** Brings one key's output at `t` in line with `logic` of its input at `t`; appends the changes to `out`. */
     const settle = (kk: RecordKey, key: K, t: Timestamp, out: Update<[K, R]>[], bounds: Bounds) => {
       const history = trace.get(kk);
       const inputNow = history === undefined ? [] : accumulate<V>(history, t, order, inputKeys);
-      const wanted: [R, number][] = [];
-      const wantedKeys: RecordKey[] = [];
+      wanted.length = 0;
+      wantedKeys.length = 0;
       if (inputNow.length > 0) {
         if (inputNow.length > 1) inputNow.sort((a, b) => compareRecords(a[0], b[0]));
-        const produced: [R, number][] = [];
+        produced.length = 0;
         logic(key, inputNow, produced);
         for (let i = 0; i < produced.length; i++) {
           const [r, d] = produced[i]!;
@@ -82,27 +92,24 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       const before = outputs.map.get(kk);
       if (before === undefined) outputKeys.length = 0;
       const have = before === undefined ? [] : accumulate<R>(before, t, order, outputKeys);
-      const record = (rk: RecordKey, r: R, diff: number) => {
-        outputs.add(kk, key, rk, r, t, diff, 0, order, bounds);
-        out.push([[key, r], diff]);
-      };
       for (let i = 0; i < wanted.length; i++) {
         const rk = wantedKeys[i]!;
         const at = outputKeys.indexOf(rk);
         const diff = wanted[i]![1] - (at < 0 ? 0 : have[at]![1]);
-        if (diff !== 0) record(rk, wanted[i]![0], diff);
-      }
-      for (let i = 0; i < have.length; i++) if (!wantedKeys.includes(outputKeys[i]!)) record(outputKeys[i]!, have[i]![0], -have[i]![1]);
-      // Later times where this key's accumulations may differ from both t and the times already seen.
-      const later = (data: readonly unknown[]) => {
-        for (let i = 0; i < data.length; i += STRIDE) {
-          const s = data[i + TIME] as Timestamp;
-          if (!order.lessEqual(s, t)) owe(order.join(s, t), kk, key);
+        if (diff !== 0) {
+          outputs.add(kk, key, rk, wanted[i]![0], t, diff, 0, order, bounds);
+          out.push([[key, wanted[i]![0]], diff]);
         }
-      };
-      if (history !== undefined) later(history.data);
+      }
+      for (let i = 0; i < have.length; i++) {
+        const rk = outputKeys[i]!;
+        if (wantedKeys.includes(rk)) continue;
+        outputs.add(kk, key, rk, have[i]![0], t, -have[i]![1], 0, order, bounds);
+        out.push([[key, have[i]![0]], -have[i]![1]]);
+      }
+      if (history !== undefined) oweLater(history.data, t, kk, key);
       const oh = outputs.map.get(kk);
-      if (oh !== undefined) later(oh.data);
+      if (oh !== undefined) oweLater(oh.data, t, kk, key);
     };
     return {
       onRecv(batches, time) {

@@ -49,6 +49,8 @@ export const HistoryField = { VK, VALUE, TIME, DIFF, SEQ, STRIDE } as const;
  * for (let i = 0; h && i < h.data.length; i += STRIDE) console.log(h.data[i + VALUE], String(h.data[i + TIME]), h.data[i + DIFF]);
  */
 export interface History<K> {
+  /** The key's canonical key (see `recordKey`), and the key. */
+  readonly kk: RecordKey;
   readonly key: K;
   data: unknown[];
   /** The entries after the last compaction: the next one runs when there are twice as many. */
@@ -66,7 +68,7 @@ export interface History<K> {
  */
 export class Histories<K> {
   readonly map = new Map<RecordKey, History<K>>();
-  private dirty: [RecordKey, History<K>][] = [];
+  private dirty: History<K>[] = [];
   private appended = 0;
   private entries = 0;
   private held = 0;
@@ -74,24 +76,24 @@ export class Histories<K> {
   /** Appends one entry to the history of `kk` (made for `key` if new); `bounds` gives the compaction frontier and acknowledged batch, read at most once per call. */
   add(kk: RecordKey, key: K, vk: RecordKey, value: unknown, time: Timestamp, diff: number, seq: number, order: TimestampOrder, bounds: Bounds): void {
     let h = this.map.get(kk);
-    if (h === undefined) this.map.set(kk, (h = { key, data: [], compacted: 0, dirty: false }));
+    if (h === undefined) this.map.set(kk, (h = { kk, key, data: [], compacted: 0, dirty: false }));
     const data = h.data;
     data.push(vk, value, time, diff, seq);
     this.entries++;
     this.appended++;
     if (!h.dirty) {
       h.dirty = true;
-      this.dirty.push([kk, h]);
+      this.dirty.push(h);
     }
-    if (data.length >= STRIDE * (2 * h.compacted + 8)) this.compactOne(kk, h, order, bounds);
+    if (data.length >= STRIDE * (2 * h.compacted + 8)) this.compactOne(h, order, bounds);
   }
 
   /** Sweeps if as many entries were appended as were held after the last sweep (call after a batch of `add`s). */
   settle(order: TimestampOrder, bounds: Bounds): void {
     if (this.appended < Math.max(1024, this.held)) return;
-    for (const [kk, h] of this.dirty) {
+    for (const h of this.dirty) {
       h.dirty = false;
-      if (h.data.length > h.compacted * STRIDE) this.compactOne(kk, h, order, bounds);
+      if (h.data.length > h.compacted * STRIDE) this.compactOne(h, order, bounds);
     }
     this.dirty = [];
     this.appended = 0;
@@ -103,21 +105,42 @@ export class Histories<K> {
     return this.entries;
   }
 
-  private compactOne(kk: RecordKey, h: History<K>, order: TimestampOrder, bounds: Bounds): void {
+  private compactOne(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
     const before = h.data.length;
-    const [frontier, acked] = bounds.get();
-    compact(h, order, frontier, acked);
+    compact(h, order, bounds);
     this.entries -= (before - h.data.length) / STRIDE;
-    if (h.data.length === 0) this.map.delete(kk);
+    if (h.data.length === 0) this.map.delete(h.kk);
   }
 }
 
-/** The compaction frontier and the last batch every reader has seen, computed on first use. */
+/**
+ * The compaction frontier and the last batch every reader has seen, computed on first use, and the
+ * representatives of the times compacted under it: each distinct time is advanced once, and equal
+ * representatives are one object, so that entries are merged by comparing times with `===`.
+ */
 export class Bounds {
   private value: [readonly Timestamp[], number] | undefined;
+  private advanced: Map<Timestamp, Timestamp> | undefined;
+  private interned: Map<string, Timestamp> | undefined;
   constructor(private readonly compute: () => [readonly Timestamp[], number]) {}
   get(): [readonly Timestamp[], number] {
     return (this.value ??= this.compute());
+  }
+  /** The representative of `t` under the frontier (see `advance`), one object per distinct representative. */
+  advance(t: Timestamp, order: TimestampOrder): Timestamp {
+    const frontier = this.get()[0];
+    if (frontier.length === 0) return t;
+    const advanced = (this.advanced ??= new Map());
+    let r = advanced.get(t);
+    if (r === undefined) {
+      r = advance(t, frontier, order);
+      const interned = (this.interned ??= new Map());
+      const same = interned.get(r.key);
+      if (same === undefined) interned.set(r.key, r);
+      else r = same;
+      advanced.set(t, r);
+    }
+    return r;
   }
 }
 
@@ -206,26 +229,42 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
 }
 
 /**
- * Compacts one history under `frontier`: every time advanced; entries of batches every reader has seen
- * (seq ≤ acked) summed per value and representative time; zero sums dropped.
+ * Compacts one history under the bounds' frontier: every time advanced; entries of batches every reader
+ * has seen (seq ≤ acked) summed per value and representative time; zero sums dropped.
  */
-export function compact<K>(h: History<K>, order: TimestampOrder, frontier: readonly Timestamp[], acked: number): void {
+export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
   const data = h.data;
-  const merged = new Map<string, number>();
+  const acked = bounds.get()[1];
   const out: unknown[] = [];
+  // Short histories are merged by scanning what is kept so far; long ones through an index by time
+  // (one object per representative) and value key.
+  let index: Map<Timestamp, Map<RecordKey, number>> | undefined;
+  if (data.length > 16 * STRIDE) index = new Map();
   for (let i = 0; i < data.length; i += STRIDE) {
-    const time = advance(data[i + TIME] as Timestamp, frontier, order);
+    const time = bounds.advance(data[i + TIME] as Timestamp, order);
     const seq = data[i + SEQ] as number;
     if (seq <= acked) {
       const vk = data[i + VK] as RecordKey;
-      const k = `${typeof vk === 'number' ? 'n' : 's'}${vk}@${time.key}`;
-      const at = merged.get(k);
-      if (at !== undefined) {
+      let at = -1;
+      if (index === undefined) {
+        for (let j = 0; j < out.length; j += STRIDE) {
+          if (out[j + TIME] === time && out[j + VK] === vk && (out[j + SEQ] as number) <= acked) {
+            at = j;
+            break;
+          }
+        }
+      } else {
+        let byValue = index.get(time);
+        if (byValue === undefined) index.set(time, (byValue = new Map()));
+        const j = byValue.get(vk);
+        if (j === undefined) byValue.set(vk, out.length);
+        else at = j;
+      }
+      if (at >= 0) {
         (out[at + DIFF] as number) += data[i + DIFF] as number;
         if (seq > (out[at + SEQ] as number)) out[at + SEQ] = seq;
         continue;
       }
-      merged.set(k, out.length);
     }
     out.push(data[i + VK], data[i + VALUE], time, data[i + DIFF], seq);
   }
@@ -249,8 +288,17 @@ export function accumulate<V>(h: History<unknown>, time: Timestamp, order: Times
   const out: [V, number][] = [];
   keys.length = 0;
   let index: Map<RecordKey, number> | undefined;
+  // Neighbouring entries mostly share one time object (a batch's, or compaction's representative):
+  // each distinct run is compared once.
+  let last: unknown;
+  let lastIn = false;
   for (let i = 0; i < data.length; i += STRIDE) {
-    if (!order.lessEqual(data[i + TIME] as Timestamp, time)) continue;
+    const ti = data[i + TIME];
+    if (ti !== last) {
+      last = ti;
+      lastIn = order.lessEqual(ti as Timestamp, time);
+    }
+    if (!lastIn) continue;
     const vk = data[i + VK] as RecordKey;
     let at = -1;
     if (index !== undefined) at = index.get(vk) ?? -1;
