@@ -279,6 +279,11 @@ export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds)
   h.compacted = w / STRIDE;
 }
 
+/** Value keys below this are small integers `accumulate` finds through a dense scratch index rather than a map. */
+const DENSE_LIMIT = 1 << 24;
+/** For each small-integer value key, 1 + its place in the accumulation being built (0: not there); cleared after each use. */
+let dense = new Int32Array(1024);
+
 /**
  * The accumulated values of a history at `time`: `[value, count]` for each value whose entries at times
  * ≤ `time` sum to a non-zero count, with the values' canonical keys in `keys` (same order).
@@ -287,11 +292,15 @@ export function accumulate<V>(h: History<unknown>, time: Timestamp, order: Times
   const data = h.data;
   const out: [V, number][] = [];
   keys.length = 0;
+  // Value keys that are small non-negative integers are placed through `dense`; any other through a
+  // map (made once there are 16 values: fewer are found by scanning).
   let index: Map<RecordKey, number> | undefined;
+  let others = 0;
   // Neighbouring entries mostly share one time object (a batch's, or compaction's representative):
   // each distinct run is compared once.
   let last: unknown;
   let lastIn = false;
+  try {
   for (let i = 0; i < data.length; i += STRIDE) {
     const ti = data[i + TIME];
     if (ti !== last) {
@@ -301,26 +310,43 @@ export function accumulate<V>(h: History<unknown>, time: Timestamp, order: Times
     if (!lastIn) continue;
     const vk = data[i + VK] as RecordKey;
     let at = -1;
-    if (index !== undefined) at = index.get(vk) ?? -1;
-    else {
-      for (let j = 0; j < keys.length; j++) if (keys[j] === vk) (at = j), (j = keys.length);
-      if (keys.length >= 16) {
-        index = new Map();
-        for (let j = 0; j < keys.length; j++) index.set(keys[j]!, j);
+    if (typeof vk === 'number' && (vk | 0) === vk && vk >= 0 && vk < DENSE_LIMIT) {
+      if (vk >= dense.length) {
+        const grown = new Int32Array(Math.max(vk + 1, 2 * dense.length));
+        grown.set(dense);
+        dense = grown;
       }
+      at = dense[vk]! - 1;
+      if (at < 0) dense[vk] = keys.length + 1;
+    } else {
+      if (index !== undefined) at = index.get(vk) ?? -1;
+      else {
+        for (let j = 0; j < keys.length; j++) if (keys[j] === vk) (at = j), (j = keys.length);
+        if (++others >= 16) {
+          index = new Map();
+          for (let j = 0; j < keys.length; j++) index.set(keys[j]!, j);
+        }
+      }
+      if (at < 0) index?.set(vk, keys.length);
     }
     if (at >= 0) out[at]![1] += data[i + DIFF] as number;
     else {
-      index?.set(vk, keys.length);
       keys.push(vk);
       out.push([data[i + VALUE] as V, data[i + DIFF] as number]);
     }
   }
+  } finally {
+    for (let i = 0; i < keys.length; i++) {
+      const vk = keys[i]!;
+      if (typeof vk === 'number' && (vk | 0) === vk && vk >= 0 && vk < DENSE_LIMIT) dense[vk] = 0;
+    }
+  }
   let w = 0;
   for (let i = 0; i < out.length; i++) {
+    const vk = keys[i]!;
     if (out[i]![1] === 0) continue;
     out[w] = out[i]!;
-    keys[w++] = keys[i]!;
+    keys[w++] = vk;
   }
   out.length = w;
   keys.length = w;

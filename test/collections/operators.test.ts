@@ -85,6 +85,22 @@ const cases: Case[] = [
   },
 ];
 
+// Values of every kind a reduce meets: small integers (found through a dense index), negative and
+// large ones, fractions, -0, strings and arrays (found through a map), mixed in one key.
+const anyValue = fc.constantFrom<unknown>(-3, -1, 0, -0, 1, 2, 3, 2 ** 24 - 1, 2 ** 24, 2 ** 31, 0.5, -0.5, 1e21, 'a', 'b', '[', [1], [0, 'x']);
+const mixedUpdate = fc.tuple(fc.tuple(fc.integer({ min: 0, max: 2 }), anyValue), fc.constantFrom(1, 1, 2, -1, -2));
+
+describe('reduce over values of every kind', () => {
+  it('logic sees each key\'s accumulated values once each, in compareRecords order', () => {
+    const build = ([a]: Collection<any>[]) => a!.reduce((_k: number, input: readonly [unknown, number][], out: [unknown, number][]) => input.forEach(([v, n], i) => out.push([[i, v], n])));
+    const reference = ([a]: Multiset<any>[]) => reduceRef(a!, (_k, input: [unknown, number][]) => input.map(([v, n], i) => [[i, v], n] as [unknown, number]));
+    fc.assert(
+      fc.property(epochsOf(mixedUpdate), (epochs) => expectEachEpoch(runEpochs([epochs], build), [epochs], reference)),
+      { numRuns: 100 },
+    );
+  });
+});
+
 describe.each(cases)('$name on one worker', ({ inputs, build, reference }) => {
   it('the accumulated output at every epoch equals the operator applied to the accumulated input', () => {
     fc.assert(
