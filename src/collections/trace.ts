@@ -289,18 +289,38 @@ let dense = new Int32Array(1024);
  * ≤ `time` sum to a non-zero count, with the values' canonical keys in `keys` (same order).
  */
 export function accumulate<V>(h: History<unknown>, time: Timestamp, order: TimestampOrder, keys: RecordKey[]): [V, number][] {
-  const data = h.data;
   const out: [V, number][] = [];
   keys.length = 0;
-  // Value keys that are small non-negative integers are placed through `dense`; any other through a
-  // map (made once there are 16 values: fewer are found by scanning).
+  try {
+    gather(h.data, time, order, keys, out);
+  } finally {
+    for (let i = 0; i < keys.length; i++) if (isDense(keys[i]!)) dense[keys[i] as number] = 0;
+  }
+  let w = 0;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i]![1] === 0) continue;
+    out[w] = out[i]!;
+    keys[w++] = keys[i]!;
+  }
+  out.length = w;
+  keys.length = w;
+  return out;
+}
+
+/** Whether a value key is a small non-negative integer, placed through `dense`. */
+function isDense(vk: RecordKey): vk is number {
+  return typeof vk === 'number' && (vk | 0) === vk && vk >= 0 && vk < DENSE_LIMIT;
+}
+
+/** `accumulate`'s pass: the sums per value of the entries at times ≤ `time`, zero sums kept; `dense` left set for the caller to clear. */
+function gather<V>(data: readonly unknown[], time: Timestamp, order: TimestampOrder, keys: RecordKey[], out: [V, number][]): void {
+  // Other value keys are found through a map, made once 16 entries needed one (fewer are found by scanning).
   let index: Map<RecordKey, number> | undefined;
   let others = 0;
   // Neighbouring entries mostly share one time object (a batch's, or compaction's representative):
   // each distinct run is compared once.
   let last: unknown;
   let lastIn = false;
-  try {
   for (let i = 0; i < data.length; i += STRIDE) {
     const ti = data[i + TIME];
     if (ti !== last) {
@@ -310,7 +330,7 @@ export function accumulate<V>(h: History<unknown>, time: Timestamp, order: Times
     if (!lastIn) continue;
     const vk = data[i + VK] as RecordKey;
     let at = -1;
-    if (typeof vk === 'number' && (vk | 0) === vk && vk >= 0 && vk < DENSE_LIMIT) {
+    if (isDense(vk)) {
       if (vk >= dense.length) {
         const grown = new Int32Array(Math.max(vk + 1, 2 * dense.length));
         grown.set(dense);
@@ -335,20 +355,4 @@ export function accumulate<V>(h: History<unknown>, time: Timestamp, order: Times
       out.push([data[i + VALUE] as V, data[i + DIFF] as number]);
     }
   }
-  } finally {
-    for (let i = 0; i < keys.length; i++) {
-      const vk = keys[i]!;
-      if (typeof vk === 'number' && (vk | 0) === vk && vk >= 0 && vk < DENSE_LIMIT) dense[vk] = 0;
-    }
-  }
-  let w = 0;
-  for (let i = 0; i < out.length; i++) {
-    const vk = keys[i]!;
-    if (out[i]![1] === 0) continue;
-    out[w] = out[i]!;
-    keys[w++] = vk;
-  }
-  out.length = w;
-  keys.length = w;
-  return out;
 }
