@@ -93,19 +93,37 @@ export function checkBatch(batch: readonly unknown[]): Carry {
     }
     // A plain array of numbers (the common record), told by `constructor`: Object.getPrototypeOf made
     // this loop four times slower, and the full check (checkRest) looks at the prototype itself.
+    // One level deeper too: arrays of numbers and arrays of numbers (a collection's [[a, b], diff]).
     if (Array.isArray(r) && r.constructor === Array) {
       const n = r.length;
       let j = 0;
       for (; j < n; j++) {
         const x: unknown = r[j];
-        if (typeof x !== 'number') break;
-        if (x === 0 && 1 / x < 0) exact = true;
+        if (typeof x === 'number') {
+          if (x === 0 && 1 / x < 0) exact = true;
+          continue;
+        }
+        if (!Array.isArray(x) || x.constructor !== Array) break;
+        const m = numbersOnly(x);
+        if (m === 0) break;
+        if (m === 2) exact = true;
       }
       if (j === n) continue;
     }
     return checkRest(batch, i, exact);
   }
   return exact ? Carry.exact : Carry.fast;
+}
+
+/** 0 if `a` holds anything but numbers (or has holes), else 2 if one of them is -0, else 1. */
+function numbersOnly(a: readonly unknown[]): 0 | 1 | 2 {
+  let m: 1 | 2 = 1;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (typeof x !== 'number') return 0;
+    if (x === 0 && 1 / x < 0) m = 2;
+  }
+  return m;
 }
 
 /** `checkBatch` from record `from` on, each record checked whole. */

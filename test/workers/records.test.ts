@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 // Threads run built JavaScript: the thread tests use the build.
 import { execute, DataflowError } from '../../dist/src/index.js';
-import { Carry, checkRecord, RecordRefusal } from '../../src/graph/records.js';
+import { Carry, checkBatch, checkRecord, RecordRefusal } from '../../src/graph/records.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
 import { decode, encodeData } from '../../src/workers/codec.js';
 import { Worker } from '../../src/workers/worker.js';
@@ -71,6 +71,39 @@ describe('records cross a worker boundary unchanged (the codec)', () => {
     expect(roundTrip(records)).toStrictEqual(records);
     const floats = records.map((r) => r.map((x) => x + 0.5));
     expect(roundTrip(floats)).toStrictEqual(floats);
+  });
+
+  it('a batch is checked as its records are one by one, whatever its fast paths take', () => {
+    // Numbers, arrays of them (with -0 and holes), one level deeper, and things that need the full check.
+    const leaf = fc.oneof(fc.constantFrom<unknown>(0, -0, 1, -1.5, Number.NaN, 'a', undefined, null, () => 1), fc.integer());
+    const holey = fc.constant(0).map(() => [1, , 2] as unknown[]); // a hole: the full check tells it apart
+    const inner = fc.oneof(fc.array(fc.oneof(fc.integer(), fc.constant(-0)), { maxLength: 3 }), fc.array(leaf, { maxLength: 3 }), holey);
+    const record = fc.oneof(leaf, inner, fc.array(fc.oneof(leaf, inner), { maxLength: 3 }));
+    const verdict = (f: () => Carry) => {
+      try {
+        return f();
+      } catch (err) {
+        if (err instanceof RecordRefusal) return `refused at ${err.index ?? 0}: ${err.what} ${err.path}`;
+        throw err;
+      }
+    };
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 6 }), (batch) => {
+        const one = (): Carry => {
+          let carry: Carry = Carry.fast;
+          batch.forEach((r, i) => {
+            try {
+              if (checkRecord(r) === Carry.exact) carry = Carry.exact;
+            } catch (err) {
+              throw err instanceof RecordRefusal ? new RecordRefusal(err.what, err.path, err.hint, i) : err;
+            }
+          });
+          return carry;
+        };
+        expect(verdict(() => checkBatch(batch))).toEqual(verdict(one));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('the sample records round-trip, each by the encoding it needs', () => {
