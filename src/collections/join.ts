@@ -24,13 +24,17 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
     const rightSeen: TraceReader = rightTrace.register({ frontier, acked: 0 });
     /**
      * Each change of `batch` against the entries of `other` (the batches this operator has seen of it):
-     * `g(key, the change's value, the entry's value)` at the join of their times, with the product of
-     * their diffs; sent grouped by time, most at the batch's own.
+     * `f(key, a, b)` with the change's value as `a` (as `b` when `swapped`) and the entry's as the other,
+     * at the join of their times, with the product of their diffs; sent grouped by time, most at the
+     * batch's own.
      */
-    const meet = (batch: ArrangedBatch<K, unknown>, other: Trace<K, unknown>, seen: number, time: Timestamp, g: (key: K, mine: unknown, theirs: unknown) => R) => {
+    const meet = (batch: ArrangedBatch<K, unknown>, other: Trace<K, unknown>, seen: number, time: Timestamp, swapped: boolean) => {
       const here: Update<R>[] = [];
       let later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined;
       const { kks, keys, values, diffs } = batch;
+      // Neighbouring entries mostly share one time object: each run is compared with `time` once.
+      let last: unknown;
+      let lastIn = false;
       for (let i = 0; i < kks.length; i++) {
         const h = other.get(kks[i]!);
         if (h === undefined) continue;
@@ -40,9 +44,14 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
         const diff = diffs[i]!;
         for (let j = 0; j < data.length; j += STRIDE) {
           if ((data[j + SEQ] as number) > seen) continue;
-          const u: Update<R> = [g(key, value, data[j + VALUE]), diff * (data[j + DIFF] as number)];
+          const r = swapped ? f(key, data[j + VALUE] as A, value as B) : f(key, value as A, data[j + VALUE] as B);
+          const u: Update<R> = [r, diff * (data[j + DIFF] as number)];
           const t = data[j + TIME] as Timestamp;
-          if (order.lessEqual(t, time)) here.push(u);
+          if (t !== last) {
+            last = t;
+            lastIn = order.lessEqual(t, time);
+          }
+          if (lastIn) here.push(u);
           else {
             const at = order.join(time, t);
             later ??= new Map();
@@ -58,13 +67,13 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
     return {
       onLeft(batches, time) {
         for (const batch of batches) {
-          meet(batch, rightTrace, rightSeen.acked, time, (k, a, b) => f(k, a as A, b as B));
+          meet(batch, rightTrace, rightSeen.acked, time, false);
           leftSeen.acked = batch.seq;
         }
       },
       onRight(batches, time) {
         for (const batch of batches) {
-          meet(batch, leftTrace, leftSeen.acked, time, (k, b, a) => f(k, a as A, b as B));
+          meet(batch, leftTrace, leftSeen.acked, time, true);
           rightSeen.acked = batch.seq;
         }
       },
