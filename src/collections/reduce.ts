@@ -23,7 +23,49 @@ interface Pending<K> {
   readonly keys: Map<RecordKey, K>;
 }
 
-const byNumber = (a: [unknown, number], b: [unknown, number]) => (a[0] as number) - (b[0] as number);
+/**
+ * Sorts `xs[lo..hi]` by value in place, allocating nothing (Array.prototype.sort copies the array
+ * first, and a reduce sorts the input of every key at every time it settles): quicksort on the median
+ * of three, insertion sort below 16 elements, the smaller part recursed into.
+ */
+function sortByNumber(xs: [number, number][], lo: number, hi: number): void {
+  while (hi - lo >= 16) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid]![0] < xs[lo]![0]) swap(xs, mid, lo);
+    if (xs[hi]![0] < xs[lo]![0]) swap(xs, hi, lo);
+    if (xs[hi]![0] < xs[mid]![0]) swap(xs, hi, mid);
+    const pivot = xs[mid]![0];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (xs[i]![0] < pivot) i++;
+      while (xs[j]![0] > pivot) j--;
+      if (i <= j) swap(xs, i++, j--);
+    }
+    if (j - lo < hi - i) {
+      sortByNumber(xs, lo, j);
+      lo = i;
+    } else {
+      sortByNumber(xs, i, hi);
+      hi = j;
+    }
+  }
+  for (let i = lo + 1; i <= hi; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= lo && xs[j]![0] > x[0]) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+}
+
+function swap<T>(xs: T[], i: number, j: number): void {
+  const t = xs[i]!;
+  xs[i] = xs[j]!;
+  xs[j] = t;
+}
 const byRecord = (a: [unknown, number], b: [unknown, number]) => compareRecords(a[0], b[0]);
 
 /** Whether every value key is a number (then the values are numbers, none NaN, and sort as numbers). */
@@ -89,7 +131,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       wanted.length = 0;
       wantedKeys.length = 0;
       if (inputNow.length > 0) {
-        if (inputNow.length > 1) inputNow.sort(allNumbers(inputKeys) ? byNumber : byRecord);
+        if (inputNow.length > 1) (allNumbers(inputKeys) ? sortByNumber(inputNow as [number, number][], 0, inputNow.length - 1) : inputNow.sort(byRecord));
         produced.length = 0;
         logic(key, inputNow, produced);
         for (let i = 0; i < produced.length; i++) {

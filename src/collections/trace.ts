@@ -76,9 +76,10 @@ export class Histories<K> {
   /** Appends one entry to the history of `kk` (made for `key` if new); `bounds` gives the compaction frontier and acknowledged batch, read at most once per call. */
   add(kk: RecordKey, key: K, vk: RecordKey, value: unknown, time: Timestamp, diff: number, seq: number, order: TimestampOrder, bounds: Bounds): void {
     let h = this.map.get(kk);
-    if (h === undefined) this.map.set(kk, (h = { kk, key, data: [], compacted: 0, dirty: false }));
+    // A new history's array is made holding its entry: exactly five slots (most keys keep few entries).
+    if (h === undefined) this.map.set(kk, (h = { kk, key, data: [vk, value, time, diff, seq], compacted: 0, dirty: false }));
+    else h.data.push(vk, value, time, diff, seq);
     const data = h.data;
-    data.push(vk, value, time, diff, seq);
     this.entries++;
     this.appended++;
     if (!h.dirty) {
@@ -230,53 +231,116 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
 
 /**
  * Compacts one history under the bounds' frontier: every time advanced; entries of batches every reader
- * has seen (seq ≤ acked) summed per value and representative time; zero sums dropped.
+ * has seen (seq ≤ acked) summed per value and representative time; zero sums dropped. The survivors
+ * keep their order and go into an array of exactly their size; the work is done in scratch columns.
  */
 export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
   const data = h.data;
+  const n = data.length / STRIDE;
+  if (leader.length < n) {
+    const size = Math.max(n, 2 * leader.length);
+    leader = new Int32Array(size);
+    timeIndex = new Int32Array(size);
+    sums = new Float64Array(size);
+    seqs = new Float64Array(size);
+  }
   const acked = bounds.get()[1];
-  const out: unknown[] = [];
-  // Short histories are merged by scanning what is kept so far; long ones through an index by time
-  // (one object per representative) and value key.
-  let index: Map<Timestamp, Map<RecordKey, number>> | undefined;
-  if (data.length > 16 * STRIDE) index = new Map();
-  for (let i = 0; i < data.length; i += STRIDE) {
-    const time = bounds.advance(data[i + TIME] as Timestamp, order);
-    const seq = data[i + SEQ] as number;
-    if (seq <= acked) {
-      const vk = data[i + VK] as RecordKey;
-      let at = -1;
-      if (index === undefined) {
-        for (let j = 0; j < out.length; j += STRIDE) {
-          if (out[j + TIME] === time && out[j + VK] === vk && (out[j + SEQ] as number) <= acked) {
-            at = j;
-            break;
-          }
-        }
-      } else {
-        let byValue = index.get(time);
-        if (byValue === undefined) index.set(time, (byValue = new Map()));
-        const j = byValue.get(vk);
-        if (j === undefined) byValue.set(vk, out.length);
-        else at = j;
+  // The distinct representatives, by identity (bounds.advance makes equal ones one object): few, so
+  // found by scanning until there are many.
+  const times: Timestamp[] = [];
+  let timeAt: Map<Timestamp, number> | undefined;
+  // Entries merge into the first of their (value, representative) in order: a dense index per
+  // representative for small-integer values (the first few representatives), a map otherwise.
+  let maps: Map<RecordKey, number>[] | undefined;
+  let kept = 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      const at = i * STRIDE;
+      const time = bounds.advance(data[at + TIME] as Timestamp, order);
+      let ti = timeAt === undefined ? times.indexOf(time) : (timeAt.get(time) ?? -1);
+      if (ti < 0) {
+        ti = times.length;
+        times.push(time);
+        if (timeAt !== undefined) timeAt.set(time, ti);
+        else if (times.length > 8) timeAt = new Map(times.map((t, j) => [t, j]));
       }
-      if (at >= 0) {
-        (out[at + DIFF] as number) += data[i + DIFF] as number;
-        if (seq > (out[at + SEQ] as number)) out[at + SEQ] = seq;
-        continue;
+      timeIndex[i] = ti;
+      const seq = data[at + SEQ] as number;
+      const diff = data[at + DIFF] as number;
+      let first = -1;
+      if (seq <= acked) {
+        const vk = data[at + VK] as RecordKey;
+        if (ti < DENSE_TIMES && isDense(vk)) {
+          const d = denseFor(ti, vk);
+          first = d[vk]! - 1;
+          if (first < 0) d[vk] = i + 1;
+        } else {
+          maps ??= [];
+          const m = (maps[ti] ??= new Map());
+          first = m.get(vk) ?? -1;
+          if (first < 0) m.set(vk, i);
+        }
+      }
+      if (first >= 0) {
+        leader[i] = first;
+        sums[first]! += diff;
+        if (seq > seqs[first]!) seqs[first] = seq;
+      } else {
+        leader[i] = i;
+        sums[i] = diff;
+        seqs[i] = seq;
       }
     }
-    out.push(data[i + VK], data[i + VALUE], time, data[i + DIFF], seq);
+  } finally {
+    for (let i = 0; i < n; i++) {
+      if (leader[i] !== i) continue;
+      const vk = data[i * STRIDE + VK] as RecordKey;
+      const ti = timeIndex[i]!;
+      if (ti >= DENSE_TIMES || !isDense(vk)) continue;
+      const d = denseTimes[ti];
+      if (d !== undefined && vk < d.length) d[vk] = 0;
+    }
   }
+  for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0) kept++;
+  const out = new Array<unknown>(kept * STRIDE);
   let w = 0;
-  for (let i = 0; i < out.length; i += STRIDE) {
-    if (out[i + DIFF] === 0) continue;
-    if (w !== i) for (let j = 0; j < STRIDE; j++) out[w + j] = out[i + j];
+  for (let i = 0; i < n; i++) {
+    if (leader[i] !== i || sums[i] === 0) continue;
+    const at = i * STRIDE;
+    out[w + VK] = data[at + VK];
+    out[w + VALUE] = data[at + VALUE];
+    out[w + TIME] = times[timeIndex[i]!];
+    out[w + DIFF] = small(sums[i]!);
+    out[w + SEQ] = small(seqs[i]!);
     w += STRIDE;
   }
-  out.length = w;
   h.data = out;
-  h.compacted = w / STRIDE;
+  h.compacted = kept;
+}
+
+/** `x` as a small integer when it is one (kept unboxed in an array), else itself. */
+function small(x: number): number {
+  return (x | 0) === x ? x | 0 : x;
+}
+
+/** Compaction's scratch columns, per entry: the entry it merges into, its representative's index, and (for a first) the summed diff and largest batch. */
+let leader = new Int32Array(256);
+let timeIndex = new Int32Array(256);
+let sums = new Float64Array(256);
+let seqs = new Float64Array(256);
+/** How many representatives per compaction get a dense index; entries at others go through maps. */
+const DENSE_TIMES = 4;
+/** Per representative index: for each small-integer value key, 1 + its first entry (0: none); cleared after each compaction. */
+const denseTimes: Int32Array[] = [];
+
+function denseFor(ti: number, vk: number): Int32Array {
+  let d = denseTimes[ti];
+  if (d === undefined || vk >= d.length) {
+    const grown = new Int32Array(Math.max(vk + 1, 2 * (d?.length ?? 512)));
+    if (d !== undefined) grown.set(d);
+    denseTimes[ti] = d = grown;
+  }
+  return d;
 }
 
 /** Value keys below this are small integers `accumulate` finds through a dense scratch index rather than a map. */

@@ -90,7 +90,19 @@ const cases: Case[] = [
 const anyValue = fc.constantFrom<unknown>(-3, -1, 0, -0, 1, 2, 3, 2 ** 24 - 1, 2 ** 24, 2 ** 31, 0.5, -0.5, 1e21, 'a', 'b', '[', [1], [0, 'x']);
 const mixedUpdate = fc.tuple(fc.tuple(fc.integer({ min: 0, max: 2 }), anyValue), fc.constantFrom(1, 1, 2, -1, -2));
 
+// Many numbers per key (the in-place sort's quicksort runs from 16 on), repeated and cancelling.
+const manyNumbers = fc.tuple(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.oneof(fc.integer({ min: -40, max: 40 }), fc.double({ noNaN: true, min: -1e6, max: 1e6 }))), fc.constantFrom(1, 1, -1, 3));
+
 describe('reduce over values of every kind', () => {
+  it('logic sees many numbers per key once each, in increasing order', () => {
+    const build = ([a]: Collection<any>[]) => a!.reduce((_k: number, input: readonly [unknown, number][], out: [unknown, number][]) => input.forEach(([v, n], i) => out.push([[i, v], n])));
+    const reference = ([a]: Multiset<any>[]) => reduceRef(a!, (_k, input: [unknown, number][]) => input.map(([v, n], i) => [[i, v], n] as [unknown, number]));
+    fc.assert(
+      fc.property(fc.array(fc.array(manyNumbers, { minLength: 40, maxLength: 120 }), { minLength: 1, maxLength: 3 }), (epochs) => expectEachEpoch(runEpochs([epochs], build), [epochs], reference)),
+      { numRuns: 60 },
+    );
+  });
+
   it('logic sees each key\'s accumulated values once each, in compareRecords order', () => {
     const build = ([a]: Collection<any>[]) => a!.reduce((_k: number, input: readonly [unknown, number][], out: [unknown, number][]) => input.forEach(([v, n], i) => out.push([[i, v], n])));
     const reference = ([a]: Multiset<any>[]) => reduceRef(a!, (_k, input: [unknown, number][]) => input.map(([v, n], i) => [[i, v], n] as [unknown, number]));
