@@ -7,7 +7,7 @@ import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
 import { Antichain } from '../timestamps/antichain.js';
-import { accumulate, Bounds, Histories, STRIDE, TIME } from './trace.js';
+import { accumulate, Bounds, Histories } from './trace.js';
 
 /**
  * What `reduce` calls for a key whose input changed: `input` is the key's values with their (non-zero)
@@ -114,20 +114,13 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     const wanted: [R, number][] = [];
     const wantedKeys: RecordKey[] = [];
     const produced: [R, number][] = [];
-    /** Owes `kk` at the join of `t` with each time of `data` not ≤ `t`: later times where its accumulations may differ from both. */
-    const oweLater = (data: readonly unknown[], t: Timestamp, kk: RecordKey, key: K) => {
-      let last: unknown;
-      for (let i = 0; i < data.length; i += STRIDE) {
-        const s = data[i + TIME] as Timestamp;
-        if (s === last) continue; // neighbours mostly share one time object: owed once is enough
-        last = s;
-        if (!order.lessEqual(s, t)) owe(order.join(s, t), kk, key);
-      }
-    };
+    /** The times of a key's input and output entries not ≤ the time being settled (filled by accumulate). */
+    const later: Timestamp[] = [];
     /** Brings one key's output at `t` in line with `logic` of its input at `t`; appends the changes to `out`. */
     const settle = (kk: RecordKey, key: K, t: Timestamp, out: Update<[K, R]>[], bounds: Bounds) => {
       const history = trace.get(kk);
-      const inputNow = history === undefined ? [] : accumulate<V>(history, t, order, inputKeys);
+      later.length = 0;
+      const inputNow = history === undefined ? [] : accumulate<V>(history, t, order, inputKeys, later);
       wanted.length = 0;
       wantedKeys.length = 0;
       if (inputNow.length > 0) {
@@ -145,7 +138,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       }
       const before = outputs.map.get(kk);
       if (before === undefined) outputKeys.length = 0;
-      const have = before === undefined ? [] : accumulate<R>(before, t, order, outputKeys);
+      const have = before === undefined ? [] : accumulate<R>(before, t, order, outputKeys, later);
       for (let i = 0; i < wanted.length; i++) {
         const rk = wantedKeys[i]!;
         const at = outputKeys.indexOf(rk);
@@ -161,9 +154,8 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
         outputs.add(kk, key, rk, have[i]![0], t, -have[i]![1], 0, order, bounds);
         out.push([[key, have[i]![0]], -have[i]![1]]);
       }
-      if (history !== undefined) oweLater(history.data, t, kk, key);
-      const oh = outputs.map.get(kk);
-      if (oh !== undefined) oweLater(oh.data, t, kk, key);
+      // Later times where this key's accumulations may differ from both t and the times already seen.
+      for (let i = 0; i < later.length; i++) owe(order.join(later[i]!, t), kk, key);
     };
     return {
       onRecv(batches, time) {

@@ -350,13 +350,14 @@ let dense = new Int32Array(1024);
 
 /**
  * The accumulated values of a history at `time`: `[value, count]` for each value whose entries at times
- * ≤ `time` sum to a non-zero count, with the values' canonical keys in `keys` (same order).
+ * ≤ `time` sum to a non-zero count, with the values' canonical keys in `keys` (same order). The times
+ * of the entries not ≤ `time` are pushed onto `later` if given (each run of one time object once).
  */
-export function accumulate<V>(h: History<unknown>, time: Timestamp, order: TimestampOrder, keys: RecordKey[]): [V, number][] {
+export function accumulate<V>(h: History<unknown>, time: Timestamp, order: TimestampOrder, keys: RecordKey[], later?: Timestamp[]): [V, number][] {
   const out: [V, number][] = [];
   keys.length = 0;
   try {
-    gather(h.data, time, order, keys, out);
+    gather(h.data, time, order, keys, out, later);
   } finally {
     for (let i = 0; i < keys.length; i++) if (isDense(keys[i]!)) dense[keys[i] as number] = 0;
   }
@@ -377,7 +378,7 @@ function isDense(vk: RecordKey): vk is number {
 }
 
 /** `accumulate`'s pass: the sums per value of the entries at times ≤ `time`, zero sums kept; `dense` left set for the caller to clear. */
-function gather<V>(data: readonly unknown[], time: Timestamp, order: TimestampOrder, keys: RecordKey[], out: [V, number][]): void {
+function gather<V>(data: readonly unknown[], time: Timestamp, order: TimestampOrder, keys: RecordKey[], out: [V, number][], later: Timestamp[] | undefined): void {
   // Other value keys are found through a map, made once 16 entries needed one (fewer are found by scanning).
   let index: Map<RecordKey, number> | undefined;
   let others = 0;
@@ -390,6 +391,7 @@ function gather<V>(data: readonly unknown[], time: Timestamp, order: TimestampOr
     if (ti !== last) {
       last = ti;
       lastIn = order.lessEqual(ti as Timestamp, time);
+      if (!lastIn) later?.push(ti as Timestamp);
     }
     if (!lastIn) continue;
     const vk = data[i + VK] as RecordKey;
