@@ -232,10 +232,10 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
 /**
  * Compacts one history under the bounds' frontier: every time advanced; entries of batches every reader
  * has seen (seq ≤ acked) summed per value and representative time; zero sums dropped. The survivors
- * keep their order and go into an array of exactly their size; the work is done in scratch columns.
+ * keep their order, written back into the history's own array; the work is done in scratch columns.
  */
 export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
-  const data = h.data;
+  const data = h.data as unknown[];
   const n = data.length / STRIDE;
   if (leader.length < n) {
     const size = Math.max(n, 2 * leader.length);
@@ -252,7 +252,6 @@ export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds)
   // Entries merge into the first of their (value, representative) in order: a dense index per
   // representative for small-integer values (the first few representatives), a map otherwise.
   let maps: Map<RecordKey, number>[] | undefined;
-  let kept = 0;
   try {
     for (let i = 0; i < n; i++) {
       const at = i * STRIDE;
@@ -301,21 +300,20 @@ export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds)
       if (d !== undefined && vk < d.length) d[vk] = 0;
     }
   }
-  for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0) kept++;
-  const out = new Array<unknown>(kept * STRIDE);
+  // Written back in place (each survivor moves to a place at or before its own, in order): no new array.
   let w = 0;
   for (let i = 0; i < n; i++) {
     if (leader[i] !== i || sums[i] === 0) continue;
     const at = i * STRIDE;
-    out[w + VK] = data[at + VK];
-    out[w + VALUE] = data[at + VALUE];
-    out[w + TIME] = times[timeIndex[i]!];
-    out[w + DIFF] = small(sums[i]!);
-    out[w + SEQ] = small(seqs[i]!);
+    data[w + VK] = data[at + VK];
+    data[w + VALUE] = data[at + VALUE];
+    data[w + TIME] = times[timeIndex[i]!];
+    data[w + DIFF] = small(sums[i]!);
+    data[w + SEQ] = small(seqs[i]!);
     w += STRIDE;
   }
-  h.data = out;
-  h.compacted = kept;
+  data.length = w;
+  h.compacted = w / STRIDE;
 }
 
 /** `x` as a small integer when it is one (kept unboxed in an array), else itself. */
