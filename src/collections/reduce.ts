@@ -136,7 +136,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           else wanted[at]![1] += d;
         }
       }
-      const before = outputs.map.get(kk);
+      const before = outputs.get(kk);
       if (before === undefined) outputKeys.length = 0;
       const have = before === undefined ? [] : accumulate<R>(before, t, order, outputKeys, later);
       for (let i = 0; i < wanted.length; i++) {

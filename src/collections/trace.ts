@@ -67,17 +67,40 @@ export interface History<K> {
  * append, amortized, and together keep the index within about twice what compaction would leave.
  */
 export class Histories<K> {
-  readonly map = new Map<RecordKey, History<K>>();
+  /**
+   * Keys that are small non-negative integers (node ids, the commonest) are found through a direct
+   * index, 1 + their place in `slots` (0: none), grown while it stays within a few times the number of
+   * keys; any other key through a map. A key stays where it was first put.
+   */
+  private byInt = new Int32Array(0);
+  private readonly slots: (History<K> | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
+  private readonly others = new Map<RecordKey, History<K>>();
+  private keyCount = 0;
   private dirty: History<K>[] = [];
   private appended = 0;
   private entries = 0;
   private held = 0;
 
+  /** The history of `kk`, if it has one. */
+  get(kk: RecordKey): History<K> | undefined {
+    if (typeof kk === 'number' && (kk | 0) === kk && kk >= 0 && kk < this.byInt.length) {
+      const slot = this.byInt[kk]!;
+      if (slot !== 0) return this.slots[slot - 1];
+    }
+    return this.others.get(kk);
+  }
+
+  /** The number of keys with a history. */
+  get keys(): number {
+    return this.keyCount;
+  }
+
   /** Appends one entry to the history of `kk` (made for `key` if new); `bounds` gives the compaction frontier and acknowledged batch, read at most once per call. */
   add(kk: RecordKey, key: K, vk: RecordKey, value: unknown, time: Timestamp, diff: number, seq: number, order: TimestampOrder, bounds: Bounds): void {
-    let h = this.map.get(kk);
+    let h = this.get(kk);
     // A new history's array is made holding its entry: exactly five slots (most keys keep few entries).
-    if (h === undefined) this.map.set(kk, (h = { kk, key, data: [vk, value, time, diff, seq], compacted: 0, dirty: false }));
+    if (h === undefined) this.put((h = { kk, key, data: [vk, value, time, diff, seq], compacted: 0, dirty: false }));
     else h.data.push(vk, value, time, diff, seq);
     const data = h.data;
     this.entries++;
@@ -110,7 +133,37 @@ export class Histories<K> {
     const before = h.data.length;
     compact(h, order, bounds);
     this.entries -= (before - h.data.length) / STRIDE;
-    if (h.data.length === 0) this.map.delete(h.kk);
+    if (h.data.length === 0) this.remove(h);
+  }
+
+  private put(h: History<K>): void {
+    this.keyCount++;
+    const kk = h.kk;
+    if (typeof kk === 'number' && (kk | 0) === kk && kk >= 0 && kk < Math.max(1 << 16, 4 * this.keyCount)) {
+      if (kk >= this.byInt.length) {
+        const grown = new Int32Array(Math.max(kk + 1, 2 * this.byInt.length, 1024));
+        grown.set(this.byInt);
+        this.byInt = grown;
+      }
+      const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots.length;
+      this.slots[slot] = h;
+      this.byInt[kk] = slot + 1;
+      return;
+    }
+    this.others.set(kk, h);
+  }
+
+  private remove(h: History<K>): void {
+    const kk = h.kk;
+    if (typeof kk === 'number' && (kk | 0) === kk && kk >= 0 && kk < this.byInt.length && this.byInt[kk] !== 0) {
+      const slot = this.byInt[kk]! - 1;
+      if (this.slots[slot] !== h) return;
+      this.slots[slot] = undefined;
+      this.freeSlots.push(slot);
+      this.byInt[kk] = 0;
+    } else if (this.others.get(kk) === h) this.others.delete(kk);
+    else return;
+    this.keyCount--;
   }
 }
 
@@ -189,12 +242,12 @@ export class Trace<K, V> {
 
   /** The history of a key, if it has one. */
   get(kk: RecordKey): History<K> | undefined {
-    return this.histories.map.get(kk);
+    return this.histories.get(kk);
   }
 
   /** The number of keys with a history, and of entries in all (for tests and statistics). */
   size(): { keys: number; entries: number } {
-    return { keys: this.histories.map.size, entries: this.histories.size };
+    return { keys: this.histories.keys, entries: this.histories.size };
   }
 
   /** Appends the changes `(keys[i], values[i], diffs[i])` at `time` as the next batch; returns the batch (what readers are sent). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordKey, type RecordKey } from '../../src/collections/record-key.js';
-import { accumulate, Bounds, compact, HistoryField, type History } from '../../src/collections/trace.js';
+import { accumulate, Bounds, compact, Histories, HistoryField, type History } from '../../src/collections/trace.js';
 import { Antichain } from '../../src/timestamps/antichain.js';
 import { lexicographicOrder, productOrder } from '../../src/timestamps/order.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
@@ -66,6 +66,47 @@ describe.each([
         expect(h.compacted).toBe(h.data.length / STRIDE);
       }),
       { numRuns: 400 },
+    );
+  });
+});
+
+describe('histories by key', () => {
+  // Keys of every kind the index files differently: small integers (a direct index), far, negative
+  // and fractional numbers and strings (a map); updates that cancel, so that histories empty and go.
+  const key = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom<RecordKey>(-1, 2 ** 20, 1.5, 'k', '7'));
+  // Most changes are taken back at once, so that a history compacted when it doubles is often empty.
+  const change = fc.tuple(key, fc.integer({ min: 0, max: 2 }), fc.constantFrom(1, -1), fc.integer({ min: 0, max: 3 }));
+
+  it('each key\'s history accumulates to what was added for it, through compactions and removals', () => {
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 300 }), (changes) => {
+        const t = Timestamp.of(0);
+        const histories = new Histories<RecordKey>();
+        const bounds = new Bounds(() => [[t], Infinity]);
+        const expected = new Map<RecordKey, Map<number, number>>();
+        const apply = (k: RecordKey, v: number, d: number) => {
+          histories.add(k, k, v, v, t, d, 1, productOrder, bounds);
+          const m = expected.get(k) ?? new Map<number, number>();
+          m.set(v, (m.get(v) ?? 0) + d);
+          expected.set(k, m);
+          histories.settle(productOrder, bounds);
+        };
+        for (const [k, v, d, undo] of changes) {
+          apply(k, v, d);
+          if (undo > 0) apply(k, v, -d);
+        }
+        let live = 0;
+        for (const [k, m] of expected) {
+          const want = [...m].filter(([, n]) => n !== 0).sort((a, b) => a[0] - b[0]);
+          const h = histories.get(k);
+          const keys: RecordKey[] = [];
+          const got = h === undefined ? [] : accumulate<number>(h, t, productOrder, keys).sort((a, b) => a[0] - b[0]);
+          expect(got).toEqual(want);
+          if (h !== undefined) live++;
+        }
+        expect(histories.keys).toBe(live);
+      }),
+      { numRuns: 300 },
     );
   });
 });
