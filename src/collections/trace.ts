@@ -380,7 +380,7 @@ let timeIndex = new Int32Array(256);
 let sums = new Float64Array(256);
 let seqs = new Float64Array(256);
 /** How many representatives per compaction get a dense index; entries at others go through maps. */
-const DENSE_TIMES = 4;
+const DENSE_TIMES = 2;
 /** Per representative index: for each small-integer value key, 1 + its first entry (0: none); cleared after each compaction. */
 const denseTimes: Int32Array[] = [];
 
@@ -394,8 +394,8 @@ function denseFor(ti: number, vk: number): Int32Array {
   return d;
 }
 
-/** Value keys below this are small integers `accumulate` finds through a dense scratch index rather than a map. */
-const DENSE_LIMIT = 1 << 24;
+/** Value keys below this are small integers `accumulate` finds through a dense scratch index rather than a map (the index, 4 bytes per value, is at most 16 MB a thread). */
+const DENSE_LIMIT = 1 << 22;
 /** For each small-integer value key, 1 + its place in the accumulation being built (0: not there); cleared after each use. */
 let dense = new Int32Array(1024);
 

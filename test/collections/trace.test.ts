@@ -10,7 +10,7 @@ const { STRIDE, VK, TIME, SEQ } = HistoryField;
 
 // Values of the kinds compaction indexes differently: small integers (a dense index), large and
 // negative numbers, strings (maps); times in one loop, (epoch, round), many distinct ones.
-const value = fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom<string | number>(-1, 2 ** 24, 'a', 'b'));
+const value = fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom<string | number>(-1, 2 ** 22, 'a', 'b'));
 const time = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 5 })).map(([e, r]) => Timestamp.of(e, r));
 const entry = fc.tuple(value, time, fc.constantFrom(1, -1, 2), fc.integer({ min: 1, max: 4 }));
 const frontier = fc.array(time, { minLength: 1, maxLength: 3 });
