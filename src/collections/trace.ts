@@ -52,6 +52,7 @@ export interface History<K> {
   /** The key's canonical key (see `recordKey`), and the key. */
   readonly kk: RecordKey;
   readonly key: K;
+  /** The entries; compaction rewrites them in place, so read them within one callback. */
   data: unknown[];
   /** The entries after the last compaction: the next one runs when there are twice as many. */
   compacted: number;
@@ -216,9 +217,11 @@ export interface TraceReader {
  * The per-worker index of an arrangement: for each key, its updates (value, time, diff). Appends come
  * from the arrangement's stage; every operator that reads the arrangement reads this one copy.
  *
- * Compaction (see `Histories` for when): each time is replaced by its representative under the
- * readers' frontier F — the meet over f in F of join(t, f) — which no time still to be read can tell
- * from the original, and entries of one value with one representative are summed; zero sums vanish.
+ * Compaction (when a key's history has doubled, and in sweeps over the keys appended to since the
+ * last sweep, once as many entries were appended as were held after it): each time is replaced by its
+ * representative under the readers' frontier F — the meet over f in F of join(t, f) — which no time
+ * still to be read can tell from the original, and entries of one value with one representative are
+ * summed, in place in the key's array; zero sums vanish, and so does a history left empty.
  *
  * @example
  * const byNode = edges.arrange();          // after the dataflow is built, on this worker:
