@@ -32,9 +32,11 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
       const here: Update<R>[] = [];
       let later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined;
       const { kks, keys, values, diffs } = batch;
-      // Neighbouring entries mostly share one time object: each run is compared with `time` once.
+      // Neighbouring entries mostly share one time object: each run is compared with `time` (and its
+      // output time found) once.
       let last: unknown;
       let lastIn = false;
+      let lastGroup: Update<R>[] | undefined;
       for (let i = 0; i < kks.length; i++) {
         const h = other.get(kks[i]!);
         if (h === undefined) continue;
@@ -50,15 +52,17 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
           if (t !== last) {
             last = t;
             lastIn = order.lessEqual(t, time);
+            lastGroup = undefined;
+            if (!lastIn) {
+              const at = order.join(time, t);
+              later ??= new Map();
+              let grp = later.get(at.key);
+              if (grp === undefined) later.set(at.key, (grp = { time: at, updates: [] }));
+              lastGroup = grp.updates;
+            }
           }
           if (lastIn) here.push(u);
-          else {
-            const at = order.join(time, t);
-            later ??= new Map();
-            let grp = later.get(at.key);
-            if (grp === undefined) later.set(at.key, (grp = { time: at, updates: [] }));
-            grp.updates.push(u);
-          }
+          else lastGroup!.push(u);
         }
       }
       if (here.length > 0) ctx.send(here, time);
