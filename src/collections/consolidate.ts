@@ -1,4 +1,5 @@
 /** Consolidation: updates of one record summed, the ones that cancel dropped. */
+import { isIndex } from './dense.js';
 import { recordKey, type RecordKey } from './record-key.js';
 
 /**
@@ -27,7 +28,7 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
   for (let i = 0; i < updates.length; i++) {
     const u = updates[i]!;
     const r = u[0] as unknown;
-    if (Array.isArray(r) && r.length === 2 && isSmall(r[0]) && isSmall(r[1])) {
+    if (Array.isArray(r) && r.length === 2 && isIndex(r[0]) && isIndex(r[1])) {
       pairs ??= new Map();
       const a = r[0] === 0 ? 0 : r[0];
       const b = r[1];
@@ -64,6 +65,3 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
   return out;
 }
 
-function isSmall(x: unknown): x is number {
-  return typeof x === 'number' && (x | 0) === x && x >= 0;
-}

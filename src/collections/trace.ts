@@ -2,6 +2,7 @@
 import { Antichain } from '../timestamps/antichain.js';
 import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
+import { covering, isIndex } from './dense.js';
 import type { RecordKey } from './record-key.js';
 
 /**
@@ -85,7 +86,7 @@ export class Histories<K> {
 
   /** The history of `kk`, if it has one. */
   get(kk: RecordKey): History<K> | undefined {
-    if (typeof kk === 'number' && (kk | 0) === kk && kk >= 0 && kk < this.byInt.length) {
+    if (isIndex(kk) && kk < this.byInt.length) {
       const slot = this.byInt[kk]!;
       if (slot !== 0) return this.slots[slot - 1];
     }
@@ -140,12 +141,8 @@ export class Histories<K> {
   private put(h: History<K>): void {
     this.keyCount++;
     const kk = h.kk;
-    if (typeof kk === 'number' && (kk | 0) === kk && kk >= 0 && kk < Math.max(1 << 16, 4 * this.keyCount)) {
-      if (kk >= this.byInt.length) {
-        const grown = new Int32Array(Math.max(kk + 1, 2 * this.byInt.length, 1024));
-        grown.set(this.byInt);
-        this.byInt = grown;
-      }
+    if (isIndex(kk) && kk < Math.max(1 << 16, 4 * this.keyCount)) {
+      this.byInt = covering(this.byInt, kk);
       const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots.length;
       this.slots[slot] = h;
       this.byInt[kk] = slot + 1;
@@ -156,7 +153,7 @@ export class Histories<K> {
 
   private remove(h: History<K>): void {
     const kk = h.kk;
-    if (typeof kk === 'number' && (kk | 0) === kk && kk >= 0 && kk < this.byInt.length && this.byInt[kk] !== 0) {
+    if (isIndex(kk) && kk < this.byInt.length && this.byInt[kk] !== 0) {
       const slot = this.byInt[kk]! - 1;
       if (this.slots[slot] !== h) return;
       this.slots[slot] = undefined;
@@ -385,16 +382,10 @@ let seqs = new Float64Array(256);
 /** How many representatives per compaction get a dense index; entries at others go through maps. */
 const DENSE_TIMES = 2;
 /** Per representative index: for each small-integer value key, 1 + its first entry (0: none); cleared after each compaction. */
-const denseTimes: Int32Array[] = [];
+const denseTimes: Int32Array<ArrayBuffer>[] = [];
 
 function denseFor(ti: number, vk: number): Int32Array {
-  let d = denseTimes[ti];
-  if (d === undefined || vk >= d.length) {
-    const grown = new Int32Array(Math.max(vk + 1, 2 * (d?.length ?? 512)));
-    if (d !== undefined) grown.set(d);
-    denseTimes[ti] = d = grown;
-  }
-  return d;
+  return (denseTimes[ti] = covering(denseTimes[ti] ?? new Int32Array(0), vk));
 }
 
 /** Value keys below this are small integers `accumulate` finds through a dense scratch index rather than a map (the index, 4 bytes per value, is at most 16 MB a thread). */
@@ -428,7 +419,7 @@ export function accumulate<V>(h: History<unknown>, time: Timestamp, order: Times
 
 /** Whether a value key is a small non-negative integer, placed through `dense`. */
 function isDense(vk: RecordKey): vk is number {
-  return typeof vk === 'number' && (vk | 0) === vk && vk >= 0 && vk < DENSE_LIMIT;
+  return isIndex(vk) && vk < DENSE_LIMIT;
 }
 
 /** `accumulate`'s pass: the sums per value of the entries at times ≤ `time`, zero sums kept; `dense` left set for the caller to clear. */
@@ -451,11 +442,7 @@ function gather<V>(data: readonly unknown[], time: Timestamp, order: TimestampOr
     const vk = data[i + VK] as RecordKey;
     let at = -1;
     if (isDense(vk)) {
-      if (vk >= dense.length) {
-        const grown = new Int32Array(Math.max(vk + 1, 2 * dense.length));
-        grown.set(dense);
-        dense = grown;
-      }
+      dense = covering(dense, vk);
       at = dense[vk]! - 1;
       if (at < 0) dense[vk] = keys.length + 1;
     } else {
