@@ -5,7 +5,9 @@
  * medians and the spread of each phase are printed, with ratios to 1 worker (phases) and to the plain
  * program (whole command, peak RSS). Graphs: a seeded uniform random graph of 2 M nodes and 16 M edges
  * (written to a temporary file first, about 230 MB), web-NotreDame, email-Eu-core and karate.
- * Usage: node dist/bench/scaling.js [--quick] [--rounds N]. Results: bench/results/scaling-<full|quick>.md.
+ * Usage: node dist/bench/scaling.js [--quick] [--rounds N] [--only NAME]: `--only` keeps the graphs whose
+ * label contains NAME (random, web-NotreDame, email-Eu-core, karate). Results: bench/results/scaling-<full|quick>.md
+ * (scaling-only.md with `--only`).
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -90,6 +92,12 @@ function main(argv: readonly string[]): void {
   const quick = argv.includes('--quick');
   const at = argv.indexOf('--rounds');
   const rounds = at >= 0 ? Number(argv[at + 1]) : quick ? 1 : 3;
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
+  if (onlyAt >= 0 && (only === undefined || only.startsWith('--'))) throw new Error('--only needs a graph name: random, web-NotreDame, email-Eu-core or karate');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a positive integer, got ${argv[at + 1]}`);
+  const unknown = argv.filter((a, i) => a.startsWith('--') && !['--quick', '--rounds', '--only'].includes(a) && argv[i - 1] !== '--only' && argv[i - 1] !== '--rounds');
+  if (unknown.length > 0) throw new Error(`unknown option(s) ${unknown.join(' ')}: expected --quick, --rounds N, --only NAME`);
   const scratch = mkdtempSync(join(tmpdir(), 'timely-scaling-'));
   const lines: string[] = [];
   const say = (line: string) => {
@@ -99,14 +107,19 @@ function main(argv: readonly string[]): void {
   try {
     const [nodes, edges] = quick ? [200_000, 1_600_000] : [2_000_000, 16_000_000];
     const random = join(scratch, `random-${nodes}-${edges}.txt`);
-    process.stderr.write(`writing a random graph of ${nodes} nodes and ${edges} edges…\n`);
-    writeRandomGraph(random, nodes, edges);
-    const graphs: [label: string, path: string, threads: number[]][] = [
-      [`random ${nodes / 1e6} M nodes, ${edges / 1e6} M edges`, random, [1, 2]],
-      ['web-NotreDame.txt.gz', join(GRAPHS, 'web-NotreDame.txt.gz'), [1, 2]],
-      ['email-Eu-core.txt', join(GRAPHS, 'email-Eu-core.txt'), [1, 3]],
-      ['karate.txt', join(GRAPHS, 'karate.txt'), [1, 3]],
-    ];
+    const graphs = (
+      [
+        [`random ${nodes / 1e6} M nodes, ${edges / 1e6} M edges`, random, [1, 2]],
+        ['web-NotreDame.txt.gz', join(GRAPHS, 'web-NotreDame.txt.gz'), [1, 2]],
+        ['email-Eu-core.txt', join(GRAPHS, 'email-Eu-core.txt'), [1, 3]],
+        ['karate.txt', join(GRAPHS, 'karate.txt'), [1, 3]],
+      ] as [label: string, path: string, threads: number[]][]
+    ).filter(([label]) => only === undefined || label.includes(only));
+    if (graphs.length === 0) throw new Error(`--only ${only}: no graph's name contains it (random, web-NotreDame, email-Eu-core, karate)`);
+    if (graphs.some(([, path]) => path === random)) {
+      process.stderr.write(`writing a random graph of ${nodes} nodes and ${edges} edges…\n`);
+      writeRandomGraph(random, nodes, edges);
+    }
     say(`# Scaling: whole commands on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
     say('');
     say(`${rounds} round(s), the variants alternating in each; median (min–max). Phases as each command reports them (the slowest worker's); whole = wall time of the command; ratios: phases to 1 worker, whole and peak RSS to the plain program. Every output equals the plain program's, byte for byte.`);
@@ -147,9 +160,9 @@ function main(argv: readonly string[]): void {
       }
     }
     say('');
-    say(`Command: \`npm run bench:scaling${quick ? ' -- --quick' : ''}\`.`);
+    say(`Command: \`npm run bench:scaling -- ${argv.join(' ')}\`.`.replace(' -- `', '`'));
     mkdirSync(resolve(root, 'bench/results'), { recursive: true });
-    writeFileSync(resolve(root, `bench/results/scaling-${quick ? 'quick' : 'full'}.md`), lines.join('\n') + '\n');
+    writeFileSync(resolve(root, `bench/results/scaling-${only !== undefined ? 'only' : quick ? 'quick' : 'full'}.md`), lines.join('\n') + '\n');
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

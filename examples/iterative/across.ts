@@ -5,9 +5,11 @@
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { execute as executeCluster, type ExecuteOptions as ClusterExecuteOptions } from '../../src/net/cluster.js';
+import { ThreadPool } from '../../src/workers/pool.js';
 import type { WorkerStats } from '../../src/workers/worker.js';
 import { ExampleError, readTextShared, wholeTextNeeded } from './edge-list.js';
 import type { Algorithm, ExampleOptions } from './run.js';
+import { SHARE_JOB, THREADS_ENTRY } from './thread-scripts.js';
 
 /** Where a run across processes takes place, and how its processes meet (see the net layer's execute). */
 export type ClusterOptions = Pick<ClusterExecuteOptions, 'processes' | 'process' | 'hosts' | 'secret' | 'insecure' | 'connectTimeout' | 'heartbeatTimeout'>;
@@ -82,7 +84,7 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
     // The workers' reads name what is wrong with the file.
   }
   const job = `example ${algorithm} ${JSON.stringify(args.options)} on ${basename(input)} (${size} bytes)`;
-  const { results, stats } = await executeCluster<SharePart>(new URL('./share-job.js', import.meta.url), { workers: options.workers ?? 1, ...cluster, args, job, threads: true });
+  const { results, stats } = await executeCluster<SharePart>(SHARE_JOB, { workers: options.workers ?? 1, ...cluster, args, job, threads: true, pool: new ThreadPool({ entry: THREADS_ENTRY }) });
   if ((cluster.process ?? 0) !== 0) return null;
   return {
     texts: results.map((r) => r.text),

@@ -8,11 +8,10 @@ import { ThreadPool } from '../../src/workers/pool.js';
 import type { SharedResult, SharePart } from './across.js';
 import { ExampleError, readTextShared, wholeTextNeeded, type EdgeList } from './edge-list.js';
 import { sharedValues, type SharedValues } from './format.js';
+import { THREADS_ENTRY, THREADS_JOB } from './thread-scripts.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
 import type { Algorithm, ExampleOptions } from './run.js';
 
-/** The module the worker threads of `runExampleOnThreads` import (give it to a ThreadPool's `preload`). */
-export const THREADS_JOB = new URL('./threads-job.js', import.meta.url);
 
 /** What each worker of the read phase gets. */
 export interface ReadJobArgs {
@@ -44,7 +43,7 @@ export interface ComputeJobArgs {
 
 /**
  * Runs an example on `workers` threads of this process (of `pool`, if given: start it with
- * `preload: [THREADS_JOB]`), every thread reading its share of `input` in parallel (a gzip file or a
+ * `preload: [THREADS_JOB], entry: THREADS_ENTRY`), every thread reading its share of `input` in parallel (a gzip file or a
  * pipe is read once, here, and the threads parse their shares of its text). Resolves with the whole output, as one worker would write it. A BFS source
  * that is no node of the file is BAD_OPTION.
  *
@@ -53,7 +52,7 @@ export interface ComputeJobArgs {
  */
 export async function runExampleOnThreads(algorithm: Algorithm, input: string, options: ExampleOptions & { readonly workers: number }, pool?: ThreadPool): Promise<SharedResult> {
   const workers = options.workers;
-  const threads = pool ?? new ThreadPool({ start: workers, preload: [THREADS_JOB] });
+  const threads = pool ?? new ThreadPool({ start: workers, preload: [THREADS_JOB], entry: THREADS_ENTRY });
   try {
     const t0 = performance.now();
     const text = wholeTextNeeded(input) ? await readTextShared(input) : undefined;

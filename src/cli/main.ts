@@ -109,11 +109,11 @@ async function exampleOnShares(name: Algorithm, input: string, output: string | 
   const t0 = performance.now();
   let result: SharedResult | null;
   if (cluster === undefined) {
-    // The threads start, and load the example's job (threads.ts's THREADS_JOB, named here so as not to
-    // wait for that module), while this thread loads the rest. They are not stopped at the end: a
-    // waiting thread does not hold the process, which exits with its last write.
-    const { ThreadPool } = await import('../workers/pool.js');
-    const pool = new ThreadPool({ start: options.workers, preload: [new URL('../../examples/iterative/threads-job.js', import.meta.url)] });
+    // The threads start, on the examples' own entry script (the runtime and the job in one file), while
+    // this thread loads the rest. They are not stopped at the end: a waiting thread does not hold the
+    // process, which exits with its last write.
+    const [{ ThreadPool }, { THREADS_ENTRY, THREADS_JOB }] = await Promise.all([import('../workers/pool.js'), import('../../examples/iterative/thread-scripts.js')]);
+    const pool = new ThreadPool({ start: options.workers, preload: [THREADS_JOB], entry: THREADS_ENTRY });
     const { runExampleOnThreads } = await import('../../examples/iterative/threads.js');
     result = await runExampleOnThreads(name, input, options, pool);
   } else {

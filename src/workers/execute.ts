@@ -4,7 +4,7 @@ import { checkRecord, RecordRefusal } from '../graph/records.js';
 import { checkResult, jobFailure, revive, WorkerError } from './errors.js';
 import { abortMesh, allocateMesh, type MeshMemory } from './mesh.js';
 import { defaultCompilation, moduleUrl, setConcurrentCompilation, startThread, ThreadPool } from './pool.js';
-import type { Job, ThreadReport } from './thread-main.js';
+import type { Job, ThreadReport } from './thread.js';
 import type { WorkerStats } from './worker.js';
 import { MAX_WORKERS } from './limits.js';
 

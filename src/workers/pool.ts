@@ -5,13 +5,15 @@
  * keeps the machine code V8 compiled for the last one, at the price of state: a job module is imported
  * once per thread, so its top-level variables live on into the next computation.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker as Thread } from 'node:worker_threads';
 import { WorkerError } from './errors.js';
-import type { ThreadData } from './thread-main.js';
+import type { ThreadData } from './thread.js';
 
+/** The script a thread starts with by default (see ThreadPoolOptions.entry). */
 const ENTRY = new URL('./thread-main.js', import.meta.url);
 
 const inputType = (arg: string, i: number, all: readonly string[]) => arg.startsWith('--input-type') || all[i - 1] === '--input-type';
@@ -48,16 +50,24 @@ export function moduleUrl(module: string | URL): string {
   return typeof module === 'string' && !/^[a-z]+:/.test(module) ? pathToFileURL(module).href : String(module);
 }
 
-/** Starts a thread: for one job (it ends after it), or, with `null`, for a pool (it waits for jobs). */
-export function startThread(data: ThreadData): Thread {
+/** `entry` as a URL, if it names a file that exists (INVALID_OPTION otherwise). */
+function entryUrl(entry: unknown): URL {
+  if (typeof entry !== 'string' && !(entry instanceof URL)) throw new WorkerError('INVALID_OPTION', `entry must be the path or URL of a built JavaScript file, got ${typeof entry}`);
+  const url = new URL(moduleUrl(entry));
+  if (url.protocol !== 'file:' || !existsSync(url)) throw new WorkerError('INVALID_OPTION', `entry ${String(entry)} is not a file on this machine: give the path of a built JavaScript file that calls runThread`);
+  return url;
+}
+
+/** Starts a thread on `entry`: for one job (it ends after it), or, with `null`, for a pool (it waits for jobs). */
+export function startThread(data: ThreadData, entry: URL = ENTRY): Thread {
   try {
-    return new Thread(ENTRY, { workerData: data, execArgv });
+    return new Thread(entry, { workerData: data, execArgv });
   } catch (err) {
     if (execArgv === undefined || (err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
     const refused = new Set(/flags: (.*)$/.exec((err as Error).message)?.[1]?.split(', '));
     const kept = execArgv.filter((arg) => !refused.has(arg));
     execArgv = kept.length < execArgv.length ? kept : [];
-    return startThread(data);
+    return startThread(data, entry);
   }
 }
 
@@ -79,6 +89,13 @@ export interface ThreadPoolOptions {
    * module that fails to load is reported by the computation that runs it (BAD_MODULE), not here.
    */
   readonly preload?: readonly (string | URL)[];
+  /**
+   * The script every thread of the pool starts with: by default the runtime's own, which imports each
+   * job's module, and the runtime, module by module. A script that calls `runThread` with job modules
+   * linked in, bundled into one file, starts faster (see `runThread`). It must be a built JavaScript
+   * file: INVALID_OPTION if there is none at that path.
+   */
+  readonly entry?: string | URL;
 }
 
 /** A waiting thread, and the V8 compilation setting it was started under (fixed for its life). */
@@ -107,20 +124,22 @@ export class ThreadPool {
   private readonly waiting: Idle[] = [];
   private closedFlag = false;
   private readonly preload: readonly string[];
+  private readonly entry: URL;
 
   constructor(options: ThreadPoolOptions = {}) {
-    const { keep, start = 0, preload = [] } = options;
+    const { keep, start = 0, preload = [], entry } = options;
     if (!Array.isArray(preload) || !preload.every((m) => typeof m === 'string' || m instanceof URL)) {
       throw new WorkerError('INVALID_OPTION', 'preload must be an array of module paths or URLs');
     }
     this.preload = preload.map((m) => moduleUrl(m));
+    this.entry = entry === undefined ? ENTRY : entryUrl(entry);
     if (keep !== undefined && (!Number.isInteger(keep) || keep < 0 || keep > 256)) throw new WorkerError('INVALID_OPTION', `keep must be an integer from 0 to 256, got ${String(keep)}`);
     if (!Number.isInteger(start) || start < 0 || start > 256) throw new WorkerError('INVALID_OPTION', `start must be an integer from 0 to 256, got ${String(start)}`);
     this.keepOption = keep;
     if (start > 0) {
       const compilation = defaultCompilation(start);
       setConcurrentCompilation(compilation);
-      this.release(Array.from({ length: start }, () => startThread({ job: null, preload: this.preload })), compilation);
+      this.release(Array.from({ length: start }, () => startThread({ job: null, preload: this.preload }, this.entry)), compilation);
     }
   }
 
@@ -154,7 +173,7 @@ export class ThreadPool {
   take(concurrentCompilation: boolean): Thread {
     if (this.closedFlag) throw new WorkerError('INVALID_OPTION', 'this ThreadPool was closed: make a new one, or leave out the pool option');
     const at = this.waiting.findIndex((idle) => idle.concurrentCompilation === concurrentCompilation);
-    if (at < 0) return startThread({ job: null, preload: this.preload });
+    if (at < 0) return startThread({ job: null, preload: this.preload }, this.entry);
     const [idle] = this.waiting.splice(at, 1);
     idle!.thread.off('exit', idle!.onEnd).off('error', idle!.onEnd);
     idle!.thread.ref();

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 // Threads run built JavaScript: these tests use the build, as the CLI does.
-import { execute, ThreadPool, DataflowError, WorkerError } from '../../dist/src/index.js';
+import { execute, runThread, ThreadPool, DataflowError, WorkerError } from '../../dist/src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string) => join(here, 'fixtures', name);
@@ -130,6 +130,23 @@ describe('ThreadPool', () => {
       expect((await execute<number>(fixture('was-preloaded.mjs'), { workers: 1, pool })).results).toEqual([0]);
     });
     expect(() => new ThreadPool({ preload: 'job.mjs' as unknown as string[] })).toThrow(/preload must be an array of module paths or URLs/);
+  });
+
+  it('starts its threads on the entry script it is given: a job linked into it runs without an import, any other is imported', async () => {
+    await withPool({ start: 3, entry: fixture('linked-entry.mjs') }, async (pool) => {
+      const linked = await execute<Whoami & { linked?: boolean }>(fixture('whoami.mjs'), { workers: 3, pool, args: { n: 200 } });
+      expect(linked.results.map((w) => w.linked)).toEqual([true, true, true]);
+      expect(linked.results.reduce((a, w) => a + w.received, 0)).toBe(200);
+      const imported = await execute<number>(fixture('was-preloaded.mjs'), { workers: 3, pool });
+      expect(imported.results).toEqual([0, 0, 0]);
+    });
+    // The default entry imports whoami.mjs itself: no mark.
+    await withPool({}, async (pool) => {
+      expect((await execute<Whoami & { linked?: boolean }>(fixture('whoami.mjs'), { workers: 2, pool })).results.map((w) => w.linked)).toEqual([undefined, undefined]);
+    });
+    expect(() => new ThreadPool({ entry: fixture('no-such-entry.mjs') })).toThrow(/entry .*no-such-entry\.mjs is not a file on this machine/);
+    expect(() => new ThreadPool({ entry: 42 as unknown as string })).toThrow(/entry must be the path or URL of a built JavaScript file/);
+    await expect(runThread()).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/call it from the entry script a thread starts with/) });
   });
 
   it('refuses a closed pool, and a bad keep or start, with INVALID_OPTION', async () => {
