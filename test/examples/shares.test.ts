@@ -114,6 +114,24 @@ describe('input in shares', () => {
     expect(errors.filter((e) => e !== undefined)).toEqual(['g.txt:288: expected "src dst" (two non-negative integers), got "287 x"']);
   });
 
+  it('a gzip file whose trailer states its text’s size reads the same edges as the text; one that misstates it, by any amount, is BAD_PATH', async () => {
+    // Past a MiB of text, so that the parser sizes its room from the trailer's claim.
+    const lines: string[] = [];
+    for (let i = 0; i < 150_000; i++) lines.push(`${(i * 7919) % 100_003} ${(i * 104_729) % 100_003}\n`);
+    const text = Buffer.from(lines.join(''));
+    const expected = pairs(parseEdgeList(text, 'g'));
+    const gz = gzipSync(text);
+    for (const claim of [text.length, 0, 1, 1 << 20, 64 * gz.length, 0xffffffff]) {
+      const path = join(scratch, `claim-${claim}.txt.gz`);
+      const patched = Buffer.from(gz);
+      patched.writeUInt32LE(claim, patched.length - 4);
+      writeFileSync(path, patched);
+      // Node's gunzip checks the trailer's size: a wrong one is an unreadable file, a right one reads whole.
+      if (claim === text.length) expect(pairs(await readEdgeListShare(path, 0, 1))).toEqual(expected);
+      else await expect(readEdgeListShare(path, 0, 1)).rejects.toMatchObject({ code: 'BAD_PATH', message: expect.stringMatching(/cannot read/) });
+    }
+  });
+
   it('a gzip file is decompressed once into shared memory; a line past the limit is refused as the text comes', async () => {
     const text = Array.from({ length: 500 }, (_, i) => `${i} ${i * 3}\n`).join('');
     const gz = join(scratch, 'g.txt.gz');
