@@ -215,10 +215,10 @@ function pushInPieces(parser: EdgeListParser, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length; at += 1 << 20) parser.push(bytes.subarray(at, Math.min(bytes.length, at + (1 << 20))));
 }
 
-/** A plain file's size in bytes, or 0 for a gzip file or one that cannot be read (the read names the problem). */
 /** The most text per byte of gzip believed from a trailer (edge lists compress 4–6 times; web-NotreDame 5.1). */
 const GZIP_RATIO = 32;
 
+/** The size of a file's text in bytes (a gzip file's as its trailer states it), or 0 where that cannot be told (the read names any problem). */
 function plainSize(path: string): number {
   try {
     return path.endsWith('.gz') ? gzipSize(path) : statSync(path).size;

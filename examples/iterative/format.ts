@@ -120,11 +120,6 @@ export interface SharedValues {
   readonly present: Uint8Array;
 }
 
-/** Room in shared memory for the values of ids `0 .. size − 1` (see `formatSharedRange`). */
-export function sharedValues(size: number): SharedValues {
-  return { values: new Float64Array(new SharedArrayBuffer(8 * size)), present: new Uint8Array(new SharedArrayBuffer(size)) };
-}
-
 /**
  * `formatShare` for workers of one process: each puts its nodes' values (`part`, dense ids, any order)
  * into `shared`, and once every worker has (a dataflow that ends when all have), formats the lines of

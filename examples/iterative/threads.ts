@@ -7,11 +7,11 @@ import { execute } from '../../src/workers/execute.js';
 import { ThreadPool } from '../../src/workers/pool.js';
 import type { SharedResult, SharePart } from './across.js';
 import { ExampleError, readTextShared, wholeTextNeeded, type EdgeList } from './edge-list.js';
-import { sharedValues, type SharedValues } from './format.js';
-import { THREADS_ENTRY, THREADS_JOB } from './thread-scripts.js';
+// Types only from format.js: its code needs the runtime, which this thread (the launcher's) does not load.
+import type { SharedValues } from './format.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
 import type { Algorithm, ExampleOptions } from './run.js';
-
+import { THREADS_ENTRY, THREADS_JOB } from './thread-scripts.js';
 
 /** What each worker of the read phase gets. */
 export interface ReadJobArgs {
@@ -43,9 +43,10 @@ export interface ComputeJobArgs {
 
 /**
  * Runs an example on `workers` threads of this process (of `pool`, if given: start it with
- * `preload: [THREADS_JOB], entry: THREADS_ENTRY`), every thread reading its share of `input` in parallel (a gzip file or a
- * pipe is read once, here, and the threads parse their shares of its text). Resolves with the whole output, as one worker would write it. A BFS source
- * that is no node of the file is BAD_OPTION.
+ * `preload: [THREADS_JOB], entry: THREADS_ENTRY`), every thread reading its share of `input` in
+ * parallel (a gzip file or a pipe is read once, here, and the threads parse their shares of its text).
+ * Resolves with the whole output, as one worker would write it. A BFS source that is no node of the
+ * file is BAD_OPTION.
  *
  * @example
  * const { texts, lines } = await runExampleOnThreads('wcc', 'graph.txt', { workers: 2 });
@@ -87,6 +88,11 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
   } finally {
     if (pool === undefined) await threads.close();
   }
+}
+
+/** Room in shared memory for the values of ids `0 .. size − 1` (see format.ts's `formatSharedRange`). */
+function sharedValues(size: number): SharedValues {
+  return { values: new Float64Array(new SharedArrayBuffer(8 * size)), present: new Uint8Array(new SharedArrayBuffer(size)) };
 }
 
 /** The edges with every id replaced by its rank in `ids`, in shared memory. */
