@@ -101,8 +101,12 @@ function transferablesOf(result: unknown): ArrayBuffer[] {
  */
 export async function runThread(linked: Readonly<Record<string, JobModule>> = {}): Promise<void> {
   if (parentPort === null) throw new WorkerError('INVALID_OPTION', 'runThread runs a worker thread: call it from the entry script a thread starts with (ThreadPoolOptions.entry), not from the main thread');
+  const data = workerData as ThreadData | undefined;
+  if (data === null || typeof data !== 'object' || !('job' in data)) {
+    throw new WorkerError('INVALID_OPTION', 'runThread runs a thread that ThreadPool or execute started (it reads the job they give the thread): name this script as a ThreadPool entry rather than starting a thread on it yourself');
+  }
   const modules = new Map(Object.entries(linked).map(([url, module]) => [moduleUrl(url), module] as const));
-  const { job, preload = [] } = workerData as ThreadData;
+  const { job, preload = [] } = data;
   // Loaded now, while the caller prepares a computation, and before the first job runs; a module that
   // fails is reported by the job that imports it. Linked modules are loaded already.
   const preloaded = Promise.all(preload.filter((url) => !modules.has(url)).map((url) => import(url).catch(() => undefined)));

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker as Thread } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 // Threads run built JavaScript: these tests use the build, as the CLI does.
 import { execute, runThread, ThreadPool, DataflowError, WorkerError } from '../../dist/src/index.js';
@@ -147,6 +148,10 @@ describe('ThreadPool', () => {
     expect(() => new ThreadPool({ entry: fixture('no-such-entry.mjs') })).toThrow(/entry .*no-such-entry\.mjs is not a file on this machine/);
     expect(() => new ThreadPool({ entry: 42 as unknown as string })).toThrow(/entry must be the path or URL of a built JavaScript file/);
     await expect(runThread()).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/call it from the entry script a thread starts with/) });
+    // A thread started on the entry by hand, not by a pool: refused, not a TypeError.
+    const stray = new Thread(fixture('linked-entry.mjs'));
+    const failure = await new Promise<Error>((resolve) => stray.once('error', resolve));
+    expect(failure).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/name this script as a ThreadPool entry/) });
   });
 
   it('refuses a closed pool, and a bad keep or start, with INVALID_OPTION', async () => {
