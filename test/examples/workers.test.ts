@@ -77,3 +77,23 @@ describe("edges sent through the exchange (input 'exchange', as workers without 
     await expect(runExample('wcc', edges, { workers: 2, input: 'files' as never })).rejects.toMatchObject({ code: 'BAD_OPTION', message: expect.stringMatching(/input must be 'shared' or 'exchange', got "files"/) });
   });
 });
+
+describe("the examples' thread entry", () => {
+  it('is the bundle the build makes, newer than the module it bundles; a module rebuilt after it is used instead', async () => {
+    const { statSync, utimesSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const scripts = '../../dist/examples/iterative/thread-scripts.js';
+    const { THREADS_ENTRY } = (await import(scripts)) as { THREADS_ENTRY: URL };
+    expect(THREADS_ENTRY.pathname).toMatch(/\/threads-entry\.bundle\.js$/);
+    // As if `tsc` alone had rebuilt the modules after the bundle: the module wins (a fresh import of thread-scripts decides anew).
+    const module = fileURLToPath(new URL('threads-entry.js', THREADS_ENTRY));
+    const before = statSync(module).mtime;
+    try {
+      utimesSync(module, before, new Date(statSync(THREADS_ENTRY).mtimeMs + 60_000));
+      const again = (await import(`${scripts}?after-tsc`)) as { THREADS_ENTRY: URL };
+      expect(again.THREADS_ENTRY.pathname).toMatch(/\/threads-entry\.js$/);
+    } finally {
+      utimesSync(module, before, before);
+    }
+  });
+});
