@@ -87,13 +87,7 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
   // A pool only for the entry script its threads start with (the jobs linked in, one file to load);
   // its threads are stopped once the computation is over, without waiting for them to go.
   const pool = new ThreadPool({ entry: THREADS_ENTRY });
-  let done;
-  try {
-    done = await executeCluster<SharePart>(SHARE_JOB, { workers: options.workers ?? 1, ...cluster, args, job, threads: true, pool });
-  } finally {
-    void pool.close();
-  }
-  const { results, stats } = done;
+  const { results, stats } = await executeCluster<SharePart>(SHARE_JOB, { workers: options.workers ?? 1, ...cluster, args, job, threads: true, pool }).finally(() => void pool.close());
   if ((cluster.process ?? 0) !== 0) return null;
   return {
     texts: results.map((r) => r.text),

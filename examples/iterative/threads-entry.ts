@@ -6,9 +6,7 @@
  */
 import { runThread } from '../../src/workers/thread.js';
 import shareJob from './share-job.js';
+import { SHARE_JOB, THREADS_JOB } from './thread-scripts.js';
 import threadsJob from './threads-job.js';
 
-await runThread({
-  [new URL('./threads-job.js', import.meta.url).href]: { default: threadsJob },
-  [new URL('./share-job.js', import.meta.url).href]: { default: shareJob },
-});
+await runThread({ [THREADS_JOB.href]: { default: threadsJob }, [SHARE_JOB.href]: { default: shareJob } });

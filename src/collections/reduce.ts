@@ -2,11 +2,11 @@
 import type { Stream } from '../graph/stream.js';
 import { pipeline } from '../graph/vertex.js';
 import { compareTotal } from '../timestamps/order.js';
+import { Antichain } from '../timestamps/antichain.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
-import { Antichain } from '../timestamps/antichain.js';
 import { accumulate, Bounds, Histories } from './trace.js';
 
 /**

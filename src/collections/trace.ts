@@ -155,12 +155,10 @@ export class Histories<K> {
     const kk = h.kk;
     if (isIndex(kk) && kk < this.byInt.length && this.byInt[kk] !== 0) {
       const slot = this.byInt[kk]! - 1;
-      if (this.slots[slot] !== h) return;
       this.slots[slot] = undefined;
       this.freeSlots.push(slot);
       this.byInt[kk] = 0;
-    } else if (this.others.get(kk) === h) this.others.delete(kk);
-    else return;
+    } else this.others.delete(kk);
     this.keyCount--;
   }
 }
@@ -288,7 +286,7 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
  * keep their order, written back into the history's own array; the work is done in scratch columns.
  */
 export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
-  const data = h.data as unknown[];
+  const data = h.data;
   const n = data.length / STRIDE;
   if (leader.length < n) {
     const size = Math.max(n, 2 * leader.length);
