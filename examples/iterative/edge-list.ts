@@ -199,14 +199,15 @@ function newlines(chunks: readonly Uint8Array[]): number {
 }
 
 /** The newlines in `bytes[0, end)`. */
-function newlinesIn(bytes: Uint8Array, end = bytes.length): number {
+export function newlinesIn(bytes: Uint8Array, end = bytes.length): number {
   let n = 0;
   for (let i = bytes.indexOf(10); i !== -1 && i < end; i = bytes.indexOf(10, i + 1)) n++;
   return n;
 }
 
 /** A MALFORMED_LINE counted from a share's first line, as the line of the whole text (`before` lines come first). */
-function onWholeText(err: ExampleError, before: number): ExampleError {
+/** `err` (MALFORMED_LINE) with its line number moved on by `before` lines: a line of a part of a text named as a line of the whole. */
+export function onWholeText(err: ExampleError, before: number): ExampleError {
   return new ExampleError('MALFORMED_LINE', err.message.replace(/^(.*?):(\d+):/s, (_m, name: string, line: string) => `${name}:${Number(line) + before}:`));
 }
 
@@ -221,7 +222,7 @@ const GZIP_RATIO = 32;
 /** The size of a file's text in bytes (a gzip file's as its trailer states it), or 0 where that cannot be told (the read names any problem). */
 function plainSize(path: string): number {
   try {
-    return path.endsWith('.gz') ? gzipSize(path) : statSync(path).size;
+    return path.endsWith('.gz') ? gzipTextSize(path) : statSync(path).size;
   } catch {
     return 0;
   }
@@ -229,13 +230,21 @@ function plainSize(path: string): number {
 
 /**
  * The size a gzip file gives its text in its last four bytes (ISIZE: the last member's size, modulo
- * 2^32): only a hint, for sizing room (see `EdgeListParser`), so 0 where it cannot be told or is not
- * believable — more than GZIP_RATIO times the file, which a damaged or crafted trailer could claim to
- * have the parser set aside gigabytes. Without it the arrays doubled their way up to web-NotreDame's
- * 1.5 M edges.
+ * 2^32): only a hint, for sizing room (the parser's arrays, or the text's in `streamedGzip`), so 0
+ * where it cannot be told or is not believable — more than GZIP_RATIO times the file, which a damaged
+ * or crafted trailer could claim to have gigabytes set aside. Without it the parser's arrays doubled
+ * their way up to web-NotreDame's 1.5 M edges.
+ *
+ * @example
+ * gzipTextSize('web-NotreDame.txt.gz'); // 20058155 (3.9 MB of gzip)
  */
-function gzipSize(path: string): number {
-  const fd = openSync(path, 'r');
+export function gzipTextSize(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return 0;
+  }
   try {
     const size = fstatSync(fd).size;
     if (size < 18) return 0;
@@ -245,6 +254,8 @@ function gzipSize(path: string): number {
     readSync(fd, tail, 0, 4, size - 4);
     const text = tail.readUInt32LE(0);
     return head[0] === 0x1f && head[1] === 0x8b && text <= GZIP_RATIO * size ? text : 0;
+  } catch {
+    return 0; // a folder, say: the read names it
   } finally {
     closeSync(fd);
   }
@@ -331,7 +342,7 @@ async function countLines(path: string, end: number): Promise<number> {
 }
 
 /** BAD_PATH for a file that cannot be read, with the reason in words. */
-function unreadable(path: string, err: unknown): ExampleError {
+export function unreadable(path: string, err: unknown): ExampleError {
   const e = err as NodeJS.ErrnoException;
   const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'EACCES' ? 'permission denied' : e.code?.startsWith('Z_') ? `not gzip data (${e.message})` : e.message;
   return new ExampleError('BAD_PATH', `cannot read ${path}: ${reason}`);
@@ -525,6 +536,11 @@ export class EdgeListParser {
     this.count = count;
     this.maxId = maxId;
     this.line = line;
+  }
+
+  /** The lines parsed so far (a line cut off at the end of the last chunk not yet counted). */
+  get lines(): number {
+    return this.line;
   }
 
   private tooLong(): ExampleError {

@@ -9,15 +9,19 @@ import { sendEdgeBlocks } from './blocks.js';
 import { hasNode, parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
 import { formatSharedRange } from './format.js';
 import { buildOn, finishOn } from './run.js';
+import { parseStreamedShare, type StreamedShareFailure } from './streamed-text.js';
 import type { ComputeJobArgs, ReadJobArgs, ReadPart } from './threads.js';
 
-export default async function threadsJob(worker: Worker, args: ReadJobArgs | ComputeJobArgs): Promise<ReadPart | SharePart> {
+export default async function threadsJob(worker: Worker, args: ReadJobArgs | ComputeJobArgs): Promise<ReadPart | StreamedShareFailure | SharePart> {
   return args.phase === 'read' ? readShare(worker, args) : computeShare(worker, args);
 }
 
-async function readShare(worker: Worker, args: ReadJobArgs): Promise<ReadPart> {
+async function readShare(worker: Worker, args: ReadJobArgs): Promise<ReadPart | StreamedShareFailure> {
   const { index, peers } = worker;
-  const edges = args.text === undefined ? await readEdgeListShare(args.input, index, peers, true) : parseEdgeListShare(args.text, index, peers, args.input, true);
+  let edges: EdgeList | StreamedShareFailure;
+  if (args.streamed !== undefined) edges = parseStreamedShare(args.streamed, index, peers, args.input, true);
+  else edges = args.text === undefined ? await readEdgeListShare(args.input, index, peers, true) : parseEdgeListShare(args.text, index, peers, args.input, true);
+  if ('aborted' in edges || 'failure' in edges) return edges;
   return { ...edges, hasSource: args.source !== undefined && hasNode(edges, args.source) };
 }
 

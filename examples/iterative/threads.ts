@@ -10,6 +10,7 @@ import { ExampleError, readTextShared, wholeTextNeeded, type EdgeList } from './
 // Types only from format.js: its code needs the runtime, which this thread (the launcher's) does not load.
 import type { SharedValues } from './format.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
+import { fillStreamed, streamedGzip, type StreamedShareFailure, type StreamedText } from './streamed-text.js';
 import type { Algorithm, ExampleOptions } from './run.js';
 import { THREADS_ENTRY, THREADS_JOB } from './thread-scripts.js';
 
@@ -19,6 +20,8 @@ export interface ReadJobArgs {
   readonly input: string;
   /** The file's text, read once for all the threads when they cannot read ranges of it (gzip, a pipe: see `readTextShared`). */
   readonly text?: Uint8Array;
+  /** A gzip file's text as this thread decompresses it, the threads parsing their blocks as it comes (see `parseStreamedShare`). */
+  readonly streamed?: StreamedText;
   /** A node to look for (the BFS source). */
   readonly source?: number;
 }
@@ -56,9 +59,7 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
   const threads = pool ?? new ThreadPool({ start: workers, preload: [THREADS_JOB], entry: THREADS_ENTRY });
   try {
     const t0 = performance.now();
-    const text = wholeTextNeeded(input) ? await readTextShared(input) : undefined;
-    const readArgs: ReadJobArgs = { phase: 'read', input, ...(text === undefined ? {} : { text }), ...(options.source === undefined ? {} : { source: options.source }) };
-    const read = await execute<ReadPart>(THREADS_JOB, { workers, args: readArgs, pool: threads });
+    const read = await readShares(input, options.source, workers, threads);
     const readMs = performance.now() - t0;
     let shares: EdgeList[] = read.results.map(({ src, dst, count, maxId }) => ({ src, dst, count, maxId }));
     const count = shares.reduce((a, s) => a + s.count, 0);
@@ -88,6 +89,32 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
   } finally {
     if (pool === undefined) await threads.close();
   }
+}
+
+/**
+ * Every worker's share of `input`, read by the threads of `pool`: a gzip file is decompressed here
+ * while they parse their blocks of the text already there; any other file each thread reads its range
+ * of, unless it cannot (a pipe: then it is read here first, whole). Of several malformed lines, the
+ * first in the file is named, as one worker names it.
+ */
+async function readShares(input: string, source: number | undefined, workers: number, pool: ThreadPool): Promise<{ readonly results: readonly ReadPart[] }> {
+  const at = source === undefined ? {} : { source };
+  const streamed = input.endsWith('.gz') ? streamedGzip(input) : undefined;
+  if (streamed !== undefined) {
+    const args: ReadJobArgs = { phase: 'read', input, streamed, ...at };
+    const [read, fill] = await Promise.all([execute<ReadPart | StreamedShareFailure>(THREADS_JOB, { workers, args, pool }), fillStreamed(input, streamed)]);
+    const failures = read.results.flatMap((r) => ('failure' in r ? [r.failure] : []));
+    if (failures.length > 0) {
+      const first = failures.reduce((a, f) => (f.block < a.block ? f : a));
+      throw new ExampleError(first.code, first.message);
+    }
+    if (fill.kind === 'failed') throw fill.error;
+    // More text than the trailer said (a file of several gzip members): read it whole, then parse.
+    if (fill.kind === 'done') return { results: read.results as ReadPart[] };
+  }
+  const text = wholeTextNeeded(input) ? await readTextShared(input) : undefined;
+  const args: ReadJobArgs = { phase: 'read', input, ...(text === undefined ? {} : { text }), ...at };
+  return execute<ReadPart>(THREADS_JOB, { workers, args, pool });
 }
 
 /** Room in shared memory for the values of ids `0 .. size − 1` (see format.ts's `formatSharedRange`). */

@@ -98,6 +98,28 @@ describe('timely example (the CLI contract)', () => {
     expect(timely('example', 'pagerank', '--input', gz, '-w', '3').stdout).toBe(timely('example', 'pagerank', '--input', join(graphsDir(), 'email-Eu-core.txt')).stdout);
   });
 
+  it('a gzip file of two members (its trailer names the last one\'s size) and one cut short: on 2 and 3 workers the output and the error one worker gives', () => {
+    const text = readFileSync(join(graphsDir(), 'email-Eu-core.txt'));
+    const two = join(scratch, 'members.txt.gz');
+    writeFileSync(two, Buffer.concat([gzipSync(text.subarray(0, 100_000)), gzipSync(text.subarray(100_000))]));
+    // Cut in the middle, the true trailer kept: the size is believed, the decompression fails.
+    const whole = gzipSync(text);
+    const cut = join(scratch, 'cut.txt.gz');
+    writeFileSync(cut, Buffer.concat([whole.subarray(0, whole.length >> 1), whole.subarray(whole.length - 8)]));
+    const expected = timely('example', 'wcc', '--input', join(graphsDir(), 'email-Eu-core.txt')).stdout;
+    // What one worker names: the text breaks off mid-line (MALFORMED_LINE), or the data ends (BAD_PATH).
+    const error = timely('example', 'wcc', '--input', cut).stderr;
+    expect(error).toMatch(new RegExp(`^timely: (cannot read )?${cut}:`));
+    for (const workers of ['1', '2', '3']) {
+      const r = timely('example', 'wcc', '--input', two, '-w', workers);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout === expected, `${workers} workers: output differs`).toBe(true);
+      const bad = timely('example', 'wcc', '--input', cut, '-w', workers);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toBe(error);
+    }
+  });
+
   it('reads a pipe (--input <(…)) on 1, 2 and 3 workers: the same output as the file gives', () => {
     const file = join(graphsDir(), 'email-Eu-core.txt');
     const expected = timely('example', 'pagerank', '--input', file).stdout;
