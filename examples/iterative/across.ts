@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { execute as executeCluster, type ExecuteOptions as ClusterExecuteOptions } from '../../src/net/cluster.js';
 import { ThreadPool } from '../../src/workers/pool.js';
 import type { WorkerStats } from '../../src/workers/worker.js';
-import { ExampleError, readTextShared, wholeTextNeeded } from './edge-list.js';
+import { ExampleError, parseEdgeList, readTextShared, wholeTextNeeded } from './edge-list.js';
 import type { Algorithm, ExampleOptions } from './run.js';
 import { SHARE_JOB, THREADS_ENTRY } from './thread-scripts.js';
 
@@ -74,7 +74,7 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
     throw new ExampleError('BAD_OPTION', `--input ${input} is not a regular file (a pipe?): across processes every process reads the input by its path; give the path of a file (gzip or not)`);
   }
   const t0 = performance.now();
-  const text = wholeTextNeeded(input) ? await readTextShared(input) : undefined;
+  const text = wholeTextNeeded(input) ? await readTextShared(input, (lines) => parseEdgeList(lines, input)) : undefined;
   const wholeReadMs = performance.now() - t0;
   const args: ShareJobArgs = { algorithm, input, ...(text === undefined ? {} : { text }), options: { iterations: options.iterations, source: options.source } };
   let size = 0;

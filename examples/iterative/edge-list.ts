@@ -143,13 +143,15 @@ export function wholeTextNeeded(path: string): boolean {
 /**
  * The text of a file (decompressed, for gzip) in shared memory, read once, so that the worker threads
  * of a process parse their shares of it (see `parseEdgeListShare`): for a gzip file, one decompression
- * instead of one each; for a pipe, the only read there can be.
+ * instead of one each; for a pipe, the only read there can be. If the read fails (the data breaks off,
+ * a line is too long), `before` is given the whole lines read until then and may throw an error of
+ * theirs instead (a malformed line), which one reader parsing the stream would have met first.
  *
  * @example
- * const text = await readTextShared('graph.txt.gz');
+ * const text = await readTextShared('graph.txt.gz', (lines) => parseEdgeList(lines, 'graph.txt.gz'));
  * const mine = parseEdgeListShare(text, worker.index, worker.peers, 'graph.txt.gz');
  */
-export async function readTextShared(path: string): Promise<Uint8Array> {
+export async function readTextShared(path: string, before?: (lines: Uint8Array) => void): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let size = 0;
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -175,8 +177,12 @@ export async function readTextShared(path: string): Promise<Uint8Array> {
       }
     }
   } catch (err) {
-    if (err instanceof ExampleError) throw err;
-    throw unreadable(path, err);
+    const failure = err instanceof ExampleError ? err : unreadable(path, err);
+    if (before !== undefined) {
+      const read = Buffer.concat(chunks);
+      before(read.subarray(0, read.lastIndexOf(10) + 1));
+    }
+    throw failure;
   } finally {
     file.destroy();
     source.destroy();

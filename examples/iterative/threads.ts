@@ -6,7 +6,7 @@
 import { execute } from '../../src/workers/execute.js';
 import { ThreadPool } from '../../src/workers/pool.js';
 import type { SharedResult, SharePart } from './across.js';
-import { ExampleError, readTextShared, wholeTextNeeded, type EdgeList } from './edge-list.js';
+import { ExampleError, parseEdgeList, readTextShared, wholeTextNeeded, type EdgeList } from './edge-list.js';
 // Types only from format.js: its code needs the runtime, which this thread (the launcher's) does not load.
 import type { SharedValues } from './format.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
@@ -112,7 +112,7 @@ async function readShares(input: string, source: number | undefined, workers: nu
     // More text than the trailer said (a file of several gzip members): read it whole, then parse.
     if (fill.kind === 'done') return { results: read.results as ReadPart[] };
   }
-  const text = wholeTextNeeded(input) ? await readTextShared(input) : undefined;
+  const text = wholeTextNeeded(input) ? await readTextShared(input, (lines) => parseEdgeList(lines, input)) : undefined;
   const args: ReadJobArgs = { phase: 'read', input, ...(text === undefined ? {} : { text }), ...at };
   return execute<ReadPart>(THREADS_JOB, { workers, args, pool });
 }

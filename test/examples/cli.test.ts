@@ -106,17 +106,44 @@ describe('timely example (the CLI contract)', () => {
     const whole = gzipSync(text);
     const cut = join(scratch, 'cut.txt.gz');
     writeFileSync(cut, Buffer.concat([whole.subarray(0, whole.length >> 1), whole.subarray(whole.length - 8)]));
+    // The same, its trailer's size zeroed: not believed, so the text is read whole before it is parsed.
+    const unsized = join(scratch, 'cut-unsized.txt.gz');
+    writeFileSync(unsized, Buffer.concat([whole.subarray(0, whole.length >> 1), whole.subarray(whole.length - 8, whole.length - 4), Buffer.alloc(4)]));
     const expected = timely('example', 'wcc', '--input', join(graphsDir(), 'email-Eu-core.txt')).stdout;
-    // What one worker names: the text breaks off mid-line (MALFORMED_LINE), or the data ends (BAD_PATH).
-    const error = timely('example', 'wcc', '--input', cut).stderr;
-    expect(error).toMatch(new RegExp(`^timely: (cannot read )?${cut}:`));
     for (const workers of ['1', '2', '3']) {
       const r = timely('example', 'wcc', '--input', two, '-w', workers);
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout === expected, `${workers} workers: output differs`).toBe(true);
-      const bad = timely('example', 'wcc', '--input', cut, '-w', workers);
-      expect(bad.status).toBe(2);
-      expect(bad.stderr).toBe(error);
+    }
+    for (const file of [cut, unsized]) {
+      // What one worker names: here the text breaks off into a malformed line before the data ends.
+      const error = timely('example', 'wcc', '--input', file).stderr;
+      expect(error).toMatch(new RegExp(`^timely: (cannot read )?${file}:`));
+      for (const workers of ['2', '3']) {
+        const bad = timely('example', 'wcc', '--input', file, '-w', workers);
+        expect(bad.status).toBe(2);
+        expect(bad.stderr, `${file} on ${workers} workers`).toBe(error);
+      }
+    }
+  });
+
+  it('a malformed line before a line too long is the one named, on 1 to 3 workers and 2 processes, from a file, gzip or a pipe', () => {
+    const text = Buffer.concat([Buffer.from('1 2\nx\n'), Buffer.alloc(2 << 20, 0x37), Buffer.from('\n3 4\n')]);
+    const plain = join(scratch, 'bad-then-long.txt');
+    writeFileSync(plain, text);
+    writeFileSync(`${plain}.gz`, gzipSync(text));
+    for (const file of [plain, `${plain}.gz`]) {
+      const message = `timely: ${file}:2: expected "src dst" (two non-negative integers), got "x"\n`;
+      for (const workers of ['1', '2', '3']) {
+        const r = timely('example', 'wcc', '--input', file, '-w', workers);
+        expect(r.status).toBe(2);
+        expect(r.stderr, `${file} on ${workers} workers`).toBe(message);
+        const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" example wcc --input <(gzip -dcf "${file}") -w ${workers}`], { encoding: 'utf8', timeout: 30_000 });
+        expect(piped.stderr).toMatch(/^timely: \/dev\/fd\/\d+:2: expected "src dst" \(two non-negative integers\), got "x"\n$/);
+      }
+      const across = timely('example', 'wcc', '--input', file, '-n', '2', '--local');
+      expect(across.status).not.toBe(0);
+      expect(across.stderr.split('\n').filter((l) => l !== '').every((l) => l === message.trimEnd()), across.stderr).toBe(true);
     }
   });
 
