@@ -24,6 +24,42 @@ export class ExampleError extends Error {
   }
 }
 
+/**
+ * A malformed line one of several readers of a file met (the first in its part), with the part's place
+ * in file order: a reader's share of byte ranges, or its block of a streamed text. Readers report it
+ * rather than throw, so that of several the first in the file is named, whichever reader got there first.
+ *
+ * @example const f: ReadFailure = { code: 'MALFORMED_LINE', message: 'g.txt:3: expected "src dst"…', place: 1 };
+ */
+export interface ReadFailure {
+  readonly code: ExampleErrorCode;
+  readonly message: string;
+  readonly place: number;
+}
+
+/**
+ * `err` as a ReadFailure at `place` if it is a malformed line; any other error is thrown again (every
+ * reader meets it alike: an unreadable file, say).
+ *
+ * @example
+ * try { edges = parseEdgeListShare(text, i, n, name); } catch (err) { failure = readFailure(err, i); }
+ */
+export function readFailure(err: unknown, place: number): ReadFailure {
+  if (!(err instanceof ExampleError) || err.code !== 'MALFORMED_LINE') throw err;
+  return { code: err.code, message: err.message, place };
+}
+
+/**
+ * The error of the first of `failures` in the file (the least place), or undefined if there is none.
+ *
+ * @example const first = firstFailure(parts.map((p) => p.failure)); if (first) throw first;
+ */
+export function firstFailure(failures: readonly (ReadFailure | null | undefined)[]): ExampleError | undefined {
+  let first: ReadFailure | undefined;
+  for (const f of failures) if (f != null && (first === undefined || f.place < first.place)) first = f;
+  return first === undefined ? undefined : new ExampleError(first.code, first.message);
+}
+
 /** Edges as two parallel arrays; `nodes` is the number of distinct ids, `maxId` the largest. */
 export interface EdgeList {
   readonly src: Int32Array;

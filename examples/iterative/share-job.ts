@@ -3,7 +3,7 @@
  * its part of an example, format its range of the output.
  */
 import type { Worker } from '../../src/workers/worker.js';
-import { ExampleError, hasNode, parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
+import { ExampleError, firstFailure, hasNode, parseEdgeListShare, readEdgeListShare, readFailure, type EdgeList, type ReadFailure } from './edge-list.js';
 import { formatShare } from './format.js';
 import { originalIds, rankOf, ranked, sortedDistinct, sparse } from './relabel.js';
 import type { ShareJobArgs, SharePart } from './across.js';
@@ -12,12 +12,24 @@ import { buildOn, finishOn } from './run.js';
 
 export default async function shareJob(worker: Worker, args: ShareJobArgs): Promise<SharePart> {
   const t0 = performance.now();
-  let edges: EdgeList | undefined = args.text === undefined ? await readEdgeListShare(args.input, worker.index, worker.peers) : parseEdgeListShare(args.text, worker.index, worker.peers, args.input);
+  let edges: EdgeList | undefined;
+  let failure: ReadFailure | null = null;
+  try {
+    edges = args.text === undefined ? await readEdgeListShare(args.input, worker.index, worker.peers) : parseEdgeListShare(args.text, worker.index, worker.peers, args.input);
+  } catch (err) {
+    // The shares are byte ranges in worker order: of the malformed lines the workers met, the least
+    // index has the first in the file; every worker names that one, as one worker would.
+    failure = readFailure(err, worker.index);
+    edges = { src: new Int32Array(0), dst: new Int32Array(0), count: 0, maxId: -1 };
+  }
   const t1 = performance.now();
   const source = args.options.source;
-  // What no worker knows alone: the whole file's edge count and largest id, and whether the BFS source
-  // is a node of it (if not, every worker refuses it, so that every process fails as one worker does).
-  const facts = everyWorker(worker, [edges.count, edges.maxId, source !== undefined && hasNode(edges, source)] as [number, number, boolean]);
+  // What no worker knows alone: the whole file's edge count and largest id, whether the BFS source is
+  // a node of it (if not, every worker refuses it, so that every process fails as one worker does),
+  // and the malformed lines met.
+  const facts = everyWorker(worker, [edges.count, edges.maxId, source !== undefined && hasNode(edges, source), failure] as [number, number, boolean, ReadFailure | null]);
+  const first = firstFailure(facts.map((f) => f[3]));
+  if (first !== undefined) throw first;
   const count = facts.reduce((a, f) => a + f[0], 0);
   const maxId = Math.max(...facts.map((f) => f[1]));
   if (args.algorithm === 'bfs' && !facts.some((f) => f[2])) throw new ExampleError('BAD_OPTION', `example bfs: --source ${source} is not a node of ${args.input}`);

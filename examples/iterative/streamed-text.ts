@@ -5,7 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { EdgeListParser, ExampleError, gzipTextSize, newlinesIn, onWholeText, unreadable, type EdgeList } from './edge-list.js';
+import { EdgeListParser, ExampleError, gzipTextSize, newlinesIn, onWholeText, readFailure, unreadable, type EdgeList, type ReadFailure } from './edge-list.js';
 
 /**
  * Text in shared memory that one thread fills while others read it: `text` has room for the whole text
@@ -116,8 +116,8 @@ export async function fillFrom(source: AsyncIterable<Uint8Array> | Iterable<Uint
   }
 }
 
-/** A reader's share could not be read: the filling failed or overflowed (`aborted`), or a line of it is malformed (`failure`, in block `block`). */
-export type StreamedShareFailure = { readonly aborted: true } | { readonly failure: { readonly code: ExampleError['code']; readonly message: string; readonly block: number } };
+/** A reader's share could not be read: the filling failed or overflowed (`aborted`), or a line of it is malformed (`failure`, its place the block's index). */
+export type StreamedShareFailure = { readonly aborted: true } | { readonly failure: ReadFailure };
 
 /**
  * The edges of the lines that start in blocks `share`, `share + shares`, … of a streamed text (blocks
@@ -174,7 +174,7 @@ export function parseStreamedShare(streamed: StreamedText, share: number, shares
       if (was === seen) break;
       seen = was;
     }
-    return { failure: { code: named.code, message: named.message, block: current } };
+    return { failure: readFailure(named, current) };
   }
 }
 

@@ -6,7 +6,7 @@
 import type { Worker } from '../../src/workers/worker.js';
 import type { SharePart } from './across.js';
 import { sendEdgeBlocks } from './blocks.js';
-import { hasNode, parseEdgeListShare, readEdgeListShare, type EdgeList } from './edge-list.js';
+import { hasNode, parseEdgeListShare, readEdgeListShare, readFailure, type EdgeList } from './edge-list.js';
 import { formatSharedRange } from './format.js';
 import { buildOn, finishOn } from './run.js';
 import { parseStreamedShare, type StreamedShareFailure } from './streamed-text.js';
@@ -20,7 +20,14 @@ async function readShare(worker: Worker, args: ReadJobArgs): Promise<ReadPart | 
   const { index, peers } = worker;
   let edges: EdgeList | StreamedShareFailure;
   if (args.streamed !== undefined) edges = parseStreamedShare(args.streamed, index, peers, args.input, true);
-  else edges = args.text === undefined ? await readEdgeListShare(args.input, index, peers, true) : parseEdgeListShare(args.text, index, peers, args.input, true);
+  else {
+    try {
+      edges = args.text === undefined ? await readEdgeListShare(args.input, index, peers, true) : parseEdgeListShare(args.text, index, peers, args.input, true);
+    } catch (err) {
+      // The shares are byte ranges in worker order: the least index with a malformed line has the first.
+      return { failure: readFailure(err, index) };
+    }
+  }
   if ('aborted' in edges || 'failure' in edges) return edges;
   return { ...edges, hasSource: args.source !== undefined && hasNode(edges, args.source) };
 }

@@ -6,7 +6,7 @@
 import { execute } from '../../src/workers/execute.js';
 import { ThreadPool } from '../../src/workers/pool.js';
 import type { SharedResult, SharePart } from './across.js';
-import { ExampleError, parseEdgeList, readTextShared, wholeTextNeeded, type EdgeList } from './edge-list.js';
+import { ExampleError, firstFailure, parseEdgeList, readTextShared, wholeTextNeeded, type EdgeList, type ReadFailure } from './edge-list.js';
 // Types only from format.js: its code needs the runtime, which this thread (the launcher's) does not load.
 import type { SharedValues } from './format.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
@@ -94,8 +94,8 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
 /**
  * Every worker's share of `input`, read by the threads of `pool`: a gzip file is decompressed here
  * while they parse their blocks of the text already there; any other file each thread reads its range
- * of, unless it cannot (a pipe: then it is read here first, whole). Of several malformed lines, the
- * first in the file is named, as one worker names it.
+ * of, unless it cannot (a pipe: then it is read here first, whole). The threads report malformed lines
+ * rather than throw: of several, the first in the file is named, as one worker names it.
  */
 async function readShares(input: string, source: number | undefined, workers: number, pool: ThreadPool): Promise<{ readonly results: readonly ReadPart[] }> {
   const at = source === undefined ? {} : { source };
@@ -103,18 +103,18 @@ async function readShares(input: string, source: number | undefined, workers: nu
   if (streamed !== undefined) {
     const args: ReadJobArgs = { phase: 'read', input, streamed, ...at };
     const [read, fill] = await Promise.all([execute<ReadPart | StreamedShareFailure>(THREADS_JOB, { workers, args, pool }), fillStreamed(input, streamed)]);
-    const failures = read.results.flatMap((r) => ('failure' in r ? [r.failure] : []));
-    if (failures.length > 0) {
-      const first = failures.reduce((a, f) => (f.block < a.block ? f : a));
-      throw new ExampleError(first.code, first.message);
-    }
+    const first = firstFailure(read.results.map((r) => ('failure' in r ? r.failure : undefined)));
+    if (first !== undefined) throw first;
     if (fill.kind === 'failed') throw fill.error;
     // More text than the trailer said (a file of several gzip members): read it whole, then parse.
     if (fill.kind === 'done') return { results: read.results as ReadPart[] };
   }
   const text = wholeTextNeeded(input) ? await readTextShared(input, (lines) => parseEdgeList(lines, input)) : undefined;
   const args: ReadJobArgs = { phase: 'read', input, ...(text === undefined ? {} : { text }), ...at };
-  return execute<ReadPart>(THREADS_JOB, { workers, args, pool });
+  const read = await execute<ReadPart | { failure: ReadFailure }>(THREADS_JOB, { workers, args, pool });
+  const first = firstFailure(read.results.map((r) => ('failure' in r ? r.failure : undefined)));
+  if (first !== undefined) throw first;
+  return read as { results: ReadPart[] };
 }
 
 /** Room in shared memory for the values of ids `0 .. size − 1` (see format.ts's `formatSharedRange`). */

@@ -127,6 +127,24 @@ describe('timely example (the CLI contract)', () => {
     }
   });
 
+  it('of malformed lines in several workers\' shares, the first in the file is named, on threads and across processes', () => {
+    // A bad line near the end of the first half and one at the start of the second: the second
+    // half's reader meets its own first.
+    const lines = Array.from({ length: 200_000 }, (_, i) => `${i} ${i + 1}\n`);
+    lines[99_990] = 'first bad\n';
+    lines[100_002] = 'second bad\n';
+    lines[150_000] = 'third bad\n';
+    const file = join(scratch, 'bad-twice.txt');
+    writeFileSync(file, lines.join(''));
+    const message = `timely: ${file}:99991: expected "src dst" (two non-negative integers), got "first bad"\n`;
+    for (const args of [['-w', '1'], ['-w', '2'], ['-w', '3'], ['-n', '2', '--local'], ['-n', '2', '-w', '2', '--local']]) {
+      const r = timely('example', 'wcc', '--input', file, ...args);
+      expect(r.status, args.join(' ')).not.toBe(0);
+      // Across processes, each process names the error.
+      expect(new Set(r.stderr.split('\n').filter((l) => l !== '')), args.join(' ')).toEqual(new Set([message.trimEnd()]));
+    }
+  });
+
   it('a malformed line before a line too long is the one named, on 1 to 3 workers and 2 processes, from a file, gzip or a pipe', () => {
     const text = Buffer.concat([Buffer.from('1 2\nx\n'), Buffer.alloc(2 << 20, 0x37), Buffer.from('\n3 4\n')]);
     const plain = join(scratch, 'bad-then-long.txt');
