@@ -9,6 +9,7 @@ import { ThreadPool } from '../../src/workers/pool.js';
 import type { WorkerStats } from '../../src/workers/worker.js';
 import { ExampleError, parseEdgeList, readTextShared, wholeTextNeeded } from './edge-list.js';
 import type { Algorithm, ExampleOptions } from './run.js';
+import { fillStreamed, streamedGzip, type StreamedText } from './streamed-text.js';
 import { SHARE_JOB, THREADS_ENTRY } from './thread-scripts.js';
 
 /** Where a run across processes takes place, and how its processes meet (see the net layer's execute). */
@@ -19,8 +20,10 @@ export interface ShareJobArgs {
   readonly algorithm: Algorithm;
   /** The edge-list file, which every worker reads its share of (see `readEdgeListShare`). */
   readonly input: string;
-  /** The file's text, read once by the process for its threads when they cannot read ranges of it (gzip, a pipe: see `readTextShared`). */
+  /** The file's text, read once by the process for its threads when they cannot read ranges of it (a pipe, or gzip without a believable size: see `readTextShared`). */
   readonly text?: Uint8Array;
+  /** A gzip file's text as the process decompresses it, the workers parsing their blocks as it comes (see `parseStreamedShare`). */
+  readonly streamed?: StreamedText;
   readonly options: ExampleOptions;
 }
 
@@ -74,9 +77,13 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
     throw new ExampleError('BAD_OPTION', `--input ${input} is not a regular file (a pipe?): across processes every process reads the input by its path; give the path of a file (gzip or not)`);
   }
   const t0 = performance.now();
-  const text = wholeTextNeeded(input) ? await readTextShared(input, (lines) => parseEdgeList(lines, input)) : undefined;
+  // A gzip file is decompressed here while the workers parse their blocks of it as it comes (see
+  // streamedGzip); any other text that cannot be read by ranges is read whole first.
+  const streamed = input.endsWith('.gz') ? streamedGzip(input) : undefined;
+  const text = streamed === undefined && wholeTextNeeded(input) ? await readTextShared(input, (lines) => parseEdgeList(lines, input)) : undefined;
   const wholeReadMs = performance.now() - t0;
-  const args: ShareJobArgs = { algorithm, input, ...(text === undefined ? {} : { text }), options: { iterations: options.iterations, source: options.source } };
+  const shared = streamed !== undefined ? { streamed } : text !== undefined ? { text } : {};
+  const args: ShareJobArgs = { algorithm, input, ...shared, options: { iterations: options.iterations, source: options.source } };
   let size = 0;
   try {
     size = statSync(input).size;
@@ -87,7 +94,14 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
   // A pool only for the entry script its threads start with (the jobs linked in, one file to load);
   // its threads are stopped once the computation is over, without waiting for them to go.
   const pool = new ThreadPool({ entry: THREADS_ENTRY });
-  const { results, stats } = await executeCluster<SharePart>(SHARE_JOB, { workers: options.workers ?? 1, ...cluster, args, job, threads: true, pool }).finally(() => void pool.close());
+  const filling = new AbortController();
+  const computation = executeCluster<SharePart>(SHARE_JOB, { workers: options.workers ?? 1, ...cluster, args, job, threads: true, pool }).finally(() => {
+    filling.abort();
+    void pool.close();
+  });
+  // The workers wait for the text as it comes; what went wrong with it, they find on reading it again.
+  if (streamed !== undefined) void fillStreamed(input, streamed, filling.signal);
+  const { results, stats } = await computation;
   if ((cluster.process ?? 0) !== 0) return null;
   return {
     texts: results.map((r) => r.text),

@@ -9,18 +9,33 @@ import { originalIds, rankOf, ranked, sortedDistinct, sparse } from './relabel.j
 import type { ShareJobArgs, SharePart } from './across.js';
 import { sendEdgeBlocks } from './blocks.js';
 import { buildOn, finishOn } from './run.js';
+import { parseStreamedShare } from './streamed-text.js';
 
 export default async function shareJob(worker: Worker, args: ShareJobArgs): Promise<SharePart> {
   const t0 = performance.now();
   let edges: EdgeList | undefined;
   let failure: ReadFailure | null = null;
-  try {
-    edges = args.text === undefined ? await readEdgeListShare(args.input, worker.index, worker.peers) : parseEdgeListShare(args.text, worker.index, worker.peers, args.input);
-  } catch (err) {
-    // The shares are byte ranges in worker order: of the malformed lines the workers met, the least
-    // index has the first in the file; every worker names that one, as one worker would.
-    failure = readFailure(err, worker.index);
-    edges = { src: new Int32Array(0), dst: new Int32Array(0), count: 0, maxId: -1 };
+  const none: EdgeList = { src: new Int32Array(0), dst: new Int32Array(0), count: 0, maxId: -1 };
+  const streamed = args.streamed === undefined ? undefined : parseStreamedShare(args.streamed, worker.index, worker.peers, args.input);
+  if (streamed !== undefined && 'failure' in streamed) {
+    // Streamed, the blocks are in file order: the least block with a malformed line has the first.
+    failure = streamed.failure;
+    edges = none;
+  } else if (streamed !== undefined && !('aborted' in streamed)) edges = streamed;
+  else {
+    // A byte range of the text or of the file; or the whole gzip file, every line checked and every
+    // `peers`-th edge kept: so a worker reads it itself when the decompression here failed or outgrew
+    // its room (several gzip members), and meets what went wrong as one reader does.
+    const whole = args.text === undefined && args.input.endsWith('.gz');
+    try {
+      edges = args.text === undefined ? await readEdgeListShare(args.input, worker.index, worker.peers) : parseEdgeListShare(args.text, worker.index, worker.peers, args.input);
+    } catch (err) {
+      // The shares are byte ranges in worker order: of the malformed lines the workers met, the least
+      // index has the first in the file; every worker names that one, as one worker would. A worker
+      // that read the whole file met the file's first: it comes before any block's.
+      failure = readFailure(err, whole ? -1 : worker.index);
+      edges = none;
+    }
   }
   const t1 = performance.now();
   const source = args.options.source;

@@ -65,19 +65,24 @@ export type FillOutcome = { readonly kind: 'done' } | { readonly kind: 'overflow
 
 /**
  * Decompresses gzip file `path` into `streamed.text`, telling its readers after every chunk how far it
- * is filled, and at the end how it ended (they never wait on a filling that has stopped). Never
- * rejects: the outcome says what happened.
+ * is filled, and at the end how it ended (they never wait on a filling that has stopped); `signal`
+ * stops it early (then `failed`). Never rejects: the outcome says what happened.
  *
  * @example
  * const [read, fill] = await Promise.all([execute(job, { workers, args: { streamed } }), fillStreamed('graph.txt.gz', streamed)]);
  */
-export async function fillStreamed(path: string, streamed: StreamedText): Promise<FillOutcome> {
+export async function fillStreamed(path: string, streamed: StreamedText, signal?: AbortSignal): Promise<FillOutcome> {
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   const unzipped = file.pipe(createGunzip({ chunkSize: TEXT_BLOCK }));
   file.on('error', (err) => unzipped.destroy(err));
+  // No one reads any more (the computation ended early): stop, as a failed filling.
+  const stop = () => unzipped.destroy(new Error('stopped: the computation ended'));
+  if (signal?.aborted) stop();
+  signal?.addEventListener('abort', stop, { once: true });
   try {
     return await fillFrom(unzipped, streamed, (err) => unreadable(path, err));
   } finally {
+    signal?.removeEventListener('abort', stop);
     file.destroy();
     unzipped.destroy();
   }

@@ -102,12 +102,19 @@ async function readShares(input: string, source: number | undefined, workers: nu
   const streamed = input.endsWith('.gz') ? streamedGzip(input) : undefined;
   if (streamed !== undefined) {
     const args: ReadJobArgs = { phase: 'read', input, streamed, ...at };
-    const [read, fill] = await Promise.all([execute<ReadPart | StreamedShareFailure>(THREADS_JOB, { workers, args, pool }), fillStreamed(input, streamed)]);
+    const filling = new AbortController();
+    const fill = fillStreamed(input, streamed, filling.signal);
+    // A read that fails (a thread died, say) stops the filling: no one reads what it would bring.
+    const read = await execute<ReadPart | StreamedShareFailure>(THREADS_JOB, { workers, args, pool }).catch((err: unknown) => {
+      filling.abort();
+      throw err;
+    });
+    const filled = await fill;
     const first = firstFailure(read.results.map((r) => ('failure' in r ? r.failure : undefined)));
     if (first !== undefined) throw first;
-    if (fill.kind === 'failed') throw fill.error;
+    if (filled.kind === 'failed') throw filled.error;
     // More text than the trailer said (a file of several gzip members): read it whole, then parse.
-    if (fill.kind === 'done') return { results: read.results as ReadPart[] };
+    if (filled.kind === 'done') return { results: read.results as ReadPart[] };
   }
   const text = wholeTextNeeded(input) ? await readTextShared(input, (lines) => parseEdgeList(lines, input)) : undefined;
   const args: ReadJobArgs = { phase: 'read', input, ...(text === undefined ? {} : { text }), ...at };
