@@ -116,6 +116,12 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     const produced: [R, number][] = [];
     /** The times of a key's input and output entries not ≤ the time being settled (filled by accumulate). */
     const later: Timestamp[] = [];
+    /**
+     * While settling time t: join(s, t) for each later time s met so far, by s. Keys share their times'
+     * objects (a batch's time, compaction's representatives), so most joins are found here rather than
+     * made again, each a new object whose map key would be built again.
+     */
+    let joins = new Map<Timestamp, Timestamp>();
     /** Brings one key's output at `t` in line with `logic` of its input at `t`; appends the changes to `out`. */
     const settle = (kk: RecordKey, key: K, t: Timestamp, out: Update<[K, R]>[], bounds: Bounds) => {
       const history = trace.get(kk);
@@ -155,7 +161,12 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
         out.push([[key, have[i]![0]], -have[i]![1]]);
       }
       // Later times where this key's accumulations may differ from both t and the times already seen.
-      for (let i = 0; i < later.length; i++) owe(order.join(later[i]!, t), kk, key);
+      for (let i = 0; i < later.length; i++) {
+        const s = later[i]!;
+        let at = joins.get(s);
+        if (at === undefined) joins.set(s, (at = order.join(s, t)));
+        owe(at, kk, key);
+      }
     };
     return {
       onRecv(batches, time) {
@@ -170,6 +181,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           for (const p of pending.values()) if (complete(p.time, frontier) && (next === undefined || compareTotal(p.time, next.time) < 0)) next = p;
           if (next === undefined) return;
           const t = next.time;
+          joins = new Map();
           const out: Update<[K, R]>[] = [];
           const bounds = outputBounds();
           for (const [kk, key] of next.keys) settle(kk, key, t, out, bounds);

@@ -390,27 +390,35 @@ function denseFor(ti: number, vk: number): Int32Array {
 const DENSE_LIMIT = 1 << 22;
 /** For each small-integer value key, 1 + its place in the accumulation being built (0: not there); cleared after each use. */
 let dense = new Int32Array(1024);
+/** The accumulation being built: value j is `gathered[j]` with canonical key `keys[j]` and count `counts[j]` (scratch, reused). */
+const gathered: unknown[] = [];
+let counts = new Float64Array(256);
 
 /**
  * The accumulated values of a history at `time`: `[value, count]` for each value whose entries at times
  * ≤ `time` sum to a non-zero count, with the values' canonical keys in `keys` (same order). The times
  * of the entries not ≤ `time` are pushed onto `later` if given (each run of one time object once).
+ * Values whose entries cancel cost no allocation: the sums are made in scratch columns, and a pair is
+ * made only for a count that stays.
  */
 export function accumulate<V>(h: History<unknown>, time: Timestamp, order: TimestampOrder, keys: RecordKey[], later?: Timestamp[]): [V, number][] {
-  const out: [V, number][] = [];
   keys.length = 0;
+  let n = 0;
   try {
-    gather(h.data, time, order, keys, out, later);
+    n = gather(h.data, time, order, keys, later);
   } finally {
     for (let i = 0; i < keys.length; i++) if (isDense(keys[i]!)) dense[keys[i] as number] = 0;
   }
+  const out: [V, number][] = [];
   let w = 0;
-  for (let i = 0; i < out.length; i++) {
-    if (out[i]![1] === 0) continue;
-    out[w] = out[i]!;
-    keys[w++] = keys[i]!;
+  for (let i = 0; i < n; i++) {
+    const c = counts[i]!;
+    if (c !== 0) {
+      out.push([gathered[i] as V, c]);
+      keys[w++] = keys[i]!;
+    }
+    gathered[i] = undefined;
   }
-  out.length = w;
   keys.length = w;
   return out;
 }
@@ -420,11 +428,12 @@ function isDense(vk: RecordKey): vk is number {
   return isIndex(vk) && vk < DENSE_LIMIT;
 }
 
-/** `accumulate`'s pass: the sums per value of the entries at times ≤ `time`, zero sums kept; `dense` left set for the caller to clear. */
-function gather<V>(data: readonly unknown[], time: Timestamp, order: TimestampOrder, keys: RecordKey[], out: [V, number][], later: Timestamp[] | undefined): void {
+/** `accumulate`'s pass: the sums per value of the entries at times ≤ `time` into `gathered` and `counts` (zero sums kept), keys into `keys`; returns how many; `dense` left set for the caller to clear. */
+function gather(data: readonly unknown[], time: Timestamp, order: TimestampOrder, keys: RecordKey[], later: Timestamp[] | undefined): number {
   // Other value keys are found through a map, made once 16 entries needed one (fewer are found by scanning).
   let index: Map<RecordKey, number> | undefined;
   let others = 0;
+  let n = 0;
   // Neighbouring entries mostly share one time object (a batch's, or compaction's representative):
   // each distinct run is compared once.
   let last: unknown;
@@ -440,24 +449,31 @@ function gather<V>(data: readonly unknown[], time: Timestamp, order: TimestampOr
     const vk = data[i + VK] as RecordKey;
     let at = -1;
     if (isDense(vk)) {
-      dense = covering(dense, vk);
+      if (vk >= dense.length) dense = covering(dense, vk);
       at = dense[vk]! - 1;
-      if (at < 0) dense[vk] = keys.length + 1;
+      if (at < 0) dense[vk] = n + 1;
     } else {
       if (index !== undefined) at = index.get(vk) ?? -1;
       else {
-        for (let j = 0; j < keys.length; j++) if (keys[j] === vk) (at = j), (j = keys.length);
+        for (let j = 0; j < n; j++) if (keys[j] === vk) (at = j), (j = n);
         if (++others >= 16) {
           index = new Map();
-          for (let j = 0; j < keys.length; j++) index.set(keys[j]!, j);
+          for (let j = 0; j < n; j++) index.set(keys[j]!, j);
         }
       }
-      if (at < 0) index?.set(vk, keys.length);
+      if (at < 0) index?.set(vk, n);
     }
-    if (at >= 0) out[at]![1] += data[i + DIFF] as number;
+    if (at >= 0) counts[at]! += data[i + DIFF] as number;
     else {
+      if (n === counts.length) {
+        const grown = new Float64Array(2 * n);
+        grown.set(counts);
+        counts = grown;
+      }
       keys.push(vk);
-      out.push([data[i + VALUE] as V, data[i + DIFF] as number]);
+      gathered[n] = data[i + VALUE];
+      counts[n++] = data[i + DIFF] as number;
     }
   }
+  return n;
 }
