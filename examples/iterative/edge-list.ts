@@ -240,7 +240,11 @@ function newlines(chunks: readonly Uint8Array[]): number {
   return chunks.reduce((n, c) => n + newlinesIn(c), 0);
 }
 
-/** The newlines in `bytes[0, end)`. */
+/**
+ * The newlines in `bytes[0, end)`.
+ *
+ * @example newlinesIn(new TextEncoder().encode('1 2\n3 4\n')); // 2
+ */
 export function newlinesIn(bytes: Uint8Array, end = bytes.length): number {
   let n = 0;
   for (let i = bytes.indexOf(10); i !== -1 && i < end; i = bytes.indexOf(10, i + 1)) n++;
@@ -248,7 +252,12 @@ export function newlinesIn(bytes: Uint8Array, end = bytes.length): number {
 }
 
 /** A MALFORMED_LINE counted from a share's first line, as the line of the whole text (`before` lines come first). */
-/** `err` (MALFORMED_LINE) with its line number moved on by `before` lines: a line of a part of a text named as a line of the whole. */
+/**
+ * `err` (MALFORMED_LINE) with its line number moved on by `before` lines: a line of a part of a text
+ * named as a line of the whole.
+ *
+ * @example onWholeText(new ExampleError('MALFORMED_LINE', 'g.txt:3: expected…'), 100).message; // 'g.txt:103: expected…'
+ */
 export function onWholeText(err: ExampleError, before: number): ExampleError {
   return new ExampleError('MALFORMED_LINE', err.message.replace(/^(.*?):(\d+):/s, (_m, name: string, line: string) => `${name}:${Number(line) + before}:`));
 }
@@ -383,7 +392,11 @@ async function countLines(path: string, end: number): Promise<number> {
   return n;
 }
 
-/** BAD_PATH for a file that cannot be read, with the reason in words. */
+/**
+ * BAD_PATH for a file that cannot be read, with the reason in words.
+ *
+ * @example unreadable('g.txt', Object.assign(new Error('…'), { code: 'ENOENT' })).message; // 'cannot read g.txt: no such file'
+ */
 export function unreadable(path: string, err: unknown): ExampleError {
   const e = err as NodeJS.ErrnoException;
   const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.code === 'EACCES' ? 'permission denied' : e.code?.startsWith('Z_') ? `not gzip data (${e.message})` : e.message;

@@ -10,6 +10,9 @@ import { EdgeListParser, ExampleError, gzipTextSize, newlinesIn, onWholeText, re
 /**
  * Text in shared memory that one thread fills while others read it: `text` has room for the whole text
  * (the gzip trailer's size), `state` tells the readers how far it is filled and how the filling ended.
+ *
+ * @example
+ * const streamed: StreamedText = newStreamedText(1 << 20); // send it to the readers' threads as it is
  */
 export interface StreamedText {
   readonly text: Uint8Array;
@@ -28,7 +31,11 @@ const DONE = 1;
 const FAILED = 2;
 const OVERFLOW = 3;
 
-/** The bytes of text in a block: each reader parses the lines that start in its blocks. */
+/**
+ * The bytes of text in a block: each reader parses the lines that start in its blocks.
+ *
+ * @example const blocks = Math.ceil(streamed.text.length / TEXT_BLOCK);
+ */
 export const TEXT_BLOCK = 256 << 10;
 
 /** The most text `streamedGzip` sets room aside for (the readers count bytes in 32-bit integers). */
@@ -60,7 +67,14 @@ export function newStreamedText(size: number): StreamedText {
   return { text: new Uint8Array(new SharedArrayBuffer(size)), state };
 }
 
-/** How a `fillStreamed` ended: the whole text is there; it is longer than the room (read it whole instead); or the file could not be read. */
+/**
+ * How a `fillStreamed` ended: the whole text is there; it is longer than the room (read it whole
+ * instead); or the file could not be read.
+ *
+ * @example
+ * const outcome: FillOutcome = await fillStreamed('graph.txt.gz', streamed);
+ * if (outcome.kind === 'failed') throw outcome.error;
+ */
 export type FillOutcome = { readonly kind: 'done' } | { readonly kind: 'overflow' } | { readonly kind: 'failed'; readonly error: ExampleError };
 
 /**
@@ -121,7 +135,14 @@ export async function fillFrom(source: AsyncIterable<Uint8Array> | Iterable<Uint
   }
 }
 
-/** A reader's share could not be read: the filling failed or overflowed (`aborted`), or a line of it is malformed (`failure`, its place the block's index). */
+/**
+ * A reader's share could not be read: the filling failed or overflowed (`aborted`), or a line of it is
+ * malformed (`failure`, its place the block's index).
+ *
+ * @example
+ * const got = parseStreamedShare(streamed, 0, 2, 'graph.txt.gz');
+ * if ('aborted' in got) console.log('read the file again');
+ */
 export type StreamedShareFailure = { readonly aborted: true } | { readonly failure: ReadFailure };
 
 /**
