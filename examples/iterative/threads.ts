@@ -10,15 +10,15 @@ import { ExampleError, firstFailure, parseEdgeList, readTextShared, wholeTextNee
 // Types only from format.js: its code needs the runtime, which this thread (the launcher's) does not load.
 import type { SharedValues } from './format.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
-import { fillStreamed, streamedGzip, type StreamedShareFailure, type StreamedText } from './streamed-text.js';
 import type { Algorithm, ExampleOptions } from './run.js';
+import { fillStreamed, streamedGzip, type StreamedShareFailure, type StreamedText } from './streamed-text.js';
 import { THREADS_ENTRY, THREADS_JOB } from './thread-scripts.js';
 
 /** What each worker of the read phase gets. */
 export interface ReadJobArgs {
   readonly phase: 'read';
   readonly input: string;
-  /** The file's text, read once for all the threads when they cannot read ranges of it (gzip, a pipe: see `readTextShared`). */
+  /** The file's text, read once for all the threads when they cannot read ranges of it (a pipe, or gzip without a believable size: see `readTextShared`). */
   readonly text?: Uint8Array;
   /** A gzip file's text as this thread decompresses it, the threads parsing their blocks as it comes (see `parseStreamedShare`). */
   readonly streamed?: StreamedText;
