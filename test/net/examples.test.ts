@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { cli, graphs, timely } from './processes.js';
+import { cli, graphs, scratchDir, timely } from './processes.js';
 
 const inputs = ['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'];
 const jobs: [string, string[]][] = [
@@ -75,7 +75,7 @@ describe('a pipe as input across processes', () => {
 
 describe('example input errors across processes', () => {
   it('a malformed line and a BFS source that is no node: every process stops with the message and status one worker gives', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'timely-bad-'));
+    const dir = scratchDir('timely-bad-');
     const bad = join(dir, 'bad.txt');
     // The bad line lies in the second half of the file: the process that reads it is not process 0.
     writeFileSync(bad, '1 2\n2 3\n3 4\n4 5\n5 6\n6 x\n7 8\n');
@@ -95,7 +95,7 @@ describe('example input errors across processes', () => {
 
 describe('sparse ids across processes', () => {
   it('ids far apart are renumbered across processes too: output as one worker\'s, in bounded memory', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'timely-sparse-'));
+    const dir = scratchDir('timely-sparse-');
     const path = join(dir, 'sparse.txt');
     writeFileSync(path, '0 2147483647\n5 2000000000\n2000000000 7\n9 2147483000\n');
     for (const args of [

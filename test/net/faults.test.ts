@@ -9,9 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Connector, MAX_HANDSHAKES } from '../../src/net/connect.js';
 import { jobOf, PROTOCOL_VERSION } from '../../src/net/handshake.js';
 import { parseHost } from '../../src/net/hosts.js';
-import { alive, fixture, freePorts, hostfile, killAll, root, timely } from './processes.js';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { alive, fixture, freePorts, hostfile, killAll, root, scratchDir, timely } from './processes.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket as WebSocketClient, type WebSocket } from 'ws';
 
@@ -113,7 +112,7 @@ describe('faults across processes', () => {
   it('a connection cut mid-run (a proxy drops it): both sides stop with PEER_LOST', async () => {
     const [a, b] = await freePorts(2);
     const p = await proxy(a!);
-    const dir = mkdtempSync(join(tmpdir(), 'timely-test-'));
+    const dir = scratchDir('timely-test-');
     writeFileSync(join(dir, 'h0'), `127.0.0.1:${a}\n127.0.0.1:${b}\n`);
     writeFileSync(join(dir, 'h1'), `127.0.0.1:${p.port}\n127.0.0.1:${b}\n`); // process 1 reaches process 0 through the proxy
     const p0 = proc(0, 2, join(dir, 'h0'), long);
@@ -130,7 +129,7 @@ describe('faults across processes', () => {
   it('a link that stalls (a proxy stops forwarding, sockets open): PEER_UNRESPONSIVE on both sides', async () => {
     const [a, b] = await freePorts(2);
     const p = await proxy(a!);
-    const dir = mkdtempSync(join(tmpdir(), 'timely-test-'));
+    const dir = scratchDir('timely-test-');
     writeFileSync(join(dir, 'h0'), `127.0.0.1:${a}\n127.0.0.1:${b}\n`);
     writeFileSync(join(dir, 'h1'), `127.0.0.1:${p.port}\n127.0.0.1:${b}\n`);
     const p0 = proc(0, 2, join(dir, 'h0'), long, ['--heartbeat-timeout', '1']);

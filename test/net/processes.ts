@@ -1,9 +1,10 @@
 /** Helpers for tests that start real processes on 127.0.0.1: free ports, hostfiles, and `timely` runs bounded in time. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import { freePorts } from '../../src/cli/cluster.js';
 
 export { freePorts };
@@ -13,10 +14,24 @@ export const cli = join(root, 'dist/src/cli/main.js');
 export const fixture = (name: string) => join(root, 'test/net/fixtures', name);
 export const graphs = resolve(root, '../shared/data/graphs');
 
+const scratch: string[] = [];
+// Registered as the test file that imports these helpers is collected: runs once its tests are done.
+afterAll(() => {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+  certificates = undefined;
+});
+
+/** A new folder under the system's temporary one, removed once the test file's tests are done. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 /** A hostfile of `n` free loopback ports; its path and lines. */
 export async function hostfile(n: number): Promise<{ path: string; hosts: string[] }> {
   const hosts = (await freePorts(n)).map((p) => `127.0.0.1:${p}`);
-  const path = join(mkdtempSync(join(tmpdir(), 'timely-test-')), 'hosts');
+  const path = join(scratchDir('timely-test-'), 'hosts');
   writeFileSync(path, hosts.join('\n') + '\n');
   return { path, hosts };
 }
@@ -76,7 +91,7 @@ let certificates: string | undefined;
  */
 export function testCertificates(): string {
   if (certificates !== undefined) return certificates;
-  const dir = mkdtempSync(join(tmpdir(), 'timely-tls-'));
+  const dir = scratchDir('timely-tls-');
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   writeFileSync(join(dir, 'san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
   for (const ca of ['ca', 'other']) {
