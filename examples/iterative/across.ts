@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import { execute as executeCluster, type ExecuteOptions as ClusterExecuteOptions } from '../../src/net/cluster.js';
 import { ThreadPool } from '../../src/workers/pool.js';
 import type { WorkerStats } from '../../src/workers/worker.js';
-import { ExampleError, parseEdgeList, readTextShared, wholeTextNeeded } from './edge-list.js';
+import { ExampleError, checkLines, readTextShared, wholeTextNeeded } from './edge-list.js';
 import type { Algorithm, ExampleOptions } from './run.js';
 import { fillStreamed, streamedGzip, type StreamedText } from './streamed-text.js';
 import { SHARE_JOB, THREADS_ENTRY } from './thread-scripts.js';
@@ -80,7 +80,7 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
   // A gzip file is decompressed here while the workers parse their blocks of it as it comes (see
   // streamedGzip); any other text that cannot be read by ranges is read whole first.
   const streamed = input.endsWith('.gz') ? streamedGzip(input) : undefined;
-  const text = streamed === undefined && wholeTextNeeded(input) ? await readTextShared(input, (lines) => parseEdgeList(lines, input)) : undefined;
+  const text = streamed === undefined && wholeTextNeeded(input) ? await readTextShared(input, (chunks) => checkLines(chunks, input)) : undefined;
   const wholeReadMs = performance.now() - t0;
   const shared = streamed !== undefined ? { streamed } : text !== undefined ? { text } : {};
   const args: ShareJobArgs = { algorithm, input, ...shared, options: { iterations: options.iterations, source: options.source } };

@@ -180,14 +180,15 @@ export function wholeTextNeeded(path: string): boolean {
  * The text of a file (decompressed, for gzip) in shared memory, read once, so that the worker threads
  * of a process parse their shares of it (see `parseEdgeListShare`): for a gzip file, one decompression
  * instead of one each; for a pipe, the only read there can be. If the read fails (the data breaks off,
- * a line is too long), `before` is given the whole lines read until then and may throw an error of
- * theirs instead (a malformed line), which one reader parsing the stream would have met first.
+ * a line is too long), `before` is given the chunks read until then, in order, and may throw an error
+ * of theirs instead (a malformed line, see `checkLines`), which one reader parsing the stream would
+ * have met first.
  *
  * @example
- * const text = await readTextShared('graph.txt.gz', (lines) => parseEdgeList(lines, 'graph.txt.gz'));
+ * const text = await readTextShared('graph.txt.gz', (chunks) => checkLines(chunks, 'graph.txt.gz'));
  * const mine = parseEdgeListShare(text, worker.index, worker.peers, 'graph.txt.gz');
  */
-export async function readTextShared(path: string, before?: (lines: Uint8Array) => void): Promise<Uint8Array> {
+export async function readTextShared(path: string, before?: (chunks: readonly Uint8Array[]) => void): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
   let size = 0;
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -214,10 +215,7 @@ export async function readTextShared(path: string, before?: (lines: Uint8Array) 
     }
   } catch (err) {
     const failure = err instanceof ExampleError ? err : unreadable(path, err);
-    if (before !== undefined) {
-      const read = Buffer.concat(chunks);
-      before(read.subarray(0, read.lastIndexOf(10) + 1));
-    }
+    before?.(chunks);
     throw failure;
   } finally {
     file.destroy();
@@ -251,7 +249,6 @@ export function newlinesIn(bytes: Uint8Array, end = bytes.length): number {
   return n;
 }
 
-/** A MALFORMED_LINE counted from a share's first line, as the line of the whole text (`before` lines come first). */
 /**
  * `err` (MALFORMED_LINE) with its line number moved on by `before` lines: a line of a part of a text
  * named as a line of the whole.
@@ -403,6 +400,18 @@ export function unreadable(path: string, err: unknown): ExampleError {
   return new ExampleError('BAD_PATH', `cannot read ${path}: ${reason}`);
 }
 
+/**
+ * Checks the whole lines of `chunks` (a text's start, in order) as the parser would, keeping no edge:
+ * throws the MALFORMED_LINE of the first malformed one (or of a line too long); a line the last chunk
+ * cuts off is not looked at.
+ *
+ * @example checkLines([Buffer.from('1 2\nx\n3')], 'g.txt'); // throws MALFORMED_LINE for g.txt:2
+ */
+export function checkLines(chunks: readonly Uint8Array[], name: string): void {
+  const parser = new EdgeListParser(name, 0, { stride: 0, offset: 0 });
+  for (const chunk of chunks) parser.push(chunk);
+}
+
 /** Parses edge-list text held in memory; `name` is used in error messages. */
 export function parseEdgeList(bytes: Uint8Array, name = 'input'): EdgeList {
   const parser = new EdgeListParser(name, 1 << 16, undefined, { expectedBytes: bytes.length });
@@ -433,7 +442,8 @@ export class EdgeListParser {
   private foreseen = false;
 
   /**
-   * With `share`, keeps only every `stride`-th edge from `offset` (every line is still checked). With
+   * With `share`, keeps only every `stride`-th edge from `offset`, none with `stride` 0 (every line is
+   * still checked). With
    * `room.shared`, the edges are kept in `SharedArrayBuffer`s (see `end`); with `room.expectedBytes`,
    * the text's size, the arrays grow once to the size the first chunk's edges per byte foretell
    * (then by doubling, if that was short), rather than by doubling all the way.
@@ -576,7 +586,7 @@ export class EdgeListParser {
       }
       line++;
       if (a > MAX_ID || b > MAX_ID) throw new ExampleError('MALFORMED_LINE', `${this.name}:${line}: node id above ${MAX_ID}`);
-      if (this.stride !== 1 && this.seen++ % this.stride !== this.offset) continue;
+      if (this.stride !== 1 && (this.stride === 0 || this.seen++ % this.stride !== this.offset)) continue;
       if (count === src.length) {
         this.count = count;
         this.growTo(2 * count + 16);

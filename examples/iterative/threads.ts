@@ -6,7 +6,7 @@
 import { execute } from '../../src/workers/execute.js';
 import { ThreadPool } from '../../src/workers/pool.js';
 import type { SharedResult, SharePart } from './across.js';
-import { ExampleError, firstFailure, parseEdgeList, readTextShared, wholeTextNeeded, type EdgeList, type ReadFailure } from './edge-list.js';
+import { ExampleError, checkLines, firstFailure, readTextShared, wholeTextNeeded, type EdgeList, type ReadFailure } from './edge-list.js';
 // Types only from format.js: its code needs the runtime, which this thread (the launcher's) does not load.
 import type { SharedValues } from './format.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
@@ -116,7 +116,7 @@ async function readShares(input: string, source: number | undefined, workers: nu
     // More text than the trailer said (a file of several gzip members): read it whole, then parse.
     if (filled.kind === 'done') return { results: read.results as ReadPart[] };
   }
-  const text = wholeTextNeeded(input) ? await readTextShared(input, (lines) => parseEdgeList(lines, input)) : undefined;
+  const text = wholeTextNeeded(input) ? await readTextShared(input, (chunks) => checkLines(chunks, input)) : undefined;
   const args: ReadJobArgs = { phase: 'read', input, ...(text === undefined ? {} : { text }), ...at };
   const read = await execute<ReadPart | { failure: ReadFailure }>(THREADS_JOB, { workers, args, pool });
   const first = firstFailure(read.results.map((r) => ('failure' in r ? r.failure : undefined)));

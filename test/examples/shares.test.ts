@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCsr, type Columns } from '../../examples/iterative/csr.js';
-import { readTextShared, EdgeListParser, parseEdgeList, parseEdgeListShare, readEdgeListShare, type EdgeList } from '../../examples/iterative/edge-list.js';
+import { checkLines, readTextShared, EdgeListParser, parseEdgeList, parseEdgeListShare, readEdgeListShare, type EdgeList } from '../../examples/iterative/edge-list.js';
 import { formatLines } from '../../examples/iterative/format.js';
 import { formatNodeValues } from '../../examples/iterative/run.js';
 
@@ -95,6 +95,33 @@ describe('input in shares', () => {
           reused.fill(0x23); // what the next read would overwrite
         }
         expect(pairs(parser.end())).toEqual(pairs(parseEdgeList(bytes)));
+      }),
+    );
+  });
+
+  it('checkLines on a text\'s first chunks names what parsing their whole lines names, and nothing for a line cut off', () => {
+    const withBad = fc.tuple(edgeText, fc.array(fc.tuple(fc.nat(200), fc.constantFrom('1 x\n', 'x\n', '1 2 3\n')), { maxLength: 2 }));
+    fc.assert(
+      fc.property(withBad, fc.nat(4000), fc.array(fc.nat(4000), { maxLength: 4 }), ([text, bad], cut, cuts) => {
+        let all = text;
+        for (const [at, line] of bad) {
+          const nl = all.indexOf('\n', at % (all.length + 1));
+          all = nl < 0 ? all + '\n' + line : all.slice(0, nl + 1) + line + all.slice(nl + 1);
+        }
+        const bytes = new TextEncoder().encode(all);
+        const read = bytes.subarray(0, cut % (bytes.length + 1));
+        const whole = read.subarray(0, read.lastIndexOf(10) + 1);
+        const error = (f: () => unknown) => {
+          try {
+            f();
+            return undefined;
+          } catch (err) {
+            return (err as Error).message;
+          }
+        };
+        const places = [...new Set(cuts.map((c) => c % (read.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...places].map((from, i, xs) => read.subarray(from, xs[i + 1] ?? read.length));
+        expect(error(() => checkLines(chunks, 'g.txt'))).toBe(error(() => parseEdgeList(whole, 'g.txt')));
       }),
     );
   });
