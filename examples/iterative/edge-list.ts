@@ -68,6 +68,13 @@ export interface EdgeList {
   readonly maxId: number;
 }
 
+/**
+ * No edges (a worker whose share was not read, or that sends none of its own).
+ *
+ * @example sendEdgeBlocks(NO_EDGES, input, worker, () => worker.step(), { shared: shares });
+ */
+export const NO_EDGES: EdgeList = { src: new Int32Array(0), dst: new Int32Array(0), count: 0, maxId: -1 };
+
 const MAX_ID = 0x7fffffff;
 
 /**

@@ -3,7 +3,7 @@
  * its part of an example, format its range of the output.
  */
 import type { Worker } from '../../src/workers/worker.js';
-import { ExampleError, firstFailure, hasNode, parseEdgeListShare, readEdgeListShare, readFailure, type EdgeList, type ReadFailure } from './edge-list.js';
+import { ExampleError, firstFailure, hasNode, NO_EDGES, parseEdgeListShare, readEdgeListShare, readFailure, type EdgeList, type ReadFailure } from './edge-list.js';
 import { formatShare } from './format.js';
 import { originalIds, rankOf, ranked, sortedDistinct, sparse } from './relabel.js';
 import type { ShareJobArgs, SharePart } from './across.js';
@@ -15,12 +15,11 @@ export default async function shareJob(worker: Worker, args: ShareJobArgs): Prom
   const t0 = performance.now();
   let edges: EdgeList | undefined;
   let failure: ReadFailure | null = null;
-  const none: EdgeList = { src: new Int32Array(0), dst: new Int32Array(0), count: 0, maxId: -1 };
   const streamed = args.streamed === undefined ? undefined : parseStreamedShare(args.streamed, worker.index, worker.peers, args.input);
   if (streamed !== undefined && 'failure' in streamed) {
     // Streamed, the blocks are in file order: the least block with a malformed line has the first.
     failure = streamed.failure;
-    edges = none;
+    edges = NO_EDGES;
   } else if (streamed !== undefined && !('aborted' in streamed)) edges = streamed;
   else {
     // A byte range of the text or of the file; or the whole gzip file, every line checked and every
@@ -34,7 +33,7 @@ export default async function shareJob(worker: Worker, args: ShareJobArgs): Prom
       // index has the first in the file; every worker names that one, as one worker would. A worker
       // that read the whole file met the file's first: it comes before any block's.
       failure = readFailure(err, whole ? -1 : worker.index);
-      edges = none;
+      edges = NO_EDGES;
     }
   }
   const t1 = performance.now();

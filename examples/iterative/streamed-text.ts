@@ -160,9 +160,17 @@ export type StreamedShareFailure = { readonly aborted: true } | { readonly failu
 export function parseStreamedShare(streamed: StreamedText, share: number, shares: number, name: string, shared = false, block = TEXT_BLOCK): EdgeList | StreamedShareFailure {
   const { text, state } = streamed;
   const parser = new EdgeListParser(name, 1 << 16, undefined, { shared, expectedBytes: Math.ceil(text.length / shares) });
+  // The block being parsed, where its lines start, and the lines this reader had parsed before it:
+  // what a malformed line's number in the whole text is worked out from.
   let current = -1;
   let first = 0;
   let before = 0;
+  const parse = (b: number, from: number, to: number) => {
+    current = b;
+    first = from;
+    before = parser.lines;
+    parser.push(text.subarray(from, to));
+  };
   try {
     for (let b = share; b <= Atomics.load(state, FAILED_BLOCK); b += shares) {
       const start = b * block;
@@ -175,19 +183,11 @@ export function parseStreamedShare(streamed: StreamedText, share: number, shares
         // The filling failed: the whole lines that came are parsed first, as one reader of the
         // decompressed stream parses them before it hears of the failure.
         const end = Atomics.load(state, STATUS) === FAILED ? text.subarray(0, Atomics.load(state, FILLED)).lastIndexOf(10) + 1 : 0;
-        if (from >= 0 && end > from) {
-          current = b;
-          first = from;
-          before = parser.lines;
-          parser.push(text.subarray(from, end));
-        }
+        if (from >= 0 && end > from) parse(b, from, end);
         return { aborted: true };
       }
       if (from >= to) continue; // a line from an earlier block runs over this one
-      current = b;
-      first = from;
-      before = parser.lines;
-      parser.push(text.subarray(from, to));
+      parse(b, from, to);
     }
     return parser.end();
   } catch (err) {

@@ -6,7 +6,7 @@
 import type { Worker } from '../../src/workers/worker.js';
 import type { SharePart } from './across.js';
 import { sendEdgeBlocks } from './blocks.js';
-import { hasNode, parseEdgeListShare, readEdgeListShare, readFailure, type EdgeList } from './edge-list.js';
+import { hasNode, NO_EDGES, parseEdgeListShare, readEdgeListShare, readFailure, type EdgeList } from './edge-list.js';
 import { formatSharedRange } from './format.js';
 import { buildOn, finishOn } from './run.js';
 import { parseStreamedShare, type StreamedShareFailure } from './streamed-text.js';
@@ -31,8 +31,6 @@ async function readShare(worker: Worker, args: ReadJobArgs): Promise<ReadPart | 
   if ('aborted' in edges || 'failure' in edges) return edges;
   return { ...edges, hasSource: args.source !== undefined && hasNode(edges, args.source) };
 }
-
-const NO_EDGES: EdgeList = { src: new Int32Array(0), dst: new Int32Array(0), count: 0, maxId: -1 };
 
 function computeShare(worker: Worker, args: ComputeJobArgs): SharePart {
   const t0 = performance.now();

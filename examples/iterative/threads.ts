@@ -110,8 +110,7 @@ async function readShares(input: string, source: number | undefined, workers: nu
       throw err;
     });
     const filled = await fill;
-    const first = firstFailure(read.results.map((r) => ('failure' in r ? r.failure : undefined)));
-    if (first !== undefined) throw first;
+    throwFirstFailure(read.results);
     if (filled.kind === 'failed') throw filled.error;
     // More text than the trailer said (a file of several gzip members): read it whole, then parse.
     if (filled.kind === 'done') return { results: read.results as ReadPart[] };
@@ -119,9 +118,14 @@ async function readShares(input: string, source: number | undefined, workers: nu
   const text = wholeTextNeeded(input) ? await readTextShared(input, (chunks) => checkLines(chunks, input)) : undefined;
   const args: ReadJobArgs = { phase: 'read', input, ...(text === undefined ? {} : { text }), ...at };
   const read = await execute<ReadPart | { failure: ReadFailure }>(THREADS_JOB, { workers, args, pool });
-  const first = firstFailure(read.results.map((r) => ('failure' in r ? r.failure : undefined)));
-  if (first !== undefined) throw first;
+  throwFirstFailure(read.results);
   return read as { results: ReadPart[] };
+}
+
+/** Throws the first in the file of the malformed lines the read's workers reported, if any. */
+function throwFirstFailure(results: readonly (ReadPart | StreamedShareFailure)[]): void {
+  const first = firstFailure(results.map((r) => ('failure' in r ? r.failure : undefined)));
+  if (first !== undefined) throw first;
 }
 
 /** Room in shared memory for the values of ids `0 .. size − 1` (see format.ts's `formatSharedRange`). */
