@@ -7,5 +7,5 @@ export { CollectionView, type ChangeSubscriber } from './output.js';
 export { consolidateUpdates, type Update } from './consolidate.js';
 export { recordKey, compareRecords, type Data, type RecordKey } from './record-key.js';
 export type { ReduceLogic } from './reduce.js';
-export { Trace, HistoryField, type ArrangedBatch, type History, type TraceReader } from './trace.js';
+export { Trace, Entries, type ArrangedBatch, type History, type TraceReader } from './trace.js';
 export { CollectionError, CollectionErrorCode } from './errors.js';

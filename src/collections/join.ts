@@ -4,7 +4,7 @@ import { pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
-import { DIFF, SEQ, STRIDE, TIME, VALUE, type ArrangedBatch, type Trace, type TraceReader } from './trace.js';
+import type { ArrangedBatch, Trace, TraceReader } from './trace.js';
 
 /**
  * The updates of `f(key, a, b)` for every pair of updates of one key, one from each side: at the join of
@@ -32,25 +32,28 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
       const here: Update<R>[] = [];
       let later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined;
       const { kks, keys, values, diffs } = batch;
-      // Neighbouring entries mostly share one time object: each run is compared with `time` (and its
-      // output time found) once.
-      let last: unknown;
+      // Neighbouring entries mostly share one time (the histories of one trace number their times
+      // alike): each run is compared with `time` (and its output time found) once.
+      let last = -1;
       let lastIn = false;
       let lastGroup: Update<R>[] | undefined;
       for (let i = 0; i < kks.length; i++) {
         const h = other.get(kks[i]!);
         if (h === undefined) continue;
-        const data = h.data;
+        const { nums: hNums, otherValues: hOthers, times: hTimes, timeOf, diffs: hDiffs, seqs: hSeqs } = h.entries;
         const key = keys[i]!;
         const value = values[i];
         const diff = diffs[i]!;
-        for (let j = 0; j < data.length; j += STRIDE) {
-          if ((data[j + SEQ] as number) > seen) continue;
-          const r = swapped ? f(key, data[j + VALUE] as A, value as B) : f(key, value as A, data[j + VALUE] as B);
-          const u: Update<R> = [r, diff * (data[j + DIFF] as number)];
-          const t = data[j + TIME] as Timestamp;
-          if (t !== last) {
-            last = t;
+        for (let j = h.at, end = h.at + h.length; j < end; j++) {
+          if (hSeqs[j]! > seen) continue;
+          const num = hNums[j]!;
+          const other = num === num ? num : hOthers![j];
+          const r = swapped ? f(key, other as A, value as B) : f(key, value as A, other as B);
+          const u: Update<R> = [r, diff * hDiffs[j]!];
+          const ti = hTimes[j]!;
+          if (ti !== last) {
+            last = ti;
+            const t = timeOf[ti]!;
             lastIn = order.lessEqual(t, time);
             lastGroup = undefined;
             if (!lastIn) {

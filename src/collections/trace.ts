@@ -23,38 +23,248 @@ export interface ArrangedBatch<K, V> {
   readonly diffs: readonly number[];
 }
 
-/** Where each field of an entry sits in a history's flat array (an entry takes STRIDE slots). */
-export const VK = 0;
-export const VALUE = 1;
-export const TIME = 2;
-export const DIFF = 3;
-export const SEQ = 4;
-export const STRIDE = 5;
-
 /**
- * The layout of a `History`'s flat array: entry i's fields are at `i · STRIDE + VK` (the value's
- * canonical key), `+ VALUE`, `+ TIME`, `+ DIFF` and `+ SEQ` (the batch it came in).
- *
- * @example const { STRIDE, DIFF } = HistoryField; const diffOfThird = history.data[2 * STRIDE + DIFF];
- */
-export const HistoryField = { VK, VALUE, TIME, DIFF, SEQ, STRIDE } as const;
-
-/**
- * Everything a trace holds for one key: its entries, flat, STRIDE slots each — the value's canonical
- * key, the value, the time, the diff, and the batch it came in (the largest, once merged). One array per
- * key and no object per entry: what keeps millions of entries cheap to hold and to collect.
+ * The entries of every history of one index, as typed columns: entry i has the value key `nums[i]`
+ * (NaN when the value is not a number: then `otherVks[i]` and `otherValues[i]` hold its key and value),
+ * the time `timeOf[times[i]]`, the diff `diffs[i]` and the batch `seqs[i]` (the largest, once merged).
+ * A number's value key is the number itself, so it is stored once. Each history is a segment of these
+ * columns (`History.at`, `History.length`), taken from and returned to free lists by size: a history
+ * that grows moves within the columns instead of being an array of its own, so millions of entries are
+ * a few large allocations that the collector neither scans nor copies, and no key pays for an array.
+ * Times are numbered, each number counted by the entries using it and reused once none does.
  *
  * @example
- * const h = arranged.trace().get(recordKey(7));               // node 7's history, if it has one
- * const { STRIDE, VALUE, TIME, DIFF } = HistoryField;
- * for (let i = 0; h && i < h.data.length; i += STRIDE) console.log(h.data[i + VALUE], String(h.data[i + TIME]), h.data[i + DIFF]);
+ * const h = arranged.trace().get(recordKey(7));              // node 7's history, if it has one
+ * const e = h!.entries;
+ * for (let i = h!.at; i < h!.at + h!.length; i++) console.log(e.value(i), String(e.time(i)), e.diffs[i]);
+ */
+export class Entries {
+  nums = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
+  times = new Int32Array(new ArrayBuffer(0, { maxByteLength: 4 * RESERVE }), 0, 0);
+  diffs = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
+  seqs = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
+  /** Value keys and values of entries whose value is not a number (made when the first such comes). */
+  otherVks: RecordKey[] | undefined;
+  otherValues: unknown[] | undefined;
+  /** The time of each time number in use (undefined for a free number). */
+  readonly timeOf: (Timestamp | undefined)[] = [];
+  /** How many entries use each time number. */
+  private timeRefs = new Int32Array(0);
+  private readonly timeIds = new Map<string, number>();
+  private readonly freeTimeIds: number[] = [];
+  private lastTime: Timestamp | undefined;
+  private lastTimeId = -1;
+  /** Time numbers made since the last `forget`: those no entry took are freed then. */
+  private readonly unused: number[] = [];
+  /** The columns' length; entries at and after `top` have never been handed out. */
+  private capacity = 0;
+  /** How many entries the columns' buffers can grow to in place. */
+  private reserved = RESERVE;
+  private top = 0;
+  /** Free segments by size class c (2^c entries each): their first entries. */
+  private readonly free: number[][] = [];
+
+  /** Entry i's value. */
+  value(i: number): unknown {
+    const v = this.nums[i]!;
+    return v === v ? v : this.otherValues![i];
+  }
+
+  /** Entry i's value key. */
+  vk(i: number): RecordKey {
+    const v = this.nums[i]!;
+    return v === v ? v : this.otherVks![i]!;
+  }
+
+  /** Entry i's time. */
+  time(i: number): Timestamp {
+    return this.timeOf[this.times[i]!]!;
+  }
+
+  /** Writes entry i (a free slot). */
+  set(i: number, vk: RecordKey, value: unknown, time: number, diff: number, seq: number): void {
+    if (typeof vk === 'number') this.nums[i] = vk;
+    else {
+      this.nums[i] = NaN;
+      this.others()[0][i] = vk;
+      this.otherValues![i] = value;
+    }
+    this.times[i] = time;
+    this.timeRefs[time]!++;
+    this.diffs[i] = diff;
+    this.seqs[i] = seq;
+  }
+
+  /** Moves `n` entries from `from` to the free slots at `to` (the slots left behind are free, their uses moved with them). */
+  move(from: number, to: number, n: number): void {
+    const { nums, times, diffs, seqs } = this;
+    if (n < 64) {
+      // Most histories that move are short, where a loop beats four calls of copyWithin.
+      for (let i = 0; i < n; i++) {
+        nums[to + i] = nums[from + i]!;
+        times[to + i] = times[from + i]!;
+        diffs[to + i] = diffs[from + i]!;
+        seqs[to + i] = seqs[from + i]!;
+      }
+    } else {
+      nums.copyWithin(to, from, from + n);
+      times.copyWithin(to, from, from + n);
+      diffs.copyWithin(to, from, from + n);
+      seqs.copyWithin(to, from, from + n);
+    }
+    const vks = this.otherVks;
+    if (vks === undefined) return;
+    const values = this.otherValues!;
+    for (let i = 0; i < n; i++) {
+      vks[to + i] = vks[from + i]!;
+      values[to + i] = values[from + i];
+      vks[from + i] = 0;
+      values[from + i] = 0;
+    }
+  }
+
+  /** The number of `t` (made if new); it counts as used once an entry is set with it. */
+  timeId(t: Timestamp): number {
+    if (t === this.lastTime && this.timeOf[this.lastTimeId] === t) return this.lastTimeId;
+    let id = this.timeIds.get(t.key);
+    if (id === undefined) {
+      id = this.freeTimeIds.length > 0 ? this.freeTimeIds.pop()! : this.timeOf.length;
+      this.timeOf[id] = t;
+      this.timeIds.set(t.key, id);
+      if (id >= this.timeRefs.length) {
+        const refs = new Int32Array(Math.max(64, 2 * this.timeRefs.length));
+        refs.set(this.timeRefs);
+        this.timeRefs = refs;
+      }
+      this.timeRefs[id] = 0;
+      this.unused.push(id);
+    }
+    this.lastTime = this.timeOf[id];
+    this.lastTimeId = id;
+    return id;
+  }
+
+  /** How many time numbers are in use (for tests and statistics). */
+  get timeCount(): number {
+    return this.timeIds.size;
+  }
+
+  /** Frees the time numbers made since the last call that no entry took. */
+  forget(): void {
+    for (const id of this.unused) if (this.timeRefs[id] === 0 && this.timeOf[id] !== undefined) this.freeTime(id);
+    this.unused.length = 0;
+  }
+
+  /** Counts one more use of time number `id`. */
+  ref(id: number): void {
+    this.timeRefs[id]!++;
+  }
+
+  /** Counts one use less of time number `id`, freeing it at none. */
+  unref(id: number): void {
+    if (--this.timeRefs[id]! === 0) this.freeTime(id);
+  }
+
+  private freeTime(id: number): void {
+    this.timeIds.delete(this.timeOf[id]!.key);
+    this.timeOf[id] = undefined;
+    this.freeTimeIds.push(id);
+  }
+
+  private others(): [RecordKey[], unknown[]] {
+    if (this.otherVks === undefined) {
+      this.otherVks = new Array<RecordKey>(this.capacity).fill(0);
+      this.otherValues = new Array<unknown>(this.capacity).fill(0);
+    }
+    return [this.otherVks, this.otherValues!];
+  }
+
+  /** The first entry of a free segment of 2^`c` entries. */
+  take(c: number): number {
+    const list = this.free[c];
+    if (list !== undefined && list.length > 0) return list.pop()!;
+    const size = 1 << c;
+    if (this.top + size > this.capacity) this.grow(this.top + size);
+    const at = this.top;
+    this.top += size;
+    return at;
+  }
+
+  /** Returns the segment of 2^`c` entries at `at` (its entries moved or compacted away). */
+  give(at: number, c: number): void {
+    (this.free[c] ??= []).push(at);
+  }
+
+  /**
+   * Makes room for `need` entries: the capacity at least doubles. The four typed columns live in
+   * resizable buffers reserved for many times their size, so that growing them commits memory where
+   * they are instead of copying them (copying tens of megabytes is most of what growing costs); past
+   * the reservation they are copied into a larger one.
+   */
+  private grow(need: number): void {
+    const capacity = Math.max(need, 2 * this.capacity, 1024);
+    if (capacity > this.reserved) {
+      this.reserved = 16 * capacity;
+      const moved = <A extends Float64Array | Int32Array>(a: A, make: (b: ArrayBuffer, n: number) => A, bytes: number): A => {
+        const b = make(new ArrayBuffer(bytes * this.capacity, { maxByteLength: bytes * this.reserved }), this.capacity);
+        b.set(a);
+        return b;
+      };
+      this.nums = moved(this.nums, (b, n) => new Float64Array(b, 0, n), 8);
+      this.times = moved(this.times, (b, n) => new Int32Array(b, 0, n), 4);
+      this.diffs = moved(this.diffs, (b, n) => new Float64Array(b, 0, n), 8);
+      this.seqs = moved(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
+    }
+    // Views of a fixed length over the grown buffers (views that track a buffer's length are slower to index).
+    const resized = <A extends Float64Array | Int32Array>(a: A, make: (b: ArrayBuffer, n: number) => A, bytes: number): A => {
+      const buffer = a.buffer as ArrayBuffer;
+      buffer.resize(bytes * capacity);
+      return make(buffer, capacity);
+    };
+    this.nums = resized(this.nums, (b, n) => new Float64Array(b, 0, n), 8);
+    this.times = resized(this.times, (b, n) => new Int32Array(b, 0, n), 4);
+    this.diffs = resized(this.diffs, (b, n) => new Float64Array(b, 0, n), 8);
+    this.seqs = resized(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
+    if (this.otherVks !== undefined) {
+      this.otherVks.length = this.otherValues!.length = capacity;
+      this.otherVks.fill(0, this.capacity);
+      this.otherValues!.fill(0, this.capacity);
+    }
+    this.capacity = capacity;
+  }
+}
+
+/** The entries the columns of an index are first reserved for (address space, not memory: 28 bytes an entry, committed as they grow). */
+const RESERVE = 1 << 22;
+
+/** A new history's size class: room for 2^FIRST_CLASS entries. */
+const FIRST_CLASS = 2;
+
+/** The size class of a segment holding `n` entries: the least c with 2^c ≥ n. */
+function sizeClass(n: number): number {
+  return n <= 1 ? 0 : 32 - Math.clz32(n - 1);
+}
+
+/**
+ * Everything an index holds for one key: its entries, the segment `at .. at + length` of `entries`'s
+ * columns. Compaction rewrites them in place and a history that grows moves, so read them within one
+ * callback.
+ *
+ * @example
+ * const h = arranged.trace().get(recordKey(7));
+ * let total = 0;
+ * for (let i = h!.at; i < h!.at + h!.length; i++) total += h!.entries.diffs[i]!;
  */
 export interface History<K> {
   /** The key's canonical key (see `recordKey`), and the key. */
   readonly kk: RecordKey;
   readonly key: K;
-  /** The entries; compaction rewrites them in place, so read them within one callback. */
-  data: unknown[];
+  /** The columns holding its entries, the first of them, and how many. */
+  readonly entries: Entries;
+  at: number;
+  length: number;
+  /** Its segment's size class (room for 2^c entries). */
+  c: number;
   /** The entries after the last compaction: the next one runs when there are twice as many. */
   compacted: number;
   /** It has had entries appended since its index's last sweep. */
@@ -69,6 +279,8 @@ export interface History<K> {
  * append, amortized, and together keep the index within about twice what compaction would leave.
  */
 export class Histories<K> {
+  /** Every history's entries. */
+  readonly entries = new Entries();
   /**
    * Keys that are small non-negative integers (node ids, the commonest) are found through a direct
    * index, 1 + their place in `slots` (0: none), grown while it stays within a few times the number of
@@ -81,7 +293,7 @@ export class Histories<K> {
   private keyCount = 0;
   private dirty: History<K>[] = [];
   private appended = 0;
-  private entries = 0;
+  private count = 0;
   private held = 0;
 
   /** The history of `kk`, if it has one. */
@@ -100,18 +312,21 @@ export class Histories<K> {
 
   /** Appends one entry to the history of `kk` (made for `key` if new); `bounds` gives the compaction frontier and acknowledged batch, read at most once per call. */
   add(kk: RecordKey, key: K, vk: RecordKey, value: unknown, time: Timestamp, diff: number, seq: number, order: TimestampOrder, bounds: Bounds): void {
+    const entries = this.entries;
     let h = this.get(kk);
-    // A new history's array is made holding its entry: exactly five slots (most keys keep few entries).
-    if (h === undefined) this.put((h = { kk, key, data: [vk, value, time, diff, seq], compacted: 0, dirty: false }));
-    else h.data.push(vk, value, time, diff, seq);
-    const data = h.data;
-    this.entries++;
+    if (h === undefined) this.put((h = { kk, key, entries, at: entries.take(FIRST_CLASS), length: 0, c: FIRST_CLASS, compacted: 0, dirty: false }));
+    else if (h.length === 1 << h.c) {
+      // Full: compacted first if it has doubled, then moved to a segment twice the size if still full.
+      if (h.length >= 2 * h.compacted + 8) this.compactOne(h, order, bounds, true);
+      if (h.length === 1 << h.c) this.resize(h, h.c + 1);
+    }
+    entries.set(h.at + h.length++, vk, value, entries.timeId(time), diff, seq);
+    this.count++;
     this.appended++;
     if (!h.dirty) {
       h.dirty = true;
       this.dirty.push(h);
     }
-    if (data.length >= STRIDE * (2 * h.compacted + 8)) this.compactOne(h, order, bounds);
   }
 
   /** Sweeps if as many entries were appended as were held after the last sweep (call after a batch of `add`s). */
@@ -119,23 +334,37 @@ export class Histories<K> {
     if (this.appended < Math.max(1024, this.held)) return;
     for (const h of this.dirty) {
       h.dirty = false;
-      if (h.data.length > h.compacted * STRIDE) this.compactOne(h, order, bounds);
+      if (h.length > h.compacted && h.length > 0) this.compactOne(h, order, bounds);
     }
     this.dirty = [];
     this.appended = 0;
-    this.held = this.entries;
+    this.held = this.count;
   }
 
   /** The number of entries held. */
   get size(): number {
-    return this.entries;
+    return this.count;
   }
 
-  private compactOne(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
-    const before = h.data.length;
+  /** Compacts `h`; one left empty goes (unless `keep`: it is about to be appended to), one left a quarter full moves to a smaller segment. */
+  private compactOne(h: History<K>, order: TimestampOrder, bounds: Bounds, keep = false): void {
+    const before = h.length;
     compact(h, order, bounds);
-    this.entries -= (before - h.data.length) / STRIDE;
-    if (h.data.length === 0) this.remove(h);
+    this.count -= before - h.length;
+    if (h.length === 0 && !keep) {
+      this.entries.give(h.at, h.c);
+      this.remove(h);
+    } else if (h.c >= 4 && 4 * h.length <= 1 << h.c) this.resize(h, sizeClass(2 * h.length));
+  }
+
+  /** Moves a history to a segment of size class `c`. */
+  private resize(h: History<K>, c: number): void {
+    const entries = this.entries;
+    const at = entries.take(c);
+    entries.move(h.at, at, h.length);
+    entries.give(h.at, h.c);
+    h.at = at;
+    h.c = c;
   }
 
   private put(h: History<K>): void {
@@ -283,11 +512,14 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
 /**
  * Compacts one history under the bounds' frontier: every time advanced; entries of batches every reader
  * has seen (seq ≤ acked) summed per value and representative time; zero sums dropped. The survivors
- * keep their order, written back into the history's own array; the work is done in scratch columns.
+ * keep their order, written back into the history's own segment (the slots it no longer uses cleared);
+ * the work is done in scratch columns.
  */
 export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
-  const data = h.data;
-  const n = data.length / STRIDE;
+  const entries = h.entries;
+  const { nums, times: ids, diffs, seqs: entrySeqs, timeOf, otherVks } = entries;
+  const base = h.at;
+  const n = h.length;
   if (leader.length < n) {
     const size = Math.max(n, 2 * leader.length);
     leader = new Int32Array(size);
@@ -305,8 +537,7 @@ export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds)
   let maps: Map<RecordKey, number>[] | undefined;
   try {
     for (let i = 0; i < n; i++) {
-      const at = i * STRIDE;
-      const time = bounds.advance(data[at + TIME] as Timestamp, order);
+      const time = bounds.advance(timeOf[ids[base + i]!]!, order);
       let ti = timeAt === undefined ? times.indexOf(time) : (timeAt.get(time) ?? -1);
       if (ti < 0) {
         ti = times.length;
@@ -315,11 +546,12 @@ export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds)
         else if (times.length > 8) timeAt = new Map(times.map((t, j) => [t, j]));
       }
       timeIndex[i] = ti;
-      const seq = data[at + SEQ] as number;
-      const diff = data[at + DIFF] as number;
+      const seq = entrySeqs[base + i]!;
+      const diff = diffs[base + i]!;
       let first = -1;
       if (seq <= acked) {
-        const vk = data[at + VK] as RecordKey;
+        const v = nums[base + i]!;
+        const vk = v === v ? v : otherVks![base + i]!;
         if (ti < DENSE_TIMES && isDense(vk)) {
           const d = denseFor(ti, vk);
           first = d[vk]! - 1;
@@ -344,32 +576,43 @@ export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds)
   } finally {
     for (let i = 0; i < n; i++) {
       if (leader[i] !== i) continue;
-      const vk = data[i * STRIDE + VK] as RecordKey;
+      const v = nums[base + i]!;
       const ti = timeIndex[i]!;
-      if (ti >= DENSE_TIMES || !isDense(vk)) continue;
+      if (ti >= DENSE_TIMES || !isDense(v)) continue;
       const d = denseTimes[ti];
-      if (d !== undefined && vk < d.length) d[vk] = 0;
+      if (d !== undefined && v < d.length) d[v] = 0;
     }
   }
-  // Written back in place (each survivor moves to a place at or before its own, in order): no new array.
+  // The representatives' numbers, then every old entry's time released (after the survivors took
+  // theirs, so that a number both use is not freed in between), then the survivors written back in
+  // place, each to a place at or before its own, in order.
+  const repIds = times.map((t) => entries.timeId(t));
+  for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0) entries.ref(repIds[timeIndex[i]!]!);
+  for (let i = 0; i < n; i++) entries.unref(ids[base + i]!);
+  const otherValues = entries.otherValues;
   let w = 0;
   for (let i = 0; i < n; i++) {
     if (leader[i] !== i || sums[i] === 0) continue;
-    const at = i * STRIDE;
-    data[w + VK] = data[at + VK];
-    data[w + VALUE] = data[at + VALUE];
-    data[w + TIME] = times[timeIndex[i]!];
-    data[w + DIFF] = small(sums[i]!);
-    data[w + SEQ] = small(seqs[i]!);
-    w += STRIDE;
+    const v = nums[base + i]!;
+    nums[base + w] = v;
+    if (v !== v) {
+      otherVks![base + w] = otherVks![base + i]!;
+      otherValues![base + w] = otherValues![base + i];
+    }
+    ids[base + w] = repIds[timeIndex[i]!]!;
+    diffs[base + w] = sums[i]!;
+    entrySeqs[base + w] = seqs[i]!;
+    w++;
   }
-  data.length = w;
-  h.compacted = w / STRIDE;
-}
-
-/** `x` as a small integer when it is one (kept unboxed in an array), else itself. */
-function small(x: number): number {
-  return (x | 0) === x ? x | 0 : x;
+  if (otherVks !== undefined) {
+    for (let i = w; i < n; i++) {
+      otherVks[base + i] = 0;
+      otherValues![base + i] = 0;
+    }
+  }
+  entries.forget();
+  h.length = w;
+  h.compacted = w;
 }
 
 /** Compaction's scratch columns, per entry: the entry it merges into, its representative's index, and (for a first) the summed diff and largest batch. */
@@ -405,7 +648,7 @@ export function accumulate<V>(h: History<unknown>, time: Timestamp, order: Times
   keys.length = 0;
   let n = 0;
   try {
-    n = gather(h.data, time, order, keys, later);
+    n = gather(h.entries, h.at, h.at + h.length, time, order, keys, later);
   } finally {
     for (let i = 0; i < keys.length; i++) if (isDense(keys[i]!)) dense[keys[i] as number] = 0;
   }
@@ -429,24 +672,27 @@ function isDense(vk: RecordKey): vk is number {
 }
 
 /** `accumulate`'s pass: the sums per value of the entries at times ≤ `time` into `gathered` and `counts` (zero sums kept), keys into `keys`; returns how many; `dense` left set for the caller to clear. */
-function gather(data: readonly unknown[], time: Timestamp, order: TimestampOrder, keys: RecordKey[], later: Timestamp[] | undefined): number {
+function gather(entries: Entries, from: number, to: number, time: Timestamp, order: TimestampOrder, keys: RecordKey[], later: Timestamp[] | undefined): number {
+  const { nums, times, diffs, timeOf, otherVks, otherValues } = entries;
   // Other value keys are found through a map, made once 16 entries needed one (fewer are found by scanning).
   let index: Map<RecordKey, number> | undefined;
   let others = 0;
   let n = 0;
-  // Neighbouring entries mostly share one time object (a batch's, or compaction's representative):
-  // each distinct run is compared once.
-  let last: unknown;
+  // Neighbouring entries mostly share one time (a batch's, or compaction's representative): each
+  // distinct run is compared once.
+  let last = -1;
   let lastIn = false;
-  for (let i = 0; i < data.length; i += STRIDE) {
-    const ti = data[i + TIME];
+  for (let i = from; i < to; i++) {
+    const ti = times[i]!;
     if (ti !== last) {
       last = ti;
-      lastIn = order.lessEqual(ti as Timestamp, time);
-      if (!lastIn) later?.push(ti as Timestamp);
+      const t = timeOf[ti]!;
+      lastIn = order.lessEqual(t, time);
+      if (!lastIn) later?.push(t);
     }
     if (!lastIn) continue;
-    const vk = data[i + VK] as RecordKey;
+    const num = nums[i]!;
+    const vk = num === num ? num : otherVks![i]!;
     let at = -1;
     if (isDense(vk)) {
       if (vk >= dense.length) dense = covering(dense, vk);
@@ -463,7 +709,7 @@ function gather(data: readonly unknown[], time: Timestamp, order: TimestampOrder
       }
       if (at < 0) index?.set(vk, n);
     }
-    if (at >= 0) counts[at]! += data[i + DIFF] as number;
+    if (at >= 0) counts[at]! += diffs[i]!;
     else {
       if (n === counts.length) {
         const grown = new Float64Array(2 * n);
@@ -471,8 +717,8 @@ function gather(data: readonly unknown[], time: Timestamp, order: TimestampOrder
         counts = grown;
       }
       keys.push(vk);
-      gathered[n] = data[i + VALUE];
-      counts[n++] = data[i + DIFF] as number;
+      gathered[n] = num === num ? num : otherValues![i];
+      counts[n++] = diffs[i]!;
     }
   }
   return n;

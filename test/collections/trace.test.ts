@@ -1,12 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordKey, type RecordKey } from '../../src/collections/record-key.js';
-import { accumulate, Bounds, compact, Histories, HistoryField, type History } from '../../src/collections/trace.js';
+import { accumulate, Bounds, compact, Entries, Histories, type History } from '../../src/collections/trace.js';
 import { Antichain } from '../../src/timestamps/antichain.js';
 import { lexicographicOrder, productOrder } from '../../src/timestamps/order.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
-
-const { STRIDE, VK, TIME, SEQ } = HistoryField;
 
 // Values of the kinds compaction indexes differently: small integers (a dense index), large and
 // negative numbers, strings (maps); times in one loop, (epoch, round), many distinct ones.
@@ -16,9 +14,15 @@ const entry = fc.tuple(value, time, fc.constantFrom(1, -1, 2), fc.integer({ min:
 const frontier = fc.array(time, { minLength: 1, maxLength: 3 });
 
 function history(entries: [string | number, Timestamp, number, number][]): History<number> {
-  const data: unknown[] = [];
-  for (const [v, t, d, seq] of entries) data.push(recordKey(v), v, t, d, seq);
-  return { kk: 0, key: 0, data, compacted: 0, dirty: false };
+  const pool = new Entries();
+  // Not the columns' first segment, and followed by another, so that a read or write outside the
+  // history's own place would show.
+  pool.take(2);
+  const c = entries.length <= 1 ? 0 : 32 - Math.clz32(entries.length - 1);
+  const at = pool.take(c);
+  pool.take(1);
+  entries.forEach(([v, t, d, seq], i) => pool.set(at + i, recordKey(v), v, pool.timeId(t), d, seq));
+  return { kk: 0, key: 0, entries: pool, at, length: entries.length, c, compacted: 0, dirty: false };
 }
 
 /** The accumulation at `t` as sorted [value key, count] pairs. */
@@ -57,13 +61,14 @@ describe.each([
         const h = history(entries);
         compact(h, order, new Bounds(() => [minimal.elements(), acked]));
         const seen = new Set<string>();
-        for (let i = 0; i < h.data.length; i += STRIDE) {
-          if ((h.data[i + SEQ] as number) > acked) continue;
-          const k = `${typeof h.data[i + VK]}:${String(h.data[i + VK])}@${(h.data[i + TIME] as Timestamp).key}`;
+        const e = h.entries;
+        for (let i = h.at; i < h.at + h.length; i++) {
+          if (e.seqs[i]! > acked) continue;
+          const k = `${typeof e.vk(i)}:${String(e.vk(i))}@${e.time(i).key}`;
           expect(seen.has(k)).toBe(false);
           seen.add(k);
         }
-        expect(h.compacted).toBe(h.data.length / STRIDE);
+        expect(h.compacted).toBe(h.length);
       }),
       { numRuns: 400 },
     );
@@ -74,8 +79,9 @@ describe('histories by key', () => {
   // Keys of every kind the index files differently: small integers (a direct index), far, negative
   // and fractional numbers and strings (a map); updates that cancel, so that histories empty and go.
   const key = fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom<RecordKey>(-1, 2 ** 20, 1.5, 'k', '7'));
-  // Most changes are taken back at once, so that a history compacted when it doubles is often empty.
-  const change = fc.tuple(key, fc.integer({ min: 0, max: 2 }), fc.constantFrom(1, -1), fc.integer({ min: 0, max: 3 }));
+  // Most changes are taken back at once, so that a history compacted when it doubles is often empty;
+  // values are numbers (held in a typed column) and strings (held apart).
+  const change = fc.tuple(key, fc.constantFrom<number | string>(0, 1, 2, 'x', 'y'), fc.constantFrom(1, -1), fc.integer({ min: 0, max: 3 }));
 
   it('each key\'s history accumulates to what was added for it, through compactions and removals', () => {
     fc.assert(
@@ -83,10 +89,10 @@ describe('histories by key', () => {
         const t = Timestamp.of(0);
         const histories = new Histories<RecordKey>();
         const bounds = new Bounds(() => [[t], Infinity]);
-        const expected = new Map<RecordKey, Map<number, number>>();
-        const apply = (k: RecordKey, v: number, d: number) => {
-          histories.add(k, k, v, v, t, d, 1, productOrder, bounds);
-          const m = expected.get(k) ?? new Map<number, number>();
+        const expected = new Map<RecordKey, Map<number | string, number>>();
+        const apply = (k: RecordKey, v: number | string, d: number) => {
+          histories.add(k, k, recordKey(v), v, t, d, 1, productOrder, bounds);
+          const m = expected.get(k) ?? new Map<number | string, number>();
           m.set(v, (m.get(v) ?? 0) + d);
           expected.set(k, m);
           histories.settle(productOrder, bounds);
@@ -97,14 +103,42 @@ describe('histories by key', () => {
         }
         let live = 0;
         for (const [k, m] of expected) {
-          const want = [...m].filter(([, n]) => n !== 0).sort((a, b) => a[0] - b[0]);
+          const byValue = (a: [number | string, number], b: [number | string, number]) => String(a[0]).localeCompare(String(b[0]));
+          const want = [...m].filter(([, n]) => n !== 0).sort(byValue);
           const h = histories.get(k);
           const keys: RecordKey[] = [];
-          const got = h === undefined ? [] : accumulate<number>(h, t, productOrder, keys).sort((a, b) => a[0] - b[0]);
+          const got = h === undefined ? [] : accumulate<number | string>(h, t, productOrder, keys).sort(byValue);
           expect(got).toEqual(want);
           if (h !== undefined) live++;
         }
         expect(histories.keys).toBe(live);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the times numbered are exactly the times of the entries held', () => {
+    const times = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((r) => Timestamp.of(0, r));
+    // Rounds in order, with compaction's frontier one past the latest: each compaction moves every
+    // round to a time no entry had, and the numbers of the rounds it leaves must go (and that of the
+    // new time, if every entry cancels). One key, so that no other history keeps them; two values, so
+    // that entries cancel.
+    const change = fc.tuple(fc.integer({ min: 0, max: 7 }), fc.constantFrom(1, -1), fc.integer({ min: 0, max: 1 }));
+    fc.assert(
+      fc.property(fc.array(change, { maxLength: 200 }), (changes) => {
+        changes.sort((a, b) => a[0] - b[0]);
+        const histories = new Histories<RecordKey>();
+        let now = 0;
+        const bounds = new Bounds(() => [[times[now + 1]!], Infinity]);
+        for (const [r, d, v] of changes) {
+          now = r;
+          histories.add(0, 0, v, v, times[r]!, d, 1, productOrder, bounds);
+          histories.settle(productOrder, bounds);
+        }
+        const used = new Set<string>();
+        const h = histories.get(0);
+        for (let i = h?.at ?? 0; h !== undefined && i < h.at + h.length; i++) used.add(h.entries.time(i).key);
+        expect(histories.entries.timeCount).toBe(used.size);
       }),
       { numRuns: 300 },
     );
