@@ -6,6 +6,9 @@ import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
 import type { ArrangedBatch, Trace, TraceReader } from './trace.js';
 
+/** About how many pairs a join makes before it lets the stages downstream take them. */
+const PIECE = 1 << 14;
+
 /**
  * The updates of `f(key, a, b)` for every pair of updates of one key, one from each side: at the join of
  * their times, with the product of their diffs. A batch of the left side meets the right trace's batches
@@ -37,9 +40,18 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
       let last = -1;
       let lastIn = false;
       let lastGroup: Update<R>[] | undefined;
+      let made = 0;
       for (let i = 0; i < kks.length; i++) {
+        // A large output goes downstream in pieces, between keys (a history is looked up afresh after).
+        if (made >= PIECE) {
+          made = 0;
+          if (here.length > 0) ctx.send(here.splice(0), time);
+          if (later !== undefined) for (const grp of later.values()) if (grp.updates.length > 0) ctx.send(grp.updates.splice(0), grp.time);
+          ctx.flush();
+        }
         const h = other.get(kks[i]!);
         if (h === undefined) continue;
+        made += h.length;
         const { nums: hNums, otherValues: hOthers, times: hTimes, timeOf, diffs: hDiffs, seqs: hSeqs } = h.entries;
         const key = keys[i]!;
         const value = values[i];
@@ -69,7 +81,7 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
         }
       }
       if (here.length > 0) ctx.send(here, time);
-      if (later !== undefined) for (const grp of later.values()) ctx.send(grp.updates, grp.time);
+      if (later !== undefined) for (const grp of later.values()) if (grp.updates.length > 0) ctx.send(grp.updates, grp.time);
     };
     return {
       onLeft(batches, time) {

@@ -315,11 +315,7 @@ export class Histories<K> {
     const entries = this.entries;
     let h = this.get(kk);
     if (h === undefined) this.put((h = { kk, key, entries, at: entries.take(FIRST_CLASS), length: 0, c: FIRST_CLASS, compacted: 0, dirty: false }));
-    else if (h.length === 1 << h.c) {
-      // Full: compacted first if it has doubled, then moved to a segment twice the size if still full.
-      if (h.length >= 2 * h.compacted + 8) this.compactOne(h, order, bounds, true);
-      if (h.length === 1 << h.c) this.resize(h, h.c + 1);
-    }
+    else if (h.length === 1 << h.c) this.resize(h, h.c + 1);
     entries.set(h.at + h.length++, vk, value, entries.timeId(time), diff, seq);
     this.count++;
     this.appended++;
@@ -327,6 +323,7 @@ export class Histories<K> {
       h.dirty = true;
       this.dirty.push(h);
     }
+    if (h.length >= 2 * h.compacted + 8) this.compactOne(h, order, bounds);
   }
 
   /** Sweeps if as many entries were appended as were held after the last sweep (call after a batch of `add`s). */
@@ -346,12 +343,12 @@ export class Histories<K> {
     return this.count;
   }
 
-  /** Compacts `h`; one left empty goes (unless `keep`: it is about to be appended to), one left a quarter full moves to a smaller segment. */
-  private compactOne(h: History<K>, order: TimestampOrder, bounds: Bounds, keep = false): void {
+  /** Compacts `h`; one left empty goes, one left a quarter full moves to a smaller segment. */
+  private compactOne(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
     const before = h.length;
     compact(h, order, bounds);
     this.count -= before - h.length;
-    if (h.length === 0 && !keep) {
+    if (h.length === 0) {
       this.entries.give(h.at, h.c);
       this.remove(h);
     } else if (h.c >= 4 && 4 * h.length <= 1 << h.c) this.resize(h, sizeClass(2 * h.length));

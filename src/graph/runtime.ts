@@ -127,6 +127,10 @@ export class VertexRuntime implements VertexContext<unknown> {
     this.runtime.changes.update(this.location, time, -1);
   }
 
+  flush(): void {
+    this.runtime.deliverWaiting();
+  }
+
   notifyAt(time: Timestamp): void {
     if (this.checked) this.checkAction('notifyAt', time);
     const pending = this.pending;

@@ -51,6 +51,8 @@ export interface OperatorContext<O> {
   hold(time: Timestamp): void;
   /** Gives back one hold (see `VertexContext.release`). */
   release(time: Timestamp): void;
+  /** Lets the vertices downstream take what was sent so far (see `VertexContext.flush`). */
+  flush(): void;
 }
 
 /** The callbacks of a one-input operator (`scope.unary`, `scope.sink`). */
@@ -336,5 +338,6 @@ function operatorContext<O>(ctx: VertexContext): OperatorContext<O> {
     order: ctx.order,
     hold: (time) => ctx.hold(time),
     release: (time) => ctx.release(time),
+    flush: () => ctx.flush(),
   };
 }

@@ -74,6 +74,17 @@ export interface VertexContext<Out = unknown> {
   hold(time: Timestamp): void;
   /** Gives back one hold of `time` (NOT_HELD if it is not held). */
   release(time: Timestamp): void;
+  /**
+   * Delivers the messages waiting for the other vertices of this worker (those not in a callback)
+   * before the callback in progress goes on: a vertex making a large output sends it in pieces and lets
+   * each be taken downstream, so that it is not all held at once. Every vertex must bear this (a worker
+   * held back by a full channel does the same): it may receive messages while another vertex is inside
+   * a callback, but never inside one of its own.
+   *
+   * @example
+   * onRecv(_port, batch, time) { for (const piece of pieces(batch)) { ctx.sendBy(0, work(piece), time); ctx.flush(); } }
+   */
+  flush(): void;
 }
 
 /** How records on an edge reach the receiving stage's vertices. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DataflowError } from '../../src/graph/errors.js';
 import type { Collected } from '../../src/graph/handles.js';
 import type { Stream } from '../../src/graph/stream.js';
-import type { VertexContext } from '../../src/graph/vertex.js';
+import { pipeline, type VertexContext } from '../../src/graph/vertex.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
 import { Worker } from '../../src/workers/worker.js';
 
@@ -264,5 +264,49 @@ describe('frontier-aware vertices', () => {
     input.close();
     worker.run();
     expect(out.records()).toEqual(['#7']);
+  });
+});
+
+describe('flush', () => {
+  // A stage that turns each record into `pieces` pieces, sending and flushing after each; the stages
+  // after it log what they receive together with how many pieces the sender had made by then.
+  const run = (flushing: boolean) => {
+    const worker = new Worker();
+    const log: [stage: string, record: number, made: number][] = [];
+    let made = 0;
+    const input = worker.dataflow((scope) => {
+      const input = scope.newInput<number>('n');
+      const pieces = scope.unary<number, number>(input.stream, 'pieces', pipeline, (ctx) => ({
+        onRecv(batch, time) {
+          for (const x of batch) {
+            for (let p = 0; p < 3; p++) {
+              made++;
+              ctx.send([10 * x + p], time);
+              if (flushing) ctx.flush();
+            }
+          }
+        },
+      }));
+      const doubled = pieces.map((y) => 2 * y);
+      for (const [name, s] of [['pieces', pieces], ['doubled', doubled]] as const) {
+        scope.sink(s, `log-${name}`, pipeline, () => ({ onRecv: (batch) => batch.forEach((y) => log.push([name, y, made])) }));
+      }
+      return input;
+    });
+    input.send([1, 2]);
+    input.close();
+    worker.run();
+    return log;
+  };
+
+  it('lets the stages downstream take each piece before the sender goes on, through every stage after it', () => {
+    const log = run(true);
+    expect(log.filter(([s]) => s === 'pieces')).toEqual([10, 11, 12, 20, 21, 22].map((y, i) => ['pieces', y, i + 1]));
+    expect(log.filter(([s]) => s === 'doubled')).toEqual([10, 11, 12, 20, 21, 22].map((y, i) => ['doubled', 2 * y, i + 1]));
+  });
+
+  it('without it, they take the pieces once the callback is over (the same records)', () => {
+    const log = run(false);
+    expect(log.filter(([s]) => s === 'pieces')).toEqual([10, 11, 12, 20, 21, 22].map((y) => ['pieces', y, 6]));
   });
 });
