@@ -33,22 +33,26 @@ export class Arrangement<K, V> {
       return {
         onRecv: (batch, time) => {
           const n = batch.length;
-          const kks = new Array<RecordKey>(n);
           const keys = new Array<K>(n);
-          const vks = new Array<RecordKey>(n);
           const values = new Array<V>(n);
           const diffs = new Array<number>(n);
+          // A number is its own canonical key (but -0 and NaN): while every key and value is such a
+          // number, the keys' and values' columns are their canonical keys' too.
+          let plainKeys = true;
+          let plainValues = true;
           for (let i = 0; i < n; i++) {
             const u = batch[i]!;
             const pair = u[0];
             const k = pair[0];
             const v = pair[1];
-            kks[i] = recordKey(k);
             keys[i] = k;
-            vks[i] = recordKey(v);
             values[i] = v;
             diffs[i] = u[1];
+            if (plainKeys && !plainNumber(k)) plainKeys = false;
+            if (plainValues && !plainNumber(v)) plainValues = false;
           }
+          const kks = plainKeys ? (keys as RecordKey[]) : keys.map(recordKey);
+          const vks = plainValues ? (values as RecordKey[]) : values.map(recordKey);
           ctx.send([trace.append({ kks, keys, vks, values, diffs }, time)], time);
         },
       };
@@ -98,4 +102,9 @@ function preview(x: unknown): string {
   } catch {
     return String(x);
   }
+}
+
+/** Whether `x` is a number that is its own canonical key: any but NaN and -0. */
+function plainNumber(x: unknown): boolean {
+  return typeof x === 'number' && x === x && !(x === 0 && 1 / x < 0);
 }

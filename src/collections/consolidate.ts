@@ -1,5 +1,5 @@
 /** Consolidation: updates of one record summed, the ones that cancel dropped. */
-import { isIndex } from './dense.js';
+import { covering, isIndex } from './dense.js';
 import { recordKey, type RecordKey } from './record-key.js';
 
 /**
@@ -21,28 +21,38 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
   const firsts: Update<T>[] = [];
   const sums: number[] = [];
   // Pairs of non-negative 31-bit integers (edges, [node, label]), the commonest records, are found by
-  // their first element (a small integer, quick to hash) along a chain of the slots that share it.
+  // their first element along a chain of the slots that share it: through a direct index (1 + the
+  // chain's head) for a first element below DENSE_LIMIT, a map above.
   let pairs: Map<number, number> | undefined;
   const chain: number[] = [];
   let others: Map<RecordKey, number> | undefined;
-  for (let i = 0; i < updates.length; i++) {
-    const u = updates[i]!;
-    const r = u[0] as unknown;
-    if (Array.isArray(r) && r.length === 2 && isIndex(r[0]) && isIndex(r[1])) {
-      pairs ??= new Map();
-      const a = r[0] === 0 ? 0 : r[0];
-      const b = r[1];
-      const head = pairs.get(a);
-      let j = head === undefined ? -1 : head;
-      while (j >= 0 && (firsts[j]![0] as unknown as number[])[1] !== b) j = chain[j]!;
-      if (j >= 0) sums[j]! += u[1];
-      else {
-        pairs.set(a, firsts.length);
-        chain.push(head === undefined ? -1 : head);
-        firsts.push(u);
-        sums.push(u[1]);
+  const touched: number[] = [];
+  try {
+    for (let i = 0; i < updates.length; i++) {
+      const u = updates[i]!;
+      const r = u[0] as unknown;
+      if (Array.isArray(r) && r.length === 2 && isIndex(r[0]) && isIndex(r[1])) {
+        const a = r[0];
+        const b = r[1];
+        let head: number;
+        if (a < DENSE_LIMIT) {
+          if (a >= heads.length) heads = covering(heads, a);
+          head = heads[a]! - 1;
+        } else head = (pairs ??= new Map()).get(a) ?? -1;
+        let j = head;
+        while (j >= 0 && (firsts[j]![0] as unknown as number[])[1] !== b) j = chain[j]!;
+        if (j >= 0) sums[j]! += u[1];
+        else {
+          if (a < DENSE_LIMIT) {
+            if (head < 0) touched.push(a);
+            heads[a] = firsts.length + 1;
+          } else pairs!.set(a, firsts.length);
+          chain.push(head);
+          firsts.push(u);
+          sums.push(u[1]);
+        }
+        continue;
       }
-    } else {
       others ??= new Map();
       const k = recordKey(r);
       const j = others.get(k);
@@ -54,6 +64,8 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
         sums.push(u[1]);
       }
     }
+  } finally {
+    for (let i = 0; i < touched.length; i++) heads[touched[i]!] = 0;
   }
   const out: Update<T>[] = [];
   for (let j = 0; j < firsts.length; j++) {
@@ -65,3 +77,7 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
   return out;
 }
 
+/** First elements of pairs below this are found through `heads` (4 bytes each: at most 16 MB a thread). */
+const DENSE_LIMIT = 1 << 22;
+/** For each small first element, 1 + the head of its chain in the consolidation being made (0: none); cleared after each. */
+let heads = new Int32Array(1024);

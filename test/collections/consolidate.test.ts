@@ -1,0 +1,38 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { consolidateUpdates, type Update } from '../../src/collections/consolidate.js';
+import { recordKey } from '../../src/collections/record-key.js';
+
+describe('consolidateUpdates', () => {
+  // Records of each kind it finds differently: pairs of small integers (a direct index by the first),
+  // pairs with a first element past that index (a map), -0 (equal to 0), and other records (by key).
+  const small = fc.integer({ min: 0, max: 4 });
+  const record = fc.oneof(
+    fc.tuple(small, small),
+    fc.tuple(fc.constantFrom(2 ** 22, 2 ** 22 + 1, 2 ** 30), small),
+    fc.tuple(fc.constant(-0), small),
+    fc.constantFrom<unknown>('a', 3, [1, 'b'], [1, 2, 3]),
+  );
+  const update = fc.tuple(record, fc.constantFrom(1, -1, 2));
+
+  it('sums the diffs of equal records, drops those that cancel, and keeps the order of first appearance', () => {
+    fc.assert(
+      fc.property(fc.array(update, { maxLength: 80 }), (updates) => {
+        const order: string[] = [];
+        const sums = new Map<string, [unknown, number]>();
+        for (const [r, d] of updates) {
+          const k = String(recordKey(r));
+          const s = sums.get(k);
+          if (s === undefined) (order.push(k), sums.set(k, [r, d]));
+          else s[1] += d;
+        }
+        const want = order.map((k) => sums.get(k)!).filter(([, d]) => d !== 0);
+        const got = consolidateUpdates(updates as Update<unknown>[]);
+        expect(got.map(([r, d]) => [String(recordKey(r)), d])).toEqual(want.map(([r, d]) => [String(recordKey(r)), d]));
+        // A second call starts afresh (nothing of the first is left in its indexes).
+        expect(consolidateUpdates(updates as Update<unknown>[]).length).toBe(want.length);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
