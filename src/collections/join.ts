@@ -42,21 +42,25 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
       let lastGroup: Update<R>[] | undefined;
       let made = 0;
       for (let i = 0; i < kks.length; i++) {
-        // A large output goes downstream in pieces, between keys (a history is looked up afresh after).
+        // A large output goes downstream in pieces, between keys.
         if (made >= PIECE) {
           made = 0;
           if (here.length > 0) ctx.send(here.splice(0), time);
           if (later !== undefined) for (const grp of later.values()) if (grp.updates.length > 0) ctx.send(grp.updates.splice(0), grp.time);
           ctx.flush();
         }
-        const h = other.get(kks[i]!);
-        if (h === undefined) continue;
-        made += h.length;
-        const { nums: hNums, otherValues: hOthers, times: hTimes, timeOf, diffs: hDiffs, seqs: hSeqs } = h.entries;
+        // Looked up afresh for each key: a flush may have grown the other trace's columns.
+        const histories = other.histories;
+        const s = histories.slot(kks[i]!);
+        if (s < 0) continue;
+        const from = histories.at[s]!;
+        const end = from + histories.lengths[s]!;
+        made += end - from;
+        const { nums: hNums, otherValues: hOthers, times: hTimes, timeOf, diffs: hDiffs, seqs: hSeqs } = histories.entries;
         const key = keys[i]!;
         const value = values[i];
         const diff = diffs[i]!;
-        for (let j = h.at, end = h.at + h.length; j < end; j++) {
+        for (let j = from; j < end; j++) {
           if (hSeqs[j]! > seen) continue;
           const num = hNums[j]!;
           const other = num === num ? num : hOthers![j];

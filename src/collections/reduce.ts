@@ -124,9 +124,10 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     let joins = new Map<Timestamp, Timestamp>();
     /** Brings one key's output at `t` in line with `logic` of its input at `t`; appends the changes to `out`. */
     const settle = (kk: RecordKey, key: K, t: Timestamp, out: Update<[K, R]>[], bounds: Bounds) => {
-      const history = trace.get(kk);
+      const inputs = trace.histories;
+      const s = inputs.slot(kk);
       later.length = 0;
-      const inputNow = history === undefined ? [] : accumulate<V>(history, t, order, inputKeys, later);
+      const inputNow = s < 0 ? [] : accumulate<V>(inputs.entries, inputs.at[s]!, inputs.lengths[s]!, t, order, inputKeys, later);
       wanted.length = 0;
       wantedKeys.length = 0;
       if (inputNow.length > 0) {
@@ -142,9 +143,9 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           else wanted[at]![1] += d;
         }
       }
-      const before = outputs.get(kk);
-      if (before === undefined) outputKeys.length = 0;
-      const have = before === undefined ? [] : accumulate<R>(before, t, order, outputKeys, later);
+      const o = outputs.slot(kk);
+      if (o < 0) outputKeys.length = 0;
+      const have = o < 0 ? [] : accumulate<R>(outputs.entries, outputs.at[o]!, outputs.lengths[o]!, t, order, outputKeys, later);
       for (let i = 0; i < wanted.length; i++) {
         const rk = wantedKeys[i]!;
         const at = outputKeys.indexOf(rk);

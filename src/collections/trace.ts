@@ -241,14 +241,14 @@ const RESERVE = 1 << 22;
 const FIRST_CLASS = 2;
 
 /** The size class of a segment holding `n` entries: the least c with 2^c ≥ n. */
-function sizeClass(n: number): number {
+function classOf(n: number): number {
   return n <= 1 ? 0 : 32 - Math.clz32(n - 1);
 }
 
 /**
- * Everything an index holds for one key: its entries, the segment `at .. at + length` of `entries`'s
- * columns. Compaction rewrites them in place and a history that grows moves, so read them within one
- * callback.
+ * What an index holds for one key, as `Trace.get` gives it: the key, and its entries, the segment
+ * `at .. at + length` of `entries`'s columns. Compaction rewrites them in place and a history that grows
+ * moves, so use it within one callback.
  *
  * @example
  * const h = arranged.trace().get(recordKey(7));
@@ -261,48 +261,66 @@ export interface History<K> {
   readonly key: K;
   /** The columns holding its entries, the first of them, and how many. */
   readonly entries: Entries;
-  at: number;
-  length: number;
-  /** Its segment's size class (room for 2^c entries). */
-  c: number;
-  /** The entries after the last compaction: the next one runs when there are twice as many. */
-  compacted: number;
-  /** It has had entries appended since its index's last sweep. */
-  dirty: boolean;
+  readonly at: number;
+  readonly length: number;
 }
 
 /**
- * Histories by key, compacted two ways: a key whose history doubles is compacted at once, and once as
- * many entries have been appended as the index held after its last sweep, every key appended to since
- * is compacted (a sweep). The first keeps busy keys short; the second catches the many keys touched a
- * few times each, which would otherwise keep their updates until they doubled. Both cost O(1) per
- * append, amortized, and together keep the index within about twice what compaction would leave.
+ * Histories by key, each in a slot of a few columns (its segment's first entry, length and size class,
+ * its length after the last compaction, its key) rather than an object per key. Compacted two ways: a
+ * key whose history doubles is compacted at once, and once as many entries have been appended as the
+ * index held after its last sweep, every key appended to since is compacted (a sweep). The first keeps
+ * busy keys short; the second catches the many keys touched a few times each, which would otherwise
+ * keep their updates until they doubled. Both cost O(1) per append, amortized, and together keep the
+ * index within about twice what compaction would leave.
+ *
+ * @example
+ * const s = histories.slot(recordKey(7));            // -1: no history
+ * if (s >= 0) for (let i = histories.at[s]!; i < histories.at[s]! + histories.lengths[s]!; i++) use(histories.entries.value(i));
  */
 export class Histories<K> {
   /** Every history's entries. */
   readonly entries = new Entries();
+  /** Per slot: the first entry of its segment, its length (0: a free slot), and its segment's size class (room for 2^c entries). */
+  at = new Int32Array(64);
+  lengths = new Int32Array(64);
+  private sizeClass = new Uint8Array(64);
+  /** Per slot: its length after its last compaction (the next runs when it has doubled), and whether it is in `dirty`. */
+  private compacted = new Int32Array(64);
+  private marked = new Uint8Array(64);
+  private readonly kkOf: RecordKey[] = [];
+  private readonly keyOf: K[] = [];
+  /** Slots never used are those from `used` on; freed ones are reused first. */
+  private used = 0;
+  private readonly freeSlots: number[] = [];
   /**
    * Keys that are small non-negative integers (node ids, the commonest) are found through a direct
-   * index, 1 + their place in `slots` (0: none), grown while it stays within a few times the number of
-   * keys; any other key through a map. A key stays where it was first put.
+   * index, 1 + their slot (0: none), grown while it stays within a few times the number of keys; any
+   * other key through a map.
    */
   private byInt = new Int32Array(0);
-  private readonly slots: (History<K> | undefined)[] = [];
-  private readonly freeSlots: number[] = [];
-  private readonly others = new Map<RecordKey, History<K>>();
+  private readonly others = new Map<RecordKey, number>();
   private keyCount = 0;
-  private dirty: History<K>[] = [];
+  /** Slots appended to since the last sweep. */
+  private dirty: number[] = [];
   private appended = 0;
   private count = 0;
   private held = 0;
 
+  /** The slot of `kk`'s history, or -1 if it has none. */
+  slot(kk: RecordKey): number {
+    if (isIndex(kk) && kk < this.byInt.length) {
+      const s = this.byInt[kk]!;
+      if (s !== 0) return s - 1;
+    }
+    return this.others.get(kk) ?? -1;
+  }
+
   /** The history of `kk`, if it has one. */
   get(kk: RecordKey): History<K> | undefined {
-    if (isIndex(kk) && kk < this.byInt.length) {
-      const slot = this.byInt[kk]!;
-      if (slot !== 0) return this.slots[slot - 1];
-    }
-    return this.others.get(kk);
+    const s = this.slot(kk);
+    if (s < 0) return undefined;
+    return { kk: this.kkOf[s]!, key: this.keyOf[s]!, entries: this.entries, at: this.at[s]!, length: this.lengths[s]! };
   }
 
   /** The number of keys with a history. */
@@ -313,25 +331,29 @@ export class Histories<K> {
   /** Appends one entry to the history of `kk` (made for `key` if new); `bounds` gives the compaction frontier and acknowledged batch, read at most once per call. */
   add(kk: RecordKey, key: K, vk: RecordKey, value: unknown, time: Timestamp, diff: number, seq: number, order: TimestampOrder, bounds: Bounds): void {
     const entries = this.entries;
-    let h = this.get(kk);
-    if (h === undefined) this.put((h = { kk, key, entries, at: entries.take(FIRST_CLASS), length: 0, c: FIRST_CLASS, compacted: 0, dirty: false }));
-    else if (h.length === 1 << h.c) this.resize(h, h.c + 1);
-    entries.set(h.at + h.length++, vk, value, entries.timeId(time), diff, seq);
+    let s = this.slot(kk);
+    if (s < 0) s = this.put(kk, key);
+    else if (this.lengths[s] === 1 << this.sizeClass[s]!) this.resize(s, this.sizeClass[s]! + 1);
+    const n = this.lengths[s]!;
+    entries.set(this.at[s]! + n, vk, value, entries.timeId(time), diff, seq);
+    this.lengths[s] = n + 1;
     this.count++;
     this.appended++;
-    if (!h.dirty) {
-      h.dirty = true;
-      this.dirty.push(h);
+    if (this.marked[s] === 0) {
+      this.marked[s] = 1;
+      this.dirty.push(s);
     }
-    if (h.length >= 2 * h.compacted + 8) this.compactOne(h, order, bounds);
+    if (n + 1 >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
   }
 
   /** Sweeps if as many entries were appended as were held after the last sweep (call after a batch of `add`s). */
   settle(order: TimestampOrder, bounds: Bounds): void {
     if (this.appended < Math.max(1024, this.held)) return;
-    for (const h of this.dirty) {
-      h.dirty = false;
-      if (h.length > h.compacted && h.length > 0) this.compactOne(h, order, bounds);
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const s = dirty[i]!;
+      this.marked[s] = 0;
+      if (this.lengths[s]! > this.compacted[s]!) this.compactSlot(s, order, bounds);
     }
     this.dirty = [];
     this.appended = 0;
@@ -343,49 +365,75 @@ export class Histories<K> {
     return this.count;
   }
 
-  /** Compacts `h`; one left empty goes, one left a quarter full moves to a smaller segment. */
-  private compactOne(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
-    const before = h.length;
-    compact(h, order, bounds);
-    this.count -= before - h.length;
-    if (h.length === 0) {
-      this.entries.give(h.at, h.c);
-      this.remove(h);
-    } else if (h.c >= 4 && 4 * h.length <= 1 << h.c) this.resize(h, sizeClass(2 * h.length));
+  /** Compacts slot `s`'s history; one left empty goes, one left a quarter full moves to a smaller segment. */
+  private compactSlot(s: number, order: TimestampOrder, bounds: Bounds): void {
+    const before = this.lengths[s]!;
+    const after = compact(this.entries, this.at[s]!, before, order, bounds);
+    this.lengths[s] = after;
+    this.compacted[s] = after;
+    this.count -= before - after;
+    const c = this.sizeClass[s]!;
+    if (after === 0) this.remove(s);
+    else if (c >= 4 && 4 * after <= 1 << c) this.resize(s, classOf(2 * after));
   }
 
-  /** Moves a history to a segment of size class `c`. */
-  private resize(h: History<K>, c: number): void {
+  /** Moves slot `s`'s history to a segment of size class `c`. */
+  private resize(s: number, c: number): void {
     const entries = this.entries;
     const at = entries.take(c);
-    entries.move(h.at, at, h.length);
-    entries.give(h.at, h.c);
-    h.at = at;
-    h.c = c;
+    entries.move(this.at[s]!, at, this.lengths[s]!);
+    entries.give(this.at[s]!, this.sizeClass[s]!);
+    this.at[s] = at;
+    this.sizeClass[s] = c;
   }
 
-  private put(h: History<K>): void {
+  /** A new, empty history for `kk`: its slot. */
+  private put(kk: RecordKey, key: K): number {
+    let s: number;
+    if (this.freeSlots.length > 0) s = this.freeSlots.pop()!;
+    else {
+      s = this.used++;
+      if (s === this.at.length) this.growSlots();
+    }
     this.keyCount++;
-    const kk = h.kk;
+    this.kkOf[s] = kk;
+    this.keyOf[s] = key;
+    this.at[s] = this.entries.take(FIRST_CLASS);
+    this.lengths[s] = 0;
+    this.sizeClass[s] = FIRST_CLASS;
+    this.compacted[s] = 0;
     if (isIndex(kk) && kk < Math.max(1 << 16, 4 * this.keyCount)) {
       this.byInt = covering(this.byInt, kk);
-      const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slots.length;
-      this.slots[slot] = h;
-      this.byInt[kk] = slot + 1;
-      return;
-    }
-    this.others.set(kk, h);
+      this.byInt[kk] = s + 1;
+    } else this.others.set(kk, s);
+    return s;
   }
 
-  private remove(h: History<K>): void {
-    const kk = h.kk;
-    if (isIndex(kk) && kk < this.byInt.length && this.byInt[kk] !== 0) {
-      const slot = this.byInt[kk]! - 1;
-      this.slots[slot] = undefined;
-      this.freeSlots.push(slot);
-      this.byInt[kk] = 0;
-    } else this.others.delete(kk);
+  /** Frees slot `s` (its history is empty). */
+  private remove(s: number): void {
+    this.entries.give(this.at[s]!, this.sizeClass[s]!);
+    const kk = this.kkOf[s]!;
+    if (isIndex(kk) && kk < this.byInt.length && this.byInt[kk] === s + 1) this.byInt[kk] = 0;
+    else this.others.delete(kk);
+    this.kkOf[s] = 0;
+    this.keyOf[s] = undefined as K;
+    this.lengths[s] = 0;
+    this.freeSlots.push(s);
     this.keyCount--;
+  }
+
+  private growSlots(): void {
+    const n = 2 * this.at.length;
+    const grown = <A extends Int32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.at = grown(this.at, (k) => new Int32Array(k));
+    this.lengths = grown(this.lengths, (k) => new Int32Array(k));
+    this.sizeClass = grown(this.sizeClass, (k) => new Uint8Array(k));
+    this.compacted = grown(this.compacted, (k) => new Int32Array(k));
+    this.marked = grown(this.marked, (k) => new Uint8Array(k));
   }
 }
 
@@ -450,7 +498,8 @@ export interface TraceReader {
  */
 export class Trace<K, V> {
   readonly order: TimestampOrder;
-  private readonly histories = new Histories<K>();
+  /** Its histories, by key (see `Histories.slot`). */
+  readonly histories = new Histories<K>();
   private readonly readers: TraceReader[] = [];
   private seq = 0;
 
@@ -507,16 +556,13 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
 }
 
 /**
- * Compacts one history under the bounds' frontier: every time advanced; entries of batches every reader
+ * Compacts the history of `n` entries at `base` under the bounds' frontier (returns how many are left): every time advanced; entries of batches every reader
  * has seen (seq ≤ acked) summed per value and representative time; zero sums dropped. The survivors
  * keep their order, written back into the history's own segment (the slots it no longer uses cleared);
  * the work is done in scratch columns.
  */
-export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds): void {
-  const entries = h.entries;
+export function compact(entries: Entries, base: number, n: number, order: TimestampOrder, bounds: Bounds): number {
   const { nums, times: ids, diffs, seqs: entrySeqs, timeOf, otherVks } = entries;
-  const base = h.at;
-  const n = h.length;
   if (leader.length < n) {
     const size = Math.max(n, 2 * leader.length);
     leader = new Int32Array(size);
@@ -608,8 +654,7 @@ export function compact<K>(h: History<K>, order: TimestampOrder, bounds: Bounds)
     }
   }
   entries.forget();
-  h.length = w;
-  h.compacted = w;
+  return w;
 }
 
 /** Compaction's scratch columns, per entry: the entry it merges into, its representative's index, and (for a first) the summed diff and largest batch. */
@@ -635,17 +680,17 @@ const gathered: unknown[] = [];
 let counts = new Float64Array(256);
 
 /**
- * The accumulated values of a history at `time`: `[value, count]` for each value whose entries at times
+ * The accumulated values of the history of `length` entries at `at` at `time`: `[value, count]` for each value whose entries at times
  * ≤ `time` sum to a non-zero count, with the values' canonical keys in `keys` (same order). The times
  * of the entries not ≤ `time` are pushed onto `later` if given (each run of one time object once).
  * Values whose entries cancel cost no allocation: the sums are made in scratch columns, and a pair is
  * made only for a count that stays.
  */
-export function accumulate<V>(h: History<unknown>, time: Timestamp, order: TimestampOrder, keys: RecordKey[], later?: Timestamp[]): [V, number][] {
+export function accumulate<V>(entries: Entries, at: number, length: number, time: Timestamp, order: TimestampOrder, keys: RecordKey[], later?: Timestamp[]): [V, number][] {
   keys.length = 0;
   let n = 0;
   try {
-    n = gather(h.entries, h.at, h.at + h.length, time, order, keys, later);
+    n = gather(entries, at, at + length, time, order, keys, later);
   } finally {
     for (let i = 0; i < keys.length; i++) if (isDense(keys[i]!)) dense[keys[i] as number] = 0;
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { recordKey, type RecordKey } from '../../src/collections/record-key.js';
 import { accumulate, Bounds, compact, Entries, Histories, type History } from '../../src/collections/trace.js';
 import { Antichain } from '../../src/timestamps/antichain.js';
-import { lexicographicOrder, productOrder } from '../../src/timestamps/order.js';
+import { lexicographicOrder, productOrder, type TimestampOrder } from '../../src/timestamps/order.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
 
 // Values of the kinds compaction indexes differently: small integers (a dense index), large and
@@ -13,22 +13,26 @@ const time = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 
 const entry = fc.tuple(value, time, fc.constantFrom(1, -1, 2), fc.integer({ min: 1, max: 4 }));
 const frontier = fc.array(time, { minLength: 1, maxLength: 3 });
 
+/** A history of `entries` in columns of its own: not their first segment, and followed by another, so that a read or write outside its place would show. */
 function history(entries: [string | number, Timestamp, number, number][]): History<number> {
   const pool = new Entries();
-  // Not the columns' first segment, and followed by another, so that a read or write outside the
-  // history's own place would show.
   pool.take(2);
   const c = entries.length <= 1 ? 0 : 32 - Math.clz32(entries.length - 1);
   const at = pool.take(c);
   pool.take(1);
   entries.forEach(([v, t, d, seq], i) => pool.set(at + i, recordKey(v), v, pool.timeId(t), d, seq));
-  return { kk: 0, key: 0, entries: pool, at, length: entries.length, c, compacted: 0, dirty: false };
+  return { kk: 0, key: 0, entries: pool, at, length: entries.length };
+}
+
+/** `h` compacted: its entries rewritten in place, and the history left. */
+function compacted(h: History<number>, order: TimestampOrder, bounds: Bounds): History<number> {
+  return { ...h, length: compact(h.entries, h.at, h.length, order, bounds) };
 }
 
 /** The accumulation at `t` as sorted [value key, count] pairs. */
 function at(h: History<number>, t: Timestamp, order = productOrder): [RecordKey, number][] {
   const keys: RecordKey[] = [];
-  const acc = accumulate<unknown>(h, t, order, keys);
+  const acc = accumulate<unknown>(h.entries, h.at, h.length, t, order, keys);
   return keys.map((k, i) => [k, acc[i]![1]] as [RecordKey, number]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 }
 
@@ -41,9 +45,8 @@ describe.each([
       fc.property(fc.array(entry, { maxLength: 60 }), frontier, fc.integer({ min: 0, max: 4 }), fc.array(time, { minLength: 1, maxLength: 6 }), (entries, f, acked, probes) => {
         const minimal = new Antichain<Timestamp>(order.lessEqual);
         for (const t of f) minimal.insert(t);
-        const h = history(entries);
+        const h = compacted(history(entries), order, new Bounds(() => [minimal.elements(), acked]));
         const before = history(entries);
-        compact(h, order, new Bounds(() => [minimal.elements(), acked]));
         for (const p of probes) {
           const later = minimal.elements().map((m) => order.join(m, p));
           for (const t of later) expect(at(h, t, order)).toEqual(at(before, t, order));
@@ -58,8 +61,7 @@ describe.each([
       fc.property(fc.array(entry, { maxLength: 60 }), frontier, fc.integer({ min: 0, max: 4 }), (entries, f, acked) => {
         const minimal = new Antichain<Timestamp>(order.lessEqual);
         for (const t of f) minimal.insert(t);
-        const h = history(entries);
-        compact(h, order, new Bounds(() => [minimal.elements(), acked]));
+        const h = compacted(history(entries), order, new Bounds(() => [minimal.elements(), acked]));
         const seen = new Set<string>();
         const e = h.entries;
         for (let i = h.at; i < h.at + h.length; i++) {
@@ -68,7 +70,6 @@ describe.each([
           expect(seen.has(k)).toBe(false);
           seen.add(k);
         }
-        expect(h.compacted).toBe(h.length);
       }),
       { numRuns: 400 },
     );
@@ -107,7 +108,7 @@ describe('histories by key', () => {
           const want = [...m].filter(([, n]) => n !== 0).sort(byValue);
           const h = histories.get(k);
           const keys: RecordKey[] = [];
-          const got = h === undefined ? [] : accumulate<number | string>(h, t, productOrder, keys).sort(byValue);
+          const got = h === undefined ? [] : accumulate<number | string>(h.entries, h.at, h.length, t, productOrder, keys).sort(byValue);
           expect(got).toEqual(want);
           if (h !== undefined) live++;
         }
