@@ -183,6 +183,15 @@ export class Entries {
   take(c: number): number {
     const list = this.free[c];
     if (list !== undefined && list.length > 0) return list.pop()!;
+    // A larger free segment is split before the columns grow: its first 2^c entries are taken, and
+    // the rest is freed again as segments of 2^c, 2^(c+1), … entries.
+    for (let larger = c + 1; larger < this.free.length; larger++) {
+      const from = this.free[larger];
+      if (from === undefined || from.length === 0) continue;
+      const at = from.pop()!;
+      for (let k = c; k < larger; k++) (this.free[k] ??= []).push(at + (1 << k));
+      return at;
+    }
     const size = 1 << c;
     if (this.top + size > this.capacity) this.grow(this.top + size);
     const at = this.top;

@@ -145,3 +145,27 @@ describe('histories by key', () => {
     );
   });
 });
+
+describe('entry columns', () => {
+  it('hand out segments that never overlap while taken, whatever was given back', () => {
+    // Each step takes a segment of size class 0–6, or gives back one of those taken.
+    const step = fc.oneof(fc.record({ take: fc.integer({ min: 0, max: 6 }) }), fc.record({ give: fc.nat() }));
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 200 }), (steps) => {
+        const pool = new Entries();
+        const taken: [at: number, c: number][] = [];
+        for (const s of steps) {
+          if ('take' in s) taken.push([pool.take(s.take), s.take]);
+          else if (taken.length > 0) {
+            const [at, c] = taken.splice(s.give % taken.length, 1)[0]!;
+            pool.give(at, c);
+          }
+          const spans = taken.map(([at, c]) => [at, at + (1 << c)] as const).sort((a, b) => a[0] - b[0]);
+          for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
+          for (const [, end] of spans) expect(end).toBeLessThanOrEqual(pool.nums.length);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
