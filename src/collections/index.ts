@@ -7,5 +7,6 @@ export { CollectionView, type ChangeSubscriber } from './output.js';
 export { consolidateUpdates, type Update } from './consolidate.js';
 export { recordKey, compareRecords, type Data, type RecordKey } from './record-key.js';
 export type { ReduceLogic } from './reduce.js';
-export { Trace, Entries, type ArrangedBatch, type History, type TraceReader } from './trace.js';
+export { Trace, type ArrangedBatch, type History, type TraceReader } from './trace.js';
+export { Entries } from './entries.js';
 export { CollectionError, CollectionErrorCode } from './errors.js';

@@ -1,0 +1,226 @@
+/** Entries: the typed columns in which an index keeps every history's entries, handed out in segments by size. */
+import type { Timestamp } from '../timestamps/timestamp.js';
+import type { RecordKey } from './record-key.js';
+
+/** The entries the columns of an index are first reserved for (address space, not memory: 28 bytes an entry, committed as they grow). */
+const RESERVE = 1 << 22;
+
+/**
+ * The entries of every history of one index, as typed columns: entry i has the value key `nums[i]`
+ * (NaN when the value is not a number: then `otherVks[i]` and `otherValues[i]` hold its key and value),
+ * the time `timeOf[times[i]]`, the diff `diffs[i]` and the batch `seqs[i]` (the largest, once merged).
+ * A number's value key is the number itself, so it is stored once. Each history is a segment of these
+ * columns (`History.at`, `History.length`), taken from and returned to free lists by size: a history
+ * that grows moves within the columns instead of being an array of its own, so millions of entries are
+ * a few large allocations that the collector neither scans nor copies, and no key pays for an array.
+ * Times are numbered, each number counted by the entries using it and reused once none does.
+ *
+ * @example
+ * const h = arranged.trace().get(recordKey(7));              // node 7's history, if it has one
+ * const e = h!.entries;
+ * for (let i = h!.at; i < h!.at + h!.length; i++) console.log(e.value(i), String(e.time(i)), e.diffs[i]);
+ */
+export class Entries {
+  nums = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
+  times = new Int32Array(new ArrayBuffer(0, { maxByteLength: 4 * RESERVE }), 0, 0);
+  diffs = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
+  seqs = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
+  /** Value keys and values of entries whose value is not a number (made when the first such comes). */
+  otherVks: RecordKey[] | undefined;
+  otherValues: unknown[] | undefined;
+  /** The time of each time number in use (undefined for a free number). */
+  readonly timeOf: (Timestamp | undefined)[] = [];
+  /** How many entries use each time number. */
+  private timeRefs = new Int32Array(0);
+  private readonly timeIds = new Map<string, number>();
+  private readonly freeTimeIds: number[] = [];
+  private lastTime: Timestamp | undefined;
+  private lastTimeId = -1;
+  /** Time numbers made since the last `forget`: those no entry took are freed then. */
+  private readonly unused: number[] = [];
+  /** The columns' length; entries at and after `top` have never been handed out. */
+  private capacity = 0;
+  /** How many entries the columns' buffers can grow to in place. */
+  private reserved = RESERVE;
+  private top = 0;
+  /** Free segments by size class c (2^c entries each): their first entries. */
+  private readonly free: number[][] = [];
+
+  /** Entry i's value. */
+  value(i: number): unknown {
+    const v = this.nums[i]!;
+    return v === v ? v : this.otherValues![i];
+  }
+
+  /** Entry i's value key. */
+  vk(i: number): RecordKey {
+    const v = this.nums[i]!;
+    return v === v ? v : this.otherVks![i]!;
+  }
+
+  /** Entry i's time. */
+  time(i: number): Timestamp {
+    return this.timeOf[this.times[i]!]!;
+  }
+
+  /** Writes entry i (a free slot). */
+  set(i: number, vk: RecordKey, value: unknown, time: number, diff: number, seq: number): void {
+    if (typeof vk === 'number') this.nums[i] = vk;
+    else {
+      this.nums[i] = NaN;
+      this.others()[0][i] = vk;
+      this.otherValues![i] = value;
+    }
+    this.times[i] = time;
+    this.timeRefs[time]!++;
+    this.diffs[i] = diff;
+    this.seqs[i] = seq;
+  }
+
+  /** Moves `n` entries from `from` to the free slots at `to` (the slots left behind are free, their uses moved with them). */
+  move(from: number, to: number, n: number): void {
+    const { nums, times, diffs, seqs } = this;
+    if (n < 64) {
+      // Most histories that move are short, where a loop beats four calls of copyWithin.
+      for (let i = 0; i < n; i++) {
+        nums[to + i] = nums[from + i]!;
+        times[to + i] = times[from + i]!;
+        diffs[to + i] = diffs[from + i]!;
+        seqs[to + i] = seqs[from + i]!;
+      }
+    } else {
+      nums.copyWithin(to, from, from + n);
+      times.copyWithin(to, from, from + n);
+      diffs.copyWithin(to, from, from + n);
+      seqs.copyWithin(to, from, from + n);
+    }
+    const vks = this.otherVks;
+    if (vks === undefined) return;
+    const values = this.otherValues!;
+    for (let i = 0; i < n; i++) {
+      vks[to + i] = vks[from + i]!;
+      values[to + i] = values[from + i];
+      vks[from + i] = 0;
+      values[from + i] = 0;
+    }
+  }
+
+  /** The number of `t` (made if new); it counts as used once an entry is set with it. */
+  timeId(t: Timestamp): number {
+    if (t === this.lastTime && this.timeOf[this.lastTimeId] === t) return this.lastTimeId;
+    let id = this.timeIds.get(t.key);
+    if (id === undefined) {
+      id = this.freeTimeIds.length > 0 ? this.freeTimeIds.pop()! : this.timeOf.length;
+      this.timeOf[id] = t;
+      this.timeIds.set(t.key, id);
+      if (id >= this.timeRefs.length) {
+        const refs = new Int32Array(Math.max(64, 2 * this.timeRefs.length));
+        refs.set(this.timeRefs);
+        this.timeRefs = refs;
+      }
+      this.timeRefs[id] = 0;
+      this.unused.push(id);
+    }
+    this.lastTime = this.timeOf[id];
+    this.lastTimeId = id;
+    return id;
+  }
+
+  /** How many time numbers are in use (for tests and statistics). */
+  get timeCount(): number {
+    return this.timeIds.size;
+  }
+
+  /** Frees the time numbers made since the last call that no entry took. */
+  forget(): void {
+    for (const id of this.unused) if (this.timeRefs[id] === 0 && this.timeOf[id] !== undefined) this.freeTime(id);
+    this.unused.length = 0;
+  }
+
+  /** Counts one more use of time number `id`. */
+  ref(id: number): void {
+    this.timeRefs[id]!++;
+  }
+
+  /** Counts one use less of time number `id`, freeing it at none. */
+  unref(id: number): void {
+    if (--this.timeRefs[id]! === 0) this.freeTime(id);
+  }
+
+  private freeTime(id: number): void {
+    this.timeIds.delete(this.timeOf[id]!.key);
+    this.timeOf[id] = undefined;
+    this.freeTimeIds.push(id);
+  }
+
+  private others(): [RecordKey[], unknown[]] {
+    if (this.otherVks === undefined) {
+      this.otherVks = new Array<RecordKey>(this.capacity).fill(0);
+      this.otherValues = new Array<unknown>(this.capacity).fill(0);
+    }
+    return [this.otherVks, this.otherValues!];
+  }
+
+  /** The first entry of a free segment of 2^`c` entries. */
+  take(c: number): number {
+    const list = this.free[c];
+    if (list !== undefined && list.length > 0) return list.pop()!;
+    // A larger free segment is split before the columns grow: its first 2^c entries are taken, and
+    // the rest is freed again as segments of 2^c, 2^(c+1), … entries.
+    for (let larger = c + 1; larger < this.free.length; larger++) {
+      const from = this.free[larger];
+      if (from === undefined || from.length === 0) continue;
+      const at = from.pop()!;
+      for (let k = c; k < larger; k++) (this.free[k] ??= []).push(at + (1 << k));
+      return at;
+    }
+    const size = 1 << c;
+    if (this.top + size > this.capacity) this.grow(this.top + size);
+    const at = this.top;
+    this.top += size;
+    return at;
+  }
+
+  /** Returns the segment of 2^`c` entries at `at` (its entries moved or compacted away). */
+  give(at: number, c: number): void {
+    (this.free[c] ??= []).push(at);
+  }
+
+  /**
+   * Makes room for `need` entries: the capacity at least doubles. The four typed columns live in
+   * resizable buffers reserved for many times their size, so that growing them commits memory where
+   * they are instead of copying them (copying tens of megabytes is most of what growing costs); past
+   * the reservation they are copied into a larger one.
+   */
+  private grow(need: number): void {
+    const capacity = Math.max(need, 2 * this.capacity, 1024);
+    if (capacity > this.reserved) {
+      this.reserved = 16 * capacity;
+      const moved = <A extends Float64Array | Int32Array>(a: A, make: (b: ArrayBuffer, n: number) => A, bytes: number): A => {
+        const b = make(new ArrayBuffer(bytes * this.capacity, { maxByteLength: bytes * this.reserved }), this.capacity);
+        b.set(a);
+        return b;
+      };
+      this.nums = moved(this.nums, (b, n) => new Float64Array(b, 0, n), 8);
+      this.times = moved(this.times, (b, n) => new Int32Array(b, 0, n), 4);
+      this.diffs = moved(this.diffs, (b, n) => new Float64Array(b, 0, n), 8);
+      this.seqs = moved(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
+    }
+    // Views of a fixed length over the grown buffers (views that track a buffer's length are slower to index).
+    const resized = <A extends Float64Array | Int32Array>(a: A, make: (b: ArrayBuffer, n: number) => A, bytes: number): A => {
+      const buffer = a.buffer as ArrayBuffer;
+      buffer.resize(bytes * capacity);
+      return make(buffer, capacity);
+    };
+    this.nums = resized(this.nums, (b, n) => new Float64Array(b, 0, n), 8);
+    this.times = resized(this.times, (b, n) => new Int32Array(b, 0, n), 4);
+    this.diffs = resized(this.diffs, (b, n) => new Float64Array(b, 0, n), 8);
+    this.seqs = resized(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
+    if (this.otherVks !== undefined) {
+      this.otherVks.length = this.otherValues!.length = capacity;
+      this.otherVks.fill(0, this.capacity);
+      this.otherValues!.fill(0, this.capacity);
+    }
+    this.capacity = capacity;
+  }
+}
