@@ -63,7 +63,7 @@ export class Entries {
     return this.timeOf[this.times[i]!]!;
   }
 
-  /** Writes entry i (a free slot). */
+  /** @internal Writes entry i (a free slot); a numeric `vk` is the value itself. */
   set(i: number, vk: RecordKey, value: unknown, time: number, diff: number, seq: number): void {
     if (typeof vk === 'number') this.nums[i] = vk;
     else {
@@ -77,7 +77,7 @@ export class Entries {
     this.seqs[i] = seq;
   }
 
-  /** Moves `n` entries from `from` to the free slots at `to` (the slots left behind are free, their uses moved with them). */
+  /** @internal Moves `n` entries from `from` to the free slots at `to` (the slots left behind are free, their uses moved with them). */
   move(from: number, to: number, n: number): void {
     const { nums, times, diffs, seqs } = this;
     if (n < 64) {
@@ -105,7 +105,7 @@ export class Entries {
     }
   }
 
-  /** The number of `t` (made if new); it counts as used once an entry is set with it. */
+  /** @internal The number of `t` (made if new); it counts as used once an entry is set with it. */
   timeId(t: Timestamp): number {
     if (t === this.lastTime && this.timeOf[this.lastTimeId] === t) return this.lastTimeId;
     let id = this.timeIds.get(t.key);
@@ -131,18 +131,18 @@ export class Entries {
     return this.timeIds.size;
   }
 
-  /** Frees the time numbers made since the last call that no entry took. */
+  /** @internal Frees the time numbers made since the last call that no entry took. */
   forget(): void {
     for (const id of this.unused) if (this.timeRefs[id] === 0 && this.timeOf[id] !== undefined) this.freeTime(id);
     this.unused.length = 0;
   }
 
-  /** Counts one more use of time number `id`. */
+  /** @internal Counts one more use of time number `id`. */
   ref(id: number): void {
     this.timeRefs[id]!++;
   }
 
-  /** Counts one use less of time number `id`, freeing it at none. */
+  /** @internal Counts one use less of time number `id`, freeing it at none. */
   unref(id: number): void {
     if (--this.timeRefs[id]! === 0) this.freeTime(id);
   }
@@ -161,7 +161,7 @@ export class Entries {
     return [this.otherVks, this.otherValues!];
   }
 
-  /** The first entry of a free segment of 2^`c` entries. */
+  /** @internal The first entry of a free segment of 2^`c` entries. */
   take(c: number): number {
     const list = this.free[c];
     if (list !== undefined && list.length > 0) return list.pop()!;
@@ -181,7 +181,7 @@ export class Entries {
     return at;
   }
 
-  /** Returns the segment of 2^`c` entries at `at` (its entries moved or compacted away). */
+  /** @internal Returns the segment of 2^`c` entries at `at` (its entries moved or compacted away). */
   give(at: number, c: number): void {
     (this.free[c] ??= []).push(at);
   }
