@@ -6,6 +6,7 @@ import { routeEdges, type EdgeBlock } from '../examples/iterative/blocks.js';
 import { ExampleError, parseEdgeList, readEdgeList } from '../examples/iterative/edge-list.js';
 import { runExample } from '../examples/iterative/run.js';
 import { parseUpdates } from '../examples/iterative/updates.js';
+import { Entries } from '../src/collections/entries.js';
 import { newCollection } from '../src/collections/input.js';
 import { outputError } from '../src/cli/output.js';
 import { GraphBuilder } from '../src/graph/builder.js';
@@ -190,6 +191,8 @@ const CASES: Record<string, () => unknown> = {
     const view = new Worker().dataflow((scope) => newCollection<number>(scope, 'in').collection.view());
     view.at(0);
   },
+  // An index past its columns' limit (2^29 entries): asked for one segment that large, without the memory.
+  'CollectionError.TRACE_FULL': () => new Entries().take(30),
   'ExampleError.BAD_UPDATE': () => parseUpdates(new TextEncoder().encode('@ 2\n@ 1\n'), 'updates.txt'),
   'DataflowError.INVALID_MESSAGE': () => vertexRun((ctx) => ({ onRecv: (_e, _b, t) => ctx.sendBy(0, 'nope' as never, t) })),
   'DataflowError.INVALID_PORT': () => vertexRun((ctx) => ({ onRecv: (_e, b, t) => ctx.sendBy(4, [...b], t) })),

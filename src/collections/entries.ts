@@ -1,9 +1,12 @@
 /** Entries: the typed columns in which an index keeps every history's entries, handed out in segments by size. */
 import type { Timestamp } from '../timestamps/timestamp.js';
+import { CollectionError } from './errors.js';
 import type { RecordKey } from './record-key.js';
 
 /** The entries the columns of an index are first reserved for (address space, not memory: 28 bytes an entry, committed as they grow). */
 const RESERVE = 1 << 22;
+/** The most entries the columns hold: a resizable buffer holds at most 4 GiB, and a value key takes 8 bytes. */
+const MAX_ENTRIES = 1 << 29;
 
 /**
  * The entries of every history of one index, as typed columns: entry i has the value key `nums[i]`
@@ -193,9 +196,16 @@ export class Entries {
    * the reservation they are copied into a larger one.
    */
   private grow(need: number): void {
-    const capacity = Math.max(need, 2 * this.capacity, 1024);
+    if (need > MAX_ENTRIES) {
+      throw new CollectionError(
+        'TRACE_FULL',
+        `an arrangement holds more than ${MAX_ENTRIES.toLocaleString('en-US')} updates on one worker (the most its columns can hold): run the dataflow on more workers, so that each holds fewer keys`,
+        { entries: need },
+      );
+    }
+    const capacity = Math.min(Math.max(need, 2 * this.capacity, 1024), MAX_ENTRIES);
     if (capacity > this.reserved) {
-      this.reserved = 16 * capacity;
+      this.reserved = Math.min(16 * capacity, MAX_ENTRIES);
       const moved = <A extends Float64Array | Int32Array>(a: A, make: (b: ArrayBuffer, n: number) => A, bytes: number): A => {
         const b = make(new ArrayBuffer(bytes * this.capacity, { maxByteLength: bytes * this.reserved }), this.capacity);
         b.set(a);

@@ -11,13 +11,14 @@ export const CollectionErrorCode = {
   BAD_DIFF: 'BAD_DIFF',
   NOT_KEYED: 'NOT_KEYED',
   NOT_COMPLETE: 'NOT_COMPLETE',
+  TRACE_FULL: 'TRACE_FULL',
 } as const;
 export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof CollectionErrorCode];
 
 /**
  * A record of a collection that cannot be compared by value, a multiplicity that is not a non-zero
- * safe integer, or a record that is not a `[key, value]` pair where a keyed operator needs one (codes:
- * CollectionErrorCode). Inside a running dataflow it is the `cause` of the
+ * safe integer, a record that is not a `[key, value]` pair where a keyed operator needs one, or an
+ * index grown past what one worker's columns can hold (codes: CollectionErrorCode). Inside a running dataflow it is the `cause` of the
  * VERTEX_FAILED that stops it.
  *
  * @example

@@ -277,7 +277,7 @@ export interface TraceReader {
  * last sweep, once as many entries were appended as were held after it): each time is replaced by its
  * representative under the readers' frontier F — the meet over f in F of join(t, f) — which no time
  * still to be read can tell from the original, and entries of one value with one representative are
- * summed, in place in the key's array; zero sums vanish, and so does a history left empty.
+ * summed, in place in the key's segment; zero sums vanish, and so does a history left empty.
  *
  * @example
  * const byNode = edges.arrange();          // after the dataflow is built, on this worker:
@@ -343,10 +343,11 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
 }
 
 /**
- * Compacts the history of `n` entries at `base` under the bounds' frontier (returns how many are left): every time advanced; entries of batches every reader
- * has seen (seq ≤ acked) summed per value and representative time; zero sums dropped. The survivors
- * keep their order, written back into the history's own segment (the slots it no longer uses cleared);
- * the work is done in scratch columns.
+ * Compacts the history of `n` entries at `base` under the bounds' frontier and returns how many are
+ * left: every time advanced; entries of batches every reader has seen (seq ≤ acked) summed per value
+ * and representative time; zero sums dropped. The survivors keep their order, written back into the
+ * history's own segment (the value slots it no longer uses cleared); the work is done in scratch
+ * columns.
  */
 export function compact(entries: Entries, base: number, n: number, order: TimestampOrder, bounds: Bounds): number {
   const { nums, times: ids, diffs, seqs: entrySeqs, timeOf, otherVks } = entries;
