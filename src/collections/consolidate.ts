@@ -1,5 +1,5 @@
 /** Consolidation: updates of one record summed, the ones that cancel dropped. */
-import { covering, isIndex } from './dense.js';
+import { covering, DENSE_LIMIT, isIndex } from './dense.js';
 import { recordKey, type RecordKey } from './record-key.js';
 
 /**
@@ -77,7 +77,5 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
   return out;
 }
 
-/** First elements of pairs below this are found through `heads` (4 bytes each: at most 16 MB a thread). */
-const DENSE_LIMIT = 1 << 22;
 /** For each small first element, 1 + the head of its chain in the consolidation being made (0: none); cleared after each. */
 let heads = new Int32Array(1024);

@@ -20,3 +20,11 @@ export function covering(index: Int32Array<ArrayBuffer>, i: number): Int32Array<
   grown.set(index);
   return grown;
 }
+
+/**
+ * The bound below which the collections find small integers through a direct scratch index rather
+ * than a map (4 bytes a slot: such an index is at most 16 MB a thread).
+ *
+ * @example if (isIndex(k) && k < DENSE_LIMIT) slots = covering(slots, k);
+ */
+export const DENSE_LIMIT = 1 << 22;

@@ -2,7 +2,7 @@
 import { Antichain } from '../timestamps/antichain.js';
 import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { covering, isIndex } from './dense.js';
+import { covering, DENSE_LIMIT, isIndex } from './dense.js';
 import { Entries } from './entries.js';
 import type { RecordKey } from './record-key.js';
 
@@ -459,8 +459,6 @@ function denseFor(ti: number, vk: number): Int32Array {
   return (denseTimes[ti] = covering(denseTimes[ti] ?? new Int32Array(0), vk));
 }
 
-/** Value keys below this are small integers `accumulate` finds through a dense scratch index rather than a map (the index, 4 bytes per value, is at most 16 MB a thread). */
-const DENSE_LIMIT = 1 << 22;
 /** For each small-integer value key, 1 + its place in the accumulation being built (0: not there); cleared after each use. */
 let dense = new Int32Array(1024);
 /** The accumulation being built: value j is `gathered[j]` with canonical key `keys[j]` and count `counts[j]` (scratch, reused). */
