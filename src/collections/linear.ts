@@ -62,6 +62,16 @@ export function inspectUpdates<T>(s: Stream<Update<T>>, f: (record: T, time: Tim
   }));
 }
 
+/** A time's updates waiting for it to complete: the batches, how many updates they hold, and how many the last consolidation left. */
+interface Waiting<T> {
+  batches: Update<T>[][];
+  held: number;
+  consolidated: number;
+}
+
+/** How many updates may wait at a time before they are first consolidated. */
+const CONSOLIDATE_AT = 1 << 16;
+
 /**
  * Each time's updates summed per record once the time is complete, the ones that cancel dropped. With
  * `byRecord`, updates are first moved to the worker that owns their record, so that each record is
@@ -70,21 +80,29 @@ export function inspectUpdates<T>(s: Stream<Update<T>>, f: (record: T, time: Tim
 export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecord: boolean): Stream<Update<T>> {
   const pact = byRecord ? exchangeBy((u: Update<T>) => recordKey(u[0])) : pipeline;
   return s.scope.unary<Update<T>, Update<T>>(s, name, pact, (ctx) => {
-    const waiting = new Map<string, Update<T>[][]>();
+    const waiting = new Map<string, Waiting<T>>();
     return {
       onRecv(batch, time) {
         let w = waiting.get(time.key);
         if (w === undefined) {
-          waiting.set(time.key, (w = []));
+          waiting.set(time.key, (w = { batches: [], held: 0, consolidated: 0 }));
           ctx.notifyAt(time);
         }
-        w.push(batch as Update<T>[]);
+        w.batches.push(batch as Update<T>[]);
+        w.held += batch.length;
+        // What waits is consolidated once it has doubled since it last was: updates that cancel (a
+        // loop's rounds, an epoch's churn) stop taking memory long before the time is complete.
+        if (w.held >= Math.max(CONSOLIDATE_AT, 2 * w.consolidated)) {
+          const merged = consolidateUpdates(w.batches.flat());
+          w.batches = [merged];
+          w.held = w.consolidated = merged.length;
+        }
       },
       onNotify(time) {
         const w = waiting.get(time.key);
         if (w === undefined) return;
         waiting.delete(time.key);
-        const out = consolidateUpdates(w.length === 1 ? w[0]! : w.flat());
+        const out = consolidateUpdates(w.batches.length === 1 ? w.batches[0]! : w.batches.flat());
         if (out.length > 0) ctx.send(out, time);
       },
     };

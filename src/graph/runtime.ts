@@ -186,6 +186,13 @@ export class VertexRuntime implements VertexContext<unknown> {
 }
 
 /**
+ * About how many records a vertex is given per activation of `runActive`: a stage with a long inbox
+ * takes it in parts, and the stages downstream take each part's output before the next, so that no
+ * stage's whole output waits in memory at once.
+ */
+const ACTIVATION_RECORDS = 1 << 16;
+
+/**
  * Runs the vertices of one logical graph on one worker. Every send, delivery and notification is
  * recorded in `changes`, this worker's pending progress batch, which the worker's step loop hands to
  * the progress protocol.
@@ -355,7 +362,7 @@ export class DataflowRuntime {
     const schedule = this.schedule;
     for (let i = 0; i < schedule.length; i++) {
       const v = schedule[i]!;
-      if (v.inbox.length > 0) work += this.deliverMessages(v);
+      if (v.inbox.length > 0) work += this.deliverMessages(v, ACTIVATION_RECORDS);
       if (v.pending.length > 0) work += this.deliverNotifications(v);
     }
     return work;
@@ -370,20 +377,30 @@ export class DataflowRuntime {
     const schedule = this.schedule;
     for (let i = 0; i < schedule.length; i++) {
       const v = schedule[i]!;
-      if (v.inbox.length > 0 && v.current === undefined && !v.delivering) work += this.deliverMessages(v);
+      if (v.inbox.length > 0 && v.current === undefined && !v.delivering) work += this.deliverMessages(v, Infinity);
     }
     return work;
   }
 
-  private deliverMessages(v: VertexRuntime): number {
+  /**
+   * Delivers `v`'s queued messages in order, until their records reach `budget` (at least one message);
+   * the rest stay queued, ahead of what arrives meanwhile.
+   */
+  private deliverMessages(v: VertexRuntime, budget: number): number {
     // Swap in the spare inbox: messages sent while these are handled queue there.
     const messages = v.inbox;
     v.inbox = v.spareInbox;
     v.delivering = true;
     const vertex = v.vertex;
     const changes = this.changes;
-    for (let i = 0; i < messages.length; i++) {
+    let records = 0;
+    let i = 0;
+    for (; i < messages.length && records < budget; i++) {
       const m = messages[i]!;
+      // Let go of each message as it is taken: a long inbox's batches are freed one by one (stages
+      // downstream hold what they were sent), not all at its end.
+      (messages as (Message | undefined)[])[i] = undefined;
+      records += m.batch.length;
       changes.update(m.location, m.time, -1);
       this.stats.records += m.batch.length;
       if (vertex.onRecv === undefined) continue;
@@ -396,9 +413,20 @@ export class DataflowRuntime {
         v.current = undefined;
       }
     }
-    const delivered = messages.length;
-    clear(messages);
-    v.spareInbox = messages;
+    const delivered = i;
+    if (i < messages.length) {
+      // Over budget: the undelivered messages first, then those sent meanwhile.
+      const arrived = v.inbox;
+      messages.copyWithin(0, i);
+      messages.length -= i;
+      for (let j = 0; j < arrived.length; j++) messages.push(arrived[j]!);
+      clear(arrived);
+      v.inbox = messages;
+      v.spareInbox = arrived;
+    } else {
+      clear(messages);
+      v.spareInbox = messages;
+    }
     v.delivering = false;
     this.stats.messages += delivered;
     return delivered;
