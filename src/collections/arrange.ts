@@ -6,12 +6,14 @@ import type { Update } from './consolidate.js';
 import { joinArrangements } from './join.js';
 import { reduceArrangement, type ReduceLogic } from './reduce.js';
 import { CollectionError } from './errors.js';
+import { hashPair, pairTable } from './dense.js';
 import { recordKey, type RecordKey } from './record-key.js';
 import { Trace, type ArrangedBatch } from './trace.js';
 
 /**
  * A collection of `[key, value]` pairs arranged by key: each worker holds the pairs of the keys it owns
- * in one multi-version index (a `Trace`), compacted as the frontier advances. Every operator given the
+ * in one multi-version index (a `Trace`), compacted as the frontier advances. Each time's changes are
+ * appended once the time is complete, consolidated, as one batch. Every operator given the
  * same arrangement reads that one index: two joins against one arrangement keep one copy of it. Made by
  * `collection.arrange()`; read with `join`, `joinMap`, `semijoin`, `antijoin` and `reduce`.
  *
@@ -30,30 +32,25 @@ export class Arrangement<K, V> {
     this.stream = updates.scope.unary<Update<[K, V]>, ArrangedBatch<K, V>>(updates, name, exchangeBy(keyOfUpdate), (ctx) => {
       const trace = new Trace<K, V>(ctx.order);
       this.current = trace;
+      // Each time's changes wait, as columns, until the time is complete; then they are consolidated
+      // and appended as one batch (what differential's batcher does): a key offered one value by many
+      // senders in one round is one entry, not one per sender.
+      const waiting = new Map<string, Pending<K, V>>();
       return {
         onRecv: (batch, time) => {
-          const n = batch.length;
-          const keys = new Array<K>(n);
-          const values = new Array<V>(n);
-          const diffs = new Array<number>(n);
-          // A number is its own canonical key (but -0 and NaN): while every key and value is such a
-          // number, the keys' and values' columns are their canonical keys' too.
-          let plainKeys = true;
-          let plainValues = true;
-          for (let i = 0; i < n; i++) {
-            const u = batch[i]!;
-            const pair = u[0];
-            const k = pair[0];
-            const v = pair[1];
-            keys[i] = k;
-            values[i] = v;
-            diffs[i] = u[1];
-            if (plainKeys && !plainNumber(k)) plainKeys = false;
-            if (plainValues && !plainNumber(v)) plainValues = false;
+          let p = waiting.get(time.key);
+          if (p === undefined) {
+            waiting.set(time.key, (p = new Pending<K, V>()));
+            ctx.notifyAt(time);
           }
-          const kks = plainKeys ? (keys as RecordKey[]) : keys.map(recordKey);
-          const vks = plainValues ? (values as RecordKey[]) : values.map(recordKey);
-          ctx.send([trace.append({ kks, keys, vks, values, diffs }, time)], time);
+          p.take(batch);
+        },
+        onNotify: (time) => {
+          const p = waiting.get(time.key);
+          if (p === undefined) return;
+          waiting.delete(time.key);
+          const batch = p.batch();
+          if (batch.kks.length > 0) ctx.send([trace.append(batch, time)], time);
         },
       };
     });
@@ -81,6 +78,180 @@ export class Arrangement<K, V> {
     return this.current;
   }
 }
+
+/**
+ * A time's changes waiting to be appended, as columns, consolidated by (key, value) whenever they have
+ * doubled since they last were. While every key and value is a number that is its own canonical key,
+ * they sit in typed columns (which serve as the canonical keys too); the first other one moves them to
+ * plain arrays with their canonical keys.
+ */
+class Pending<K, V> {
+  private n = 0;
+  private consolidated = 0;
+  /** The typed columns, while every key and value is a plain number. */
+  private kn: Float64Array<ArrayBuffer> | undefined = new Float64Array(256);
+  private vn = new Float64Array(256);
+  private dn = new Float64Array(256);
+  /** The columns once some key or value is not. */
+  private kks: RecordKey[] = [];
+  private keys: K[] = [];
+  private vks: RecordKey[] = [];
+  private values: V[] = [];
+  private diffs: number[] = [];
+
+  /** Adds a message's updates. */
+  take(batch: readonly Update<[K, V]>[]): void {
+    for (let i = 0; i < batch.length; i++) {
+      const u = batch[i]!;
+      const pair = u[0];
+      const k = pair[0];
+      const v = pair[1];
+      const kn = this.kn;
+      if (kn !== undefined && plainNumber(k) && plainNumber(v)) {
+        if (this.n === kn.length) this.grow();
+        const at = this.n++;
+        this.kn![at] = k as number;
+        this.vn[at] = v as number;
+        this.dn[at] = u[1];
+        continue;
+      }
+      if (kn !== undefined) this.generic();
+      this.kks.push(plainNumber(k) ? (k as RecordKey) : recordKey(k));
+      this.keys.push(k);
+      this.vks.push(plainNumber(v) ? (v as RecordKey) : recordKey(v));
+      this.values.push(v);
+      this.diffs.push(u[1]);
+      this.n++;
+    }
+    if (this.n >= Math.max(CONSOLIDATE_AT, 2 * this.consolidated)) this.consolidate();
+  }
+
+  /** The changes, consolidated: what `Trace.append` takes. */
+  batch(): Omit<ArrangedBatch<K, V>, 'seq'> {
+    this.consolidate();
+    const n = this.n;
+    if (this.kn !== undefined) {
+      const keys = this.kn.subarray(0, n);
+      const values = this.vn.subarray(0, n);
+      return { kks: keys, keys: keys as unknown as ArrayLike<K>, vks: values, values: values as unknown as ArrayLike<V>, diffs: this.dn.subarray(0, n) };
+    }
+    return { kks: this.kks, keys: this.keys, vks: this.vks, values: this.values, diffs: this.diffs };
+  }
+
+  private grow(): void {
+    const m = 2 * this.vn.length;
+    const grown = (a: Float64Array<ArrayBuffer>) => {
+      const b = new Float64Array(m);
+      b.set(a);
+      return b;
+    };
+    this.kn = grown(this.kn!);
+    this.vn = grown(this.vn);
+    this.dn = grown(this.dn);
+  }
+
+  /** Moves the typed columns to plain arrays. */
+  private generic(): void {
+    const { kn, vn, dn } = this;
+    for (let i = 0; i < this.n; i++) {
+      this.kks.push(kn![i]!);
+      this.keys.push(kn![i]! as K);
+      this.vks.push(vn[i]!);
+      this.values.push(vn[i]! as V);
+      this.diffs.push(dn[i]!);
+    }
+    this.kn = undefined;
+  }
+
+  /** Sums the diffs of equal (key, value) pairs into the first of them, in place, and drops the sums that are zero. */
+  private consolidate(): void {
+    if (this.n === this.consolidated) return;
+    this.n = this.kn !== undefined ? consolidateNumbers(this.kn, this.vn, this.dn, this.n) : this.consolidateGeneric();
+    this.consolidated = this.n;
+  }
+
+  private consolidateGeneric(): number {
+    const { kks, keys, vks, values, diffs } = this;
+    const firsts = new Map<string, number>();
+    let w = 0;
+    for (let i = 0; i < kks.length; i++) {
+      const kk = kks[i]!;
+      const vk = vks[i]!;
+      const id = `${typeof kk === 'number' ? 'n' : 's'}${kk}\u0000${typeof vk === 'number' ? 'n' : 's'}${vk}`;
+      const j = firsts.get(id);
+      if (j !== undefined) diffs[j]! += diffs[i]!;
+      else {
+        firsts.set(id, w);
+        kks[w] = kk;
+        keys[w] = keys[i]!;
+        vks[w] = vk;
+        values[w] = values[i]!;
+        diffs[w] = diffs[i]!;
+        w++;
+      }
+    }
+    let z = 0;
+    for (let i = 0; i < w; i++) {
+      if (diffs[i] === 0) continue;
+      kks[z] = kks[i]!;
+      keys[z] = keys[i]!;
+      vks[z] = vks[i]!;
+      values[z] = values[i]!;
+      diffs[z] = diffs[i]!;
+      z++;
+    }
+    kks.length = keys.length = vks.length = values.length = diffs.length = z;
+    return z;
+  }
+}
+
+/**
+ * Consolidates `n` changes of numbers in place: `(keys[i], values[i])` with diff `diffs[i]`, equal
+ * pairs summed into the first, zero sums dropped, order of first appearance kept; returns how many are
+ * left. Pairs are found through an open-addressing table of their first places.
+ */
+function consolidateNumbers(keys: Float64Array, values: Float64Array, diffs: Float64Array, n: number): number {
+  const { table, size } = pairTable(n);
+  const mask = size - 1;
+  let w = 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      const k = keys[i]!;
+      const v = values[i]!;
+      let h = hashPair(k, v) & mask;
+      for (;;) {
+        const at = table[h]!;
+        if (at === 0) {
+          table[h] = w + 1;
+          keys[w] = k;
+          values[w] = v;
+          diffs[w] = diffs[i]!;
+          w++;
+          break;
+        }
+        if (keys[at - 1] === k && values[at - 1] === v) {
+          diffs[at - 1]! += diffs[i]!;
+          break;
+        }
+        h = (h + 1) & mask;
+      }
+    }
+  } finally {
+    table.fill(0, 0, size);
+  }
+  let z = 0;
+  for (let i = 0; i < w; i++) {
+    if (diffs[i] === 0) continue;
+    keys[z] = keys[i]!;
+    values[z] = values[i]!;
+    diffs[z] = diffs[i]!;
+    z++;
+  }
+  return z;
+}
+
+/** How many changes may wait at a time before they are first consolidated. */
+const CONSOLIDATE_AT = 1 << 16;
 
 /** The exchange key of an update of a `[key, value]` pair: its key's canonical key (NOT_KEYED for anything but a pair). */
 function keyOfUpdate(u: Update<[unknown, unknown]>): number | string {

@@ -1,5 +1,5 @@
 /** Consolidation: updates of one record summed, the ones that cancel dropped. */
-import { covering, DENSE_LIMIT, isIndex } from './dense.js';
+import { hashPair, pairTable } from './dense.js';
 import { recordKey, type RecordKey } from './record-key.js';
 
 /**
@@ -20,36 +20,34 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
   // is alone keeps its own array in the output (no copy).
   const firsts: Update<T>[] = [];
   const sums: number[] = [];
-  // Pairs of non-negative 31-bit integers (edges, [node, label]), the commonest records, are found by
-  // their first element along a chain of the slots that share it: through a direct index (1 + the
-  // chain's head) for a first element below DENSE_LIMIT, a map above.
-  let pairs: Map<number, number> | undefined;
-  const chain: number[] = [];
+  // Pairs of numbers but NaN (edges, [node, label]), the commonest records, are found through an
+  // open-addressing table of their slots (0 and -0 are one number there, as records); any other
+  // record through a map of its canonical key.
+  const { table, size } = pairTable(updates.length);
+  const mask = size - 1;
   let others: Map<RecordKey, number> | undefined;
-  const touched: number[] = [];
   try {
     for (let i = 0; i < updates.length; i++) {
       const u = updates[i]!;
       const r = u[0] as unknown;
-      if (Array.isArray(r) && r.length === 2 && isIndex(r[0]) && isIndex(r[1])) {
-        const a = r[0];
-        const b = r[1];
-        let head: number;
-        if (a < DENSE_LIMIT) {
-          if (a >= heads.length) heads = covering(heads, a);
-          head = heads[a]! - 1;
-        } else head = (pairs ??= new Map()).get(a) ?? -1;
-        let j = head;
-        while (j >= 0 && (firsts[j]![0] as unknown as number[])[1] !== b) j = chain[j]!;
-        if (j >= 0) sums[j]! += u[1];
-        else {
-          if (a < DENSE_LIMIT) {
-            if (head < 0) touched.push(a);
-            heads[a] = firsts.length + 1;
-          } else pairs!.set(a, firsts.length);
-          chain.push(head);
-          firsts.push(u);
-          sums.push(u[1]);
+      if (Array.isArray(r) && r.length === 2 && typeof r[0] === 'number' && typeof r[1] === 'number' && r[0] === r[0] && r[1] === r[1]) {
+        const a = r[0] as number;
+        const b = r[1] as number;
+        let h = hashPair(a, b) & mask;
+        for (;;) {
+          const at = table[h]!;
+          if (at === 0) {
+            table[h] = firsts.length + 1;
+            firsts.push(u);
+            sums.push(u[1]);
+            break;
+          }
+          const p = firsts[at - 1]![0] as unknown as number[];
+          if (p[0] === a && p[1] === b) {
+            sums[at - 1]! += u[1];
+            break;
+          }
+          h = (h + 1) & mask;
         }
         continue;
       }
@@ -59,13 +57,12 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
       if (j !== undefined) sums[j]! += u[1];
       else {
         others.set(k, firsts.length);
-        chain.push(-1);
         firsts.push(u);
         sums.push(u[1]);
       }
     }
   } finally {
-    for (let i = 0; i < touched.length; i++) heads[touched[i]!] = 0;
+    table.fill(0, 0, size);
   }
   const out: Update<T>[] = [];
   for (let j = 0; j < firsts.length; j++) {
@@ -77,5 +74,3 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
   return out;
 }
 
-/** For each small first element, 1 + the head of its chain in the consolidation being made (0: none); cleared after each. */
-let heads = new Int32Array(1024);

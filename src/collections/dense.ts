@@ -28,3 +28,41 @@ export function covering(index: Int32Array<ArrayBuffer>, i: number): Int32Array<
  * @example if (isIndex(k) && k < DENSE_LIMIT) slots = covering(slots, k);
  */
 export const DENSE_LIMIT = 1 << 22;
+
+/** Bits of a double, for hashing one that is not a 32-bit integer. */
+const bits = new Float64Array(1);
+const words = new Int32Array(bits.buffer);
+
+/** A 32-bit hash of a number: the integer itself, or its bits folded. */
+function hashNumber(x: number): number {
+  if ((x | 0) === x) return x;
+  bits[0] = x;
+  return words[0]! ^ Math.imul(words[1]!, 0x27d4eb2f);
+}
+
+/**
+ * A 32-bit hash of a pair of numbers (for `pairTable`'s open addressing).
+ *
+ * @example const slot = hashPair(node, label) & mask;
+ */
+export function hashPair(a: number, b: number): number {
+  let h = Math.imul(hashNumber(a), 0x9e3779b1) ^ hashNumber(b);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return h ^ (h >>> 13);
+}
+
+let table = new Int32Array(1024);
+
+/**
+ * A zeroed scratch table of a power-of-two size at least twice `n` (the mask is its length less one
+ * only up to `size`: use `size - 1`), for an open-addressing index of up to `n` entries; zero its first
+ * `size` slots again when done (`table.fill(0, 0, size)`).
+ *
+ * @example const { table, size } = pairTable(n); … table.fill(0, 0, size);
+ */
+export function pairTable(n: number): { table: Int32Array; size: number } {
+  let size = 1024;
+  while (size < 2 * n) size *= 2;
+  if (table.length < size) table = new Int32Array(size);
+  return { table, size };
+}

@@ -17,11 +17,11 @@ import type { RecordKey } from './record-key.js';
 export interface ArrangedBatch<K, V> {
   /** Its place in the trace's sequence (1, 2, …): what a reader has seen is a prefix of it. */
   readonly seq: number;
-  readonly kks: readonly RecordKey[];
-  readonly keys: readonly K[];
-  readonly vks: readonly RecordKey[];
-  readonly values: readonly V[];
-  readonly diffs: readonly number[];
+  readonly kks: ArrayLike<RecordKey>;
+  readonly keys: ArrayLike<K>;
+  readonly vks: ArrayLike<RecordKey>;
+  readonly values: ArrayLike<V>;
+  readonly diffs: ArrayLike<number>;
 }
 
 /** A new history's size class: room for 2^FIRST_CLASS entries. */
@@ -55,11 +55,11 @@ export interface History<K> {
 /**
  * Histories by key, each in a slot of a few columns (its segment's first entry, length and size class,
  * its length after the last compaction, its key) rather than an object per key. Compacted two ways: a
- * key whose history doubles is compacted at once, and once as many entries have been appended as the
- * index held after its last sweep, every key appended to since is compacted (a sweep). The first keeps
- * busy keys short; the second catches the many keys touched a few times each, which would otherwise
- * keep their updates until they doubled. Both cost O(1) per append, amortized, and together keep the
- * index within about twice what compaction would leave.
+ * key whose history doubles is compacted at once, and once as many entries have been appended as half
+ * the index held after its last sweep, every key appended to since is compacted (a sweep). The first
+ * keeps busy keys short; the second catches the many keys touched a few times each, which would
+ * otherwise keep their updates until they doubled. Both cost O(1) per append, amortized, and together
+ * keep the index within about 1.5 times what compaction would leave.
  *
  * @example
  * const s = histories.slot(recordKey(7));            // -1: no history
@@ -133,9 +133,9 @@ export class Histories<K> {
     if (n + 1 >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
   }
 
-  /** Sweeps if as many entries were appended as were held after the last sweep (call after a batch of `add`s). */
+  /** Sweeps if as many entries were appended as half what was held after the last sweep (call after a batch of `add`s). */
   settle(order: TimestampOrder, bounds: Bounds): void {
-    if (this.appended < Math.max(1024, this.held)) return;
+    if (this.appended < Math.max(1024, this.held / 2)) return;
     const dirty = this.dirty;
     for (let i = 0; i < dirty.length; i++) {
       const s = dirty[i]!;
@@ -274,7 +274,7 @@ export interface TraceReader {
  * from the arrangement's stage; every operator that reads the arrangement reads this one copy.
  *
  * Compaction (when a key's history has doubled, and in sweeps over the keys appended to since the
- * last sweep, once as many entries were appended as were held after it): each time is replaced by its
+ * last sweep, once as many entries were appended as half what was held after it): each time is replaced by its
  * representative under the readers' frontier F — the meet over f in F of join(t, f) — which no time
  * still to be read can tell from the original, and entries of one value with one representative are
  * summed, in place in the key's segment; zero sums vanish, and so does a history left empty.

@@ -4,20 +4,24 @@ import { consolidateUpdates, type Update } from '../../src/collections/consolida
 import { recordKey } from '../../src/collections/record-key.js';
 
 describe('consolidateUpdates', () => {
-  // Records of each kind it finds differently: pairs of small integers (a direct index by the first),
-  // pairs with a first element past that index (a map), -0 (equal to 0), and other records (by key).
+  // Records of each kind it finds differently: pairs of numbers (an open-addressing table; small
+  // integers, large ones, fractions, negatives, -0 equal to 0), pairs with NaN and other records (a map
+  // of their keys).
   const small = fc.integer({ min: 0, max: 4 });
   const record = fc.oneof(
     fc.tuple(small, small),
-    fc.tuple(fc.constantFrom(2 ** 22, 2 ** 22 + 1, 2 ** 30), small),
+    fc.tuple(small, fc.integer({ min: 0, max: 3000 })),
+    fc.tuple(fc.constantFrom(2 ** 22, 2 ** 22 + 1, 2 ** 30, 2 ** 40, 0.5, -3), small),
     fc.tuple(fc.constant(-0), small),
+    fc.tuple(small, fc.constantFrom(-0, 0.25)),
+    fc.tuple(fc.constant(NaN), small),
     fc.constantFrom<unknown>('a', 3, [1, 'b'], [1, 2, 3]),
   );
   const update = fc.tuple(record, fc.constantFrom(1, -1, 2));
 
   it('sums the diffs of equal records, drops those that cancel, and keeps the order of first appearance', () => {
     fc.assert(
-      fc.property(fc.array(update, { maxLength: 80 }), (updates) => {
+      fc.property(fc.oneof(fc.array(update, { maxLength: 80 }), fc.array(update, { minLength: 600, maxLength: 3000 })), (updates) => {
         const order: string[] = [];
         const sums = new Map<string, [unknown, number]>();
         for (const [r, d] of updates) {
@@ -32,7 +36,7 @@ describe('consolidateUpdates', () => {
         // A second call starts afresh (nothing of the first is left in its indexes).
         expect(consolidateUpdates(updates as Update<unknown>[]).length).toBe(want.length);
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 });
