@@ -25,6 +25,13 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
   // record through a map of its canonical key.
   const { table, size } = pairTable(updates.length);
   const mask = size - 1;
+  // The pairs of the slots, beside them, so that a probe compares numbers instead of reading records.
+  if (firstA.length < updates.length) {
+    firstA = new Float64Array(Math.max(updates.length, 2 * firstA.length));
+    firstB = new Float64Array(firstA.length);
+  }
+  const fa = firstA;
+  const fb = firstB;
   let others: Map<RecordKey, number> | undefined;
   try {
     for (let i = 0; i < updates.length; i++) {
@@ -38,12 +45,13 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
           const at = table[h]!;
           if (at === 0) {
             table[h] = firsts.length + 1;
+            fa[firsts.length] = a;
+            fb[firsts.length] = b;
             firsts.push(u);
             sums.push(u[1]);
             break;
           }
-          const p = firsts[at - 1]![0] as unknown as number[];
-          if (p[0] === a && p[1] === b) {
+          if (fa[at - 1] === a && fb[at - 1] === b) {
             sums[at - 1]! += u[1];
             break;
           }
@@ -57,6 +65,7 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
       if (j !== undefined) sums[j]! += u[1];
       else {
         others.set(k, firsts.length);
+        fa[firsts.length] = NaN;
         firsts.push(u);
         sums.push(u[1]);
       }
@@ -74,3 +83,6 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
   return out;
 }
 
+/** Scratch: the pair of numbers of each slot of the consolidation being made (NaN for a slot of another record). */
+let firstA = new Float64Array(1024);
+let firstB = new Float64Array(1024);
