@@ -9,6 +9,8 @@ import type { RecordKey } from './record-key.js';
 /**
  * A batch an arrangement appended to its trace at one time, as columns (change i is `keys[i]` with
  * canonical key `kks[i]`, `values[i]` with `vks[i]`, and `diffs[i]`); readers receive it as one message.
+ * The columns are arrays, or `Float64Array`s (a key column then serving as its canonical keys too)
+ * when every key and value is a number other than -0 and NaN.
  *
  * @example
  * // A stage reading an arrangement's batches as they are appended:
