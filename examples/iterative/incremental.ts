@@ -42,6 +42,9 @@ export interface IncrementalPart {
 
 type Edge = [number, number];
 
+/** How many base edges a worker feeds between steps. */
+const FEED_PART = 1 << 16;
+
 /**
  * WCC: each node's label is the smallest id in its component (edges taken both ways), propagated to a
  * fixpoint in a loop; a node exists while a live edge touches it.
@@ -116,7 +119,15 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
     { name: args.algorithm },
   );
   const { index, peers } = worker;
-  for (let i = index; i < base.count; i += peers) edges.insert([base.src[i]!, base.dst[i]!]);
+  // The base goes in by parts, each taken through a step before the next is made: what waits at the
+  // arrangements is then columns, not an update object per edge.
+  for (let i = index, n = 0; i < base.count; i += peers) {
+    edges.insert([base.src[i]!, base.dst[i]!]);
+    if (++n % FEED_PART === 0) {
+      edges.flush();
+      worker.step();
+    }
+  }
   // Each epoch is complete once the input has moved past it: to the next epoch, or closed after the last.
   const next = (k: number) => (k < epochs.length ? edges.advanceTo(epochs[k]!.epoch) : edges.close());
   next(0);

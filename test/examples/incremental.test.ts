@@ -85,6 +85,35 @@ describe.each(['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'])('timely exampl
   });
 });
 
+describe('timely example incremental-* on a base fed in parts (150,000 random edges: over 65,536 per worker on 1 and 2 workers)', () => {
+  // A base this size is fed through several steps before epoch 0 closes, on every worker.
+  let seed = 12345;
+  const random = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const count = 150_000;
+  const base: EdgeList = { src: new Int32Array(count), dst: new Int32Array(count), count, maxId: 0 };
+  for (let i = 0; i < count; i++) {
+    base.src[i] = random(40_000);
+    base.dst[i] = random(40_000);
+  }
+  const input = join(scratch, 'random-150k.txt');
+  writeFileSync(input, Array.from({ length: count }, (_, i) => `${base.src[i]} ${base.dst[i]}\n`).join(''));
+  const updates = churnUpdates(base, 4, 20, 3);
+  const path = join(scratch, 'random-150k.updates.txt');
+  writeFileSync(path, updates);
+
+  it.each([
+    ['incremental-wcc', [] as string[], referenceWcc],
+    ['incremental-bfs', ['--source', String(base.src[0])], bfsFrom(base.src[0]!)],
+  ] as const)('%s: the from-scratch answer per epoch on 1 and 2 workers', (example, extra, answer) => {
+    const expected = fromScratch(base, updates, answer);
+    for (const workers of [1, 2]) {
+      const r = timely('example', example, '--input', input, '--updates', path, ...extra, '--workers', String(workers));
+      expect({ workers, status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ workers, status: 0, stderr: '' });
+      expect({ workers, same: r.stdout === expected }).toEqual({ workers, same: true });
+    }
+  });
+});
+
 describe('incremental examples: bad updates are one-line errors with exit 2, the same on any worker count', () => {
   const karate = join(graphsDir(), 'karate.txt');
   const base = loadGraph('karate.txt');
