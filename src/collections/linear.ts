@@ -34,7 +34,10 @@ export function flatMapUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Ite
       const out: Update<U>[] = [];
       for (let i = 0; i < batch.length; i++) {
         const d = batch[i]![1];
-        for (const r of f(batch[i]![0])) out.push([r, d]);
+        const rs = f(batch[i]![0]);
+        // An array (the usual result) is read by index, without an iterator.
+        if (Array.isArray(rs)) for (let j = 0; j < rs.length; j++) out.push([rs[j] as U, d]);
+        else for (const r of rs) out.push([r, d]);
       }
       ctx.send(out, time);
     },

@@ -18,6 +18,16 @@ const cases: Case[] = [
   { name: 'map', inputs: 1, build: ([a]) => a!.map(([k, v]: Pair) => [v, k * 10]), reference: ([a]) => mapRef(a!, ([k, v]: Pair) => [v, k * 10]) },
   { name: 'filter', inputs: 1, build: ([a]) => a!.filter(([k]: Pair) => k % 2 === 0), reference: ([a]) => multiset([...a!.values()].filter(([[k]]) => k % 2 === 0)) },
   { name: 'flatMap', inputs: 1, build: ([a]) => a!.flatMap(([k, v]: Pair) => [k, v, v]), reference: ([a]) => multiset([...(a as Multiset<Pair>).values()].flatMap(([[k, v], n]) => [[k, n], [v, n], [v, n]] as [number, number][])) },
+  {
+    name: 'flatMap (a generator)',
+    inputs: 1,
+    build: ([a]) =>
+      a!.flatMap(function* ([k, v]: Pair) {
+        yield k;
+        yield v;
+      }),
+    reference: ([a]) => multiset([...(a as Multiset<Pair>).values()].flatMap(([[k, v], n]) => [[k, n], [v, n]] as [number, number][])),
+  },
   { name: 'concat', inputs: 2, build: ([a, b]) => a!.concat(b!), reference: ([a, b]) => multiset([...a!.values(), ...b!.values()]) },
   { name: 'negate', inputs: 2, build: ([a, b]) => a!.concat(b!.negate()), reference: ([a, b]) => multiset([...a!.values(), ...[...b!.values()].map(([r, n]) => [r, -n] as [Pair, number])]) },
   { name: 'consolidate', inputs: 1, build: ([a]) => a!.consolidate(), reference: ([a]) => a! },
