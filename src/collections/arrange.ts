@@ -89,9 +89,9 @@ class Pending<K, V> {
   private n = 0;
   private consolidated = 0;
   /** The typed columns, while every key and value is a plain number. */
-  private kn: Float64Array<ArrayBuffer> | undefined = new Float64Array(256);
-  private vn = new Float64Array(256);
-  private dn = new Float64Array(256);
+  private kn: Float64Array<ArrayBuffer> | undefined = EMPTY;
+  private vn = EMPTY;
+  private dn = EMPTY;
   /** The columns once some key or value is not. */
   private kks: RecordKey[] = [];
   private keys: K[] = [];
@@ -101,6 +101,8 @@ class Pending<K, V> {
 
   /** Adds a message's updates. */
   take(batch: readonly Update<[K, V]>[]): void {
+    // Room for the whole message at once: a time's columns are sized by what comes, not preset.
+    if (this.kn !== undefined && this.n + batch.length > this.kn.length) this.grow(this.n + batch.length);
     for (let i = 0; i < batch.length; i++) {
       const u = batch[i]!;
       const pair = u[0];
@@ -108,7 +110,6 @@ class Pending<K, V> {
       const v = pair[1];
       const kn = this.kn;
       if (kn !== undefined && plainNumber(k) && plainNumber(v)) {
-        if (this.n === kn.length) this.grow();
         const at = this.n++;
         this.kn![at] = k as number;
         this.vn[at] = v as number;
@@ -138,8 +139,8 @@ class Pending<K, V> {
     return { kks: this.kks, keys: this.keys, vks: this.vks, values: this.values, diffs: this.diffs };
   }
 
-  private grow(): void {
-    const m = 2 * this.vn.length;
+  private grow(need: number): void {
+    const m = Math.max(need, 2 * this.vn.length, 16);
     const grown = (a: Float64Array<ArrayBuffer>) => {
       const b = new Float64Array(m);
       b.set(a);
@@ -249,6 +250,9 @@ function consolidateNumbers(keys: Float64Array, values: Float64Array, diffs: Flo
   }
   return z;
 }
+
+/** The columns of a time no change has come for yet. */
+const EMPTY = new Float64Array(0);
 
 /** How many changes may wait at a time before they are first consolidated. */
 const CONSOLIDATE_AT = 1 << 16;
