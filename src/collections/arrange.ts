@@ -178,7 +178,8 @@ class Pending<K, V> {
     for (let i = 0; i < kks.length; i++) {
       const kk = kks[i]!;
       const vk = vks[i]!;
-      const id = `${typeof kk === 'number' ? 'n' : 's'}${kk}\u0000${typeof vk === 'number' ? 'n' : 's'}${vk}`;
+      // Each part unambiguous whatever its characters: a number ends at '|', a string is counted.
+      const id = `${typeof kk === 'number' ? `n${kk}|` : `s${kk.length}:${kk}`}${typeof vk === 'number' ? `n${vk}|` : `s${vk.length}:${vk}`}`;
       const j = firsts.get(id);
       if (j !== undefined) diffs[j]! += diffs[i]!;
       else {

@@ -76,6 +76,20 @@ describe('arrange', () => {
     );
   });
 
+  it('keys and values whose characters could run into each other stay apart', () => {
+    const updates: [Pair, number][] = [
+      [['a\u0000sb', 'c'], 1],
+      [['a', 'b\u0000sc'], 1],
+      [['1|', 'x'], 1],
+      [[1, '|x'], 1],
+      [['s1:a', 'b'], 1],
+      [['s', '1:ab'], 1],
+    ];
+    const [{ batch }] = arrangeAll([updates], 64);
+    expect(batch!.kks.length).toBe(updates.length);
+    expect(Array.from(batch!.diffs)).toEqual(updates.map(() => 1));
+  });
+
   it('a time of many changes is consolidated while it waits, and still sums them all', () => {
     // 300,000 changes at one time over 50,000 (key, value) pairs (1,000 keys), most cancelling: past the
     // size at which waiting changes are first consolidated, several times over.
