@@ -2,7 +2,7 @@
 import { exchangeBy } from '../graph/vertex.js';
 import type { Stream } from '../graph/stream.js';
 import { Collection } from './collection.js';
-import type { Update } from './consolidate.js';
+import { dueToConsolidate, type Update } from './consolidate.js';
 import { joinArrangements } from './join.js';
 import { reduceArrangement, type ReduceLogic } from './reduce.js';
 import { CollectionError } from './errors.js';
@@ -124,7 +124,7 @@ class Pending<K, V> {
       this.diffs.push(u[1]);
       this.n++;
     }
-    if (this.n >= Math.max(CONSOLIDATE_AT, 2 * this.consolidated)) this.consolidate();
+    if (dueToConsolidate(this.n, this.consolidated)) this.consolidate();
   }
 
   /** The changes, consolidated: what `Trace.append` takes. */
@@ -255,8 +255,6 @@ function consolidateNumbers(keys: Float64Array, values: Float64Array, diffs: Flo
 /** The columns of a time no change has come for yet. */
 const EMPTY = new Float64Array(0);
 
-/** How many changes may wait at a time before they are first consolidated. */
-const CONSOLIDATE_AT = 1 << 16;
 
 /** The exchange key of an update of a `[key, value]` pair: its key's canonical key (NOT_KEYED for anything but a pair). */
 function keyOfUpdate(u: Update<[unknown, unknown]>): number | string {

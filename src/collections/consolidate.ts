@@ -86,3 +86,17 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
 /** Scratch: the pair of numbers of each slot of the consolidation being made (NaN for a slot of another record). */
 let firstA = new Float64Array(1024);
 let firstB = new Float64Array(1024);
+
+/** How many updates may wait at a time before they are first consolidated. */
+const CONSOLIDATE_AT = 1 << 16;
+
+/**
+ * Whether updates waiting for their time, `held` of them, are due to be consolidated again: once they
+ * have doubled since the last consolidation left `consolidated` (and are past a first size), so that
+ * updates that cancel stop taking memory, at O(1) amortized work per update.
+ *
+ * @example if (dueToConsolidate(waiting.length, afterLast)) waiting = consolidateUpdates(waiting);
+ */
+export function dueToConsolidate(held: number, consolidated: number): boolean {
+  return held >= Math.max(CONSOLIDATE_AT, 2 * consolidated);
+}

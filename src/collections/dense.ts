@@ -54,11 +54,10 @@ export function hashPair(a: number, b: number): number {
 let table = new Int32Array(1024);
 
 /**
- * A zeroed scratch table of a power-of-two size at least twice `n` (the mask is its length less one
- * only up to `size`: use `size - 1`), for an open-addressing index of up to `n` entries; zero its first
- * `size` slots again when done (`table.fill(0, 0, size)`).
+ * A zeroed scratch table for an open-addressing index of up to `n` entries: use its first `size`
+ * slots (a power of two at least 2n; mask with `size - 1`), and zero them again when done.
  *
- * @example const { table, size } = pairTable(n); … table.fill(0, 0, size);
+ * @example const { table, size } = pairTable(n); try { … } finally { table.fill(0, 0, size); }
  */
 export function pairTable(n: number): { table: Int32Array; size: number } {
   let size = 1024;

@@ -2,7 +2,7 @@
 import type { Stream } from '../graph/stream.js';
 import { exchangeBy, pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { consolidateUpdates, type Update } from './consolidate.js';
+import { consolidateUpdates, dueToConsolidate, type Update } from './consolidate.js';
 import { recordKey } from './record-key.js';
 
 /** `f` applied to each record, its diff kept. */
@@ -72,9 +72,6 @@ interface Waiting<T> {
   consolidated: number;
 }
 
-/** How many updates may wait at a time before they are first consolidated. */
-const CONSOLIDATE_AT = 1 << 16;
-
 /**
  * Each time's updates summed per record once the time is complete, the ones that cancel dropped. With
  * `byRecord`, updates are first moved to the worker that owns their record, so that each record is
@@ -95,7 +92,7 @@ export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecor
         w.held += batch.length;
         // What waits is consolidated once it has doubled since it last was: updates that cancel (a
         // loop's rounds, an epoch's churn) stop taking memory long before the time is complete.
-        if (w.held >= Math.max(CONSOLIDATE_AT, 2 * w.consolidated)) {
+        if (dueToConsolidate(w.held, w.consolidated)) {
           const merged = consolidateUpdates(w.batches.flat());
           w.batches = [merged];
           w.held = w.consolidated = merged.length;
