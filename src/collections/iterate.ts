@@ -1,8 +1,9 @@
 /** Iteration: the fixpoint of a collection's body for every epoch, in a loop scope with a variable fed back. */
 import type { LoopScope } from '../graph/scope.js';
+import type { Timestamp } from '../timestamps/timestamp.js';
 import { Collection } from './collection.js';
 import type { Update } from './consolidate.js';
-import { consolidateStream } from './linear.js';
+import { consolidateStream, isConsolidated } from './linear.js';
 
 /**
  * The loop an `iterate` body runs in: `enter` brings collections from outside into it (their updates
@@ -37,6 +38,10 @@ export function iterate<T>(start: Collection<T>, body: (variable: Collection<T>,
   const feedback = loop.feedback<Update<T>>({ name: `${name}.feedback` });
   const variable = entered.concat(new Collection<T>(feedback.stream));
   const result = body(variable, new Iteration(loop));
-  feedback.connect(consolidateStream(result.concat(entered.negate(`${name}.start-negated`)).stream, `${name}.next`, false));
+  // The start's updates come in at round 0 only; at a later round the feedback is the result's updates
+  // alone, which need no consolidation when the result is consolidated already (a reduce's, as a
+  // loop's result usually is): they go round at once instead of waiting for their round to complete.
+  const already = isConsolidated(result.stream) ? (t: Timestamp) => t.iteration > 0 : undefined;
+  feedback.connect(consolidateStream(result.concat(entered.negate(`${name}.start-negated`)).stream, `${name}.next`, false, already));
   return new Collection<T>(loop.leave(result.stream));
 }

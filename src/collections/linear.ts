@@ -5,6 +5,28 @@ import type { Timestamp } from '../timestamps/timestamp.js';
 import { consolidateUpdates, dueToConsolidate, type Update } from './consolidate.js';
 import { recordKey } from './record-key.js';
 
+/**
+ * Streams whose updates are consolidated at each time on each worker (at most one update per record, none
+ * zero): a reduce's output, a consolidation's, and what filter, negate and inspect make of them.
+ */
+const consolidated = new WeakSet<Stream<unknown>>();
+
+/** Marks `s` as consolidated at each time on each worker, and returns it. */
+export function markConsolidated<T>(s: Stream<T>): Stream<T> {
+  consolidated.add(s as Stream<unknown>);
+  return s;
+}
+
+/** Whether `s`'s updates are known to be consolidated at each time on each worker. */
+export function isConsolidated<T>(s: Stream<T>): boolean {
+  return consolidated.has(s as Stream<unknown>);
+}
+
+/** `out`, marked consolidated when `s` is (for operators that keep a consolidated stream so). */
+function likewise<T, U>(s: Stream<T>, out: Stream<U>): Stream<U> {
+  return isConsolidated(s) ? markConsolidated(out) : out;
+}
+
 /** `f` applied to each record, its diff kept. */
 export function mapUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => U, name: string): Stream<Update<U>> {
   return s.scope.unary<Update<T>, Update<U>>(s, name, pipeline, (ctx) => ({
@@ -18,13 +40,13 @@ export function mapUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => U, name
 
 /** The updates whose record passes `keep`. */
 export function filterUpdates<T>(s: Stream<Update<T>>, keep: (record: T) => boolean, name: string): Stream<Update<T>> {
-  return s.scope.unary<Update<T>, Update<T>>(s, name, pipeline, (ctx) => ({
+  return likewise(s, s.scope.unary<Update<T>, Update<T>>(s, name, pipeline, (ctx) => ({
     onRecv(batch, time) {
       const out: Update<T>[] = [];
       for (let i = 0; i < batch.length; i++) if (keep(batch[i]![0])) out.push(batch[i]!);
       ctx.send(out, time);
     },
-  }));
+  })));
 }
 
 /** Every record of `f(record)`, each with the diff of the record it came from. */
@@ -46,23 +68,23 @@ export function flatMapUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Ite
 
 /** Every diff negated. */
 export function negateUpdates<T>(s: Stream<Update<T>>, name: string): Stream<Update<T>> {
-  return s.scope.unary<Update<T>, Update<T>>(s, name, pipeline, (ctx) => ({
+  return likewise(s, s.scope.unary<Update<T>, Update<T>>(s, name, pipeline, (ctx) => ({
     onRecv(batch, time) {
       const out = new Array<Update<T>>(batch.length);
       for (let i = 0; i < batch.length; i++) out[i] = [batch[i]![0], -batch[i]![1]];
       ctx.send(out, time);
     },
-  }));
+  })));
 }
 
 /** Calls `f(record, time, diff)` for each update and passes them on. */
 export function inspectUpdates<T>(s: Stream<Update<T>>, f: (record: T, time: Timestamp, diff: number) => void, name: string): Stream<Update<T>> {
-  return s.scope.unary<Update<T>, Update<T>>(s, name, pipeline, (ctx) => ({
+  return likewise(s, s.scope.unary<Update<T>, Update<T>>(s, name, pipeline, (ctx) => ({
     onRecv(batch, time) {
       for (let i = 0; i < batch.length; i++) f(batch[i]![0], time, batch[i]![1]);
       ctx.send(batch as Update<T>[], time);
     },
-  }));
+  })));
 }
 
 /** A time's updates waiting for it to complete: the batches, how many updates they hold, and how many the last consolidation left. */
@@ -75,14 +97,16 @@ interface Waiting<T> {
 /**
  * Each time's updates summed per record once the time is complete, the ones that cancel dropped. With
  * `byRecord`, updates are first moved to the worker that owns their record, so that each record is
- * consolidated on one worker; without, each worker consolidates its own.
+ * consolidated on one worker; without, each worker consolidates its own. The updates at a time for which
+ * `already(time)` holds are known to be consolidated: they go on at once, unchanged.
  */
-export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecord: boolean): Stream<Update<T>> {
+export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecord: boolean, already?: (time: Timestamp) => boolean): Stream<Update<T>> {
   const pact = byRecord ? exchangeBy((u: Update<T>) => recordKey(u[0])) : pipeline;
-  return s.scope.unary<Update<T>, Update<T>>(s, name, pact, (ctx) => {
+  const out = s.scope.unary<Update<T>, Update<T>>(s, name, pact, (ctx) => {
     const waiting = new Map<string, Waiting<T>>();
     return {
       onRecv(batch, time) {
+        if (already?.(time) === true) return void ctx.send(batch as Update<T>[], time);
         let w = waiting.get(time.key);
         if (w === undefined) {
           waiting.set(time.key, (w = { batches: [], held: 0, consolidated: 0 }));
@@ -107,4 +131,5 @@ export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecor
       },
     };
   });
+  return markConsolidated(out);
 }

@@ -7,6 +7,7 @@ import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
+import { markConsolidated } from './linear.js';
 import { accumulate, Bounds, Histories } from './trace.js';
 
 /**
@@ -81,7 +82,8 @@ function allNumbers(keys: readonly RecordKey[]): boolean {
  * from both) are held, and each is done once complete, in time order, for the keys that changed there.
  */
 export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: ReduceLogic<K, V, R>, name: string): Stream<Update<[K, R]>> {
-  return input.stream.scope.unary(input.stream, name, pipeline, (ctx) => {
+  // A key settles once per time, on the worker that owns it, and its output records are distinct.
+  return markConsolidated(input.stream.scope.unary(input.stream, name, pipeline, (ctx) => {
     const order = ctx.order;
     const trace = input.trace();
     const outputs = new Histories<K>();
@@ -193,5 +195,5 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
         }
       },
     };
-  });
+  }));
 }
