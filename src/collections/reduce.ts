@@ -8,7 +8,7 @@ import type { Arrangement } from './arrange.js';
 import type { Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
 import { markConsolidated } from './linear.js';
-import { accumulate, Bounds, Histories } from './trace.js';
+import { accumulate, Accumulated, Bounds, Histories, LaterTimes } from './trace.js';
 
 /**
  * What `reduce` calls for a key whose input changed: `input` is the key's values with their (non-zero)
@@ -69,9 +69,9 @@ function swap<T>(xs: T[], i: number, j: number): void {
 }
 const byRecord = (a: [unknown, number], b: [unknown, number]) => compareRecords(a[0], b[0]);
 
-/** Whether every value key is a number (then the values are numbers, none NaN, and sort as numbers). */
-function allNumbers(keys: readonly RecordKey[]): boolean {
-  for (let i = 0; i < keys.length; i++) if (typeof keys[i] !== 'number') return false;
+/** Whether the first `n` value keys are numbers (then the values are numbers, none NaN, and sort as numbers). */
+function allNumbers(keys: readonly RecordKey[], n: number): boolean {
+  for (let i = 0; i < n; i++) if (typeof keys[i] !== 'number') return false;
   return true;
 }
 
@@ -111,13 +111,17 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       for (let i = 0; i < frontier.length; i++) if (order.lessEqual(frontier[i]!, t)) return false;
       return true;
     };
-    const inputKeys: RecordKey[] = [];
-    const outputKeys: RecordKey[] = [];
-    const wanted: [R, number][] = [];
+    // Scratch columns, reused for every key settled (nothing here is reset by assigning a length,
+    // which costs a reallocation per use).
+    const inputNow = new Accumulated<V>();
+    const have = new Accumulated<R>();
+    /** The output `logic` wants for the key: value i (of `wantedN`) with canonical key and count. */
+    const wantedValues: R[] = [];
     const wantedKeys: RecordKey[] = [];
-    const produced: [R, number][] = [];
+    const wantedCounts: number[] = [];
+    let wantedN = 0;
     /** The times of a key's input and output entries not ≤ the time being settled (filled by accumulate). */
-    const later: Timestamp[] = [];
+    const later = new LaterTimes();
     /**
      * While settling time t: join(s, t) for each later time s met so far, by s. Keys share their times'
      * objects (a batch's time, compaction's representatives), so most joins are found here rather than
@@ -128,44 +132,54 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     const settle = (kk: RecordKey, key: K, t: Timestamp, out: Update<[K, R]>[], bounds: Bounds) => {
       const inputs = trace.histories;
       const s = inputs.slot(kk);
-      later.length = 0;
-      const inputNow = s < 0 ? [] : accumulate<V>(inputs.entries, inputs.at[s]!, inputs.lengths[s]!, t, order, inputKeys, later);
-      wanted.length = 0;
-      wantedKeys.length = 0;
-      if (inputNow.length > 0) {
-        if (inputNow.length > 1) (allNumbers(inputKeys) ? sortByNumber(inputNow as [number, number][], 0, inputNow.length - 1) : inputNow.sort(byRecord));
-        produced.length = 0;
-        logic(key, inputNow, produced);
+      later.n = 0;
+      const n = s < 0 ? 0 : accumulate(inputs.entries, inputs.at[s]!, inputs.lengths[s]!, t, order, inputNow, later);
+      wantedN = 0;
+      if (n > 0) {
+        // What logic is given is its own: fresh pairs, sorted by value.
+        const input = new Array<[V, number]>(n);
+        for (let i = 0; i < n; i++) input[i] = [inputNow.values[i]!, inputNow.counts[i]!];
+        if (n > 1) (allNumbers(inputNow.keys, n) ? sortByNumber(input as unknown as [number, number][], 0, n - 1) : input.sort(byRecord));
+        const produced: [R, number][] = [];
+        logic(key, input, produced);
         for (let i = 0; i < produced.length; i++) {
           const [r, d] = produced[i]!;
           if (d !== 1) checkDiff(d, `reduce '${name}' output for key ${String(kk)}`);
           const rk = recordKey(r);
-          const at = wantedKeys.indexOf(rk);
-          if (at < 0) (wantedKeys.push(rk), wanted.push([r, d]));
-          else wanted[at]![1] += d;
+          let at = -1;
+          for (let j = 0; j < wantedN; j++) if (wantedKeys[j] === rk) (at = j), (j = wantedN);
+          if (at >= 0) wantedCounts[at]! += d;
+          else {
+            wantedValues[wantedN] = r;
+            wantedKeys[wantedN] = rk;
+            wantedCounts[wantedN++] = d;
+          }
         }
       }
       const o = outputs.slot(kk);
-      if (o < 0) outputKeys.length = 0;
-      const have = o < 0 ? [] : accumulate<R>(outputs.entries, outputs.at[o]!, outputs.lengths[o]!, t, order, outputKeys, later);
-      for (let i = 0; i < wanted.length; i++) {
+      const h = o < 0 ? 0 : accumulate(outputs.entries, outputs.at[o]!, outputs.lengths[o]!, t, order, have, later);
+      for (let i = 0; i < wantedN; i++) {
         const rk = wantedKeys[i]!;
-        const at = outputKeys.indexOf(rk);
-        const diff = wanted[i]![1] - (at < 0 ? 0 : have[at]![1]);
+        const at = h === 0 ? -1 : have.find(rk);
+        const diff = wantedCounts[i]! - (at < 0 ? 0 : have.counts[at]!);
         if (diff !== 0) {
-          outputs.add(kk, key, rk, wanted[i]![0], t, diff, 0, order, bounds);
-          out.push([[key, wanted[i]![0]], diff]);
+          outputs.add(kk, key, rk, wantedValues[i]!, t, diff, 0, order, bounds);
+          out.push([[key, wantedValues[i]!], diff]);
+        }
+        wantedValues[i] = undefined as R; // not kept alive by the scratch column
+      }
+      for (let i = 0; i < h; i++) {
+        const rk = have.keys[i]!;
+        let wanted = false;
+        for (let j = 0; j < wantedN; j++) if (wantedKeys[j] === rk) (wanted = true), (j = wantedN);
+        if (!wanted) {
+          outputs.add(kk, key, rk, have.values[i]!, t, -have.counts[i]!, 0, order, bounds);
+          out.push([[key, have.values[i]!], -have.counts[i]!]);
         }
       }
-      for (let i = 0; i < have.length; i++) {
-        const rk = outputKeys[i]!;
-        if (wantedKeys.includes(rk)) continue;
-        outputs.add(kk, key, rk, have[i]![0], t, -have[i]![1], 0, order, bounds);
-        out.push([[key, have[i]![0]], -have[i]![1]]);
-      }
       // Later times where this key's accumulations may differ from both t and the times already seen.
-      for (let i = 0; i < later.length; i++) {
-        const s = later[i]!;
+      for (let i = 0; i < later.n; i++) {
+        const s = later.times[i]!;
         let at = joins.get(s);
         if (at === undefined) joins.set(s, (at = order.join(s, t)));
         owe(at, kk, key);

@@ -474,37 +474,72 @@ function denseFor(ti: number, vk: number): Int32Array {
 
 /** For each small-integer value key, 1 + its place in the accumulation being built (0: not there); cleared after each use. */
 let dense = new Int32Array(1024);
-/** The accumulation being built: value j is `gathered[j]` with canonical key `keys[j]` and count `counts[j]` (scratch, reused). */
+/** The accumulation being built: value j is `gathered[j]` with canonical key `gatheredKeys[j]` and count `counts[j]` (scratch, reused). */
 const gathered: unknown[] = [];
+const gatheredKeys: RecordKey[] = [];
 let counts = new Float64Array(256);
+/** How many values `gather` has placed so far (what to clear from `dense`, even after a throw). */
+let gatheredN = 0;
 
 /**
- * The accumulated values of the history of `length` entries at `at` at `time`: `[value, count]` for each value whose entries at times
- * ≤ `time` sum to a non-zero count, with the values' canonical keys in `keys` (same order). The times
- * of the entries not ≤ `time` are pushed onto `later` if given (each run of one time object once).
- * Values whose entries cancel cost no allocation: the sums are made in scratch columns, and a pair is
- * made only for a count that stays.
+ * Times met while accumulating that were not at or before the time accumulated at: `times[0..n)`
+ * (each run of one time object once). Reused: set `n` to 0 to start again.
  */
-export function accumulate<V>(entries: Entries, at: number, length: number, time: Timestamp, order: TimestampOrder, keys: RecordKey[], later?: Timestamp[]): [V, number][] {
-  keys.length = 0;
-  let n = 0;
-  try {
-    n = gather(entries, at, at + length, time, order, keys, later);
-  } finally {
-    for (let i = 0; i < keys.length; i++) if (isDense(keys[i]!)) dense[keys[i] as number] = 0;
+export class LaterTimes {
+  times: Timestamp[] = [];
+  n = 0;
+}
+
+/**
+ * A history's accumulated values at one time, in reused columns: value i (of `n`) is `values[i]` with
+ * canonical key `keys[i]` and non-zero count `counts[i]`. Filled by `accumulate`; what a reduce reads
+ * for every key it settles, so it allocates nothing once its columns are long enough.
+ */
+export class Accumulated<V> {
+  n = 0;
+  values: V[] = [];
+  keys: RecordKey[] = [];
+  counts: number[] = [];
+
+  /** The place of the value with canonical key `vk`, or -1. */
+  find(vk: RecordKey): number {
+    const keys = this.keys;
+    for (let i = 0; i < this.n; i++) if (keys[i] === vk) return i;
+    return -1;
   }
-  const out: [V, number][] = [];
+}
+
+/**
+ * Fills `into` with the accumulated values of the history of `length` entries at `at` at `time`: each
+ * value whose entries at times ≤ `time` sum to a non-zero count. The times of the entries not ≤
+ * `time` are added to `later` if given. Values whose entries cancel cost nothing: the sums are made in
+ * scratch columns. Returns how many values there are (`into.n`).
+ */
+export function accumulate<V>(entries: Entries, at: number, length: number, time: Timestamp, order: TimestampOrder, into: Accumulated<V>, later?: LaterTimes): number {
+  gatheredN = 0;
+  try {
+    gather(entries, at, at + length, time, order, later);
+  } finally {
+    for (let i = 0; i < gatheredN; i++) {
+      const vk = gatheredKeys[i]!;
+      if (isDense(vk)) dense[vk] = 0;
+    }
+  }
+  const n = gatheredN;
+  const { values, keys, counts: out } = into;
   let w = 0;
   for (let i = 0; i < n; i++) {
     const c = counts[i]!;
     if (c !== 0) {
-      out.push([gathered[i] as V, c]);
-      keys[w++] = keys[i]!;
+      values[w] = gathered[i] as V;
+      keys[w] = gatheredKeys[i]!;
+      out[w] = c;
+      w++;
     }
     gathered[i] = undefined;
   }
-  keys.length = w;
-  return out;
+  into.n = w;
+  return w;
 }
 
 /** Whether a value key is a small non-negative integer, placed through `dense`. */
@@ -512,8 +547,8 @@ function isDense(vk: RecordKey): vk is number {
   return isIndex(vk) && vk < DENSE_LIMIT;
 }
 
-/** `accumulate`'s pass: the sums per value of the entries at times ≤ `time` into `gathered` and `counts` (zero sums kept), keys into `keys`; returns how many; `dense` left set for the caller to clear. */
-function gather(entries: Entries, from: number, to: number, time: Timestamp, order: TimestampOrder, keys: RecordKey[], later: Timestamp[] | undefined): number {
+/** `accumulate`'s pass: the sums per value of the entries at times ≤ `time` into `gathered`, `gatheredKeys` and `counts` (zero sums kept); returns how many; `dense` left set for the caller to clear. */
+function gather(entries: Entries, from: number, to: number, time: Timestamp, order: TimestampOrder, later: LaterTimes | undefined): number {
   const { nums, times, diffs, timeOf, otherVks, otherValues } = entries;
   // Other value keys are found through a map, made once 16 entries needed one (fewer are found by scanning).
   let index: Map<RecordKey, number> | undefined;
@@ -529,7 +564,7 @@ function gather(entries: Entries, from: number, to: number, time: Timestamp, ord
       last = ti;
       const t = timeOf[ti]!;
       lastIn = order.lessEqual(t, time);
-      if (!lastIn) later?.push(t);
+      if (!lastIn && later !== undefined) later.times[later.n++] = t;
     }
     if (!lastIn) continue;
     const num = nums[i]!;
@@ -542,10 +577,10 @@ function gather(entries: Entries, from: number, to: number, time: Timestamp, ord
     } else {
       if (index !== undefined) at = index.get(vk) ?? -1;
       else {
-        for (let j = 0; j < n; j++) if (keys[j] === vk) (at = j), (j = n);
+        for (let j = 0; j < n; j++) if (gatheredKeys[j] === vk) (at = j), (j = n);
         if (++others >= 16) {
           index = new Map();
-          for (let j = 0; j < n; j++) index.set(keys[j]!, j);
+          for (let j = 0; j < n; j++) index.set(gatheredKeys[j]!, j);
         }
       }
       if (at < 0) index?.set(vk, n);
@@ -557,9 +592,10 @@ function gather(entries: Entries, from: number, to: number, time: Timestamp, ord
         grown.set(counts);
         counts = grown;
       }
-      keys.push(vk);
+      gatheredKeys[n] = vk;
       gathered[n] = num === num ? num : otherValues![i];
       counts[n++] = diffs[i]!;
+      gatheredN = n;
     }
   }
   return n;

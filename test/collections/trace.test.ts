@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordKey, type RecordKey } from '../../src/collections/record-key.js';
 import { Entries } from '../../src/collections/entries.js';
-import { accumulate, Bounds, compact, Histories, type History } from '../../src/collections/trace.js';
+import { Accumulated, accumulate, Bounds, compact, Histories, type History } from '../../src/collections/trace.js';
 import { Antichain } from '../../src/timestamps/antichain.js';
 import { lexicographicOrder, productOrder, type TimestampOrder } from '../../src/timestamps/order.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
@@ -30,11 +30,14 @@ function compacted(h: History<number>, order: TimestampOrder, bounds: Bounds): H
   return { ...h, length: compact(h.entries, h.at, h.length, order, bounds) };
 }
 
+/** One accumulation's columns, reused by every call below (as a reduce reuses its own). */
+const shared = new Accumulated<unknown>();
+
 /** The accumulation at `t` as sorted [value key, count] pairs. */
 function at(h: History<number>, t: Timestamp, order = productOrder): [RecordKey, number][] {
-  const keys: RecordKey[] = [];
-  const acc = accumulate<unknown>(h.entries, h.at, h.length, t, order, keys);
-  return keys.map((k, i) => [k, acc[i]![1]] as [RecordKey, number]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  const acc = shared;
+  expect(accumulate(h.entries, h.at, h.length, t, order, acc)).toBe(acc.n);
+  return acc.keys.slice(0, acc.n).map((k, i) => [k, acc.counts[i]!] as [RecordKey, number]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 }
 
 describe.each([
@@ -108,8 +111,10 @@ describe('histories by key', () => {
           const byValue = (a: [number | string, number], b: [number | string, number]) => String(a[0]).localeCompare(String(b[0]));
           const want = [...m].filter(([, n]) => n !== 0).sort(byValue);
           const h = histories.get(k);
-          const keys: RecordKey[] = [];
-          const got = h === undefined ? [] : accumulate<number | string>(h.entries, h.at, h.length, t, productOrder, keys).sort(byValue);
+          const acc = shared as Accumulated<number | string>;
+          if (h === undefined) acc.n = 0;
+          else expect(accumulate(h.entries, h.at, h.length, t, productOrder, acc)).toBe(acc.n);
+          const got = acc.values.slice(0, acc.n).map((v, i) => [v, acc.counts[i]!] as [number | string, number]).sort(byValue);
           expect(got).toEqual(want);
           if (h !== undefined) live++;
         }
