@@ -203,9 +203,10 @@ export class Collection<T> {
    * @example offers.min() // offers: Collection<[node, label]>
    */
   min<K, V>(this: Collection<[K, V]>, name = 'min'): Collection<[K, V]> {
-    return this.reduce<K, V, V>((_k, input, out) => {
+    const logic: ReduceLogic<K, V, V> = (_k, input, out) => {
       for (let i = 0; i < input.length; i++) if (input[i]![1] > 0) return void out.push([input[i]![0], 1]);
-    }, name);
+    };
+    return new Collection(reduceArrangement(this.arrange(`${name}.arrange`), logic, name, 'min'));
   }
 
   /**
@@ -213,9 +214,10 @@ export class Collection<T> {
    * @example scores.max() // scores: Collection<[player, points]>
    */
   max<K, V>(this: Collection<[K, V]>, name = 'max'): Collection<[K, V]> {
-    return this.reduce<K, V, V>((_k, input, out) => {
+    const logic: ReduceLogic<K, V, V> = (_k, input, out) => {
       for (let i = input.length - 1; i >= 0; i--) if (input[i]![1] > 0) return void out.push([input[i]![0], 1]);
-    }, name);
+    };
+    return new Collection(reduceArrangement(this.arrange(`${name}.arrange`), logic, name, 'max'));
   }
 
   /**

@@ -75,13 +75,39 @@ function allNumbers(keys: readonly RecordKey[], n: number): boolean {
   return true;
 }
 
+/** Which value `min` and `max` keep per key: the least or the greatest with a positive count. */
+export type Extreme = 'min' | 'max';
+
+/**
+ * The place of the least (`sign` -1) or greatest (`sign` 1) value in `compareRecords` order among those
+ * with a positive count, or -1 if there is none.
+ */
+function extremeOf<V>(acc: Accumulated<V>, sign: number): number {
+  const { values, counts } = acc;
+  let best = -1;
+  for (let i = 0; i < acc.n; i++) {
+    if (counts[i]! <= 0) continue;
+    if (best < 0) {
+      best = i;
+      continue;
+    }
+    const a = values[i] as unknown;
+    const b = values[best] as unknown;
+    const c = typeof a === 'number' && typeof b === 'number' && a === a && b === b ? a - b : compareRecords(a, b);
+    if (c * sign > 0) best = i;
+  }
+  return best;
+}
+
 /**
  * The updates of `[key, r]` that keep, at every time t, the output equal to `logic` applied to the
  * input accumulated at t. Works when its input frontier moves: the times it still owes (those an input
  * arrived at, and the joins of those with the key's earlier times, where the accumulations can differ
  * from both) are held, and each is done once complete, in time order, for the keys that changed there.
+ * With `extreme`, `logic` is that of `min` or `max` (the least or greatest value with a positive count,
+ * once) and is done on the accumulated columns without sorting them or making pairs.
  */
-export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: ReduceLogic<K, V, R>, name: string): Stream<Update<[K, R]>> {
+export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: ReduceLogic<K, V, R>, name: string, extreme?: Extreme): Stream<Update<[K, R]>> {
   // A key settles once per time, on the worker that owns it, and its output records are distinct.
   return markConsolidated(input.stream.scope.unary(input.stream, name, pipeline, (ctx) => {
     const order = ctx.order;
@@ -135,7 +161,15 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       later.n = 0;
       const n = s < 0 ? 0 : accumulate(inputs.entries, inputs.at[s]!, inputs.lengths[s]!, t, order, inputNow, later);
       wantedN = 0;
-      if (n > 0) {
+      if (n > 0 && extreme !== undefined) {
+        const best = extremeOf(inputNow, extreme === 'min' ? -1 : 1);
+        if (best >= 0) {
+          wantedValues[0] = inputNow.values[best] as unknown as R;
+          wantedKeys[0] = inputNow.keys[best]!;
+          wantedCounts[0] = 1;
+          wantedN = 1;
+        }
+      } else if (n > 0) {
         // What logic is given is its own: fresh pairs, sorted by value.
         const input = new Array<[V, number]>(n);
         for (let i = 0; i < n; i++) input[i] = [inputNow.values[i]!, inputNow.counts[i]!];
@@ -201,7 +235,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           joins = new Map();
           const out: Update<[K, R]>[] = [];
           const bounds = outputBounds();
-          for (const [kk, key] of next.keys) settle(kk, key, t, out, bounds);
+          next.keys.forEach((key, kk) => settle(kk, key, t, out, bounds));
           outputs.settle(order, bounds);
           pending.delete(t.key);
           if (out.length > 0) ctx.send(out, t);
