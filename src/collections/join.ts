@@ -3,7 +3,7 @@ import type { Stream } from '../graph/stream.js';
 import { pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
-import { consolidateUpdates, type Update } from './consolidate.js';
+import { Consolidator, consolidateUpdates, type Update } from './consolidate.js';
 import type { ArrangedBatch, Trace, TraceReader } from './trace.js';
 
 /** About how many pairs a join makes before it lets the stages downstream take them. */
@@ -32,8 +32,10 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
      * at the join of their times, with the product of their diffs; sent grouped by time, most at the
      * batch's own.
      */
+    // What meets at the batch's own time is summed per record as it is made (no update per pair).
+    // One for the operator: a meet never runs inside another of the same operator.
+    const here = new Consolidator<R>();
     const meet = (batch: ArrangedBatch<K, unknown>, other: Trace<K, unknown>, seen: number, time: Timestamp, swapped: boolean) => {
-      const here: Update<R>[] = [];
       let later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined;
       const { kks, keys, values, diffs } = batch;
       // Neighbouring entries mostly share one time (the histories of one trace number their times
@@ -46,7 +48,7 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
         // A large output goes downstream in pieces, between keys.
         if (made >= PIECE) {
           made = 0;
-          send(here, time);
+          sendHere(time);
           if (later !== undefined) for (const grp of later.values()) send(grp.updates, grp.time);
           ctx.flush();
         }
@@ -66,7 +68,7 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
           const num = hNums[j]!;
           const other = num === num ? num : hOthers![j];
           const r = swapped ? f(key, other as A, value as B) : f(key, value as A, other as B);
-          const u: Update<R> = [r, diff * hDiffs[j]!];
+          const d = diff * hDiffs[j]!;
           const ti = hTimes[j]!;
           if (ti !== last) {
             last = ti;
@@ -81,18 +83,24 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
               lastGroup = grp.updates;
             }
           }
-          if (lastIn) here.push(u);
-          else lastGroup!.push(u);
+          if (lastIn) here.add(r, d);
+          else lastGroup!.push([r, d]);
         }
       }
-      send(here, time);
+      sendHere(time);
       if (later !== undefined) for (const grp of later.values()) send(grp.updates, grp.time);
     };
     /**
-     * Sends what `updates` holds at `time`, consolidated, and empties it. Many pairs meet to make one
-     * record (in BFS, the in-neighbours of a node at one distance all offer it the next): a piece of a
-     * large output shrinks 3–12 times here, before anything downstream handles each update.
+     * Sends what met at the batch's own time, consolidated. Many pairs meet to make one record (in BFS,
+     * the in-neighbours of a node at one distance all offer it the next): a piece of a large output
+     * shrinks 3–12 times here, before anything downstream handles each update.
      */
+    const sendHere = (time: Timestamp) => {
+      if (here.size === 0) return;
+      const out = here.take();
+      if (out.length > 0) ctx.send(out, time);
+    };
+    /** Sends what `updates` holds for a later time, consolidated, and empties it. */
     const send = (updates: Update<R>[], time: Timestamp) => {
       if (updates.length === 0) return;
       const out = consolidateUpdates(updates);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { consolidateUpdates, type Update } from '../../src/collections/consolidate.js';
+import { Consolidator, consolidateUpdates, type Update } from '../../src/collections/consolidate.js';
 import { recordKey } from '../../src/collections/record-key.js';
 
 describe('consolidateUpdates', () => {
@@ -37,6 +37,24 @@ describe('consolidateUpdates', () => {
         expect(consolidateUpdates(updates as Update<unknown>[]).length).toBe(want.length);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  // One consolidator for every case: what a take leaves behind must not reach the next.
+  const sink = new Consolidator<unknown>();
+
+  it('a Consolidator, added to update by update, takes out what consolidateUpdates makes of them, and starts afresh', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.array(update, { maxLength: 80 }), fc.array(update, { minLength: 600, maxLength: 3000 })), { minLength: 1, maxLength: 3 }), (parts) => {
+        for (const updates of parts) {
+          for (const [r, d] of updates) sink.add(r, d);
+          const want = consolidateUpdates(updates as Update<unknown>[]);
+          const got = sink.take();
+          expect(got.map(([r, d]) => [String(recordKey(r)), d])).toEqual(want.map(([r, d]) => [String(recordKey(r)), d]));
+          expect(sink.size).toBe(0);
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 });
