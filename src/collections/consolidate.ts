@@ -1,5 +1,5 @@
 /** Consolidation: updates of one record summed, the ones that cancel dropped. */
-import { hashPair, pairTable } from './dense.js';
+import { hashPair } from './dense.js';
 import { recordKey, type RecordKey } from './record-key.js';
 
 /**
@@ -8,98 +8,6 @@ import { recordKey, type RecordKey } from './record-key.js';
  * @example const change: Update<[number, number]> = [[1, 2], -1]; // one copy of the edge 1→2 removed
  */
 export type Update<T> = [record: T, diff: number];
-
-/**
- * The updates of `updates` with one entry per record (diffs summed, records equal by `recordKey`),
- * those summing to zero dropped, in the order each record first appears.
- *
- * @example consolidateUpdates([['a', 1], ['b', 2], ['a', -1]]); // [['b', 2]]
- */
-export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[] {
-  // One slot per distinct record: its first update and the sum of its diffs. An update whose record
-  // is alone keeps its own array in the output (no copy).
-  const firsts: Update<T>[] = [];
-  const sums: number[] = [];
-  // Pairs of numbers but NaN (edges, [node, label]), the commonest records, are found through an
-  // open-addressing table of their slots (0 and -0 are one number there, as records); any other
-  // record through a map of its canonical key.
-  const { table, size } = pairTable(updates.length);
-  const mask = size - 1;
-  // The pairs of the slots, beside them, so that a probe compares numbers instead of reading records.
-  if (firstA.length < updates.length) {
-    firstA = new Float64Array(Math.max(updates.length, 2 * firstA.length));
-    firstB = new Float64Array(firstA.length);
-  }
-  const fa = firstA;
-  const fb = firstB;
-  let others: Map<RecordKey, number> | undefined;
-  try {
-    for (let i = 0; i < updates.length; i++) {
-      const u = updates[i]!;
-      const r = u[0] as unknown;
-      if (Array.isArray(r) && r.length === 2 && typeof r[0] === 'number' && typeof r[1] === 'number' && r[0] === r[0] && r[1] === r[1]) {
-        const a = r[0] as number;
-        const b = r[1] as number;
-        let h = hashPair(a, b) & mask;
-        for (;;) {
-          const at = table[h]!;
-          if (at === 0) {
-            table[h] = firsts.length + 1;
-            fa[firsts.length] = a;
-            fb[firsts.length] = b;
-            firsts.push(u);
-            sums.push(u[1]);
-            break;
-          }
-          if (fa[at - 1] === a && fb[at - 1] === b) {
-            sums[at - 1]! += u[1];
-            break;
-          }
-          h = (h + 1) & mask;
-        }
-        continue;
-      }
-      others ??= new Map();
-      const k = recordKey(r);
-      const j = others.get(k);
-      if (j !== undefined) sums[j]! += u[1];
-      else {
-        others.set(k, firsts.length);
-        fa[firsts.length] = NaN;
-        firsts.push(u);
-        sums.push(u[1]);
-      }
-    }
-  } finally {
-    table.fill(0, 0, size);
-  }
-  const out: Update<T>[] = [];
-  for (let j = 0; j < firsts.length; j++) {
-    const sum = sums[j]!;
-    if (sum === 0) continue;
-    const u = firsts[j]!;
-    out.push(sum === u[1] ? u : [u[0], sum]);
-  }
-  return out;
-}
-
-/** Scratch: the pair of numbers of each slot of the consolidation being made (NaN for a slot of another record). */
-let firstA = new Float64Array(1024);
-let firstB = new Float64Array(1024);
-
-/** How many updates may wait at a time before they are first consolidated. */
-const CONSOLIDATE_AT = 1 << 16;
-
-/**
- * Whether updates waiting for their time, `held` of them, are due to be consolidated again: once they
- * have doubled since the last consolidation left `consolidated` (and are past a first size), so that
- * updates that cancel stop taking memory, at O(1) amortized work per update.
- *
- * @example if (dueToConsolidate(waiting.length, afterLast)) waiting = consolidateUpdates(waiting);
- */
-export function dueToConsolidate(held: number, consolidated: number): boolean {
-  return held >= Math.max(CONSOLIDATE_AT, 2 * consolidated);
-}
 
 /**
  * Updates summed per record as they are added, and taken out consolidated (non-zero sums, in the order
@@ -118,9 +26,10 @@ export class Consolidator<T> {
   /** The pair of numbers at each place (NaN in `a` for a record found through `others`). */
   private a = new Float64Array(32);
   private b = new Float64Array(32);
-  /** Each place's record (its first) and sum. */
+  /** Each place's record (its first) and sum, and the first update if one was given whole. */
   private readonly records: T[] = [];
   private readonly sums: number[] = [];
+  private readonly firsts: (Update<T> | undefined)[] = [];
   private n = 0;
   private others: Map<RecordKey, number> | undefined;
 
@@ -131,6 +40,15 @@ export class Consolidator<T> {
 
   /** Adds `diff` to the sum of `record`. */
   add(record: T, diff: number): void {
+    this.addTo(record, diff, undefined);
+  }
+
+  /** Adds an update; if its record comes only in it, `take` gives back this very array (no copy). */
+  addUpdate(update: Update<T>): void {
+    this.addTo(update[0], update[1], update);
+  }
+
+  private addTo(record: T, diff: number, update: Update<T> | undefined): void {
     const r = record as unknown;
     if (Array.isArray(r) && r.length === 2 && typeof r[0] === 'number' && typeof r[1] === 'number' && r[0] === r[0] && r[1] === r[1]) {
       const x = r[0] as number;
@@ -147,7 +65,7 @@ export class Consolidator<T> {
         }
         h = (h + 1) & mask;
       }
-      const place = this.place(record, diff);
+      const place = this.place(record, diff, update);
       this.a[place] = x;
       this.b[place] = y;
       if (2 * this.n > this.table.length) this.rehash();
@@ -159,7 +77,7 @@ export class Consolidator<T> {
     const at = this.others.get(k);
     if (at !== undefined) this.sums[at]! += diff;
     else {
-      const place = this.place(record, diff);
+      const place = this.place(record, diff, update);
       this.a[place] = NaN;
       this.others.set(k, place);
     }
@@ -168,12 +86,14 @@ export class Consolidator<T> {
   /** The updates added since the last call, consolidated; empties this. */
   take(): Update<T>[] {
     const out: Update<T>[] = [];
-    const { records, sums, table } = this;
+    const { records, sums, firsts, table } = this;
     const mask = table.length - 1;
     for (let i = 0; i < this.n; i++) {
       const sum = sums[i]!;
-      if (sum !== 0) out.push([records[i]!, sum]);
+      const first = firsts[i];
+      if (sum !== 0) out.push(first !== undefined && first[1] === sum ? first : [records[i]!, sum]);
       records[i] = undefined as T;
+      firsts[i] = undefined;
       // Each pair's slot emptied (found again by its probe), rather than the whole table.
       const x = this.a[i]!;
       if (x !== x) continue;
@@ -188,7 +108,7 @@ export class Consolidator<T> {
   }
 
   /** A new place for `record` with sum `diff`; grows the pair columns if they are full. */
-  private place(record: T, diff: number): number {
+  private place(record: T, diff: number, update: Update<T> | undefined): number {
     const i = this.n++;
     if (i === this.a.length) {
       const a = new Float64Array(2 * i);
@@ -200,6 +120,7 @@ export class Consolidator<T> {
     }
     this.records[i] = record;
     this.sums[i] = diff;
+    this.firsts[i] = update;
     return i;
   }
 
@@ -217,3 +138,38 @@ export class Consolidator<T> {
     this.table = table;
   }
 }
+
+/**
+ * The updates of `updates` with one entry per record (diffs summed, records equal by `recordKey`),
+ * those summing to zero dropped, in the order each record first appears.
+ *
+ * @example consolidateUpdates([['a', 1], ['b', 2], ['a', -1]]); // [['b', 2]]
+ */
+export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[] {
+  const sink = scratch as Consolidator<T>;
+  try {
+    for (let i = 0; i < updates.length; i++) sink.addUpdate(updates[i]!);
+  } catch (err) {
+    sink.take(); // left empty for the next call
+    throw err;
+  }
+  return sink.take();
+}
+
+/** consolidateUpdates's consolidator (it runs to the end before anything else can use it). */
+const scratch = new Consolidator<unknown>();
+
+/** How many updates may wait at a time before they are first consolidated. */
+const CONSOLIDATE_AT = 1 << 16;
+
+/**
+ * Whether updates waiting for their time, `held` of them, are due to be consolidated again: once they
+ * have doubled since the last consolidation left `consolidated` (and are past a first size), so that
+ * updates that cancel stop taking memory, at O(1) amortized work per update.
+ *
+ * @example if (dueToConsolidate(waiting.length, afterLast)) waiting = consolidateUpdates(waiting);
+ */
+export function dueToConsolidate(held: number, consolidated: number): boolean {
+  return held >= Math.max(CONSOLIDATE_AT, 2 * consolidated);
+}
+
