@@ -136,8 +136,13 @@ export class Entries {
 
   /** @internal Frees the time numbers made since the last call that no entry took. */
   forget(): void {
-    for (const id of this.unused) if (this.timeRefs[id] === 0 && this.timeOf[id] !== undefined) this.freeTime(id);
-    this.unused.length = 0;
+    const unused = this.unused;
+    if (unused.length === 0) return;
+    for (let i = 0; i < unused.length; i++) {
+      const id = unused[i]!;
+      if (this.timeRefs[id] === 0 && this.timeOf[id] !== undefined) this.freeTime(id);
+    }
+    unused.length = 0;
   }
 
   /** @internal Counts one more use of time number `id`. */

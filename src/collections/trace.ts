@@ -373,8 +373,9 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
   }
   const acked = bounds.get()[1];
   // The distinct representatives, by identity (bounds.advance makes equal ones one object): few, so
-  // found by scanning until there are many.
-  const times: Timestamp[] = [];
+  // found by scanning until there are many. `times` is scratch: its first `nt` places.
+  const times = repTimes;
+  let nt = 0;
   let timeAt: Map<Timestamp, number> | undefined;
   // Entries merge into the first of their (value, representative) in order: a dense index per
   // representative for small-integer values (the first few representatives), a map otherwise.
@@ -382,12 +383,17 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
   try {
     for (let i = 0; i < n; i++) {
       const time = bounds.advance(timeOf[ids[base + i]!]!, order);
-      let ti = timeAt === undefined ? times.indexOf(time) : (timeAt.get(time) ?? -1);
+      let ti = -1;
+      if (timeAt !== undefined) ti = timeAt.get(time) ?? -1;
+      else for (let j = 0; j < nt; j++) if (times[j] === time) (ti = j), (j = nt);
       if (ti < 0) {
-        ti = times.length;
-        times.push(time);
+        ti = nt;
+        times[nt++] = time;
         if (timeAt !== undefined) timeAt.set(time, ti);
-        else if (times.length > 8) timeAt = new Map(times.map((t, j) => [t, j]));
+        else if (nt > 8) {
+          timeAt = new Map();
+          for (let j = 0; j < nt; j++) timeAt.set(times[j]!, j);
+        }
       }
       timeIndex[i] = ti;
       const seq = entrySeqs[base + i]!;
@@ -430,7 +436,11 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
   // The representatives' numbers, then every old entry's time released (after the survivors took
   // theirs, so that a number both use is not freed in between), then the survivors written back in
   // place, each to a place at or before its own, in order.
-  const repIds = times.map((t) => entries.timeId(t));
+  const repIds = repNumbers.length >= nt ? repNumbers : (repNumbers = new Int32Array(Math.max(nt, 2 * repNumbers.length)));
+  for (let j = 0; j < nt; j++) {
+    repIds[j] = entries.timeId(times[j]!);
+    times[j] = undefined as unknown as Timestamp; // the scratch keeps no time alive
+  }
   for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0) entries.ref(repIds[timeIndex[i]!]!);
   for (let i = 0; i < n; i++) entries.unref(ids[base + i]!);
   const otherValues = entries.otherValues;
@@ -463,8 +473,11 @@ let leader = new Int32Array(256);
 let timeIndex = new Int32Array(256);
 let sums = new Float64Array(256);
 let seqs = new Float64Array(256);
+/** Compaction's scratch per representative: the time, then its number. */
+const repTimes: Timestamp[] = [];
+let repNumbers = new Int32Array(16);
 /** How many representatives per compaction get a dense index; entries at others go through maps. */
-const DENSE_TIMES = 2;
+const DENSE_TIMES = 4;
 /** Per representative index: for each small-integer value key, 1 + its first entry (0: none); cleared after each compaction. */
 const denseTimes: Int32Array<ArrayBuffer>[] = [];
 
