@@ -32,8 +32,18 @@ export class Consolidator<T> {
   private readonly firsts: (Update<T> | undefined)[] = [];
   private n = 0;
   private others: Map<RecordKey, number> | undefined;
+  /**
+   * Whether a pair of numbers keeps the record it came in. Without (`pairsAsColumns`), it is only its
+   * two numbers and `take` makes it again: what waits long (a time's updates until the time is
+   * complete) is then columns, not an object per record for the collector to carry.
+   */
+  private readonly keep: boolean;
 
-  /** How many distinct records have been added since the last `take`. */
+  constructor(options: { pairsAsColumns?: boolean } = {}) {
+    this.keep = options.pairsAsColumns !== true;
+  }
+
+  /** How many distinct records have been added since the last `take` (with sums that cancelled, until `compact`). */
   get size(): number {
     return this.n;
   }
@@ -65,7 +75,7 @@ export class Consolidator<T> {
         }
         h = (h + 1) & mask;
       }
-      const place = this.place(record, diff, update);
+      const place = this.keep ? this.place(record, diff, update) : this.place(undefined as T, diff, undefined);
       this.a[place] = x;
       this.b[place] = y;
       if (2 * this.n > this.table.length) this.rehash();
@@ -91,7 +101,10 @@ export class Consolidator<T> {
     for (let i = 0; i < this.n; i++) {
       const sum = sums[i]!;
       const first = firsts[i];
-      if (sum !== 0) out.push(first !== undefined && first[1] === sum ? first : [records[i]!, sum]);
+      if (sum !== 0) {
+        if (first !== undefined && first[1] === sum) out.push(first);
+        else out.push([records[i] ?? ([this.a[i]!, this.b[i]!] as T), sum]);
+      }
       records[i] = undefined as T;
       firsts[i] = undefined;
       // Each pair's slot emptied (found again by its probe), rather than the whole table.
@@ -105,6 +118,42 @@ export class Consolidator<T> {
     this.n = 0;
     this.others = undefined;
     return out;
+  }
+
+  /** Drops the records whose sums cancelled, keeping the others in order (what is held shrinks to what is live). */
+  compact(): void {
+    const { records, sums, firsts } = this;
+    const n = this.n;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      if (sums[i] === 0) continue;
+      records[w] = records[i]!;
+      sums[w] = sums[i]!;
+      firsts[w] = firsts[i];
+      this.a[w] = this.a[i]!;
+      this.b[w] = this.b[i]!;
+      w++;
+    }
+    for (let i = w; i < n; i++) {
+      records[i] = undefined as T;
+      firsts[i] = undefined;
+    }
+    this.n = w;
+    // The places moved: the table and the map are made again.
+    this.table.fill(0);
+    const mask = this.table.length - 1;
+    const others = this.others;
+    if (others !== undefined) others.clear();
+    for (let i = 0; i < w; i++) {
+      const x = this.a[i]!;
+      if (x !== x) {
+        others!.set(recordKey(records[i]), i);
+        continue;
+      }
+      let h = hashPair(x, this.b[i]!) & mask;
+      while (this.table[h] !== 0) h = (h + 1) & mask;
+      this.table[h] = i + 1;
+    }
   }
 
   /** A new place for `record` with sum `diff`; grows the pair columns if they are full. */

@@ -2,7 +2,7 @@
 import type { Stream } from '../graph/stream.js';
 import { exchangeBy, pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { consolidateUpdates, dueToConsolidate, type Update } from './consolidate.js';
+import { Consolidator, dueToConsolidate, type Update } from './consolidate.js';
 import { recordKey } from './record-key.js';
 
 /**
@@ -87,10 +87,9 @@ export function inspectUpdates<T>(s: Stream<Update<T>>, f: (record: T, time: Tim
   })));
 }
 
-/** A time's updates waiting for it to complete: the batches, how many updates they hold, and how many the last consolidation left. */
+/** A time's updates waiting for it to complete, summed per record as they come, and how many records the last compaction left. */
 interface Waiting<T> {
-  batches: Update<T>[][];
-  held: number;
+  readonly sink: Consolidator<T>;
   consolidated: number;
 }
 
@@ -109,24 +108,26 @@ export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecor
         if (already?.(time) === true) return void ctx.send(batch as Update<T>[], time);
         let w = waiting.get(time.key);
         if (w === undefined) {
-          waiting.set(time.key, (w = { batches: [], held: 0, consolidated: 0 }));
+          // Pairs of numbers wait as columns (a record per update would be carried by the collector
+          // until the time completes: all of an epoch's changes, when a large input is loaded).
+          waiting.set(time.key, (w = { sink: new Consolidator<T>({ pairsAsColumns: true }), consolidated: 0 }));
           ctx.notifyAt(time);
         }
-        w.batches.push(batch as Update<T>[]);
-        w.held += batch.length;
-        // What waits is consolidated once it has doubled since it last was: updates that cancel (a
-        // loop's rounds, an epoch's churn) stop taking memory long before the time is complete.
-        if (dueToConsolidate(w.held, w.consolidated)) {
-          const merged = consolidateUpdates(w.batches.flat());
-          w.batches = [merged];
-          w.held = w.consolidated = merged.length;
+        const sink = w.sink;
+        for (let i = 0; i < batch.length; i++) sink.add(batch[i]![0], batch[i]![1]);
+        // The records whose sums cancelled are dropped once they have doubled what the last compaction
+        // left: updates that cancel (a loop's rounds, an epoch's churn) stop taking memory long before
+        // the time is complete.
+        if (dueToConsolidate(sink.size, w.consolidated)) {
+          sink.compact();
+          w.consolidated = sink.size;
         }
       },
       onNotify(time) {
         const w = waiting.get(time.key);
         if (w === undefined) return;
         waiting.delete(time.key);
-        const out = consolidateUpdates(w.batches.length === 1 ? w.batches[0]! : w.batches.flat());
+        const out = w.sink.take();
         if (out.length > 0) ctx.send(out, time);
       },
     };
