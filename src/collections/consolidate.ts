@@ -221,4 +221,3 @@ const CONSOLIDATE_AT = 1 << 16;
 export function dueToConsolidate(held: number, consolidated: number): boolean {
   return held >= Math.max(CONSOLIDATE_AT, 2 * consolidated);
 }
-

@@ -26,15 +26,15 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
     const rightTrace: Trace<K, B> = right.trace();
     const leftSeen: TraceReader = leftTrace.register({ frontier, acked: 0 });
     const rightSeen: TraceReader = rightTrace.register({ frontier, acked: 0 });
+    // What meets at the batch's own time is summed per record as it is made (no update per pair).
+    // One for the operator: a meet never runs inside another of the same operator.
+    const here = new Consolidator<R>();
     /**
      * Each change of `batch` against the entries of `other` (the batches this operator has seen of it):
      * `f(key, a, b)` with the change's value as `a` (as `b` when `swapped`) and the entry's as the other,
      * at the join of their times, with the product of their diffs; sent grouped by time, most at the
      * batch's own.
      */
-    // What meets at the batch's own time is summed per record as it is made (no update per pair).
-    // One for the operator: a meet never runs inside another of the same operator.
-    const here = new Consolidator<R>();
     const meet = (batch: ArrangedBatch<K, unknown>, other: Trace<K, unknown>, seen: number, time: Timestamp, swapped: boolean) => {
       let later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined;
       const { kks, keys, values, diffs } = batch;
