@@ -54,10 +54,17 @@ describe('consolidateUpdates', () => {
         (parts, compactions) => {
           for (const updates of parts) {
             const at = new Set(compactions.map((c) => c % (updates.length + 1)));
+            // The sums so far, by record: a compaction keeps exactly the records whose sum is not zero.
+            const sums = new Map<string, number>();
             updates.forEach(([r, d], i) => {
-              if (at.has(i)) columns.compact();
+              if (at.has(i)) {
+                columns.compact();
+                expect(columns.size).toBe([...sums.values()].filter((s) => s !== 0).length);
+              }
               sink.add(r, d);
               columns.add(r, d);
+              const k = String(recordKey(r));
+              sums.set(k, (sums.get(k) ?? 0) + d);
             });
             const want = consolidateUpdates(updates as Update<unknown>[]).map(([r, d]) => [String(recordKey(r)), d]);
             expect(sink.take().map(([r, d]) => [String(recordKey(r)), d])).toEqual(want);
