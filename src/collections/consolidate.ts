@@ -95,7 +95,21 @@ export class Consolidator<T> {
 
   /** The updates added since the last call, consolidated; empties this. */
   take(): Update<T>[] {
-    const out: Update<T>[] = [];
+    let all: Update<T>[] = [];
+    this.drain((piece) => {
+      if (all.length === 0) all = piece;
+      else for (let i = 0; i < piece.length; i++) all.push(piece[i]!);
+    });
+    return all;
+  }
+
+  /**
+   * The updates added since the last call, consolidated, handed to `send` in pieces of at most
+   * MESSAGE_UPDATES (none empty); empties this. What an operator sends downstream.
+   */
+  drain(send: (piece: Update<T>[]) => void): void {
+    const pieces: Update<T>[][] = [];
+    let out: Update<T>[] = [];
     const { records, sums, firsts, table } = this;
     const mask = table.length - 1;
     for (let i = 0; i < this.n; i++) {
@@ -109,15 +123,21 @@ export class Consolidator<T> {
       firsts[i] = undefined;
       // Each pair's slot emptied (found again by its probe), rather than the whole table.
       const x = this.a[i]!;
-      if (x !== x) continue;
-      const y = this.b[i]!;
-      let h = hashPair(x, y) & mask;
-      while (table[h] !== i + 1) h = (h + 1) & mask;
-      table[h] = 0;
+      if (x === x) {
+        const y = this.b[i]!;
+        let h = hashPair(x, y) & mask;
+        while (table[h] !== i + 1) h = (h + 1) & mask;
+        table[h] = 0;
+      }
+      if (out.length === MESSAGE_UPDATES) {
+        pieces.push(out);
+        out = [];
+      }
     }
+    if (out.length > 0) pieces.push(out);
     this.n = 0;
     this.others = undefined;
-    return out;
+    for (const piece of pieces) send(piece);
   }
 
   /** Drops the records whose sums cancelled, keeping the others in order (what is held shrinks to what is live). */
@@ -207,6 +227,15 @@ export function consolidateUpdates<T>(updates: readonly Update<T>[]): Update<T>[
 
 /** consolidateUpdates's consolidator (it runs to the end before anything else can use it). */
 const scratch = new Consolidator<unknown>();
+
+/**
+ * The most updates an operator of this layer puts in one message. An array of them (8 bytes a place)
+ * then stays under V8's large-object size (128 KiB): it is made and dropped in the young generation,
+ * where memory is reused at once, instead of being mapped, touched page by page and unmapped whole, a
+ * cost that grows with every large array made and that kept freed memory out of reach until the next
+ * full collection.
+ */
+export const MESSAGE_UPDATES = 8192;
 
 /** How many updates may wait at a time before they are first consolidated. */
 const CONSOLIDATE_AT = 1 << 16;

@@ -4,7 +4,7 @@ import { CollectionError } from './errors.js';
 import type { RecordKey } from './record-key.js';
 
 /** The entries the columns of an index are first reserved for (address space, not memory: 28 bytes an entry, committed as they grow). */
-const RESERVE = 1 << 22;
+const RESERVE = 1 << 25;
 /** The most entries the columns hold: a resizable buffer holds at most 4 GiB, and a value key takes 8 bytes. */
 const MAX_ENTRIES = 1 << 29;
 

@@ -3,11 +3,11 @@ import type { Stream } from '../graph/stream.js';
 import { pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
-import { Consolidator, consolidateUpdates, type Update } from './consolidate.js';
+import { Consolidator, consolidateUpdates, MESSAGE_UPDATES, type Update } from './consolidate.js';
 import type { ArrangedBatch, Trace, TraceReader } from './trace.js';
 
-/** About how many pairs a join makes before it lets the stages downstream take them. */
-const PIECE = 1 << 14;
+/** About how many pairs a join makes before it lets the stages downstream take them (at most one message's worth). */
+const PIECE = MESSAGE_UPDATES;
 
 /**
  * The updates of `f(key, a, b)` for every pair of updates of one key, one from each side: at the join of
@@ -96,9 +96,7 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
      * shrinks 3–12 times here, before anything downstream handles each update.
      */
     const sendHere = (time: Timestamp) => {
-      if (here.size === 0) return;
-      const out = here.take();
-      if (out.length > 0) ctx.send(out, time);
+      if (here.size > 0) here.drain((out) => ctx.send(out, time));
     };
     /** Sends what `updates` holds for a later time, consolidated, and empties it. */
     const send = (updates: Update<R>[], time: Timestamp) => {

@@ -2,7 +2,7 @@
 import type { Stream } from '../graph/stream.js';
 import { exchangeBy, pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { Consolidator, dueToConsolidate, type Update } from './consolidate.js';
+import { Consolidator, dueToConsolidate, MESSAGE_UPDATES, type Update } from './consolidate.js';
 import { recordKey } from './record-key.js';
 
 /**
@@ -53,15 +53,19 @@ export function filterUpdates<T>(s: Stream<Update<T>>, keep: (record: T) => bool
 export function flatMapUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Iterable<U>, name: string): Stream<Update<U>> {
   return s.scope.unary<Update<T>, Update<U>>(s, name, pipeline, (ctx) => ({
     onRecv(batch, time) {
-      const out: Update<U>[] = [];
+      let out: Update<U>[] = [];
       for (let i = 0; i < batch.length; i++) {
         const d = batch[i]![1];
         const rs = f(batch[i]![0]);
         // An array (the usual result) is read by index, without an iterator.
         if (Array.isArray(rs)) for (let j = 0; j < rs.length; j++) out.push([rs[j] as U, d]);
         else for (const r of rs) out.push([r, d]);
+        if (out.length >= MESSAGE_UPDATES) {
+          ctx.send(out, time);
+          out = [];
+        }
       }
-      ctx.send(out, time);
+      if (out.length > 0) ctx.send(out, time);
     },
   }));
 }
@@ -97,9 +101,10 @@ interface Waiting<T> {
  * Each time's updates summed per record once the time is complete, the ones that cancel dropped. With
  * `byRecord`, updates are first moved to the worker that owns their record, so that each record is
  * consolidated on one worker; without, each worker consolidates its own. The updates at a time for which
- * `already(time)` holds are known to be consolidated: they go on at once, unchanged.
+ * `already(time)` holds are known to be consolidated: they go on at once, unchanged. A time's
+ * consolidated updates go on in messages of at most MESSAGE_UPDATES, or, with `whole`, as one.
  */
-export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecord: boolean, already?: (time: Timestamp) => boolean): Stream<Update<T>> {
+export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecord: boolean, already?: (time: Timestamp) => boolean, whole = false): Stream<Update<T>> {
   const pact = byRecord ? exchangeBy((u: Update<T>) => recordKey(u[0])) : pipeline;
   const out = s.scope.unary<Update<T>, Update<T>>(s, name, pact, (ctx) => {
     const waiting = new Map<string, Waiting<T>>();
@@ -127,8 +132,10 @@ export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecor
         const w = waiting.get(time.key);
         if (w === undefined) return;
         waiting.delete(time.key);
-        const out = w.sink.take();
-        if (out.length > 0) ctx.send(out, time);
+        if (whole) {
+          const out = w.sink.take();
+          if (out.length > 0) ctx.send(out, time);
+        } else w.sink.drain((out) => ctx.send(out, time));
       },
     };
   });

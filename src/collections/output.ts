@@ -22,7 +22,7 @@ export type ChangeSubscriber<T> = (changes: Update<T>[], epoch: number) => void;
  */
 export function subscribeChanges<T>(s: Stream<Update<T>>, f: ChangeSubscriber<T>, name: string): void {
   rootOnly(s, name);
-  const owned = consolidateStream(s, `${name}.consolidate`, true);
+  const owned = consolidateStream(s, `${name}.consolidate`, true, undefined, true);
   owned.scope.sink<Update<T>>(owned, name, pipeline, () => ({
     onRecv(batch, time) {
       f((batch as Update<T>[]).slice().sort((a, b) => compareRecords(a[0], b[0])), time.epoch);

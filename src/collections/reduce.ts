@@ -5,7 +5,7 @@ import { compareTotal } from '../timestamps/order.js';
 import { Antichain } from '../timestamps/antichain.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
-import type { Update } from './consolidate.js';
+import { MESSAGE_UPDATES, type Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
 import { markConsolidated } from './linear.js';
 import { accumulate, Accumulated, Bounds, Histories, LaterTimes } from './trace.js';
@@ -233,9 +233,15 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           if (next === undefined) return;
           const t = next.time;
           joins = new Map();
-          const out: Update<[K, R]>[] = [];
+          let out: Update<[K, R]>[] = [];
           const bounds = outputBounds();
-          next.keys.forEach((key, kk) => settle(kk, key, t, out, bounds));
+          next.keys.forEach((key, kk) => {
+            settle(kk, key, t, out, bounds);
+            if (out.length >= MESSAGE_UPDATES) {
+              ctx.send(out, t);
+              out = [];
+            }
+          });
           outputs.settle(order, bounds);
           pending.delete(t.key);
           if (out.length > 0) ctx.send(out, t);

@@ -90,8 +90,9 @@ export class Histories<K> {
   private byInt = new Int32Array(0);
   private readonly others = new Map<RecordKey, number>();
   private keyCount = 0;
-  /** Slots appended to since the last sweep. */
-  private dirty: number[] = [];
+  /** Slots appended to since the last sweep: `dirty[0..dirtyN)` (a column reused from sweep to sweep). */
+  private dirty = new Int32Array(64);
+  private dirtyN = 0;
   private appended = 0;
   private count = 0;
   private held = 0;
@@ -130,7 +131,12 @@ export class Histories<K> {
     this.appended++;
     if (this.marked[s] === 0) {
       this.marked[s] = 1;
-      this.dirty.push(s);
+      if (this.dirtyN === this.dirty.length) {
+        const grown = new Int32Array(2 * this.dirtyN);
+        grown.set(this.dirty);
+        this.dirty = grown;
+      }
+      this.dirty[this.dirtyN++] = s;
     }
     if (n + 1 >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
   }
@@ -139,12 +145,12 @@ export class Histories<K> {
   settle(order: TimestampOrder, bounds: Bounds): void {
     if (this.appended < Math.max(1024, this.held / 2)) return;
     const dirty = this.dirty;
-    for (let i = 0; i < dirty.length; i++) {
+    for (let i = 0; i < this.dirtyN; i++) {
       const s = dirty[i]!;
       this.marked[s] = 0;
       if (this.lengths[s]! > this.compacted[s]!) this.compactSlot(s, order, bounds);
     }
-    this.dirty = [];
+    this.dirtyN = 0;
     this.appended = 0;
     this.held = this.count;
   }

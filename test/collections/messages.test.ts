@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { Collection } from '../../src/collections/collection.js';
+import { MESSAGE_UPDATES } from '../../src/collections/consolidate.js';
+import { newCollection } from '../../src/collections/input.js';
+import { Worker } from '../../src/workers/worker.js';
+
+type Pair = [number, number];
+
+/** Records at one epoch, sent by the input as one message: 3 × MESSAGE_UPDATES pairs over as many keys. */
+const N = 3 * MESSAGE_UPDATES;
+const pairs: Pair[] = Array.from({ length: N }, (_, i) => [i, i % 7]);
+
+/** Operators whose output at one time is larger than one message. */
+const large: { name: string; build: (c: Collection<Pair>) => Collection<unknown>; updates: number }[] = [
+  { name: 'flatMap', build: (c) => c.flatMap(([k, v]) => [[k, v], [k + N, v]]), updates: 2 * N },
+  { name: 'join', build: (c) => c.join(c.map(([k, v]) => [k, v + 1] as Pair)), updates: N },
+  {
+    name: 'join of three keys of 200 values each (one key makes more than a message)',
+    build: (c) => {
+      const heavy = c.filter(([k]) => k < 600).map(([k]) => [k % 3, k] as Pair);
+      return heavy.join(heavy);
+    },
+    updates: 3 * 200 * 200,
+  },
+  { name: 'count', build: (c) => c.count(), updates: N },
+  { name: 'min', build: (c) => c.min(), updates: N },
+  { name: 'reduce', build: (c) => c.reduce((_k, input, out: number[][]) => out.push([input.length, 1])), updates: N },
+  { name: 'consolidate', build: (c) => c.concat(c).consolidate(), updates: N },
+  { name: 'iterate (a min in a loop)', build: (c) => c.iterate((v, it) => v.concat(it.enter(c)).min()), updates: N },
+];
+
+describe('what the operators send downstream', () => {
+  it.each(large)('$name: a time with many updates goes in messages of at most MESSAGE_UPDATES, none lost', ({ build, updates }) => {
+    const worker = new Worker();
+    const sizes: number[] = [];
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<Pair>(scope, 'in', { batchSize: 2 * N });
+      build(input.collection).stream.subscribe({ data: (batch) => sizes.push(batch.length) }, 'sizes');
+      return input;
+    });
+    for (const p of pairs) input.insert(p);
+    input.close();
+    worker.run();
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(updates);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MESSAGE_UPDATES);
+    expect(sizes.length).toBeGreaterThan(1);
+  });
+
+  it('subscribe still gets each epoch whole, in one call', () => {
+    const worker = new Worker();
+    const calls: [number, number][] = [];
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<Pair>(scope, 'in', { batchSize: 2 * N });
+      input.collection.count().subscribe((changes, epoch) => calls.push([epoch, changes.length]));
+      return input;
+    });
+    for (const p of pairs) input.insert(p);
+    input.advanceTo(1);
+    for (const p of pairs) input.insert([p[0] + N, p[1]]);
+    input.close();
+    worker.run();
+    expect(calls).toEqual([
+      [0, N],
+      [1, N],
+    ]);
+  });
+});
