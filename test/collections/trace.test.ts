@@ -152,6 +152,41 @@ describe('histories by key', () => {
   });
 });
 
+describe('sweeps', () => {
+  it('a sweep is spread over the appends that follow it: no small batch pays for the whole index, and the sweep still ends', () => {
+    const t = Timestamp.of(0);
+    const histories = new Histories<RecordKey>();
+    const bounds = new Bounds(() => [[t], Infinity]);
+    const keys = 100_000;
+    const add = (k: number, d: number) => histories.add(k, k, 0, 0, t, d, 1, productOrder, bounds);
+    // Every key once, then each taken back in batches of ten: the histories that cancel pile up
+    // (each key is touched twice, too few to double) until a sweep is due, with ~50,000 of them dirty.
+    for (let k = 0; k < keys; k++) {
+      add(k, 1);
+      if (k % 1000 === 999) histories.settle(productOrder, bounds);
+    }
+    let largestDrop = 0;
+    for (let k = 0; k < keys; k += 10) {
+      for (let j = k; j < k + 10; j++) add(j, -1);
+      const before = histories.size;
+      histories.settle(productOrder, bounds);
+      largestDrop = Math.max(largestDrop, before - histories.size);
+    }
+    // A whole sweep at once would drop about 100,000 entries in one settle; a share is at most the
+    // first 8,192 entries looked at and four per entry appended.
+    expect(largestDrop).toBeGreaterThan(0);
+    expect(largestDrop).toBeLessThanOrEqual(8192 + 4 * 10);
+    // More appends (to one key, whose history the doubling compacts) pay for the rest of the sweeps.
+    for (let i = 0; i < 4 * keys; i++) {
+      add(keys, i % 2 === 0 ? 1 : -1);
+      if (i % 10 === 9) histories.settle(productOrder, bounds);
+    }
+    let left = 0;
+    for (let k = 0; k < keys; k++) if (histories.get(k) !== undefined) left++;
+    expect(left).toBe(0);
+  });
+});
+
 describe('entry columns', () => {
   it('hand out segments that never overlap while taken, whatever was given back', () => {
     // Each step takes a segment of size class 0–6, or gives back one of those taken.
