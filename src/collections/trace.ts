@@ -29,6 +29,13 @@ export interface ArrangedBatch<K, V> {
 /** A new history's size class: room for 2^FIRST_CLASS entries. */
 const FIRST_CLASS = 2;
 
+/** An empty array whose elements may be of any kind (V8 never converts it as values of other kinds come). */
+function anyKind<T>(): T[] {
+  const a: unknown[] = [null];
+  a.pop();
+  return a as T[];
+}
+
 /**
  * How many entries a sweep may compact per entry appended: a sweep begun when half the index was
  * appended again (its cost at most what the index holds) is done within a quarter of it.
@@ -89,7 +96,11 @@ export class Histories<K> {
   private compacted = new Int32Array(64);
   private marked = new Uint8Array(64);
   private readonly kkOf: RecordKey[] = [];
-  private readonly keyOf: K[] = [];
+  /**
+   * Made holding any kind of value from the start: a column of a million numeric keys that took its
+   * first `undefined` (a freed slot) would be converted whole, in the middle of some small batch.
+   */
+  private readonly keyOf: K[] = anyKind<K>();
   /** Slots never used are those from `used` on; freed ones are reused first. */
   private used = 0;
   private readonly freeSlots: number[] = [];
