@@ -36,14 +36,6 @@ function anyKind<T>(): T[] {
   return a as T[];
 }
 
-/**
- * How many entries a sweep may compact per entry appended: a sweep begun when half the index was
- * appended again (its cost at most what the index holds) is done within a quarter of it.
- */
-const SWEEP_FUEL = 4;
-/** How many entries a sweep compacts at least as it begins (a millisecond's work or less). */
-const SWEEP_AT_ONCE = 8192;
-
 /** The size class of a segment holding `n` entries: the least c with 2^c ≥ n. */
 function classOf(n: number): number {
   return n <= 1 ? 0 : 32 - Math.clz32(n - 1);
@@ -73,13 +65,11 @@ export interface History<K> {
  * Histories by key, each in a slot of a few columns (its segment's first entry, length and size class,
  * its length after the last compaction, its key) rather than an object per key. Compacted two ways: a
  * key whose history doubles is compacted at once, and once as many entries have been appended as half
- * the index held when the last sweep began, every key appended to since is compacted (a sweep). The
- * first keeps busy keys short; the second catches the many keys touched a few times each, which would
+ * the index held after its last sweep, every key appended to since is compacted (a sweep). The first
+ * keeps busy keys short; the second catches the many keys touched a few times each, which would
  * otherwise keep their updates until they doubled. Both cost O(1) per append, amortized, and together
- * keep the index within about 1.5 times what compaction would leave. A sweep is not done at once: each
- * `settle` does a share of it in proportion to what was appended since the last (SWEEP_FUEL entries
- * compacted per entry appended), so that no small batch pays for a sweep of the whole index; a sweep
- * still unfinished when the next is due is finished first.
+ * keep the index within about 1.5 times what compaction would leave. A history of one entry has nothing
+ * to merge with: a sweep leaves it until it grows.
  *
  * @example
  * const s = histories.slot(recordKey(7));            // -1: no history
@@ -92,7 +82,7 @@ export class Histories<K> {
   at = new Int32Array(64);
   lengths = new Int32Array(64);
   private sizeClass = new Uint8Array(64);
-  /** Per slot: its length after its last compaction (the next runs when it has doubled), and whether it waits in `dirty` (1) or in `sweeping` (2). */
+  /** Per slot: its length after its last compaction (the next runs when it has doubled), and whether it is in `dirty`. */
   private compacted = new Int32Array(64);
   private marked = new Uint8Array(64);
   private readonly kkOf: RecordKey[] = [];
@@ -112,17 +102,10 @@ export class Histories<K> {
   private byInt = new Int32Array(0);
   private readonly others = new Map<RecordKey, number>();
   private keyCount = 0;
-  /** Slots appended to since the last sweep began: `dirty[0..dirtyN)` (a column reused from sweep to sweep). */
+  /** Slots appended to since the last sweep: `dirty[0..dirtyN)` (a column reused from sweep to sweep). */
   private dirty = new Int32Array(64);
   private dirtyN = 0;
-  /** The sweep under way: the slots `sweeping[swept..sweepingN)` are still to be compacted. */
-  private sweeping = new Int32Array(64);
-  private sweepingN = 0;
-  private swept = 0;
-  /** Entries appended since the last sweep began, and since the last `settle`; compaction work owed to the sweep. */
   private appended = 0;
-  private fresh = 0;
-  private fuel = 0;
   private count = 0;
   private held = 0;
 
@@ -158,7 +141,6 @@ export class Histories<K> {
     this.lengths[s] = n + 1;
     this.count++;
     this.appended++;
-    this.fresh++;
     if (this.marked[s] === 0) {
       this.marked[s] = 1;
       if (this.dirtyN === this.dirty.length) {
@@ -171,45 +153,20 @@ export class Histories<K> {
     if (n + 1 >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
   }
 
-  /**
-   * Does the sweep's share of the entries appended since the last call, and begins a sweep once as many
-   * entries were appended as half what was held when the last one began (call after a batch of `add`s).
-   */
+  /** Sweeps if as many entries were appended as half what was held after the last sweep (call after a batch of `add`s). */
   settle(order: TimestampOrder, bounds: Bounds): void {
-    this.fuel += SWEEP_FUEL * this.fresh;
-    this.fresh = 0;
-    if (this.appended >= Math.max(1024, this.held / 2)) {
-      // Due again: what is left of the last sweep first, then the slots appended to since it began.
-      this.sweep(Infinity, order, bounds);
-      const next = this.dirty;
-      this.dirty = this.sweeping;
-      this.sweeping = next;
-      this.sweepingN = this.dirtyN;
-      this.swept = 0;
-      this.dirtyN = 0;
-      for (let i = 0; i < this.sweepingN; i++) this.marked[next[i]!] = 2;
-      this.appended = 0;
-      this.held = this.count;
-      // A small index is swept at once, as a large one's first slots are.
-      this.fuel = Math.max(this.fuel, SWEEP_AT_ONCE);
-    }
-    if (this.swept < this.sweepingN) this.fuel = this.sweep(this.fuel, order, bounds);
-    else this.fuel = 0;
-  }
-
-  /** Compacts the sweep's next slots until `fuel` entries were looked at; returns what is left of it. */
-  private sweep(fuel: number, order: TimestampOrder, bounds: Bounds): number {
-    const sweeping = this.sweeping;
-    while (this.swept < this.sweepingN && fuel > 0) {
-      const s = sweeping[this.swept++]!;
-      if (this.marked[s] !== 2) continue;
+    if (this.appended < Math.max(1024, this.held / 2)) return;
+    const dirty = this.dirty;
+    for (let i = 0; i < this.dirtyN; i++) {
+      const s = dirty[i]!;
       this.marked[s] = 0;
       const n = this.lengths[s]!;
-      fuel -= n + 1;
-      if (n > this.compacted[s]!) this.compactSlot(s, order, bounds);
+      // A single entry has nothing to merge with: it waits until its history has grown.
+      if (n > this.compacted[s]! && n > 1) this.compactSlot(s, order, bounds);
     }
-    if (this.swept === this.sweepingN) this.sweepingN = this.swept = 0;
-    return fuel;
+    this.dirtyN = 0;
+    this.appended = 0;
+    this.held = this.count;
   }
 
   /** The number of entries held. */
