@@ -242,11 +242,12 @@ const CONSOLIDATE_AT = 1 << 16;
 
 /**
  * Whether updates waiting for their time, `held` of them, are due to be consolidated again: once they
- * have doubled since the last consolidation left `consolidated` (and are past a first size), so that
- * updates that cancel stop taking memory, at O(1) amortized work per update.
+ * have grown `factor` times (doubled, unless told) since the last consolidation left `consolidated`
+ * (and are past a first size), so that updates that cancel stop taking memory, at O(1) amortized work
+ * per update.
  *
  * @example if (dueToConsolidate(waiting.length, afterLast)) waiting = consolidateUpdates(waiting);
  */
-export function dueToConsolidate(held: number, consolidated: number): boolean {
-  return held >= Math.max(CONSOLIDATE_AT, 2 * consolidated);
+export function dueToConsolidate(held: number, consolidated: number, factor = 2): boolean {
+  return held >= Math.max(CONSOLIDATE_AT, factor * consolidated);
 }

@@ -8,6 +8,7 @@ import type { Arrangement } from './arrange.js';
 import { MESSAGE_UPDATES, type Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
 import { markConsolidated } from './linear.js';
+import { covering, DENSE_LIMIT, isIndex } from './dense.js';
 import { accumulate, Accumulated, Bounds, Histories, LaterTimes } from './trace.js';
 
 /**
@@ -19,9 +20,20 @@ import { accumulate, Accumulated, Bounds, Histories, LaterTimes } from './trace.
  */
 export type ReduceLogic<K, V, R> = (key: K, input: readonly [V, number][], output: [R, number][]) => void;
 
-interface Pending<K> {
-  readonly time: Timestamp;
-  readonly keys: Map<RecordKey, K>;
+/**
+ * The keys a reduce owes work at one time, in the order they came: columns rather than a map per time
+ * (a round of a loop can owe a million keys). Small-integer keys are kept from repeating by a stamp
+ * per key (the serial of the last time that took it), others by a map; a key that comes back to a time
+ * after another time took it may repeat, and is settled once all the same.
+ */
+class Owed<K> {
+  readonly kks: RecordKey[] = [];
+  readonly keys: K[] = [];
+  others: Map<RecordKey, true> | undefined;
+  constructor(
+    readonly time: Timestamp,
+    readonly serial: number,
+  ) {}
 }
 
 /**
@@ -114,7 +126,11 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     const trace = input.trace();
     const outputs = new Histories<K>();
     const outputBounds = () => new Bounds(() => [bound(), Infinity]);
-    const pending = new Map<string, Pending<K>>();
+    const pending = new Map<string, Owed<K>>();
+    /** Per small-integer key: the serial of the last time that took it, and of the last time it was settled at. */
+    let owedAt = new Int32Array(0);
+    let settledAt = new Int32Array(0);
+    let serials = 0;
     /** The lower bound of the times this operator may still read at: what it holds and what may arrive. */
     const bound = (): readonly Timestamp[] => {
       const all = new Antichain<Timestamp>(order.lessEqual);
@@ -129,9 +145,19 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       let p = pending.get(time.key);
       if (p === undefined) {
         ctx.hold(time);
-        pending.set(time.key, (p = { time, keys: new Map() }));
+        pending.set(time.key, (p = new Owed<K>(time, ++serials)));
       }
-      p.keys.set(kk, key);
+      if (isIndex(kk) && kk < DENSE_LIMIT) {
+        if (kk >= owedAt.length) owedAt = covering(owedAt, kk);
+        if (owedAt[kk] === p.serial) return;
+        owedAt[kk] = p.serial;
+      } else {
+        const others = (p.others ??= new Map());
+        if (others.has(kk)) return;
+        others.set(kk, true);
+      }
+      p.kks.push(kk);
+      p.keys.push(key);
     };
     const complete = (t: Timestamp, frontier: readonly Timestamp[]) => {
       for (let i = 0; i < frontier.length; i++) if (order.lessEqual(frontier[i]!, t)) return false;
@@ -228,20 +254,28 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       },
       onFrontier(frontier) {
         for (;;) {
-          let next: Pending<K> | undefined;
+          let next: Owed<K> | undefined;
           for (const p of pending.values()) if (complete(p.time, frontier) && (next === undefined || compareTotal(p.time, next.time) < 0)) next = p;
           if (next === undefined) return;
           const t = next.time;
           joins = new Map();
           let out: Update<[K, R]>[] = [];
           const bounds = outputBounds();
-          next.keys.forEach((key, kk) => {
-            settle(kk, key, t, out, bounds);
+          const { kks, keys, serial } = next;
+          for (let i = 0; i < kks.length; i++) {
+            const kk = kks[i]!;
+            if (isIndex(kk) && kk < DENSE_LIMIT) {
+              // A key that came back to this time after another took it is settled once.
+              if (kk >= settledAt.length) settledAt = covering(settledAt, kk);
+              if (settledAt[kk] === serial) continue;
+              settledAt[kk] = serial;
+            }
+            settle(kk, keys[i]!, t, out, bounds);
             if (out.length >= MESSAGE_UPDATES) {
               ctx.send(out, t);
               out = [];
             }
-          });
+          }
           outputs.settle(order, bounds);
           pending.delete(t.key);
           if (out.length > 0) ctx.send(out, t);
