@@ -231,9 +231,8 @@ const scratch = new Consolidator<unknown>();
 /**
  * The most updates an operator of this layer puts in one message. An array of them (8 bytes a place)
  * then stays under V8's large-object size (128 KiB): it is made and dropped in the young generation,
- * where memory is reused at once, instead of being mapped, touched page by page and unmapped whole, a
- * cost that grows with every large array made and that kept freed memory out of reach until the next
- * full collection.
+ * where memory is reused at once, instead of being mapped, touched page by page and unmapped whole
+ * once a full collection finds it dead.
  */
 export const MESSAGE_UPDATES = 8192;
 
