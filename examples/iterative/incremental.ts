@@ -4,6 +4,7 @@
  * share epoch by epoch, and reports the changes of the answer it owns.
  */
 import type { Collection } from '../../src/collections/collection.js';
+import { covering } from '../../src/collections/dense.js';
 import { newCollection, type CollectionInput } from '../../src/collections/input.js';
 import type { Scope } from '../../src/graph/scope.js';
 import type { Worker } from '../../src/workers/worker.js';
@@ -105,21 +106,18 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
   // The changes as they come, in typed columns that double (plain arrays of a million numbers are
   // copied whole as they grow, inside the rounds being timed).
   let made = 0;
-  let out = { epoch: new Int32Array(1024), node: new Int32Array(1024), value: new Int32Array(1024), diff: new Int32Array(1024) };
-  const grow = () => {
-    const wider = (a: Int32Array) => {
-      const b = new Int32Array(2 * a.length);
-      b.set(a);
-      return b;
-    };
-    out = { epoch: wider(out.epoch), node: wider(out.node), value: wider(out.value), diff: wider(out.diff) };
-  };
+  const out = { epoch: new Int32Array(0), node: new Int32Array(0), value: new Int32Array(0), diff: new Int32Array(0) };
   const { edges, probe } = worker.dataflow(
     (scope) => {
       const { edges, answer } = incrementalDataflow(scope, args.algorithm, args.source ?? 0);
       answer.subscribe((changes, epoch) => {
         for (const [[node, value], diff] of changes) {
-          if (made === out.epoch.length) grow();
+          if (made === out.epoch.length) {
+            out.epoch = covering(out.epoch, made);
+            out.node = covering(out.node, made);
+            out.value = covering(out.value, made);
+            out.diff = covering(out.diff, made);
+          }
           out.epoch[made] = epoch;
           out.node[made] = node;
           out.value[made] = value;

@@ -96,18 +96,15 @@ export class Consolidator<T> {
   /** The updates added since the last call, consolidated; empties this. */
   take(): Update<T>[] {
     let all: Update<T>[] = [];
-    this.drain((piece) => {
-      if (all.length === 0) all = piece;
-      else for (let i = 0; i < piece.length; i++) all.push(piece[i]!);
-    });
+    this.drain((piece) => (all = piece), Infinity);
     return all;
   }
 
   /**
-   * The updates added since the last call, consolidated, handed to `send` in pieces of at most
-   * MESSAGE_UPDATES (none empty); empties this. What an operator sends downstream.
+   * The updates added since the last call, consolidated, handed to `send` in pieces of at most `limit`
+   * (MESSAGE_UPDATES unless told; none empty); empties this. What an operator sends downstream.
    */
-  drain(send: (piece: Update<T>[]) => void): void {
+  drain(send: (piece: Update<T>[]) => void, limit = MESSAGE_UPDATES): void {
     const pieces: Update<T>[][] = [];
     let out: Update<T>[] = [];
     const { records, sums, firsts, table } = this;
@@ -129,7 +126,7 @@ export class Consolidator<T> {
         while (table[h] !== i + 1) h = (h + 1) & mask;
         table[h] = 0;
       }
-      if (out.length === MESSAGE_UPDATES) {
+      if (out.length === limit) {
         pieces.push(out);
         out = [];
       }

@@ -3,7 +3,7 @@ import type { Stream } from '../graph/stream.js';
 import { pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
-import { Consolidator, consolidateUpdates, MESSAGE_UPDATES, type Update } from './consolidate.js';
+import { Consolidator, MESSAGE_UPDATES, type Update } from './consolidate.js';
 import type { ArrangedBatch, Trace, TraceReader } from './trace.js';
 
 /** About how many pairs a join makes before it lets the stages downstream take them (at most one message's worth). */
@@ -48,8 +48,7 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
         // A large output goes downstream in pieces, between keys.
         if (made >= PIECE) {
           made = 0;
-          sendHere(time);
-          if (later !== undefined) for (const grp of later.values()) send(grp.updates, grp.time);
+          sendAll(time, later);
           ctx.flush();
         }
         // Looked up afresh for each key: a flush may have grown the other trace's columns.
@@ -87,23 +86,24 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
           else lastGroup!.push([r, d]);
         }
       }
-      sendHere(time);
-      if (later !== undefined) for (const grp of later.values()) send(grp.updates, grp.time);
+      sendAll(time, later);
     };
     /**
-     * Sends what met at the batch's own time, consolidated. Many pairs meet to make one record (in BFS,
-     * the in-neighbours of a node at one distance all offer it the next): a piece of a large output
-     * shrinks 3–12 times here, before anything downstream handles each update.
+     * Sends what met at the batch's own time, consolidated, then what each later time's group holds,
+     * consolidated through the same (then empty) `Consolidator`, and empties the groups. Many pairs meet
+     * to make one record (in BFS, the in-neighbours of a node at one distance all offer it the next): a
+     * piece of a large output shrinks 3–12 times here, before anything downstream handles each update.
      */
-    const sendHere = (time: Timestamp) => {
+    const sendAll = (time: Timestamp, later: Map<string, { time: Timestamp; updates: Update<R>[] }> | undefined) => {
       if (here.size > 0) here.drain((out) => ctx.send(out, time));
-    };
-    /** Sends what `updates` holds for a later time, consolidated, and empties it. */
-    const send = (updates: Update<R>[], time: Timestamp) => {
-      if (updates.length === 0) return;
-      const out = consolidateUpdates(updates);
-      updates.length = 0;
-      if (out.length > 0) ctx.send(out, time);
+      if (later === undefined) return;
+      for (const grp of later.values()) {
+        const { updates } = grp;
+        if (updates.length === 0) continue;
+        for (let i = 0; i < updates.length; i++) here.addUpdate(updates[i]!);
+        updates.length = 0;
+        here.drain((out) => ctx.send(out, grp.time));
+      }
     };
     return {
       onLeft(batches, time) {
