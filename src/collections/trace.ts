@@ -85,12 +85,15 @@ export class Histories<K> {
   /** Per slot: its length after its last compaction (the next runs when it has doubled), and whether it is in `dirty`. */
   private compacted = new Int32Array(64);
   private marked = new Uint8Array(64);
-  private readonly kkOf: RecordKey[] = [];
   /**
-   * Made holding any kind of value from the start: a column of a million numeric keys that took its
-   * first `undefined` (a freed slot) would be converted whole, in the middle of some small batch.
+   * Per slot: its key when that is a number (its canonical key is then the number itself, 0 for -0),
+   * NaN otherwise: then `otherKks` and `otherKeys` hold both (made when the first such key comes). A
+   * column of numbers, not an array the collector scans at every full collection, and no copy of the
+   * key beside its canonical key.
    */
-  private readonly keyOf: K[] = anyKind<K>();
+  private keyNums = new Float64Array(64);
+  private otherKks: RecordKey[] | undefined;
+  private otherKeys: K[] | undefined;
   /** Slots never used are those from `used` on; freed ones are reused first. */
   private used = 0;
   private readonly freeSlots: number[] = [];
@@ -122,7 +125,9 @@ export class Histories<K> {
   get(kk: RecordKey): History<K> | undefined {
     const s = this.slot(kk);
     if (s < 0) return undefined;
-    return { kk: this.kkOf[s]!, key: this.keyOf[s]!, entries: this.entries, at: this.at[s]!, length: this.lengths[s]! };
+    const v = this.keyNums[s]!;
+    const key = v === v ? (v as K) : this.otherKeys![s]!;
+    return { kk, key, entries: this.entries, at: this.at[s]!, length: this.lengths[s]! };
   }
 
   /** The number of keys with a history. */
@@ -205,8 +210,12 @@ export class Histories<K> {
       if (s === this.at.length) this.growSlots();
     }
     this.keyCount++;
-    this.kkOf[s] = kk;
-    this.keyOf[s] = key;
+    if (typeof key === 'number' && key === key) this.keyNums[s] = key;
+    else {
+      this.keyNums[s] = NaN;
+      (this.otherKks ??= anyKind<RecordKey>())[s] = kk;
+      (this.otherKeys ??= anyKind<K>())[s] = key;
+    }
     this.at[s] = this.entries.take(FIRST_CLASS);
     this.lengths[s] = 0;
     this.sizeClass[s] = FIRST_CLASS;
@@ -221,11 +230,15 @@ export class Histories<K> {
   /** Frees slot `s` (its history is empty). */
   private remove(s: number): void {
     this.entries.give(this.at[s]!, this.sizeClass[s]!);
-    const kk = this.kkOf[s]!;
+    const v = this.keyNums[s]!;
+    const kk = v === v ? (v === 0 ? 0 : v) : this.otherKks![s]!;
     if (isIndex(kk) && kk < this.byInt.length && this.byInt[kk] === s + 1) this.byInt[kk] = 0;
     else this.others.delete(kk);
-    this.kkOf[s] = 0;
-    this.keyOf[s] = undefined as K;
+    if (v !== v) {
+      this.otherKks![s] = 0;
+      this.otherKeys![s] = undefined as K;
+    }
+    this.keyNums[s] = 0;
     this.lengths[s] = 0;
     this.freeSlots.push(s);
     this.keyCount--;
@@ -233,7 +246,7 @@ export class Histories<K> {
 
   private growSlots(): void {
     const n = 2 * this.at.length;
-    const grown = <A extends Int32Array | Uint8Array>(a: A, make: (n: number) => A): A => {
+    const grown = <A extends Int32Array | Uint8Array | Float64Array>(a: A, make: (n: number) => A): A => {
       const b = make(n);
       b.set(a);
       return b;
@@ -243,6 +256,7 @@ export class Histories<K> {
     this.sizeClass = grown(this.sizeClass, (k) => new Uint8Array(k));
     this.compacted = grown(this.compacted, (k) => new Int32Array(k));
     this.marked = grown(this.marked, (k) => new Uint8Array(k));
+    this.keyNums = grown(this.keyNums, (k) => new Float64Array(k));
   }
 }
 

@@ -124,6 +124,48 @@ describe('histories by key', () => {
     );
   });
 
+  it('each history gives back the key it was made for, as it was, through slots freed and reused', () => {
+    // Keys of every kind a slot holds apart or in its numeric column: -0 (whose canonical key is 0),
+    // NaN, fractions, large numbers, strings and arrays. Each step makes a history for a key not held,
+    // or empties one (its eight entries cancel, so it is compacted away and its slot freed).
+    const anyKey = fc.oneof(
+      fc.constantFrom<unknown>(-0, NaN, 0.5, -3, 2 ** 40, 'k', '[1]', [1, 2], ['a', [3]]),
+      fc.integer({ min: 0, max: 40 }),
+      fc.string({ maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(anyKey, fc.boolean()), { maxLength: 120 }), (steps) => {
+        const t = Timestamp.of(0);
+        const histories = new Histories<unknown>();
+        const bounds = new Bounds(() => [[t], Infinity]);
+        const held = new Map<RecordKey, unknown>();
+        for (const [key, empty] of steps) {
+          const kk = recordKey(key);
+          const had = held.get(kk);
+          if (had === undefined) {
+            histories.add(kk, key, 0, 0, t, 1, 1, productOrder, bounds);
+            held.set(kk, key);
+          } else if (empty) {
+            histories.add(kk, had, 0, 0, t, -1, 1, productOrder, bounds);
+            for (let i = 0; i < 3; i++) {
+              histories.add(kk, had, 0, 0, t, 1, 1, productOrder, bounds);
+              histories.add(kk, had, 0, 0, t, -1, 1, productOrder, bounds);
+            }
+            expect(histories.get(kk)).toBeUndefined();
+            held.delete(kk);
+          }
+        }
+        expect(histories.keys).toBe(held.size);
+        for (const [kk, key] of held) {
+          const h = histories.get(kk)!;
+          expect(h.kk).toBe(kk);
+          expect(Object.is(h.key, key)).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('the times numbered are exactly the times of the entries held', () => {
     const times = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((r) => Timestamp.of(0, r));
     // Rounds in order, with compaction's frontier one past the latest: each compaction moves every
