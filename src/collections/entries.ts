@@ -134,6 +134,13 @@ export class Entries {
     return this.timeIds.size;
   }
 
+  /** How many entries the segments handed out and not given back have room for (for tests and statistics). */
+  get inUse(): number {
+    let free = 0;
+    for (let c = 0; c < this.free.length; c++) free += (this.free[c]?.length ?? 0) << c;
+    return this.top - free;
+  }
+
   /** @internal Frees the time numbers made since the last call that no entry took. */
   forget(): void {
     const unused = this.unused;

@@ -27,7 +27,7 @@ export interface ArrangedBatch<K, V> {
 }
 
 /** A new history's size class: room for 2^FIRST_CLASS entries. */
-const FIRST_CLASS = 2;
+const FIRST_CLASS = 0;
 
 /** An empty array whose elements may be of any kind (V8 never converts it as values of other kinds come). */
 function anyKind<T>(): T[] {
@@ -188,7 +188,7 @@ export class Histories<K> {
     this.count -= before - after;
     const c = this.sizeClass[s]!;
     if (after === 0) this.remove(s);
-    else if (c >= 4 && 4 * after <= 1 << c) this.resize(s, classOf(2 * after));
+    else if (c >= 2 && 4 * after <= 1 << c) this.resize(s, classOf(c >= 4 ? 2 * after : after));
   }
 
   /** Moves slot `s`'s history to a segment of size class `c`. */

@@ -248,3 +248,25 @@ describe('entry columns', () => {
     );
   });
 });
+
+describe('room', () => {
+  it('histories take room for about what they hold: one entry one place, and a history compacted back down gives its room back', () => {
+    const t = Timestamp.of(0);
+    const histories = new Histories<RecordKey>();
+    const bounds = new Bounds(() => [[t], Infinity]);
+    const keys = 10_000;
+    for (let k = 0; k < keys; k++) histories.add(k, k, 0, 0, t, 1, 1, productOrder, bounds);
+    expect(histories.entries.inUse).toBe(keys);
+    // Each key's value changes three times (the old one taken back, a new one added): its history
+    // grows to seven entries, then compaction leaves one.
+    for (let k = 0; k < keys; k++) {
+      for (let v = 0; v < 3; v++) {
+        histories.add(k, k, v, v, t, -1, 1, productOrder, bounds);
+        histories.add(k, k, v + 1, v + 1, t, 1, 1, productOrder, bounds);
+      }
+    }
+    histories.settle(productOrder, bounds);
+    expect(histories.size).toBe(keys);
+    expect(histories.entries.inUse).toBeLessThanOrEqual(2 * keys);
+  });
+});
