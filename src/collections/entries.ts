@@ -5,6 +5,8 @@ import type { RecordKey } from './record-key.js';
 
 /** The entries the columns of an index are first reserved for (address space, not memory: 28 bytes an entry, committed as they grow). */
 const RESERVE = 1 << 25;
+/** The least free room (in entries) for which the columns are packed again (see `fragmented`). */
+const FRAGMENTED_ROOM = 1 << 16;
 /** The most entries the columns hold: a resizable buffer holds at most 4 GiB, and a value key takes 8 bytes. */
 const MAX_ENTRIES = 1 << 29;
 
@@ -47,7 +49,9 @@ export class Entries {
   private reserved = RESERVE;
   private top = 0;
   /** Free segments by size class c (2^c entries each): their first entries. */
-  private readonly free: number[][] = [];
+  private free: number[][] = [];
+  /** How many entries the free segments have room for. */
+  private freeRoom = 0;
 
   /** Entry i's value. */
   value(i: number): unknown {
@@ -136,9 +140,26 @@ export class Entries {
 
   /** How many entries the segments handed out and not given back have room for (for tests and statistics). */
   get inUse(): number {
-    let free = 0;
-    for (let c = 0; c < this.free.length; c++) free += (this.free[c]?.length ?? 0) << c;
-    return this.top - free;
+    return this.top - this.freeRoom;
+  }
+
+  /** How many entries the columns have handed out, free segments among them: the room they have touched (for tests and statistics). */
+  get extent(): number {
+    return this.top;
+  }
+
+  /** @internal Whether the columns have room for `2^c` more entries below `top` only in pieces too small, while at least `1/8` of what was handed out is free (see `Histories`). */
+  fragmented(c: number): boolean {
+    if (this.freeRoom < Math.max(FRAGMENTED_ROOM, this.top / 8)) return false;
+    for (let k = c; k < this.free.length; k++) if (this.free[k]!.length > 0) return false;
+    return true;
+  }
+
+  /** @internal Makes `top` the first entry after the segments handed out, which the caller has moved to the front: no segment is free. */
+  packed(top: number): void {
+    this.top = top;
+    this.free = [];
+    this.freeRoom = 0;
   }
 
   /** @internal Frees the time numbers made since the last call that no entry took. */
@@ -179,14 +200,18 @@ export class Entries {
   /** @internal The first entry of a free segment of 2^`c` entries. */
   take(c: number): number {
     const list = this.free[c];
-    if (list !== undefined && list.length > 0) return list.pop()!;
+    if (list !== undefined && list.length > 0) {
+      this.freeRoom -= 1 << c;
+      return list.pop()!;
+    }
     // A larger free segment is split before the columns grow: its first 2^c entries are taken, and
     // the rest is freed again as segments of 2^c, 2^(c+1), … entries.
     for (let larger = c + 1; larger < this.free.length; larger++) {
       const from = this.free[larger];
       if (from === undefined || from.length === 0) continue;
       const at = from.pop()!;
-      for (let k = c; k < larger; k++) (this.free[k] ??= []).push(at + (1 << k));
+      for (let k = c; k < larger; k++) this.listOf(k).push(at + (1 << k));
+      this.freeRoom -= 1 << c;
       return at;
     }
     const size = 1 << c;
@@ -198,7 +223,14 @@ export class Entries {
 
   /** @internal Returns the segment of 2^`c` entries at `at` (its entries moved or compacted away). */
   give(at: number, c: number): void {
-    (this.free[c] ??= []).push(at);
+    this.listOf(c).push(at);
+    this.freeRoom += 1 << c;
+  }
+
+  /** The free list of class `c`, made (with those of every smaller class) if new. */
+  private listOf(c: number): number[] {
+    while (this.free.length <= c) this.free.push([]);
+    return this.free[c]!;
   }
 
   /**

@@ -26,6 +26,8 @@ export interface ArrangedBatch<K, V> {
   readonly diffs: ArrayLike<number>;
 }
 
+/** The size class of a slot that holds no history. */
+const NO_HISTORY = 255;
 /** A new history's size class: room for 2^FIRST_CLASS entries. */
 const FIRST_CLASS = 0;
 
@@ -194,7 +196,7 @@ export class Histories<K> {
   /** Moves slot `s`'s history to a segment of size class `c`. */
   private resize(s: number, c: number): void {
     const entries = this.entries;
-    const at = entries.take(c);
+    const at = this.take(c);
     entries.move(this.at[s]!, at, this.lengths[s]!);
     entries.give(this.at[s]!, this.sizeClass[s]!);
     this.at[s] = at;
@@ -203,6 +205,7 @@ export class Histories<K> {
 
   /** A new, empty history for `kk`: its slot. */
   private put(kk: RecordKey, key: K): number {
+    const at = this.take(FIRST_CLASS);
     let s: number;
     if (this.freeSlots.length > 0) s = this.freeSlots.pop()!;
     else {
@@ -216,7 +219,7 @@ export class Histories<K> {
       (this.otherKks ??= anyKind<RecordKey>())[s] = kk;
       (this.otherKeys ??= anyKind<K>())[s] = key;
     }
-    this.at[s] = this.entries.take(FIRST_CLASS);
+    this.at[s] = at;
     this.lengths[s] = 0;
     this.sizeClass[s] = FIRST_CLASS;
     this.compacted[s] = 0;
@@ -240,8 +243,40 @@ export class Histories<K> {
     }
     this.keyNums[s] = 0;
     this.lengths[s] = 0;
+    this.sizeClass[s] = NO_HISTORY;
     this.freeSlots.push(s);
     this.keyCount--;
+  }
+
+  /**
+   * A free segment of 2^`c` entries. When taking it would move the end of what is handed out while
+   * an eighth of that is free in pieces too small (the segments histories grew out of: a key that
+   * grew to 2^k entries left 1 + 2 + … + 2^(k-1) behind), the histories are first packed to the
+   * front, in place and in order, so that the columns stop growing; each packing moves at most what
+   * is handed out, and comes only after an eighth of it has been freed again.
+   */
+  private take(c: number): number {
+    if (this.entries.fragmented(c)) this.pack();
+    return this.entries.take(c);
+  }
+
+  /** Moves every history to the front of the columns, in the order of their places, keeping each segment's size. */
+  private pack(): void {
+    const { at, lengths, sizeClass, entries } = this;
+    let n = 0;
+    for (let s = 0; s < this.used; s++) if (sizeClass[s] !== NO_HISTORY) n++;
+    const slots = new Int32Array(n);
+    n = 0;
+    for (let s = 0; s < this.used; s++) if (sizeClass[s] !== NO_HISTORY) slots[n++] = s;
+    sortByPlace(slots, at);
+    let to = 0;
+    for (let i = 0; i < n; i++) {
+      const s = slots[i]!;
+      if (at[s] !== to) entries.move(at[s]!, to, lengths[s]!);
+      at[s] = to;
+      to += 1 << sizeClass[s]!;
+    }
+    entries.packed(to);
   }
 
   private growSlots(): void {
@@ -257,6 +292,27 @@ export class Histories<K> {
     this.compacted = grown(this.compacted, (k) => new Int32Array(k));
     this.marked = grown(this.marked, (k) => new Uint8Array(k));
     this.keyNums = grown(this.keyNums, (k) => new Float64Array(k));
+  }
+}
+
+/** Sorts `slots` by `at[slot]` (places below 2^30): two passes of a stable radix sort, 15 bits each. */
+function sortByPlace(slots: Int32Array, at: Int32Array): void {
+  const n = slots.length;
+  const other = new Int32Array(n);
+  const count = new Int32Array(1 << 15);
+  for (let pass = 0, from: Int32Array = slots, to: Int32Array = other; pass < 2; pass++, [from, to] = [to, from]) {
+    const shift = 15 * pass;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(at[from[i]!]! >>> shift) & 0x7fff]!++;
+    for (let b = 0, sum = 0; b < count.length; b++) {
+      const c = count[b]!;
+      count[b] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const s = from[i]!;
+      to[count[(at[s]! >>> shift) & 0x7fff]!++] = s;
+    }
   }
 }
 

@@ -270,3 +270,33 @@ describe('room', () => {
     expect(histories.entries.inUse).toBeLessThanOrEqual(2 * keys);
   });
 });
+
+describe('packing', () => {
+  it('histories that grow side by side are packed, and keep every entry', () => grownSideBySide());
+});
+
+/** 20,000 keys appended to in turn, 64 distinct values each (nothing to merge): each history grows 1 → 2 → … → 64 and leaves 63 places behind, interleaved with everyone else's. */
+function grownSideBySide(): void {
+  const t = Timestamp.of(0);
+  const histories = new Histories<RecordKey>();
+  const bounds = new Bounds(() => [[t], Infinity]);
+  const keys = 20_000;
+  const values = 64;
+  // Some values are strings, which the columns hold apart and move with their entries.
+  const value = (k: number, v: number) => (k % 5 === 0 && v % 8 === 3 ? `s${v}` : v);
+  for (let v = 0; v < values; v++) {
+    for (let k = 0; k < keys; k++) histories.add(k, k, recordKey(value(k, v)), value(k, v), t, k % 7 === 0 ? -1 : 1, 1, productOrder, bounds);
+  }
+  const { entries } = histories;
+  expect(entries.inUse).toBe(keys * values);
+  // Unpacked, the columns would have handed out 127 places a key.
+  expect(entries.extent).toBeLessThanOrEqual(1.2 * entries.inUse + 2 ** 17);
+  const acc = shared as Accumulated<number | string>;
+  for (let k = 0; k < keys; k++) {
+    const h = histories.get(k)!;
+    expect(accumulate(h.entries, h.at, h.length, t, productOrder, acc)).toBe(values);
+    const got = acc.values.slice(0, acc.n).map(String).sort();
+    expect(got).toEqual(Array.from({ length: values }, (_, v) => String(value(k, v))).sort());
+    for (let i = 0; i < acc.n; i++) expect(acc.counts[i]).toBe(k % 7 === 0 ? -1 : 1);
+  }
+}
