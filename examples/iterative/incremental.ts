@@ -98,8 +98,10 @@ export async function readIncrementalInput(args: IncrementalArgs): Promise<{ bas
 /**
  * Runs the example on `worker` (one of `worker.peers`): feeds its share of every epoch and returns what
  * it saw. `afterEpoch(k)`, if given, is called once the k-th update epoch (0-based) is complete here.
+ * With `keepChanges` false the answer's changes are dropped as they come (the part's change columns
+ * are empty): for measuring the computation's own memory over many epochs.
  */
-export async function runIncremental(worker: Worker, args: IncrementalArgs, afterEpoch?: (k: number) => void): Promise<IncrementalPart> {
+export async function runIncremental(worker: Worker, args: IncrementalArgs, afterEpoch?: (k: number) => void, keepChanges = true): Promise<IncrementalPart> {
   const t0 = performance.now();
   const { base, epochs } = await readIncrementalInput(args);
   const t1 = performance.now();
@@ -111,6 +113,7 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
     (scope) => {
       const { edges, answer } = incrementalDataflow(scope, args.algorithm, args.source ?? 0);
       answer.subscribe((changes, epoch) => {
+        if (!keepChanges) return;
         for (const [[node, value], diff] of changes) {
           if (made === out.epoch.length) {
             out.epoch = covering(out.epoch, made);
