@@ -44,7 +44,7 @@ export interface IncrementalPart {
 type Edge = [number, number];
 
 /** How many base edges a worker feeds between steps. */
-const FEED_PART = 1 << 16;
+const FEED_PART = 1 << 14;
 
 /**
  * WCC: each node's label is the smallest id in its component (edges taken both ways), propagated to a
