@@ -13,7 +13,8 @@ const MAX_ENTRIES = 1 << 29;
 /**
  * The entries of every history of one index, as typed columns: entry i has the value key `nums[i]`
  * (NaN when the value is not a number: then `otherVks[i]` and `otherValues[i]` hold its key and value),
- * the time `timeOf[times[i]]`, the diff `diffs[i]` and the batch `seqs[i]` (the largest, once merged).
+ * the time `timeOf[times[i]]`, the diff `diffs[i]` and the batch `seqs[i]` (the largest, once merged;
+ * kept only while some reader reads the trace by batch — see `TraceReader.acked` — and else empty).
  * A number's value key is the number itself, so it is stored once. Each history is a segment of these
  * columns (`History.at`, `History.length`), taken from and returned to free lists by size: a history
  * that grows moves within the columns instead of being an array of its own, so millions of entries are
@@ -30,6 +31,11 @@ export class Entries {
   times = new Int32Array(new ArrayBuffer(0, { maxByteLength: 4 * RESERVE }), 0, 0);
   diffs = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
   seqs = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
+  /** Whether `seqs` is kept: only a reader that reads by batch needs it (8 of an entry's 28 bytes). */
+  get batched(): boolean {
+    return this.keptBatches;
+  }
+  private keptBatches = false;
   /** Value keys and values of entries whose value is not a number (made when the first such comes). */
   otherVks: RecordKey[] | undefined;
   otherValues: unknown[] | undefined;
@@ -81,7 +87,7 @@ export class Entries {
     this.times[i] = time;
     this.timeRefs[time]!++;
     this.diffs[i] = diff;
-    this.seqs[i] = seq;
+    if (this.batched) this.seqs[i] = seq;
   }
 
   /** @internal Moves `n` entries from `from` to the free slots at `to` (the slots left behind are free, their uses moved with them). */
@@ -93,13 +99,13 @@ export class Entries {
         nums[to + i] = nums[from + i]!;
         times[to + i] = times[from + i]!;
         diffs[to + i] = diffs[from + i]!;
-        seqs[to + i] = seqs[from + i]!;
       }
+      if (this.batched) for (let i = 0; i < n; i++) seqs[to + i] = seqs[from + i]!;
     } else {
       nums.copyWithin(to, from, from + n);
       times.copyWithin(to, from, from + n);
       diffs.copyWithin(to, from, from + n);
-      seqs.copyWithin(to, from, from + n);
+      if (this.batched) seqs.copyWithin(to, from, from + n);
     }
     const vks = this.otherVks;
     if (vks === undefined) return;
@@ -131,6 +137,17 @@ export class Entries {
     this.lastTime = this.timeOf[id];
     this.lastTimeId = id;
     return id;
+  }
+
+  /**
+   * @internal Keeps a batch number per entry from now on (a reader that reads by batch registered):
+   * the entries held so far take `latest`, the last batch appended, as if none had been seen.
+   */
+  keepBatches(latest: number): void {
+    if (this.keptBatches) return;
+    this.keptBatches = true;
+    this.seqs = new Float64Array(new ArrayBuffer(8 * this.capacity, { maxByteLength: 8 * this.reserved }), 0, this.capacity);
+    this.seqs.fill(latest, 0, this.top);
   }
 
   /** How many time numbers are in use (for tests and statistics). */
@@ -258,7 +275,7 @@ export class Entries {
       this.nums = moved(this.nums, (b, n) => new Float64Array(b, 0, n), 8);
       this.times = moved(this.times, (b, n) => new Int32Array(b, 0, n), 4);
       this.diffs = moved(this.diffs, (b, n) => new Float64Array(b, 0, n), 8);
-      this.seqs = moved(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
+      if (this.batched) this.seqs = moved(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
     }
     // Views of a fixed length over the grown buffers (views that track a buffer's length are slower to index).
     const resized = <A extends Float64Array | Int32Array>(a: A, make: (b: ArrayBuffer, n: number) => A, bytes: number): A => {
@@ -269,7 +286,7 @@ export class Entries {
     this.nums = resized(this.nums, (b, n) => new Float64Array(b, 0, n), 8);
     this.times = resized(this.times, (b, n) => new Int32Array(b, 0, n), 4);
     this.diffs = resized(this.diffs, (b, n) => new Float64Array(b, 0, n), 8);
-    this.seqs = resized(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
+    if (this.batched) this.seqs = resized(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
     if (this.otherVks !== undefined) {
       this.otherVks.length = this.otherValues!.length = capacity;
       this.otherVks.fill(0, this.capacity);

@@ -351,6 +351,8 @@ export class Bounds {
  * An operator that reads a trace: the lower bound of the times it may still read at (`frontier`), and
  * the last batch it has seen (`acked`; Infinity for a reader that reads by time only). Compaction never
  * merges a batch some reader has not seen, and only advances times to what the readers' frontiers allow.
+ * A trace keeps a batch number per entry only once a reader registers with a finite `acked` (the
+ * entries held before then count as the last batch appended, unseen by it).
  *
  * @example
  * // In a vertex factory that reads `arranged` by time only:
@@ -389,6 +391,7 @@ export class Trace<K, V> {
   /** Adds a reader; it is consulted before every compaction. */
   register(reader: TraceReader): TraceReader {
     this.readers.push(reader);
+    if (reader.acked !== Infinity) this.histories.entries.keepBatches(this.seq);
     return reader;
   }
 
@@ -453,7 +456,7 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
  * columns.
  */
 export function compact(entries: Entries, base: number, n: number, order: TimestampOrder, bounds: Bounds): number {
-  const { nums, times: ids, diffs, seqs: entrySeqs, timeOf, otherVks } = entries;
+  const { nums, times: ids, diffs, seqs: entrySeqs, timeOf, otherVks, batched } = entries;
   if (leader.length < n) {
     const size = Math.max(n, 2 * leader.length);
     leader = new Int32Array(size);
@@ -486,7 +489,7 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
         }
       }
       timeIndex[i] = ti;
-      const seq = entrySeqs[base + i]!;
+      const seq = batched ? entrySeqs[base + i]! : 0;
       const diff = diffs[base + i]!;
       let first = -1;
       if (seq <= acked) {
@@ -545,7 +548,7 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
     }
     ids[base + w] = repIds[timeIndex[i]!]!;
     diffs[base + w] = sums[i]!;
-    entrySeqs[base + w] = seqs[i]!;
+    if (batched) entrySeqs[base + w] = seqs[i]!;
     w++;
   }
   if (otherVks !== undefined) {

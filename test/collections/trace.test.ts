@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordKey, type RecordKey } from '../../src/collections/record-key.js';
 import { Entries } from '../../src/collections/entries.js';
-import { Accumulated, accumulate, Bounds, compact, Histories, type History } from '../../src/collections/trace.js';
+import { Accumulated, accumulate, Bounds, compact, Histories, Trace, type History } from '../../src/collections/trace.js';
 import { Antichain } from '../../src/timestamps/antichain.js';
 import { lexicographicOrder, productOrder, type TimestampOrder } from '../../src/timestamps/order.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
@@ -17,6 +17,7 @@ const frontier = fc.array(time, { minLength: 1, maxLength: 3 });
 /** A history of `entries` in columns of its own: not their first segment, and followed by another, so that a read or write outside its place would show. */
 function history(entries: [string | number, Timestamp, number, number][]): History<number> {
   const pool = new Entries();
+  pool.keepBatches(0);
   pool.take(2);
   const c = entries.length <= 1 ? 0 : 32 - Math.clz32(entries.length - 1);
   const at = pool.take(c);
@@ -300,3 +301,35 @@ function grownSideBySide(): void {
     for (let i = 0; i < acc.n; i++) expect(acc.counts[i]).toBe(k % 7 === 0 ? -1 : 1);
   }
 }
+
+describe('batch numbers', () => {
+  const t = Timestamp.of(0);
+  const batch = (k: number, v: number, d: number) => ({ kks: [k], keys: [k], vks: [v], values: [v], diffs: [d] });
+
+  it('a trace read by time only keeps none; one read by batch keeps one per entry', () => {
+    const byTime = new Trace<number, number>(productOrder);
+    byTime.register({ frontier: () => [t], acked: Infinity });
+    const byBatch = new Trace<number, number>(productOrder);
+    byBatch.register({ frontier: () => [t], acked: 0 });
+    for (let k = 0; k < 100; k++) {
+      byTime.append(batch(k, 1, 1), t);
+      byBatch.append(batch(k, 1, 1), t);
+    }
+    expect(byTime.histories.entries.batched).toBe(false);
+    expect(byTime.histories.entries.seqs.length).toBe(0);
+    expect(byBatch.histories.entries.batched).toBe(true);
+    const h = byBatch.get(42)!;
+    expect(h.entries.seqs[h.at]).toBe(43);
+  });
+
+  it('a reader by batch registered late finds what was held unseen: compaction leaves it apart until the reader has seen the last batch', () => {
+    const trace = new Trace<number, number>(productOrder);
+    trace.register({ frontier: () => [t], acked: Infinity });
+    trace.append(batch(1, 5, 1), t);
+    trace.append(batch(1, 5, -1), t);
+    const late = trace.register({ frontier: () => [t], acked: 0 });
+    const h = trace.get(1)!;
+    expect(compact(h.entries, h.at, h.length, productOrder, new Bounds(() => [[t], late.acked]))).toBe(2);
+    expect(compact(h.entries, h.at, h.length, productOrder, new Bounds(() => [[t], 2]))).toBe(0);
+  });
+});
