@@ -263,11 +263,10 @@ export class Histories<K> {
   /** Moves every history to the front of the columns, in the order of their places, keeping each segment's size. */
   private pack(): void {
     const { at, lengths, sizeClass, entries } = this;
-    let n = 0;
-    for (let s = 0; s < this.used; s++) if (sizeClass[s] !== NO_HISTORY) n++;
+    // Every key's slot: the slots below `used` that hold a history.
+    const n = this.keyCount;
     const slots = new Int32Array(n);
-    n = 0;
-    for (let s = 0; s < this.used; s++) if (sizeClass[s] !== NO_HISTORY) slots[n++] = s;
+    for (let s = 0, i = 0; s < this.used; s++) if (sizeClass[s] !== NO_HISTORY) slots[i++] = s;
     sortByPlace(slots, at);
     let to = 0;
     for (let i = 0; i < n; i++) {
