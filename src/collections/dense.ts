@@ -65,3 +65,21 @@ export function pairTable(n: number): { table: Int32Array; size: number } {
   if (table.length < size) table = new Int32Array(size);
   return { table, size };
 }
+
+/** A typed column a collection grows as it fills. */
+export type Column = Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
+
+/**
+ * `a` if it holds at least `n` elements, else a column of the same kind with room for at least `n`
+ * (and at least twice `a`'s), its first `a.length` elements those of `a`. (Growing in place in a
+ * resizable buffer was tried: a column read both ways makes its readers' element access polymorphic,
+ * and the load got slower.)
+ *
+ * @example if (n === keys.length) keys = grownColumn(keys, n + 1);
+ */
+export function grownColumn<A extends Column>(a: A, n: number): A {
+  if (n <= a.length) return a;
+  const grown = new (a.constructor as new (length: number) => A)(Math.max(n, 2 * a.length, 16));
+  grown.set(a as never);
+  return grown;
+}

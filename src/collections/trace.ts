@@ -2,7 +2,7 @@
 import { Antichain } from '../timestamps/antichain.js';
 import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { covering, DENSE_LIMIT, isIndex } from './dense.js';
+import { covering, DENSE_LIMIT, grownColumn, isIndex } from './dense.js';
 import { Entries } from './entries.js';
 import type { RecordKey } from './record-key.js';
 
@@ -25,6 +25,9 @@ export interface ArrangedBatch<K, V> {
   readonly values: ArrayLike<V>;
   readonly diffs: ArrayLike<number>;
 }
+
+/** The size from which a batch is appended key by key (`Histories.addBatch`) rather than entry by entry. */
+const BATCH_BY_KEY = 1024;
 
 /** The size class of a slot that holds no history. */
 const NO_HISTORY = 255;
@@ -160,6 +163,60 @@ export class Histories<K> {
     if (n + 1 >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
   }
 
+  /**
+   * Appends a batch's entries, each key's at once: its history is made room for once (not doubled
+   * entry by entry) and checked for compaction once, after the batch. What a large batch (a load) is
+   * appended with; the entries of a key keep the batch's order.
+   */
+  addBatch(kks: ArrayLike<RecordKey>, keys: ArrayLike<K>, vks: ArrayLike<RecordKey>, values: ArrayLike<unknown>, time: Timestamp, diffs: ArrayLike<number>, seq: number, order: TimestampOrder, bounds: Bounds): void {
+    const n = kks.length;
+    const entries = this.entries;
+    slotOf = grownColumn(slotOf, n);
+    // Each entry's slot, and how many entries each key gets (`need`, by slot; the keys in `touched`).
+    let touchedN = 0;
+    for (let i = 0; i < n; i++) {
+      const kk = kks[i]!;
+      let s = this.slot(kk);
+      if (s < 0) s = this.put(kk, keys[i]!);
+      slotOf[i] = s;
+      if (s >= need.length) need = grownColumn(need, this.at.length);
+      if (need[s]++ === 0) {
+        touched = grownColumn(touched, touchedN + 1);
+        touched[touchedN++] = s;
+      }
+    }
+    // Room for each key's entries, once (`need` left zero whatever happens).
+    try {
+      for (let j = 0; j < touchedN; j++) {
+        const s = touched[j]!;
+        const total = this.lengths[s]! + need[s]!;
+        if (total > 1 << this.sizeClass[s]!) this.resize(s, classOf(total));
+      }
+    } finally {
+      for (let j = 0; j < touchedN; j++) need[touched[j]!] = 0;
+    }
+    const time_ = entries.timeId(time);
+    const at = this.at;
+    const lengths = this.lengths;
+    for (let i = 0; i < n; i++) {
+      const s = slotOf[i]!;
+      const k = lengths[s]!;
+      entries.set(at[s]! + k, vks[i]!, values[i], time_, diffs[i]!, seq);
+      lengths[s] = k + 1;
+    }
+    this.count += n;
+    this.appended += n;
+    for (let j = 0; j < touchedN; j++) {
+      const s = touched[j]!;
+      if (this.marked[s] === 0) {
+        this.marked[s] = 1;
+        this.dirty = grownColumn(this.dirty, this.dirtyN + 1);
+        this.dirty[this.dirtyN++] = s;
+      }
+      if (this.lengths[s]! >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
+    }
+  }
+
   /** Sweeps if as many entries were appended as half what was held after the last sweep (call after a batch of `add`s). */
   settle(order: TimestampOrder, bounds: Bounds): void {
     if (this.appended < Math.max(1024, this.held / 2)) return;
@@ -280,19 +337,19 @@ export class Histories<K> {
 
   private growSlots(): void {
     const n = 2 * this.at.length;
-    const grown = <A extends Int32Array | Uint8Array | Float64Array>(a: A, make: (n: number) => A): A => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.at = grown(this.at, (k) => new Int32Array(k));
-    this.lengths = grown(this.lengths, (k) => new Int32Array(k));
-    this.sizeClass = grown(this.sizeClass, (k) => new Uint8Array(k));
-    this.compacted = grown(this.compacted, (k) => new Int32Array(k));
-    this.marked = grown(this.marked, (k) => new Uint8Array(k));
-    this.keyNums = grown(this.keyNums, (k) => new Float64Array(k));
+    this.at = grownColumn(this.at, n);
+    this.lengths = grownColumn(this.lengths, n);
+    this.sizeClass = grownColumn(this.sizeClass, n);
+    this.compacted = grownColumn(this.compacted, n);
+    this.marked = grownColumn(this.marked, n);
+    this.keyNums = grownColumn(this.keyNums, n);
   }
 }
+
+/** `Histories.addBatch`'s scratch: each entry's slot, the entries each slot gets (zero between calls), and the slots that get some. */
+let slotOf = new Int32Array(0);
+let need = new Int32Array(0);
+let touched = new Int32Array(0);
 
 /** Sorts `slots` by `at[slot]` (places below 2^30): two passes of a stable radix sort, 15 bits each. */
 function sortByPlace(slots: Int32Array, at: Int32Array): void {
@@ -436,6 +493,7 @@ export class Trace<K, V> {
  */
 function addAll<K, V>(histories: Histories<K>, batch: Omit<ArrangedBatch<K, V>, 'seq'>, time: Timestamp, seq: number, order: TimestampOrder, bounds: Bounds): void {
   const { kks, keys, vks, values, diffs } = batch;
+  if (kks.length >= BATCH_BY_KEY) return histories.addBatch(kks, keys, vks, values, time, diffs, seq, order, bounds);
   for (let i = 0; i < kks.length; i++) histories.add(kks[i]!, keys[i]!, vks[i]!, values[i], time, diffs[i]!, seq, order, bounds);
 }
 

@@ -125,6 +125,53 @@ describe('histories by key', () => {
     );
   });
 
+  it('a batch appended key by key (addBatch) accumulates, key by key and time by time, to what appending it entry by entry does', () => {
+    // Batches at times 0, 1, 2, … with the frontier at the batch's time: histories grow past several
+    // segment sizes within one batch, are compacted after it, and some empty and go.
+    const batch = fc.array(change, { minLength: 1, maxLength: 400 });
+    fc.assert(
+      fc.property(fc.array(batch, { minLength: 1, maxLength: 4 }), (batches) => {
+        const whole = new Histories<RecordKey>();
+        const single = new Histories<RecordKey>();
+        const expected = new Map<RecordKey, Map<number | string, number>>();
+        batches.forEach((changes, b) => {
+          const t = Timestamp.of(b);
+          const bounds = new Bounds(() => [[t], Infinity]);
+          const values = changes.flatMap(([, v, d, undo]) => (undo > 0 ? [v, v] : [v]));
+          const keys = changes.flatMap(([k, , , undo]) => (undo > 0 ? [k, k] : [k]));
+          const diffs = changes.flatMap(([, , d, undo]) => (undo > 0 ? [d, -d] : [d]));
+          whole.addBatch(keys, keys, values.map((v) => recordKey(v)), values, t, diffs, b + 1, productOrder, bounds);
+          whole.settle(productOrder, bounds);
+          keys.forEach((k, i) => single.add(k, k, recordKey(values[i]!), values[i], t, diffs[i]!, b + 1, productOrder, bounds));
+          single.settle(productOrder, bounds);
+          keys.forEach((k, i) => {
+            const m = expected.get(k) ?? new Map<number | string, number>();
+            m.set(values[i]!, (m.get(values[i]!) ?? 0) + diffs[i]!);
+            expected.set(k, m);
+          });
+        });
+        const last = Timestamp.of(batches.length - 1);
+        const acc = shared as Accumulated<number | string>;
+        const byValue = (a: [number | string, number], b: [number | string, number]) => String(a[0]).localeCompare(String(b[0]));
+        const read = (h: History<RecordKey> | undefined) => {
+          if (h === undefined) return [];
+          expect(accumulate(h.entries, h.at, h.length, last, productOrder, acc)).toBe(acc.n);
+          return acc.values.slice(0, acc.n).map((v, i) => [v, acc.counts[i]!] as [number | string, number]).sort(byValue);
+        };
+        let live = 0;
+        for (const [k, m] of expected) {
+          const want = [...m].filter(([, n]) => n !== 0).sort(byValue);
+          expect(read(whole.get(k))).toEqual(want);
+          expect(read(single.get(k))).toEqual(want);
+          if (want.length > 0) live++;
+        }
+        // A history whose entries cancel may be held until it is next compacted, at different moments on the two paths.
+        expect(whole.keys).toBeGreaterThanOrEqual(live);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('each history gives back the key it was made for, as it was, through slots freed and reused', () => {
     // Keys of every kind a slot holds apart or in its numeric column: -0 (whose canonical key is 0),
     // NaN, fractions, large numbers, strings and arrays. Each step makes a history for a key not held,
