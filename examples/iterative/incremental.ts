@@ -54,11 +54,10 @@ const FEED_PART = 1 << 14;
  */
 export function incrementalWcc(edges: Collection<Edge>): Collection<Edge> {
   const both = edges.flatMap(([a, b]) => (a === b ? [[a, b] as Edge] : [[a, b] as Edge, [b, a] as Edge]), 'undirected');
-  // Each node once, labelled with itself (a node with many edges is still one label to offer).
-  const nodes = both
-    .map(([a]) => a, 'ends')
-    .distinct('nodes')
-    .map((a) => [a, a] as Edge, 'own-label');
+  // Each node once, labelled with itself (a node with many edges is still one label to offer): each
+  // end of an edge offers [node, node], and the least per node is that pair, once, while some edge
+  // touches the node (one stage where ends, distinct and a map would be four).
+  const nodes = edges.flatMap(([a, b]) => (a === b ? [[a, a] as Edge] : [[a, a] as Edge, [b, b] as Edge]), 'ends').min('nodes');
   return nodes.iterate((labels, it) => labels.joinMap(it.enter(both), (_n, label, next) => [next, label] as Edge, 'offer').concat(it.enter(nodes)).min('smallest'), 'wcc');
 }
 
