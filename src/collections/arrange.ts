@@ -36,14 +36,11 @@ export class Arrangement<K, V> {
       // and appended as one batch (what differential's batcher does): a key offered one value by many
       // senders in one round is one entry, not one per sender.
       const waiting = new Map<string, Pending<K, V>>();
-      // How many changes the last complete time took: the next time's columns are first made that
-      // large (a loop's rounds take similar numbers), rather than doubled up to it with a copy each time.
-      let lastTaken = 0;
       return {
         onRecv: (batch, time) => {
           let p = waiting.get(time.key);
           if (p === undefined) {
-            waiting.set(time.key, (p = new Pending<K, V>(lastTaken)));
+            waiting.set(time.key, (p = new Pending<K, V>()));
             ctx.notifyAt(time);
           }
           p.take(batch);
@@ -52,7 +49,6 @@ export class Arrangement<K, V> {
           const p = waiting.get(time.key);
           if (p === undefined) return;
           waiting.delete(time.key);
-          lastTaken = p.taken;
           const batch = p.batch();
           if (batch.kks.length > 0) ctx.send([trace.append(batch, time)], time);
         },
@@ -90,8 +86,6 @@ export class Arrangement<K, V> {
  * plain arrays with their canonical keys.
  */
 class Pending<K, V> {
-  /** How many changes it has taken. */
-  taken = 0;
   private n = 0;
   private consolidated = 0;
   /**
@@ -111,12 +105,8 @@ class Pending<K, V> {
   private values: V[] = [];
   private diffs: number[] = [];
 
-  /** `expect`: how many changes it will likely take (its typed columns' first size, up to PENDING_EXPECT_LIMIT). */
-  constructor(private expect: number) {}
-
   /** Adds a message's updates. */
   take(batch: readonly Update<[K, V]>[]): void {
-    this.taken += batch.length;
     // Room for the whole message at once: a time's columns are sized by what comes, not preset.
     if (this.kn !== undefined && this.n + batch.length > this.kn.length) this.grow(this.n + batch.length);
     for (let i = 0; i < batch.length; i++) {
@@ -156,8 +146,7 @@ class Pending<K, V> {
   }
 
   private grow(need: number): void {
-    const m = Math.max(need, 2 * this.vn.length, 16, Math.min(this.expect, PENDING_EXPECT_LIMIT));
-    this.expect = 0;
+    const m = Math.max(need, 2 * this.vn.length, 16);
     const grown = (a: Float64Array<ArrayBuffer>) => {
       const b = new Float64Array(m);
       b.set(a);
@@ -270,9 +259,6 @@ function consolidateNumbers(keys: Float64Array, values: Float64Array, diffs: Flo
   }
   return z;
 }
-
-/** The most changes a time's columns are first made for from the size of the time before. */
-const PENDING_EXPECT_LIMIT = 1 << 23;
 
 /** The columns of a time no change has come for yet. */
 const EMPTY = new Float64Array(0);

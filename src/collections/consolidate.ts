@@ -1,5 +1,5 @@
 /** Consolidation: updates of one record summed, the ones that cancel dropped. */
-import { grownColumn, hashPair } from './dense.js';
+import { hashPair } from './dense.js';
 import { recordKey, type RecordKey } from './record-key.js';
 
 /**
@@ -26,14 +26,10 @@ export class Consolidator<T> {
   /** The pair of numbers at each place (NaN in `a` for a record found through `others`). */
   private a = new Float64Array(32);
   private b = new Float64Array(32);
-  /** Each place's sum. */
-  private sums = new Float64Array(32);
-  /**
-   * Each place's record (its first), and the first update if one was given whole: kept for every
-   * record with `keep`, else made only when the first record that is not a pair of numbers comes.
-   */
-  private records: T[] | undefined;
-  private firsts: (Update<T> | undefined)[] | undefined;
+  /** Each place's record (its first) and sum, and the first update if one was given whole. */
+  private readonly records: T[] = [];
+  private readonly sums: number[] = [];
+  private readonly firsts: (Update<T> | undefined)[] = [];
   private n = 0;
   private others: Map<RecordKey, number> | undefined;
   /**
@@ -45,10 +41,6 @@ export class Consolidator<T> {
 
   constructor(options: { pairsAsColumns?: boolean } = {}) {
     this.keep = options.pairsAsColumns !== true;
-    if (this.keep) {
-      this.records = [];
-      this.firsts = [];
-    }
   }
 
   /** How many distinct records have been added since the last `take` (with sums that cancelled, until `compact`). */
@@ -91,7 +83,6 @@ export class Consolidator<T> {
       return;
     }
     this.others ??= new Map();
-    if (this.records === undefined) this.records = new Array<T>(this.n).fill(undefined as T);
     const k = recordKey(r);
     const at = this.others.get(k);
     if (at !== undefined) this.sums[at]! += diff;
@@ -120,13 +111,13 @@ export class Consolidator<T> {
     const mask = table.length - 1;
     for (let i = 0; i < this.n; i++) {
       const sum = sums[i]!;
-      const first = firsts === undefined ? undefined : firsts[i];
+      const first = firsts[i];
       if (sum !== 0) {
         if (first !== undefined && first[1] === sum) out.push(first);
-        else out.push([(records === undefined ? undefined : records[i]) ?? ([this.a[i]!, this.b[i]!] as T), sum]);
+        else out.push([records[i] ?? ([this.a[i]!, this.b[i]!] as T), sum]);
       }
-      if (records !== undefined) records[i] = undefined as T;
-      if (firsts !== undefined) firsts[i] = undefined;
+      records[i] = undefined as T;
+      firsts[i] = undefined;
       // Each pair's slot emptied (found again by its probe), rather than the whole table.
       const x = this.a[i]!;
       if (x === x) {
@@ -143,7 +134,6 @@ export class Consolidator<T> {
     if (out.length > 0) pieces.push(out);
     this.n = 0;
     this.others = undefined;
-    if (!this.keep) this.records = undefined;
     for (const piece of pieces) send(piece);
   }
 
@@ -154,16 +144,16 @@ export class Consolidator<T> {
     let w = 0;
     for (let i = 0; i < n; i++) {
       if (sums[i] === 0) continue;
-      if (records !== undefined) records[w] = records[i]!;
-      if (firsts !== undefined) firsts[w] = firsts[i];
+      records[w] = records[i]!;
       sums[w] = sums[i]!;
+      firsts[w] = firsts[i];
       this.a[w] = this.a[i]!;
       this.b[w] = this.b[i]!;
       w++;
     }
     for (let i = w; i < n; i++) {
-      if (records !== undefined) records[i] = undefined as T;
-      if (firsts !== undefined) firsts[i] = undefined;
+      records[i] = undefined as T;
+      firsts[i] = undefined;
     }
     this.n = w;
     // The places moved: the table and the map are made again.
@@ -174,7 +164,7 @@ export class Consolidator<T> {
     for (let i = 0; i < w; i++) {
       const x = this.a[i]!;
       if (x !== x) {
-        others!.set(recordKey(records![i]), i);
+        others!.set(recordKey(records[i]), i);
         continue;
       }
       let h = hashPair(x, this.b[i]!) & mask;
@@ -187,13 +177,16 @@ export class Consolidator<T> {
   private place(record: T, diff: number, update: Update<T> | undefined): number {
     const i = this.n++;
     if (i === this.a.length) {
-      this.a = grownColumn(this.a, i + 1);
-      this.b = grownColumn(this.b, i + 1);
-      this.sums = grownColumn(this.sums, i + 1);
+      const a = new Float64Array(2 * i);
+      const b = new Float64Array(2 * i);
+      a.set(this.a);
+      b.set(this.b);
+      this.a = a;
+      this.b = b;
     }
-    if (this.records !== undefined) this.records[i] = record;
-    if (this.firsts !== undefined) this.firsts[i] = update;
+    this.records[i] = record;
     this.sums[i] = diff;
+    this.firsts[i] = update;
     return i;
   }
 

@@ -215,6 +215,10 @@ export class Histories<K> {
       }
       if (this.lengths[s]! >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
     }
+    // Scratch grown for a large batch (a load) is not kept for the small ones that follow.
+    if (slotOf.length > SCRATCH_KEPT) slotOf = new Int32Array(0);
+    if (need.length > SCRATCH_KEPT) need = new Int32Array(0);
+    if (touched.length > SCRATCH_KEPT) touched = new Int32Array(0);
   }
 
   /** Sweeps if as many entries were appended as half what was held after the last sweep (call after a batch of `add`s). */
@@ -350,6 +354,8 @@ export class Histories<K> {
 let slotOf = new Int32Array(0);
 let need = new Int32Array(0);
 let touched = new Int32Array(0);
+/** The most elements `addBatch` keeps of each scratch column between calls. */
+const SCRATCH_KEPT = 1 << 16;
 
 /** Sorts `slots` by `at[slot]` (places below 2^30): two passes of a stable radix sort, 15 bits each. */
 function sortByPlace(slots: Int32Array, at: Int32Array): void {
