@@ -177,7 +177,7 @@ export class Histories<K> {
     for (let i = 0; i < n; i++) {
       const kk = kks[i]!;
       let s = this.slot(kk);
-      if (s < 0) s = this.put(kk, keys[i]!);
+      if (s < 0) s = this.put(kk, keys[i]!, false);
       slotOf[i] = s;
       if (s >= need.length) need = grownColumn(need, this.at.length);
       if (need[s]++ === 0) {
@@ -190,7 +190,12 @@ export class Histories<K> {
       for (let j = 0; j < touchedN; j++) {
         const s = touched[j]!;
         const total = this.lengths[s]! + need[s]!;
-        if (total > 1 << this.sizeClass[s]!) this.resize(s, classOf(total));
+        const c = this.sizeClass[s]!;
+        if (c === NO_HISTORY) {
+          // A key new in this batch: its segment, at the size it needs.
+          this.at[s] = this.take(classOf(total));
+          this.sizeClass[s] = classOf(total);
+        } else if (total > 1 << c) this.resize(s, classOf(total));
       }
     } finally {
       for (let j = 0; j < touchedN; j++) need[touched[j]!] = 0;
@@ -265,8 +270,9 @@ export class Histories<K> {
   }
 
   /** A new, empty history for `kk`: its slot. */
-  private put(kk: RecordKey, key: K): number {
-    const at = this.take(FIRST_CLASS);
+  private put(kk: RecordKey, key: K, room = true): number {
+    // Without room the slot holds no segment yet (size class NO_HISTORY): the caller gives it one.
+    const at = room ? this.take(FIRST_CLASS) : 0;
     let s: number;
     if (this.freeSlots.length > 0) s = this.freeSlots.pop()!;
     else {
@@ -282,7 +288,7 @@ export class Histories<K> {
     }
     this.at[s] = at;
     this.lengths[s] = 0;
-    this.sizeClass[s] = FIRST_CLASS;
+    this.sizeClass[s] = room ? FIRST_CLASS : NO_HISTORY;
     this.compacted[s] = 0;
     if (isIndex(kk) && kk < Math.max(1 << 16, 4 * this.keyCount)) {
       this.byInt = covering(this.byInt, kk);
@@ -324,11 +330,12 @@ export class Histories<K> {
   /** Moves every history to the front of the columns, in the order of their places, keeping each segment's size. */
   private pack(): void {
     const { at, lengths, sizeClass, entries } = this;
-    // Every key's slot: the slots below `used` that hold a history.
-    const n = this.keyCount;
-    const slots = new Int32Array(n);
-    for (let s = 0, i = 0; s < this.used; s++) if (sizeClass[s] !== NO_HISTORY) slots[i++] = s;
-    sortByPlace(slots, at);
+    // The slots below `used` that hold a segment: every key's, but those of keys new in a batch being
+    // appended, which get theirs once it is counted (see `addBatch`).
+    let n = 0;
+    const slots = new Int32Array(this.keyCount);
+    for (let s = 0; s < this.used; s++) if (sizeClass[s] !== NO_HISTORY) slots[n++] = s;
+    sortByPlace(slots.subarray(0, n), at);
     let to = 0;
     for (let i = 0; i < n; i++) {
       const s = slots[i]!;

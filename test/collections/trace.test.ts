@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { recordKey, type RecordKey } from '../../src/collections/record-key.js';
 import { Entries } from '../../src/collections/entries.js';
 import { Accumulated, accumulate, Bounds, compact, Histories, Trace, type History } from '../../src/collections/trace.js';
@@ -321,6 +321,43 @@ describe('room', () => {
 
 describe('packing', () => {
   it('histories that grow side by side are packed, and keep every entry', () => grownSideBySide());
+
+  it('a large batch whose room packs the columns, while keys new in it have no room yet, keeps every entry', () => {
+    const t = Timestamp.of(0);
+    const histories = new Histories<RecordKey>();
+    const bounds = new Bounds(() => [[t], Infinity]);
+    const old = 100_000;
+    // Every old key holds four entries; the batch gives each a fifth (it moves to eight places,
+    // leaving its four free) and, after each, a new key five: the free places pass an eighth of the
+    // columns while the new keys after it still wait for their room.
+    for (let k = 0; k < old; k++) for (let v = 0; v < 4; v++) histories.add(k, k, v, v, t, 1, 1, productOrder, bounds);
+    const keys: number[] = [];
+    const values: number[] = [];
+    for (let k = 0; k < old; k++) {
+      keys.push(k);
+      values.push(4);
+      for (let v = 0; v < 5; v++) (keys.push(old + k), values.push(v));
+    }
+    const packs = vi.spyOn(Histories.prototype as unknown as { pack: () => void }, 'pack');
+    try {
+      histories.addBatch(keys, keys, values, values, t, values.map(() => 1), 2, productOrder, bounds);
+      expect(packs).toHaveBeenCalled();
+    } finally {
+      packs.mockRestore();
+    }
+    expect(histories.keys).toBe(2 * old);
+    expect(histories.size).toBe(5 * 2 * old);
+    // Each key's five entries in a segment of eight, nothing else held.
+    expect(histories.entries.inUse).toBe(8 * 2 * old);
+    const acc = shared as Accumulated<number>;
+    const wrong: number[] = [];
+    for (let k = 0; k < 2 * old; k++) {
+      const h = histories.get(k)!;
+      accumulate(h.entries, h.at, h.length, t, productOrder, acc);
+      if (acc.n !== 5 || acc.values.slice(0, 5).sort().join() !== '0,1,2,3,4') wrong.push(k);
+    }
+    expect(wrong).toEqual([]);
+  });
 });
 
 /** 20,000 keys appended to in turn, 64 distinct values each (nothing to merge): each history grows 1 → 2 → … → 64 and leaves 63 places behind, interleaved with everyone else's. */
