@@ -69,8 +69,9 @@ export interface History<K> {
 /**
  * Histories by key, each in a slot of a few columns (its segment's first entry, length and size class,
  * its length after the last compaction, its key) rather than an object per key. Compacted two ways: a
- * key whose history doubles is compacted at once, and once as many entries have been appended as half
- * the index held after its last sweep, every key appended to since is compacted (a sweep). The first
+ * key whose history doubles is compacted at once (after the batch, for one appended by `addBatch`),
+ * and once as many entries have been appended as half the index held after its last sweep, every key
+ * appended to since is compacted (a sweep). The first
  * keeps busy keys short; the second catches the many keys touched a few times each, which would
  * otherwise keep their updates until they doubled. Both cost O(1) per append, amortized, and together
  * keep the index within about 1.5 times what compaction would leave. A history of one entry has nothing
