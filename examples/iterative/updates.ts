@@ -87,10 +87,19 @@ export async function readUpdates(path: string): Promise<EpochUpdates[]> {
  */
 export function checkRemovals(base: EdgeList, epochs: readonly EpochUpdates[], name: string): void {
   const removed = new Set<string>();
-  for (const e of epochs) for (let i = 0; i < e.sign.length; i++) if (e.sign[i]! < 0) removed.add(`${e.src[i]} ${e.dst[i]}`);
+  // The sources of removed edges: a base edge from any other node needs no key made for it.
+  const sources = new Set<number>();
+  for (const e of epochs) {
+    for (let i = 0; i < e.sign.length; i++) {
+      if (e.sign[i]! >= 0) continue;
+      removed.add(`${e.src[i]} ${e.dst[i]}`);
+      sources.add(e.src[i]!);
+    }
+  }
   if (removed.size === 0) return;
   const count = new Map<string, number>();
   for (let i = 0; i < base.count; i++) {
+    if (!sources.has(base.src[i]!)) continue;
     const k = `${base.src[i]} ${base.dst[i]}`;
     if (removed.has(k)) count.set(k, (count.get(k) ?? 0) + 1);
   }
