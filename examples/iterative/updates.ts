@@ -106,6 +106,7 @@ export function checkRemovals(base: EdgeList, epochs: readonly EpochUpdates[], n
   for (let x = 0; x < epochs.length; x++) {
     const e = epochs[x]!;
     for (let i = 0; i < e.sign.length; i++) {
+      if (e.sign[i]! > 0 && !sources.has(e.src[i]!)) continue;
       const k = `${e.src[i]} ${e.dst[i]}`;
       if (e.sign[i]! > 0) {
         if (removed.has(k)) count.set(k, (count.get(k) ?? 0) + 1);

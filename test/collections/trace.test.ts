@@ -41,6 +41,33 @@ function at(h: History<number>, t: Timestamp, order = productOrder): [RecordKey,
   return acc.keys.slice(0, acc.n).map((k, i) => [k, acc.counts[i]!] as [RecordKey, number]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
 }
 
+/** Fresh histories compacted under the frontier {0}, with that time and its bounds. */
+function atZero(): { t: Timestamp; histories: Histories<RecordKey>; bounds: Bounds } {
+  const t = Timestamp.of(0);
+  return { t, histories: new Histories<RecordKey>(), bounds: new Bounds(() => [[t], Infinity]) };
+}
+
+type Count = [value: number | string, count: number];
+const byValue = (a: Count, b: Count) => String(a[0]).localeCompare(String(b[0]));
+
+/** A history's accumulation at `t` as [value, count] pairs sorted by value (none for no history). */
+function countsAt(h: History<RecordKey> | undefined, t: Timestamp): Count[] {
+  if (h === undefined) return [];
+  const acc = shared as Accumulated<number | string>;
+  expect(accumulate(h.entries, h.at, h.length, t, productOrder, acc)).toBe(acc.n);
+  return acc.values.slice(0, acc.n).map((v, i) => [v, acc.counts[i]!] as Count).sort(byValue);
+}
+
+/** Adds `d` to what is expected of value `v` under key `k`. */
+function addExpected(expected: Map<RecordKey, Map<number | string, number>>, k: RecordKey, v: number | string, d: number): void {
+  const m = expected.get(k) ?? new Map<number | string, number>();
+  m.set(v, (m.get(v) ?? 0) + d);
+  expected.set(k, m);
+}
+
+/** The non-zero counts expected of one key, sorted by value. */
+const wanted = (m: Map<number | string, number>): Count[] => [...m].filter(([, n]) => n !== 0).sort(byValue);
+
 describe.each([
   ['product', productOrder],
   ['lexicographic', lexicographicOrder],
@@ -92,15 +119,11 @@ describe('histories by key', () => {
   it('each key\'s history accumulates to what was added for it, through compactions and removals', () => {
     fc.assert(
       fc.property(fc.array(change, { maxLength: 300 }), (changes) => {
-        const t = Timestamp.of(0);
-        const histories = new Histories<RecordKey>();
-        const bounds = new Bounds(() => [[t], Infinity]);
+        const { t, histories, bounds } = atZero();
         const expected = new Map<RecordKey, Map<number | string, number>>();
         const apply = (k: RecordKey, v: number | string, d: number) => {
           histories.add(k, k, recordKey(v), v, t, d, 1, productOrder, bounds);
-          const m = expected.get(k) ?? new Map<number | string, number>();
-          m.set(v, (m.get(v) ?? 0) + d);
-          expected.set(k, m);
+          addExpected(expected, k, v, d);
           histories.settle(productOrder, bounds);
         };
         for (const [k, v, d, undo] of changes) {
@@ -109,14 +132,8 @@ describe('histories by key', () => {
         }
         let live = 0;
         for (const [k, m] of expected) {
-          const byValue = (a: [number | string, number], b: [number | string, number]) => String(a[0]).localeCompare(String(b[0]));
-          const want = [...m].filter(([, n]) => n !== 0).sort(byValue);
           const h = histories.get(k);
-          const acc = shared as Accumulated<number | string>;
-          if (h === undefined) acc.n = 0;
-          else expect(accumulate(h.entries, h.at, h.length, t, productOrder, acc)).toBe(acc.n);
-          const got = acc.values.slice(0, acc.n).map((v, i) => [v, acc.counts[i]!] as [number | string, number]).sort(byValue);
-          expect(got).toEqual(want);
+          expect(countsAt(h, t)).toEqual(wanted(m));
           if (h !== undefined) live++;
         }
         expect(histories.keys).toBe(live);
@@ -144,25 +161,14 @@ describe('histories by key', () => {
           whole.settle(productOrder, bounds);
           keys.forEach((k, i) => single.add(k, k, recordKey(values[i]!), values[i], t, diffs[i]!, b + 1, productOrder, bounds));
           single.settle(productOrder, bounds);
-          keys.forEach((k, i) => {
-            const m = expected.get(k) ?? new Map<number | string, number>();
-            m.set(values[i]!, (m.get(values[i]!) ?? 0) + diffs[i]!);
-            expected.set(k, m);
-          });
+          keys.forEach((k, i) => addExpected(expected, k, values[i]!, diffs[i]!));
         });
         const last = Timestamp.of(batches.length - 1);
-        const acc = shared as Accumulated<number | string>;
-        const byValue = (a: [number | string, number], b: [number | string, number]) => String(a[0]).localeCompare(String(b[0]));
-        const read = (h: History<RecordKey> | undefined) => {
-          if (h === undefined) return [];
-          expect(accumulate(h.entries, h.at, h.length, last, productOrder, acc)).toBe(acc.n);
-          return acc.values.slice(0, acc.n).map((v, i) => [v, acc.counts[i]!] as [number | string, number]).sort(byValue);
-        };
         let live = 0;
         for (const [k, m] of expected) {
-          const want = [...m].filter(([, n]) => n !== 0).sort(byValue);
-          expect(read(whole.get(k))).toEqual(want);
-          expect(read(single.get(k))).toEqual(want);
+          const want = wanted(m);
+          expect(countsAt(whole.get(k), last)).toEqual(want);
+          expect(countsAt(single.get(k), last)).toEqual(want);
           if (want.length > 0) live++;
         }
         // A history whose entries cancel may be held until it is next compacted, at different moments on the two paths.
@@ -244,9 +250,7 @@ describe('histories by key', () => {
 
 describe('sweeps', () => {
   it('a sweep compacts the keys appended to a few times each, which never double', () => {
-    const t = Timestamp.of(0);
-    const histories = new Histories<RecordKey>();
-    const bounds = new Bounds(() => [[t], Infinity]);
+    const { t, histories, bounds } = atZero();
     const keys = 20_000;
     const add = (k: number, d: number) => histories.add(k, k, 0, 0, t, d, 1, productOrder, bounds);
     for (let k = 0; k < keys; k++) {
@@ -299,9 +303,7 @@ describe('entry columns', () => {
 
 describe('room', () => {
   it('histories take room for about what they hold: one entry one place, and a history compacted back down gives its room back', () => {
-    const t = Timestamp.of(0);
-    const histories = new Histories<RecordKey>();
-    const bounds = new Bounds(() => [[t], Infinity]);
+    const { t, histories, bounds } = atZero();
     const keys = 10_000;
     for (let k = 0; k < keys; k++) histories.add(k, k, 0, 0, t, 1, 1, productOrder, bounds);
     expect(histories.entries.inUse).toBe(keys);
@@ -323,9 +325,7 @@ describe('packing', () => {
   it('histories that grow side by side are packed, and keep every entry', () => grownSideBySide());
 
   it('a large batch whose room packs the columns, while keys new in it have no room yet, keeps every entry', () => {
-    const t = Timestamp.of(0);
-    const histories = new Histories<RecordKey>();
-    const bounds = new Bounds(() => [[t], Infinity]);
+    const { t, histories, bounds } = atZero();
     const old = 100_000;
     // Every old key holds four entries; the batch gives each a fifth (it moves to eight places,
     // leaving its four free) and, after each, a new key five: the free places pass an eighth of the
@@ -362,9 +362,7 @@ describe('packing', () => {
 
 /** 20,000 keys appended to in turn, 64 distinct values each (nothing to merge): each history grows 1 → 2 → … → 64 and leaves 63 places behind, interleaved with everyone else's. */
 function grownSideBySide(): void {
-  const t = Timestamp.of(0);
-  const histories = new Histories<RecordKey>();
-  const bounds = new Bounds(() => [[t], Infinity]);
+  const { t, histories, bounds } = atZero();
   const keys = 20_000;
   const values = 64;
   // Some values are strings, which the columns hold apart and move with their entries.
