@@ -277,6 +277,28 @@ export class Mesh {
     return live;
   }
 
+  /** `park` that waits with `Atomics.waitAsync`: the thread's event loop runs meanwhile. */
+  async parkAsync(timeoutMs: number): Promise<boolean> {
+    const asleep = this.signals.asleepWord(this.member);
+    Atomics.store(this.words, asleep, ASLEEP);
+    const seen = Atomics.load(this.words, this.member);
+    let live = true;
+    if (!this.hasArrivals() && !this.aborted()) {
+      if (this.signals.quiet(this.everyRing, this.signals.members) >= 0) live = false;
+      else {
+        const waited = Atomics.waitAsync(this.words, this.member, seen, timeoutMs);
+        if (waited.async) {
+          // A pending waitAsync does not keep the event loop alive: without a timer the thread would end here.
+          const keepAlive = setTimeout(() => {}, timeoutMs + 1);
+          await waited.value;
+          clearTimeout(keepAlive);
+        }
+      }
+    }
+    if (!this.finished) Atomics.store(this.words, asleep, AWAKE);
+    return live;
+  }
+
   /**
    * Waits until every member has called this (each once): the start line, so that no worker's job
    * begins while another thread is still loading (or, with a gateway, before every process is

@@ -24,6 +24,8 @@ export interface Transport {
    * once if no worker can act again (every one idle, nothing in flight): waiting would be forever.
    */
   park(): boolean;
+  /** `park` without blocking the thread: its event loop runs while it waits. */
+  parkAsync(): Promise<boolean>;
   /** This worker's computation is complete; it will not act again. */
   finish(): void;
   /** Throws ABORTED once another worker has failed. */
@@ -186,6 +188,13 @@ export class ThreadTransport implements Transport {
   park(): boolean {
     if (spinForArrivals(this.mesh, this.spins)) return true;
     const live = this.mesh.park(PARK_MS);
+    this.checkAbort();
+    return live;
+  }
+
+  async parkAsync(): Promise<boolean> {
+    if (spinForArrivals(this.mesh, this.spins)) return true;
+    const live = await this.mesh.parkAsync(PARK_MS);
     this.checkAbort();
     return live;
   }

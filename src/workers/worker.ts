@@ -40,6 +40,14 @@ export interface WorkerStats {
   traffic: TrafficStats;
 }
 
+/** How long a busy `stepUntilAsync` runs before it lets the event loop take a turn. */
+const YIELD_MS = 2;
+
+/** Resolves after the event loop has served what was waiting (I/O included: `setImmediate` runs after the poll phase). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 interface Installed {
   readonly name: string;
   readonly runtime: DataflowRuntime;
@@ -158,15 +166,60 @@ export class Worker {
     }
   }
 
+  /**
+   * `stepUntil` that gives the thread's event loop its turns: while idle it waits without blocking the
+   * thread (timers, sockets and messages of this thread are served meanwhile), and while busy it yields
+   * every few milliseconds. Same answers and errors as `stepUntil`.
+   *
+   * @example
+   * const probe = out.probe();
+   * input.advanceTo(1);
+   * await worker.stepUntilAsync(() => probe.passed(0)); // the thread's timers still fire meanwhile
+   */
+  async stepUntilAsync(done: () => boolean): Promise<void> {
+    let since = performance.now();
+    while (!done()) {
+      if (this.step() || done()) {
+        const now = performance.now();
+        if (now - since >= YIELD_MS) {
+          await yieldToEventLoop();
+          since = performance.now();
+        }
+        continue;
+      }
+      const transport = this.options.transport;
+      if (transport === undefined) this.stalled();
+      if (!(await transport.parkAsync())) this.quiescent();
+      since = performance.now();
+    }
+  }
+
   /** Steps until every dataflow is complete (all inputs closed, all work done, on every worker). */
   run(): void {
+    this.checkClosed('run()');
+    this.stepUntil(() => this.complete());
+  }
+
+  /**
+   * `run` that gives the thread's event loop its turns (see `stepUntilAsync`): for a worker that shares
+   * its thread with other work, or whose peers are reached over this thread's own sockets.
+   *
+   * @example
+   * input.close();
+   * await worker.runAsync();
+   */
+  async runAsync(): Promise<void> {
+    this.checkClosed('runAsync()');
+    await this.stepUntilAsync(() => this.complete());
+  }
+
+  private checkClosed(call: string): void {
     const open = this.dataflows.filter((df) => df.runtime.openInputs > 0).map((df) => df.name);
     if (open.length > 0 && this.peers > 1) {
-      throw new DataflowError('STALLED', `worker ${this.index} cannot finish: dataflow(s) ${open.join(', ')} still have open inputs here; close them before run()`, {
+      throw new DataflowError('STALLED', `worker ${this.index} cannot finish: dataflow(s) ${open.join(', ')} still have open inputs here; close them before ${call}`, {
         worker: this.index,
       });
     }
-    this.stepUntil(() => this.complete());
   }
 
   /** Every dataflow on this worker has no pointstamp left. */

@@ -12,6 +12,18 @@ const fixture = (name: string) => join(here, 'fixtures', name);
 const cli = resolve(here, '../../dist/src/cli/main.js');
 
 describe('execute on worker threads', () => {
+  it('lets a waiting worker\'s event loop run with runAsync, and gives what run() gives', async () => {
+    type Out = { ticks: number; sums: [number, number][] };
+    const blocking = await execute<Out>(fixture('awaits.mjs'), { workers: 2, args: { busyMs: 150, async: false } });
+    const waiting = await execute<Out>(fixture('awaits.mjs'), { workers: 2, args: { busyMs: 150, async: true } });
+    const sums = (r: Out[]) => r.flatMap((o) => o.sums).sort((a, b) => a[0] - b[0]);
+    expect(sums(waiting.results)).toEqual(sums(blocking.results));
+    expect(sums(waiting.results)).toHaveLength(5);
+    // Worker 1 waits some 150 ms for worker 0: its 2 ms timer fires meanwhile only if its thread is not blocked.
+    expect(blocking.results[1]!.ticks).toBe(0);
+    expect(waiting.results[1]!.ticks).toBeGreaterThanOrEqual(10);
+  });
+
   it.each([2, 3, 4])('exchanges by key across %i threads and matches one worker', async (workers) => {
     const args = { n: 5000, epochs: 3 };
     const norm = (results: [number, [number, number][]][][]) =>
