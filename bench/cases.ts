@@ -16,7 +16,7 @@ import { execute } from '../src/workers/execute.js';
 import { ThreadPool } from '../src/workers/pool.js';
 import { Worker } from '../src/workers/worker.js';
 import { baselineBfs, baselinePagerank, baselineWcc } from './baseline.js';
-import barrier from './jobs/barrier.js';
+import { barrierSync } from './jobs/barrier.js';
 import * as micro from './micro.js';
 import { d2tsPipeline, d2tsWcc } from './peer.js';
 
@@ -75,7 +75,7 @@ function sameValues(what: string, a: NodeValues, b: NodeValues): void {
 
 /** An empty loop whose only vertex asks, at each iteration, to be notified at the next (bench/jobs/barrier.ts). */
 export function barrierDataflow(iterations: number): number {
-  return barrier(new Worker(), { iterations }).count;
+  return barrierSync(new Worker(), { iterations }).count;
 }
 
 /** The same in plain JavaScript: a queue of pending notification times, served in order. */

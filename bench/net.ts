@@ -230,6 +230,8 @@ function tlsArgs(): string[] {
 }
 
 const PROCS = ['-n', '2', '--local'];
+/** Each worker thread carries its own links (its jobs then wait with the async methods: `async` in their args). */
+const DIRECT = [...PROCS, '--links', 'direct'];
 const THREADS = ['-w', '2'];
 
 /** A whole command (wall time, seconds) and the compute phase it reports on stderr (ms). */
@@ -266,6 +268,7 @@ function exampleMeasures(file: string): Measure[] {
         { label: 'plain single-threaded JS', run: async () => ({ value: checked(command([BASELINE, algorithm, path, ...base])).wall }) },
         { label: '1 process × 2 workers', run: async () => ({ value: checked(command([...example, ...THREADS])).wall }) },
         { label: '2 processes × 1 worker', run: async () => ({ value: checked(command([...example, ...PROCS])).wall }) },
+        { label: '2 processes × 1 worker, direct links', run: async () => ({ value: checked(command([...example, ...DIRECT])).wall }) },
       ],
     });
     out.push({
@@ -276,6 +279,7 @@ function exampleMeasures(file: string): Measure[] {
         { label: '1 worker', run: async () => ({ value: command(example).compute }) },
         { label: '1 process × 2 workers', run: async () => ({ value: command([...example, ...THREADS]).compute }) },
         { label: '2 processes × 1 worker', run: async () => ({ value: command([...example, ...PROCS]).compute }) },
+        { label: '2 processes × 1 worker, direct links', run: async () => ({ value: command([...example, ...DIRECT]).compute }) },
       ],
     });
   }
@@ -306,6 +310,7 @@ async function main(argv: readonly string[]): Promise<void> {
         { label: 'raw TCP, 2 processes', run: () => rawTcpRoundTrip(rounds) },
         { label: 'ping-pong, 2 threads', run: async () => ({ value: (1e6 / rate(runJob('pingpong', { roundTrips: rounds }, THREADS), rounds).value) }) },
         { label: 'ping-pong, 2 processes', run: async () => ({ value: (1e6 / rate(runJob('pingpong', { roundTrips: rounds }, PROCS), rounds).value) }) },
+        { label: 'ping-pong, 2 processes, direct links', run: async () => ({ value: (1e6 / rate(runJob('pingpong', { roundTrips: rounds, async: true }, DIRECT), rounds).value) }) },
       ],
     },
     {
@@ -316,6 +321,8 @@ async function main(argv: readonly string[]): Promise<void> {
         { label: '2 threads', run: async () => rate(runJob('barrier', { iterations: rounds }, THREADS), rounds) },
         { label: '2 processes', run: async () => rate(runJob('barrier', { iterations: rounds }, PROCS), rounds) },
         { label: '2 processes, TLS', run: async () => rate(runJob('barrier', { iterations: rounds }, [...PROCS, ...tlsArgs()]), rounds) },
+        { label: '2 processes, direct links', run: async () => rate(runJob('barrier', { iterations: rounds, async: true }, DIRECT), rounds) },
+        { label: '2 processes, direct links, TLS', run: async () => rate(runJob('barrier', { iterations: rounds, async: true }, [...DIRECT, ...tlsArgs()]), rounds) },
       ],
     },
     {
@@ -328,6 +335,7 @@ async function main(argv: readonly string[]): Promise<void> {
         { label: '2 threads', run: async () => rate(runJob('exchange', { records }, THREADS), records / 2) },
         { label: '2 processes', run: async () => rate(runJob('exchange', { records }, PROCS), records / 2) },
         { label: '2 processes, TLS', run: async () => rate(runJob('exchange', { records }, [...PROCS, ...tlsArgs()]), records / 2) },
+        { label: '2 processes, direct links', run: async () => rate(runJob('exchange', { records, async: true }, DIRECT), records / 2) },
       ],
     },
   ];
@@ -342,6 +350,8 @@ async function main(argv: readonly string[]): Promise<void> {
     '| measure | variant | median | min–max | ratio |',
     '|---|---|---|---|---|',
   ];
+  /** Each variant's median, by measure and label, for the ratios across measures below. */
+  const median = new Map<string, number>();
   for (const m of measures) {
     const values: number[][] = m.variants.map(() => []);
     for (let s = 0; s < samples; s++) {
@@ -353,9 +363,15 @@ async function main(argv: readonly string[]): Promise<void> {
       const row = `| ${i === 0 ? m.name : ''} | ${v.label} | ${fmt(medians[i]!)} ${m.unit} | ${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} | ${(medians[i]! / medians[0]!).toFixed(2)} |`;
       lines.push(row);
       process.stdout.write(row + '\n');
+      median.set(`${m.name}/${v.label}`, medians[i]!);
     });
   }
-  lines.push('', existsSync(join(GRAPHS, graph)) ? trafficNote(graph) : '', '');
+  // The barrier against the network's own round trip, both from this run: rounds per raw ws round trip.
+  const rtt = median.get(`round trip, 40-byte message (${rounds})/raw ws, 2 processes`)!;
+  const perRtt = (label: string) => ((median.get(`barrier (${rounds} rounds)/${label}`)! * rtt) / 1e6).toFixed(2);
+  const barrierNote = `Barrier rounds per raw ws round trip (${fmt(rtt)} µs): ${perRtt('2 processes')} through the gateway, ${perRtt('2 processes, direct links')} over direct links.`;
+  process.stdout.write(barrierNote + '\n');
+  lines.push('', barrierNote, '', existsSync(join(GRAPHS, graph)) ? trafficNote(graph) : '', '');
   const out = join(root, 'bench/results', `net-${quick ? 'quick' : 'full'}.md`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, lines.join('\n'));

@@ -1,9 +1,8 @@
 /** Benchmark job: the barrier on every worker — an empty loop with one notification per iteration. */
 import type { Worker } from '../../src/workers/worker.js';
 
-/** Returns the iterations done, and the milliseconds this worker took from building the dataflow to finishing. */
-export default function barrier(worker: Worker, args: { iterations: number }): { count: number; ms: number } {
-  const t0 = performance.now();
+/** Builds the barrier on `worker` and starts it; `last()` is the last iteration notified so far. */
+function build(worker: Worker, iterations: number): { last: () => number } {
   let last = -1;
   const input = worker.dataflow((scope) => {
     const input = scope.newInput<number>('start');
@@ -16,7 +15,7 @@ export default function barrier(worker: Worker, args: { iterations: number }): {
         onRecv: (_edge, _batch, time) => ctx.notifyAt(time),
         onNotify: (time) => {
           last = time.iteration;
-          if (time.iteration + 1 < args.iterations) ctx.notifyAt(time.incremented());
+          if (time.iteration + 1 < iterations) ctx.notifyAt(time.incremented());
         },
       }),
     });
@@ -25,6 +24,22 @@ export default function barrier(worker: Worker, args: { iterations: number }): {
   });
   input.send([0]);
   input.close();
+  return { last: () => last };
+}
+
+/** The barrier run with `worker.run()`: returns the iterations done, and the milliseconds from building the dataflow to finishing. */
+export function barrierSync(worker: Worker, args: { iterations: number }): { count: number; ms: number } {
+  const t0 = performance.now();
+  const { last } = build(worker, args.iterations);
   worker.run();
-  return { count: last + 1, ms: performance.now() - t0 };
+  return { count: last() + 1, ms: performance.now() - t0 };
+}
+
+/** The job: as `barrierSync`, waiting with `runAsync` when `async` is set (as direct links need). */
+export default async function barrier(worker: Worker, args: { iterations: number; async?: boolean }): Promise<{ count: number; ms: number }> {
+  if (args.async !== true) return barrierSync(worker, args);
+  const t0 = performance.now();
+  const { last } = build(worker, args.iterations);
+  await worker.runAsync();
+  return { count: last() + 1, ms: performance.now() - t0 };
 }

@@ -2,7 +2,7 @@
 import type { Worker } from '../../src/workers/worker.js';
 
 /** Returns the records this worker received, and the milliseconds it took from building the dataflow to finishing. */
-export default function exchange(worker: Worker, args: { records: number; batch?: number }): { count: number; ms: number } {
+export default async function exchange(worker: Worker, args: { records: number; batch?: number; async?: boolean }): Promise<{ count: number; ms: number }> {
   const t0 = performance.now();
   let received = 0;
   const input = worker.dataflow((scope) => {
@@ -16,9 +16,12 @@ export default function exchange(worker: Worker, args: { records: number; batch?
     const records: [number, number][] = [];
     for (let i = start; i < Math.min(mine, start + batch); i++) records.push([i, i * 3]);
     input.send(records);
-    worker.step();
+    if (args.async === true) await worker.stepAsync();
+    else worker.step();
   }
   input.close();
-  worker.run();
+  // With direct links (`--links direct`) the worker must wait without blocking its thread.
+  if (args.async === true) await worker.runAsync();
+  else worker.run();
   return { count: received, ms: performance.now() - t0 };
 }

@@ -9,7 +9,7 @@ const toWorker = exchangeBy((b: Ball) => b[0]);
  * Returns the hops this worker received (over all workers they add up to 2 × roundTrips), and the
  * milliseconds it took from building the dataflow to finishing.
  */
-export default function pingpong(worker: Worker, args: { roundTrips: number }): { count: number; ms: number } {
+export default async function pingpong(worker: Worker, args: { roundTrips: number; async?: boolean }): Promise<{ count: number; ms: number }> {
   const t0 = performance.now();
   let hops = 0;
   const input = worker.dataflow((scope) => {
@@ -36,6 +36,8 @@ export default function pingpong(worker: Worker, args: { roundTrips: number }): 
   });
   if (worker.index === 0) input.send([[0, 0]]);
   input.close();
-  worker.run();
+  // With direct links (`--links direct`) the worker must wait without blocking its thread.
+  if (args.async === true) await worker.runAsync();
+  else worker.run();
   return { count: hops, ms: performance.now() - t0 };
 }

@@ -13,7 +13,7 @@ import { fillStreamed, streamedGzip, type StreamedText } from './streamed-text.j
 import { SHARE_JOB, THREADS_ENTRY } from './thread-scripts.js';
 
 /** Where a run across processes takes place, and how its processes meet (see the net layer's execute). */
-export type ClusterOptions = Pick<ClusterExecuteOptions, 'processes' | 'process' | 'hosts' | 'secret' | 'insecure' | 'connectTimeout' | 'heartbeatTimeout'>;
+export type ClusterOptions = Pick<ClusterExecuteOptions, 'processes' | 'process' | 'hosts' | 'secret' | 'insecure' | 'connectTimeout' | 'heartbeatTimeout' | 'tls' | 'links'>;
 
 /** What each worker of `runExampleOnShares` gets. */
 export interface ShareJobArgs {

@@ -390,10 +390,22 @@ export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, a
 }
 
 function sendRange(edges: EdgeList, input: InputHandle<EdgeBlock>, start: number, end: number, blockSize: number, between: () => void): void {
+  for (const block of edgeBlocks(edges, start, end, blockSize)) {
+    input.send([block]);
+    between();
+  }
+}
+
+/**
+ * Edges `[start, end)` of `edges` as blocks of `blockSize` (the last one shorter), each tagged 'both':
+ * what a worker sends into its input when all its edges go in (see `sendEdgeBlocks`).
+ *
+ * @example for (const block of edgeBlocks(mine, 0, mine.count, 1 << 16)) { input.send([block]); await worker.stepAsync(); }
+ */
+export function* edgeBlocks(edges: EdgeList, start: number, end: number, blockSize = 1 << 16): Generator<EdgeBlock> {
   for (let at = start; at < end; at += blockSize) {
     const stop = Math.min(end, at + blockSize);
-    input.send([[edges.src.subarray(at, stop), edges.dst.subarray(at, stop), 'both']]);
-    between();
+    yield [edges.src.subarray(at, stop), edges.dst.subarray(at, stop), 'both'];
   }
 }
 

@@ -92,9 +92,9 @@ export function rangeOwner(node: number, maxId: number, peers: number): number {
  * Every worker must call it (it runs a dataflow). Returns the text and how many lines it holds.
  *
  * @example
- * const { text, lines } = formatShare(worker, part, maxId); // worker w's range of the output, as bytes
+ * const { text, lines } = await formatShare(worker, part, maxId); // worker w's range of the output, as bytes
  */
-export function formatShare(worker: Worker, part: NodeValues, maxId: number): { text: Uint8Array; lines: number } {
+export async function formatShare(worker: Worker, part: NodeValues, maxId: number): Promise<{ text: Uint8Array; lines: number }> {
   const peers = worker.peers;
   const received: NodeValues[] = [];
   const input = worker.dataflow((scope) => {
@@ -109,7 +109,7 @@ export function formatShare(worker: Worker, part: NodeValues, maxId: number): { 
   }, { name: 'format' });
   input.send(byRange(part, maxId, peers));
   input.close();
-  worker.run();
+  await worker.runAsync();
   const sorted = sortByNode(received);
   return { text: formatLines(sorted), lines: sorted.nodes.length };
 }

@@ -131,19 +131,23 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
     { name: args.algorithm },
   );
   const { index, peers } = worker;
+  // Across processes with direct links the worker must wait without blocking its thread (see Worker.waitsAsync).
+  const waitsAsync = worker.waitsAsync;
   // The base goes in by parts, each taken through a step before the next is made: what waits at the
   // arrangements is then columns, not an update object per edge.
   for (let i = index, n = 0; i < base.count; i += peers) {
     edges.insert([base.src[i]!, base.dst[i]!]);
     if (++n % FEED_PART === 0) {
       edges.flush();
-      worker.step();
+      if (waitsAsync) await worker.stepAsync();
+      else worker.step();
     }
   }
   // Each epoch is complete once the input has moved past it: to the next epoch, or closed after the last.
   const next = (k: number) => (k < epochs.length ? edges.advanceTo(epochs[k]!.epoch) : edges.close());
   next(0);
-  worker.stepUntil(() => probe.passed(0));
+  if (waitsAsync) await worker.stepUntilAsync(() => probe.passed(0));
+  else worker.stepUntil(() => probe.passed(0));
   const t2 = performance.now();
   const latency = new Float64Array(epochs.length);
   let applied = 0;
@@ -153,11 +157,13 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
     for (let i = index; i < e.sign.length; i += peers) edges.update([e.src[i]!, e.dst[i]!], e.sign[i]!);
     applied += e.sign.length;
     next(k + 1);
-    worker.stepUntil(() => probe.passed(e.epoch));
+    if (waitsAsync) await worker.stepUntilAsync(() => probe.passed(e.epoch));
+    else worker.stepUntil(() => probe.passed(e.epoch));
     latency[k] = performance.now() - start;
     afterEpoch?.(k);
   }
-  worker.run();
+  if (waitsAsync) await worker.runAsync();
+  else worker.run();
   return {
     epoch: out.epoch.slice(0, made),
     node: out.node.slice(0, made),

@@ -62,6 +62,16 @@ export function buildOn(worker: Worker, algorithm: Algorithm, options: ExampleOp
 /** Runs `buildOn`'s dataflow to completion (its input closed); the values of the nodes this worker owns, in no particular order. */
 export function finishOn(worker: Worker, dataflow: ExampleDataflow): NodeValues {
   worker.run();
+  return valuesOf(dataflow);
+}
+
+/** `finishOn` for a worker that waits with `runAsync` (across processes: see `Worker.waitsAsync`). */
+export async function finishOnAsync(worker: Worker, dataflow: ExampleDataflow): Promise<NodeValues> {
+  await worker.runAsync();
+  return valuesOf(dataflow);
+}
+
+function valuesOf(dataflow: ExampleDataflow): NodeValues {
   return concat(dataflow.out.records().map(([nodes, values]) => ({ nodes, values })));
 }
 

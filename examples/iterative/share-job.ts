@@ -7,8 +7,8 @@ import { ExampleError, firstFailure, hasNode, NO_EDGES, parseEdgeListShare, read
 import { formatShare } from './format.js';
 import { originalIds, rankOf, ranked, sortedDistinct, sparse } from './relabel.js';
 import type { ShareJobArgs, SharePart } from './across.js';
-import { sendEdgeBlocks } from './blocks.js';
-import { buildOn, finishOn } from './run.js';
+import { edgeBlocks } from './blocks.js';
+import { buildOn, finishOnAsync } from './run.js';
 import { parseStreamedShare } from './streamed-text.js';
 
 export default async function shareJob(worker: Worker, args: ShareJobArgs): Promise<SharePart> {
@@ -41,7 +41,7 @@ export default async function shareJob(worker: Worker, args: ShareJobArgs): Prom
   // What no worker knows alone: the whole file's edge count and largest id, whether the BFS source is
   // a node of it (if not, every worker refuses it, so that every process fails as one worker does),
   // and the malformed lines met.
-  const facts = everyWorker(worker, [edges.count, edges.maxId, source !== undefined && hasNode(edges, source), failure] as [number, number, boolean, ReadFailure | null]);
+  const facts = await everyWorker(worker, [edges.count, edges.maxId, source !== undefined && hasNode(edges, source), failure] as [number, number, boolean, ReadFailure | null]);
   const first = firstFailure(facts.map((f) => f[3]));
   if (first !== undefined) throw first;
   const count = facts.reduce((a, f) => a + f[0], 0);
@@ -53,26 +53,30 @@ export default async function shareJob(worker: Worker, args: ShareJobArgs): Prom
   let mine: EdgeList | undefined = edges;
   let options = args.options;
   if (sparse(maxId, count)) {
-    ids = sortedDistinct(everyWorker(worker, sortedDistinct([edges.src.subarray(0, edges.count), edges.dst.subarray(0, edges.count)])));
+    ids = sortedDistinct(await everyWorker(worker, sortedDistinct([edges.src.subarray(0, edges.count), edges.dst.subarray(0, edges.count)])));
     mine = ranked(edges, ids);
     if (source !== undefined) options = { ...options, source: rankOf(ids, source) };
   }
   const edgesRead = edges.count;
   const dataflow = buildOn(worker, args.algorithm, options);
   // This worker's edges all go in (each reaches its owners through the exchange), then are let go:
-  // from here on the adjacency the vertices build holds them.
-  sendEdgeBlocks(mine, dataflow.input, { index: 0, peers: 1 }, () => worker.step());
+  // from here on the adjacency the vertices build holds them. The worker waits without blocking its
+  // thread throughout, as direct links need (see Worker.waitsAsync).
+  for (const block of edgeBlocks(mine, 0, mine.count)) {
+    dataflow.input.send([block]);
+    await worker.stepAsync();
+  }
   edges = mine = undefined;
   dataflow.input.close();
-  const part = originalIds(finishOn(worker, dataflow), ids, args.algorithm === 'wcc');
+  const part = originalIds(await finishOnAsync(worker, dataflow), ids, args.algorithm === 'wcc');
   const t2 = performance.now();
-  const { text, lines } = formatShare(worker, part, maxId);
+  const { text, lines } = await formatShare(worker, part, maxId);
   return { text, lines, readMs: t1 - t0, ms: t2 - t1, formatMs: performance.now() - t2, edges: edgesRead };
 }
 
 
 /** Every worker's `value`, by worker index: a small dataflow where every worker tells every other. */
-function everyWorker<T>(worker: Worker, value: T): T[] {
+async function everyWorker<T>(worker: Worker, value: T): Promise<T[]> {
   const all: T[] = new Array(worker.peers);
   const input = worker.dataflow((scope) => {
     const input = scope.newInput<[number, T]>('tell');
@@ -81,6 +85,6 @@ function everyWorker<T>(worker: Worker, value: T): T[] {
   }, { name: 'every-worker' });
   input.send([[worker.index, value]]);
   input.close();
-  worker.run();
+  await worker.runAsync();
   return all;
 }

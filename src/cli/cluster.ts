@@ -27,6 +27,7 @@ export const CLUSTER_OPTIONS: OptionSpec = {
   'tls-cert': 'string',
   'tls-key': 'string',
   'tls-ca': 'string',
+  links: 'string',
 };
 
 /** Where this process stands: its workers, and (across processes) its index, the hosts, the secret. */
@@ -36,7 +37,7 @@ export interface Placement {
   /** Start every process here (--local) instead of being one. */
   readonly local: boolean;
   /** For execute, when processes > 1 and not local. */
-  readonly cluster: Pick<ExecuteOptions, 'processes' | 'process' | 'hosts' | 'secret' | 'insecure' | 'connectTimeout' | 'heartbeatTimeout' | 'tls'> | undefined;
+  readonly cluster: Pick<ExecuteOptions, 'processes' | 'process' | 'hosts' | 'secret' | 'insecure' | 'connectTimeout' | 'heartbeatTimeout' | 'tls' | 'links'> | undefined;
 }
 
 /**
@@ -94,6 +95,8 @@ export function placement(options: ReadonlyMap<string, string | number | true>, 
     });
     tls = { cert: cert!, key: key!, ca: ca! };
   }
+  const links = (options.get('links') as string | undefined) ?? (env['TIMELY_LINKS'] === '' ? undefined : env['TIMELY_LINKS']);
+  if (links !== undefined && links !== 'direct' && links !== 'gateway') throw new UsageError(`${command}: --links must be direct or gateway, got '${links}'`);
   const seconds = (name: string) => (options.get(name) === undefined ? undefined : 1000 * (options.get(name) as number));
   const cluster: Placement['cluster'] = {
     processes,
@@ -104,6 +107,7 @@ export function placement(options: ReadonlyMap<string, string | number | true>, 
     ...(seconds('connect-timeout') === undefined ? {} : { connectTimeout: seconds('connect-timeout') }),
     ...(seconds('heartbeat-timeout') === undefined ? {} : { heartbeatTimeout: seconds('heartbeat-timeout') }),
     ...(tls === undefined ? {} : { tls }),
+    ...(links === undefined ? {} : { links }),
   };
   return { workers, processes, local, cluster };
 }

@@ -36,8 +36,11 @@ PROCESSES, to run one computation on several processes (process 0 writes the out
   --connect-timeout S     seconds to wait for every process (30)
   --heartbeat-timeout S   seconds of silence before a peer counts as gone (5)
   --tls-cert F --tls-key F --tls-ca F   TLS on every link (PEM files; the CA signs every process's certificate)
+  --links direct|gateway  each worker thread carries its own links to the other processes' workers
+                          (direct: lower latency; a MODULE must then wait with await worker.runAsync()),
+                          or this process's main thread carries one link per process (gateway: the default)
 Environment: TIMELY_WORKERS, TIMELY_PROCESSES, TIMELY_PROCESS, TIMELY_HOSTS (a hostfile, or
-host:port,host:port), TIMELY_SECRET; an option beats its variable.`;
+host:port,host:port), TIMELY_SECRET, TIMELY_LINKS; an option beats its variable.`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -8,6 +8,7 @@ import { allocateMesh, GatewayPort } from '../workers/mesh.js';
 import { defaultCompilation } from '../workers/pool.js';
 import type { WorkerStats } from '../workers/worker.js';
 import { Connector } from './connect.js';
+import type { LinkConfig } from './worker-links.js';
 import type { TlsOptions } from './tls.js';
 import { NetError } from './errors.js';
 import { encodeResults } from './frames.js';
@@ -52,6 +53,15 @@ export interface ExecuteOptions extends ThreadOptions {
   readonly log?: (line: string) => void;
   /** TLS on every link (wss, mutual): this process's certificate and key, and the CA that signed every process's. */
   readonly tls?: TlsOptions;
+  /**
+   * How workers reach the other processes' workers. 'gateway' (the default): over one link per pair of
+   * processes, carried by this (main) thread, which hands messages to and from the worker threads.
+   * 'direct': each worker thread carries its own link to each worker of the other processes, so a
+   * message crosses no other thread; the workers must then wait with `await worker.runAsync()` or
+   * `stepUntilAsync`, never `run()` or `stepUntil()` (INVALID_OPTION), since their thread must stay free
+   * to read their links. The process links stay, for the handshake, heartbeats and the end of the run.
+   */
+  readonly links?: 'gateway' | 'direct';
 }
 
 /** The largest frame a peer may send (a batch is some MiB at most). */
@@ -86,12 +96,27 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   if (options.job !== undefined && (typeof options.job !== 'string' || options.job === '')) throw new NetError('INVALID_OPTION', 'job must be a non-empty string');
   const job: JobIdentity = { ...jobOf(url, options.args, options.job), processes, workers };
 
-  const mesh = allocateMesh(workers, ringBytes, { peers: processes * workers, first: me * workers });
+  const direct = cluster.links === 'direct';
+  const mesh = allocateMesh(workers, ringBytes, { peers: processes * workers, first: me * workers, direct });
   const port = new GatewayPort(mesh);
   let failure: Error | undefined;
   /** Failures the peers know of already (they sent them). */
   let told = false;
-  const launched = launch<R>(url, { mesh, args: options.args, pool, compilation: options.concurrentCompilation ?? defaultCompilation(workers) });
+  const linkConfig: LinkConfig = {
+    hosts: cluster.hosts,
+    secret: cluster.secret,
+    job,
+    connectTimeout: cluster.connectTimeout,
+    maxPayload: MAX_PAYLOAD,
+    ...(cluster.tls === undefined ? {} : { tls: cluster.tls }),
+  };
+  const launched = launch<R>(url, {
+    mesh,
+    args: options.args,
+    pool,
+    compilation: options.concurrentCompilation ?? defaultCompilation(workers),
+    ...(direct ? { links: { module: new URL('./worker-links.js', import.meta.url).href, config: linkConfig } } : {}),
+  });
   const fail = (err: Error, fromPeer = false) => {
     if (failure !== undefined) return;
     failure = err;
@@ -106,6 +131,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
     describe,
     heartbeatTimeout: cluster.heartbeatTimeout,
     onFailure: (err, fromPeer) => fail(err, fromPeer),
+    direct,
   });
   const connector = new Connector({
     process: me,
@@ -122,7 +148,10 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
   signal?.addEventListener('abort', onAbort, { once: true });
   gateway.start();
   connector.connect().then(
-    () => port.arrive(),
+    () => {
+      if (direct) gateway.sharePorts();
+      port.arrive();
+    },
     (err: Error) => fail(err),
   );
   try {
@@ -176,6 +205,7 @@ interface Cluster {
   readonly connectTimeout: number;
   readonly heartbeatTimeout: number;
   readonly tls: TlsOptions | undefined;
+  readonly links: 'gateway' | 'direct';
 }
 
 function checkCluster(options: ExecuteOptions, processes: number): Cluster {
@@ -208,7 +238,9 @@ function checkCluster(options: ExecuteOptions, processes: number): Cluster {
     const pem = (x: unknown) => typeof x === 'string' || Buffer.isBuffer(x);
     if (tls === null || typeof tls !== 'object' || !pem(tls.cert) || !pem(tls.key) || !pem(tls.ca)) throw invalid('tls must be { cert, key, ca }, each PEM text or a Buffer');
   }
-  return { process: me, hosts, secret, connectTimeout: ms('connectTimeout', 30_000), heartbeatTimeout: ms('heartbeatTimeout', 5_000), tls };
+  const links = options.links ?? 'gateway';
+  if (links !== 'gateway' && links !== 'direct') throw invalid(`links must be 'gateway' or 'direct', got ${JSON.stringify(links)}`);
+  return { process: me, hosts, secret, connectTimeout: ms('connectTimeout', 30_000), heartbeatTimeout: ms('heartbeatTimeout', 5_000), tls, links };
 }
 
 function checkHostObject(h: unknown, i: number): Host {

@@ -29,6 +29,12 @@ export interface ConnectOptions {
   readonly protocol?: number;
   /** TLS on every link (wss): this process's certificate and key, and the CA that signed every process's (see `TlsOptions`). */
   readonly tls?: TlsOptions;
+  /**
+   * For links between workers rather than processes: `hosts[process]` is where this side listens (port
+   * 0: any free one), and once it listens, `resolve(port)` gives every side's address (its own included).
+   * Sides in `skip` are not linked to; sides are named by `noun` ('process' by default).
+   */
+  readonly sides?: { readonly resolve: (port: number) => Promise<readonly Host[]>; readonly skip: ReadonlySet<number>; readonly noun: string };
 }
 
 /** OpenSSL's codes for a certificate the other side refused, or this side cannot accept. */
@@ -64,15 +70,25 @@ export class Connector {
   private readonly handshakes = new Set<NodeJS.Timeout>();
   private settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private closed = false;
+  /** Every side's address (for worker links, known once this side listens). */
+  private hosts: readonly Host[];
+  private readonly skip: ReadonlySet<number>;
+  private readonly noun: string;
+  private readonly plural: string;
 
   constructor(options: ConnectOptions) {
     this.options = options;
     this.protocol = options.protocol ?? PROTOCOL_VERSION;
+    this.hosts = options.hosts;
+    this.skip = options.sides?.skip ?? new Set();
+    this.noun = options.sides?.noun ?? 'process';
+    this.plural = this.noun === 'process' ? 'processes' : `${this.noun}s`;
   }
 
   /** Resolves once every other process is linked; rejects with CONNECT_TIMEOUT, LISTEN_FAILED, or a refusal of this process. */
   connect(): Promise<void> {
-    const { process: me, hosts } = this.options;
+    const me = this.options.process;
+    const hosts = this.hosts;
     return new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
       const self = hosts[me]!;
@@ -80,11 +96,24 @@ export class Connector {
       let server: WebSocketServer;
       const onListenError = (err: NodeJS.ErrnoException) => {
         const why = err.code === 'EADDRINUSE' ? 'the port is in use (another process, or an earlier run still exiting)' : err.code === 'EADDRNOTAVAIL' ? 'the address is not one of this machine' : err.message;
-        this.fail(new NetError('LISTEN_FAILED', `process ${me} cannot listen on ${formatHost(self)}, its hostfile line: ${why}`, { process: me, host: formatHost(self) }, err));
+        this.fail(new NetError('LISTEN_FAILED', `${this.noun} ${me} cannot listen on ${formatHost(self)}, its hostfile line: ${why}`, { process: me, host: formatHost(self) }, err));
+      };
+      const dialAll = () => {
+        for (let peer = 0; peer < me; peer++) if (!this.skip.has(peer)) this.dial(peer, FIRST_RETRY_MS);
+        this.check();
       };
       const onListening = () => {
-        for (let peer = 0; peer < me; peer++) this.dial(peer, FIRST_RETRY_MS);
-        this.check();
+        const sides = this.options.sides;
+        if (sides === undefined) return dialAll();
+        const address = (this.https ?? server).address();
+        const port = typeof address === 'object' && address !== null ? address.port : 0;
+        sides.resolve(port).then(
+          (all) => {
+            this.hosts = all;
+            dialAll();
+          },
+          (err: Error) => this.fail(err),
+        );
       };
       const common = { perMessageDeflate: false, maxPayload: this.options.maxPayload, clientTracking: false };
       if (tls === undefined) {
@@ -97,7 +126,7 @@ export class Connector {
         this.https = https;
         https.on('error', onListenError);
         https.on('tlsClientError', (err: Error) => {
-          if (!this.closed) this.options.log(`process ${me} refused a TLS connection: ${err.message}`);
+          if (!this.closed) this.options.log(`${this.noun} ${me} refused a TLS connection: ${err.message}`);
         });
         server = new WebSocketServer({ server: https, ...common });
         https.listen(self.port, self.host, onListening);
@@ -105,11 +134,11 @@ export class Connector {
       this.server = server;
       server.on('connection', (socket, request) => this.accept(socket, request));
       const timer = setTimeout(() => {
-        const missing = hosts.map((h, i) => ({ h, i })).filter(({ i }) => i !== me && !this.linked.has(i));
+        const missing = this.hosts.map((h, i) => ({ h, i })).filter(({ i }) => i !== me && !this.skip.has(i) && !this.linked.has(i));
         this.fail(
           new NetError(
             'CONNECT_TIMEOUT',
-            `process ${me} waited ${this.options.connectTimeout / 1000} s, and these processes never connected: ${missing.map(({ h, i }) => `${i} (${formatHost(h)})`).join(', ')}. ` +
+            `${this.noun} ${me} waited ${this.options.connectTimeout / 1000} s, and these ${this.plural} never connected: ${missing.map(({ h, i }) => `${i} (${formatHost(h)})`).join(', ')}. ` +
               'Start every process of the computation with the same hostfile (or raise the connect timeout)',
             { process: me, missing: missing.map(({ i }) => i).join(',') },
           ),
@@ -124,7 +153,7 @@ export class Connector {
     if (this.settle !== undefined) {
       const { reject } = this.settle;
       this.settle = undefined;
-      reject(new NetError('CONNECT_TIMEOUT', `process ${this.options.process} stopped connecting before every process was linked`, { process: this.options.process }));
+      reject(new NetError('CONNECT_TIMEOUT', `${this.noun} ${this.options.process} stopped connecting before every ${this.noun} was linked`, { process: this.options.process }));
     }
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
@@ -138,7 +167,7 @@ export class Connector {
   }
 
   private check(): void {
-    if (this.linked.size === this.options.hosts.length - 1 && this.settle !== undefined) {
+    if (this.linked.size === this.hosts.length - 1 - this.skip.size && this.settle !== undefined) {
       const { resolve } = this.settle;
       this.settle = undefined;
       for (const t of this.timers) clearTimeout(t);
@@ -167,8 +196,8 @@ export class Connector {
   private dial(peer: number, wait: number): void {
     if (this.closed || this.settle === undefined) return;
     const { process: me, job, secret } = this.options;
-    const target = this.options.hosts[peer]!;
-    const name = `process ${peer} (${formatHost(target)})`;
+    const target = this.hosts[peer]!;
+    const name = `${this.noun} ${peer} (${formatHost(target)})`;
     const tls = this.options.tls;
     const socket = new WebSocket(`${tls === undefined ? 'ws' : 'wss'}://${formatHost(target)}/timely`, {
       perMessageDeflate: false,
@@ -197,12 +226,12 @@ export class Connector {
       const code = err.code ?? '';
       if (TLS_REFUSALS.test(code) || /certificate|self.signed|alert/i.test(err.message)) {
         step = 'done';
-        this.fail(new NetError('TLS_REFUSED', `${name} and process ${me} do not trust each other's TLS certificate (${err.message}): give every process a certificate signed by the same --tls-ca, naming its host as the hostfile does`, { process: peer }, err));
+        this.fail(new NetError('TLS_REFUSED', `${name} and ${this.noun} ${me} do not trust each other's TLS certificate (${err.message}): give every process a certificate signed by the same --tls-ca, naming its host as the hostfile does`, { process: peer }, err));
         return;
       }
       // Before the greeting, any other failure may be a process not quite up (or a proxy before it): try again until the deadline.
       if (step === 'greeting') retry();
-      else this.fail(new NetError('PEER_LOST', `process ${me} lost ${name} while connecting: ${err.message}`, { process: peer }, err));
+      else this.fail(new NetError('PEER_LOST', `${this.noun} ${me} lost ${name} while connecting: ${err.message}`, { process: peer }, err));
     });
     socket.on('close', () => {
       if (step === 'greeting') retry();
@@ -220,7 +249,7 @@ export class Connector {
       if (step === 'greeting' && m.t === 'hello') {
         if (m.protocol !== this.protocol) {
           step = 'done';
-          this.fail(new NetError('VERSION_MISMATCH', `${name} speaks protocol version ${m.protocol}, process ${me} version ${this.protocol}: run the same release of timely-dataflow on every machine`, { process: peer }));
+          this.fail(new NetError('VERSION_MISMATCH', `${name} speaks protocol version ${m.protocol}, ${this.noun} ${me} version ${this.protocol}: run the same release of timely-dataflow on every machine`, { process: peer }));
           return;
         }
         mine = nonce();
@@ -237,7 +266,7 @@ export class Connector {
         this.link(peer, socket);
       } else if (m.t === 'refuse') {
         step = 'done';
-        this.fail(new NetError(m.code, `${name} refused process ${me}: ${m.message}`, { process: peer }));
+        this.fail(new NetError(m.code, `${name} refused ${this.noun} ${me}: ${m.message}`, { process: peer }));
       } else {
         this.fail(new NetError('MALFORMED_FRAME', `${name} sent '${m.t}' out of turn during the handshake`, { process: peer }));
       }
@@ -246,10 +275,11 @@ export class Connector {
 
   /** A connection from a process listed after this one: it must prove itself before it is a link. */
   private accept(socket: WebSocket, request: IncomingMessage): void {
-    const { process: me, job, secret, hosts } = this.options;
+    const { process: me, job, secret } = this.options;
+    const hosts = this.hosts;
     const from = `${request.socket.remoteAddress ?? '?'}:${request.socket.remotePort ?? '?'}`;
     if (this.handshakes.size >= MAX_HANDSHAKES) {
-      this.options.log(`process ${me} refused a connection from ${from}: ${MAX_HANDSHAKES} connections are in their handshake already`);
+      this.options.log(`${this.noun} ${me} refused a connection from ${from}: ${MAX_HANDSHAKES} connections are in their handshake already`);
       socket.terminate();
       return;
     }
@@ -258,7 +288,7 @@ export class Connector {
     let answered = false;
     const refuse = (code: NetError['code'], message: string) => {
       answered = true;
-      this.options.log(`process ${me} refused a connection from ${from}: ${code}: ${message}`);
+      this.options.log(`${this.noun} ${me} refused a connection from ${from}: ${code}: ${message}`);
       socket.send(JSON.stringify({ t: 'refuse', code, message }), () => socket.close());
       this.pending.delete(socket);
     };
@@ -271,7 +301,7 @@ export class Connector {
       clearTimeout(timer);
       this.handshakes.delete(timer);
       this.pending.delete(socket);
-      if (!answered) this.options.log(`process ${me}: a connection from ${from} closed during the handshake`);
+      if (!answered) this.options.log(`${this.noun} ${me}: a connection from ${from} closed during the handshake`);
     });
     socket.on('error', () => {});
     socket.on('message', (data: RawData, binary: boolean) => {
@@ -292,16 +322,16 @@ export class Connector {
         const why = String(tlsSocket.authorizationError ?? 'no certificate');
         return refuse('TLS_REFUSED', `its TLS certificate is not accepted (${why}): every process needs a certificate signed by the same --tls-ca`);
       }
-      if (m.protocol !== this.protocol) return refuse('VERSION_MISMATCH', `it speaks protocol version ${m.protocol}, process ${me} version ${this.protocol}: run the same release of timely-dataflow on every machine`);
+      if (m.protocol !== this.protocol) return refuse('VERSION_MISMATCH', `it speaks protocol version ${m.protocol}, ${this.noun} ${me} version ${this.protocol}: run the same release of timely-dataflow on every machine`);
       if (!proves(m.proof, proof(secret, 'dial', m.nonce, mine, m.process, me, m.job))) {
         return refuse('BAD_SECRET', 'it did not prove the shared secret (give every process the same TIMELY_SECRET or --secret-file)');
       }
       const differences = jobDifferences(job, m.job);
-      if (differences.length > 0) return refuse('JOB_MISMATCH', `it runs another job than process ${me}: ${differences.join(', ')} differ`);
-      if (m.process <= me || m.process >= hosts.length) {
-        return refuse('DUPLICATE_PROCESS', `it claims process index ${m.process}, but only processes ${me + 1} to ${hosts.length - 1} dial process ${me}`);
+      if (differences.length > 0) return refuse('JOB_MISMATCH', `it runs another job than ${this.noun} ${me}: ${differences.join(', ')} differ`);
+      if (m.process <= me || m.process >= hosts.length || this.skip.has(m.process)) {
+        return refuse('DUPLICATE_PROCESS', `it claims process index ${m.process}, but only ${this.plural} ${me + 1} to ${hosts.length - 1} dial ${this.noun} ${me}`);
       }
-      if (this.linked.has(m.process)) return refuse('DUPLICATE_PROCESS', `process ${m.process} is already connected: two processes were started with the same index`);
+      if (this.linked.has(m.process)) return refuse('DUPLICATE_PROCESS', `${this.noun} ${m.process} is already connected: two processes were started with the same index`);
       answered = true;
       socket.send(JSON.stringify({ t: 'welcome', process: me, proof: proof(secret, 'accept', mine, m.nonce, m.process, me, job) }));
       this.link(m.process, socket);

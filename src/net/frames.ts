@@ -27,7 +27,9 @@ export type Control =
   /** Every worker of the sender has finished; nothing more will come from it. */
   | { readonly t: 'done' }
   /** The sender's computation failed with `error` (an ErrorRecord): stop. */
-  | { readonly t: 'abort'; readonly error: unknown };
+  | { readonly t: 'abort'; readonly error: unknown }
+  /** With direct links: the ports the sender's workers listen on, in worker order. */
+  | { readonly t: 'ports'; readonly ports: readonly number[] };
 
 /** A process's workers' results, sent to process 0 at the end. */
 export interface ResultsFrame {
@@ -190,6 +192,11 @@ function checkControl(value: unknown, context: FrameContext): Control {
       case 'abort':
         if (v['error'] !== null && typeof v['error'] === 'object') return { t: 'abort', error: v['error'] };
         break;
+      case 'ports': {
+        const ports = v['ports'];
+        if (Array.isArray(ports) && ports.length === context.workers && ports.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)) return { t: 'ports', ports: ports as number[] };
+        break;
+      }
     }
   }
   throw malformed(context, `a control message of unknown shape: ${JSON.stringify(value)?.slice(0, 120)}`);

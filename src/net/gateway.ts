@@ -19,6 +19,8 @@ export interface GatewayOptions {
   readonly heartbeatTimeout: number;
   /** The computation must stop: a peer was lost, failed (`fromPeer`: it told us so), or sent what is not a frame. */
   readonly onFailure: (err: Error, fromPeer?: boolean) => void;
+  /** The workers carry their own links to the other processes' workers: the gateway trades their ports and carries no data. */
+  readonly direct?: boolean;
 }
 
 type StateControl = Control & { t: 'state' };
@@ -33,6 +35,11 @@ const BATCH_BYTES = 1 << 20;
 const DRAIN_BUDGET = 256 << 10;
 /** How often process 0 looks again for quiescence while every process is idle. */
 const WAVE_MS = 10;
+/**
+ * How long a worker's broken direct link waits for its process link to say why (the peer's abort, or
+ * its going away) before the gateway stops the computation with PEER_LOST itself.
+ */
+const LOST_GRACE_MS = 300;
 
 /** One connected peer process. */
 class Link {
@@ -84,6 +91,12 @@ export class Gateway {
   private previous: string | undefined;
   private nextWave = 0;
   private waiters: (() => void)[] = [];
+  /** Direct links: whether this process's ports are to be sent, were sent, and how many processes' ports are known. */
+  private portsWanted = false;
+  private portsSent = false;
+  private portsKnown = 0;
+  /** When a worker's direct link was first seen broken. */
+  private lostSince = -1;
   private readonly outgoing: (route: number, from: number, message: Uint8Array) => void;
 
   constructor(options: GatewayOptions) {
@@ -137,8 +150,43 @@ export class Gateway {
     }
   }
 
+  /**
+   * With direct links, once every process is linked: sends this process's workers' ports to every other
+   * process as soon as every worker listens (see `pump`); the workers connect once every port is known.
+   */
+  sharePorts(): void {
+    this.portsWanted = true;
+  }
+
+  private portsArrived(): void {
+    if (++this.portsKnown === this.options.processes) this.port.openLinks();
+  }
+
+  /** A worker's direct link broke: unless the process link says why soon, the peer is lost. */
+  private watchLinks(): void {
+    const lost = this.port.lostLink();
+    if (lost < 0) return;
+    const now = performance.now();
+    if (this.lostSince < 0) this.lostSince = now;
+    else if (now - this.lostSince > LOST_GRACE_MS) {
+      const peer = Math.floor(lost / this.workers);
+      this.options.onFailure(
+        new NetError('PEER_LOST', `${this.options.describe(peer)} lost its link with worker ${lost}: the process exited, crashed or was killed, or the link was cut`, { process: peer }),
+      );
+    }
+  }
+
   /** One round: hand held messages to the rings, take the workers' messages, send the batches. */
   private pump(): boolean {
+    if (this.portsWanted && !this.portsSent) {
+      const ports = this.port.localPorts();
+      if (ports !== undefined) {
+        this.portsSent = true;
+        for (const link of this.links) link?.send(encodeControl({ t: 'ports', ports }));
+        this.portsArrived();
+      }
+    }
+    if (this.options.direct === true) this.watchLinks();
     let moved = this.port.flush();
     if (this.paused && this.port.pendingBytes() < INBOX_LIMIT / 2) this.resume();
     if (this.linksWritable() && this.port.drain(this.outgoing, DRAIN_BUDGET) > 0) moved = true;
@@ -210,6 +258,11 @@ export class Gateway {
         link.done = true;
         this.wakeWaiters();
         return;
+      case 'ports':
+        if (this.options.direct !== true) throw new NetError('MALFORMED_FRAME', `${link.context.name} sent its workers' ports, but this process does not use direct links: start every process with the same links setting`, { process: link.peer });
+        this.port.setPorts(link.peer * this.workers, c.ports);
+        this.portsArrived();
+        return;
       case 'abort': {
         link.done = true; // its going away now is the failure it reported, not a loss
         const record = c.error as ErrorRecord;
@@ -225,7 +278,8 @@ export class Gateway {
     let idle = !this.paused;
     for (const link of this.links) if (link !== undefined && link.batch.entries > 0) idle = false;
     const activity = idle ? this.port.quiet() : -1;
-    return { activity, sent: this.sent, received: this.received };
+    const links = this.port.linkCounts();
+    return { activity, sent: this.sent + links.sent, received: this.received + links.received };
   }
 
   /**

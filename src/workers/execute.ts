@@ -81,6 +81,8 @@ export interface LaunchOptions {
   readonly pool: ThreadPool | undefined;
   /** V8's concurrent compilation on the threads (see ExecuteOptions). */
   readonly compilation: boolean;
+  /** With direct links (a mesh allocated with `direct`): the module that makes each thread's links, and its config. */
+  readonly links?: { readonly module: string; readonly config: unknown };
 }
 
 /** Threads at work: `done` settles once every one has reported; `fail` stops them all and rejects `done` with `err`. */
@@ -119,7 +121,7 @@ export function launch<R>(url: string, options: LaunchOptions): Launched<R> {
     };
     for (let local = 0; local < workers; local++) {
       const index = mesh.first + local;
-      const job: Job = { index, peers: mesh.peers, mesh, moduleUrl: url, args: options.args };
+      const job: Job = { index, peers: mesh.peers, mesh, moduleUrl: url, args: options.args, ...(options.links === undefined ? {} : { links: options.links }) };
       let thread: Thread;
       try {
         thread = pool === undefined ? startThread({ job }) : pool.take(compilation);

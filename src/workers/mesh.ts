@@ -1,4 +1,5 @@
 /** Mesh: the shared memory joining N worker threads — a ring per ordered pair, a wake word per worker, an abort flag. */
+import { WorkerError } from './errors.js';
 import { allocateRing, RingReader, RingWriter, ROUTE_HEADER, routeOf, type RingMemory } from './ring.js';
 
 export interface MeshMemory {
@@ -16,12 +17,76 @@ export interface MeshMemory {
   readonly rings: readonly (readonly (RingMemory | null)[])[];
   /** Int32 words: one wake counter per member, the abort flag, one "asleep" flag per member, an activity counter, the count of members ready to start. */
   readonly signals: SharedArrayBuffer;
+  /** With direct links (each worker thread carries its own links to the workers of other processes): their shared words. */
+  readonly links?: LinkMemory;
+}
+
+/**
+ * What a process's threads share about their direct links: Int32 `words` — the flag that every port is
+ * known, the worker whose link was lost (+1, 0 if none), then each worker's listening port by global
+ * index — and BigInt64 `counts`: messages each local worker sent over its links and took from them.
+ */
+export interface LinkMemory {
+  readonly words: SharedArrayBuffer;
+  readonly counts: SharedArrayBuffer;
+}
+
+const LINKS_READY = 0;
+const LINK_LOST = 1;
+const FIRST_PORT = 2;
+
+/**
+ * A worker's links to the workers of other processes, carried by its own thread (the net layer makes
+ * them: see its worker links). Messages to each peer arrive in the order they were sent.
+ */
+export interface RemoteLinks {
+  /** Queues `message` for worker `to` (a global index in another process); the caller may reuse `message` afterwards. */
+  send(to: number, message: Uint8Array): void;
+  /** Hands what arrived to `receive`, with its sender's global index, up to about `budget` bytes. Returns how many messages. */
+  poll(receive: (from: number, message: Uint8Array) => void, budget: number): number;
+  /** Whether something arrived that `poll` has not handed over. */
+  hasArrivals(): boolean;
+  /**
+   * Writes what `send` held back since the last flush: a busy worker's messages to one peer leave
+   * together, when it is about to wait or yield, or once they are many bytes.
+   */
+  flush(): void;
+  /** Bytes queued on the links and not yet written to their sockets. */
+  backlog(): number;
+  /** Resolves once the backlog is at most `bytes`, or the links are broken. */
+  drained(bytes: number): Promise<void>;
+  /** Writes what is queued, tells every peer this worker is done, and closes the links. */
+  close(): Promise<void>;
+}
+
+/** What the net layer's link maker gets from a worker thread: where it stands, and how to reach the launcher. */
+export interface LinkSlot {
+  readonly index: number;
+  readonly peers: number;
+  /** This process's workers: global `first .. first + workers - 1`. */
+  readonly first: number;
+  readonly workers: number;
+  /** Tells the launcher the port this worker listens on. */
+  publishPort(port: number): void;
+  /** Every worker's port by global index, once the launcher has them all (this process's and the others'). */
+  ports(): Promise<number[]>;
+  /** Wakes this worker (something arrived on a link). */
+  wake(): void;
+  /** The link to worker `peer` broke before it said it was done: the launcher decides what failed. */
+  lost(peer: number): void;
+}
+
+/** The link memory of a computation of `peers` workers, `workers` of them in this process. */
+export function allocateLinks(peers: number, workers: number): LinkMemory {
+  return { words: new SharedArrayBuffer(4 * (FIRST_PORT + peers)), counts: new SharedArrayBuffer(16 * workers) };
 }
 
 /** Where this process's workers sit among all of a computation's: `workers` threads from global index `first`, of `peers`. */
 export interface MeshPlace {
   readonly peers: number;
   readonly first: number;
+  /** Each worker thread carries its own links to the other processes' workers (see `RemoteLinks`). */
+  readonly direct?: boolean;
 }
 
 /**
@@ -30,8 +95,12 @@ export interface MeshPlace {
  */
 export function allocateMesh(workers: number, ringBytes: number, place: MeshPlace = { peers: workers, first: 0 }): MeshMemory {
   const members = place.peers > workers ? workers + 1 : workers;
-  const rings = Array.from({ length: members }, (_, from) => Array.from({ length: members }, (_, to) => (from === to ? null : allocateRing(ringBytes))));
-  return { peers: place.peers, workers, first: place.first, members, rings, signals: new SharedArrayBuffer(4 * (2 * members + 3)) };
+  const direct = place.direct === true && members > workers;
+  // With direct links the gateway carries no data: its rings are token-sized.
+  const ring = (from: number, to: number) => (from === to ? null : allocateRing(direct && (from === workers || to === workers) ? 64 : ringBytes));
+  const rings = Array.from({ length: members }, (_, from) => Array.from({ length: members }, (_, to) => ring(from, to)));
+  const memory = { peers: place.peers, workers, first: place.first, members, rings, signals: new SharedArrayBuffer(4 * (2 * members + 3)) };
+  return direct ? { ...memory, links: allocateLinks(place.peers, workers) } : memory;
 }
 
 /** Sets the abort flag and wakes every member (used by the launcher and by a failing worker). */
@@ -161,6 +230,13 @@ export class Mesh {
   /** Every ring of the mesh and the member it leads to, to look at (never to read from): quiescence needs them empty. */
   private readonly everyRing: { readonly to: number; readonly ring: RingReader }[];
   private finished = false;
+  /** The direct links to other processes' workers, once made (see `setLinks`). */
+  private links: RemoteLinks | undefined;
+  private linkCounts: BigInt64Array | undefined;
+  private linkSent = 0;
+  private linkReceived = 0;
+  /** Global indexes of the workers of other processes. */
+  private readonly remote: number[] = [];
 
   /** Worker `index` (global) of the computation, a thread of the process whose mesh `memory` is. */
   constructor(memory: MeshMemory, index: number) {
@@ -176,19 +252,86 @@ export class Mesh {
     this.writers = memory.rings[this.member]!.map((r) => (r === null ? null : new RingWriter(r)));
     this.readers = memory.rings.map((row) => (row[this.member] === null ? null : new RingReader(row[this.member]!)));
     this.everyRing = everyRingOf(memory);
+    for (let w = 0; w < memory.peers; w++) if (w < memory.first || w >= memory.first + memory.workers) this.remote.push(w);
+  }
+
+  /** Whether this worker's mesh wants direct links (see `MeshPlace.direct`) and what they must know. */
+  linkSlot(): LinkSlot | undefined {
+    const memory = this.signals.memory.links;
+    if (memory === undefined) return undefined;
+    const words = new Int32Array(memory.words);
+    return {
+      index: this.index,
+      peers: this.peers,
+      first: this.first,
+      workers: this.workers,
+      publishPort: (port) => {
+        Atomics.store(words, FIRST_PORT + this.index, port);
+        this.signals.wake(this.gateway);
+      },
+      ports: async () => {
+        for (;;) {
+          if (Atomics.load(words, LINKS_READY) !== 0 || this.aborted()) break;
+          const waited = Atomics.waitAsync(words, LINKS_READY, 0, 50);
+          const keepAlive = setTimeout(() => {}, 51);
+          if (waited.async) await waited.value;
+          clearTimeout(keepAlive);
+        }
+        return Array.from(words.subarray(FIRST_PORT, FIRST_PORT + this.peers));
+      },
+      wake: () => this.signals.wake(this.member),
+      lost: (peer) => {
+        Atomics.compareExchange(words, LINK_LOST, 0, peer + 1);
+        this.signals.wake(this.gateway);
+      },
+    };
+  }
+
+  /** From now on, messages for other processes' workers go over `links`, and what they bring is polled with the rings. */
+  setLinks(links: RemoteLinks): void {
+    this.links = links;
+    this.linkCounts = new BigInt64Array(this.signals.memory.links!.counts, 16 * this.member, 2);
+  }
+
+  /** Writes what the links hold back (see `RemoteLinks.flush`). */
+  flushLinks(): void {
+    this.links?.flush();
+  }
+
+  /** Whether this worker reaches other processes over links of its own thread (which it must then let run). */
+  get direct(): boolean {
+    return this.links !== undefined;
   }
 
   /** Queues a message for worker `to` (global index) and wakes it. With `transient`, the caller reuses `message` afterwards. */
   send(to: number, message: Uint8Array, progress: boolean, transient = false): void {
     const local = to - this.first;
     if (local >= 0 && local < this.workers) this.sendTo(local, message, progress, transient);
+    else if (this.links !== undefined) this.sendOnLink(to, message, progress);
     else this.sendTo(this.gateway, message, progress, transient, to);
   }
 
-  /** Queues a message for every other worker: one copy per local worker, and one for the gateway to carry to every other process. */
+  /** Queues a message for every other worker: one copy per local worker, and one for the gateway to carry to every other process (or one per worker there, over direct links). */
   broadcast(message: Uint8Array, progress: boolean, transient = false): void {
     for (let m = 0; m < this.workers; m++) if (m !== this.member) this.sendTo(m, message, progress, transient);
-    if (this.gateway >= 0) this.sendTo(this.gateway, message, progress, transient, BROADCAST);
+    if (this.links !== undefined) for (const to of this.remote) this.sendOnLink(to, message, progress);
+    else if (this.gateway >= 0) this.sendTo(this.gateway, message, progress, transient, BROADCAST);
+  }
+
+  private sendOnLink(to: number, message: Uint8Array, progress: boolean): void {
+    const stats = this.stats;
+    if (progress) {
+      stats.progressMessages++;
+      stats.progressBytes += message.length;
+      stats.networkProgressBytes += message.length;
+    } else {
+      stats.dataMessages++;
+      stats.dataBytes += message.length;
+      stats.networkDataBytes += message.length;
+    }
+    this.signals.bumpActivity();
+    this.links!.send(to, message);
+    Atomics.store(this.linkCounts!, 0, BigInt(++this.linkSent));
   }
 
   /** Queues `message` for `member`; for the gateway, with `route` (the worker it is for, or BROADCAST) in front. */
@@ -237,6 +380,15 @@ export class Mesh {
         if (reader.writerStuck()) this.signals.wake(m);
       }
     }
+    const links = this.links;
+    if (links !== undefined && links.hasArrivals()) {
+      const n = links.poll(receive, budget);
+      if (n > 0) {
+        moved = true;
+        this.linkReceived += n;
+        Atomics.store(this.linkCounts!, 1, BigInt(this.linkReceived));
+      }
+    }
     return moved;
   }
 
@@ -256,7 +408,7 @@ export class Mesh {
       const r = readers[m]!;
       if (r !== null && r.hasData()) return true;
     }
-    return false;
+    return this.links !== undefined && this.links.hasArrivals();
   }
 
   /**
@@ -265,6 +417,23 @@ export class Mesh {
    * that is so only once the gateway has found every process quiescent (see `GatewayPort.quiesce`).
    */
   park(timeoutMs: number): boolean {
+    if (this.links !== undefined) {
+      throw new WorkerError(
+        'INVALID_OPTION',
+        `worker ${this.index} reaches the other processes over links its own thread carries (direct links), so it cannot block that thread to wait: ` +
+          'wait with await worker.runAsync() or await worker.stepUntilAsync(…), not run() or stepUntil(…)',
+        { worker: this.index },
+      );
+    }
+    return this.waitHere(timeoutMs);
+  }
+
+  /** Blocks until a local member writes to or reads from this worker's rings, or `timeoutMs` passes (direct links or not: for room in a ring). */
+  waitForRoom(timeoutMs: number): void {
+    this.waitHere(timeoutMs);
+  }
+
+  private waitHere(timeoutMs: number): boolean {
     const asleep = this.signals.asleepWord(this.member);
     Atomics.store(this.words, asleep, ASLEEP);
     const seen = Atomics.load(this.words, this.member);
@@ -279,6 +448,7 @@ export class Mesh {
 
   /** `park` that waits with `Atomics.waitAsync`: the thread's event loop runs meanwhile. */
   async parkAsync(timeoutMs: number): Promise<boolean> {
+    this.links?.flush();
     const asleep = this.signals.asleepWord(this.member);
     Atomics.store(this.words, asleep, ASLEEP);
     const seen = Atomics.load(this.words, this.member);
@@ -414,6 +584,53 @@ export class GatewayPort {
     if (this.readers.some((r) => r.hasData())) return;
     const waited = Atomics.waitAsync(this.words, this.member, seen, timeoutMs);
     if (waited.async) await waited.value;
+  }
+
+  /** With direct links: the ports this process's workers listen on, by local index, once every one has said (else undefined). */
+  localPorts(): number[] | undefined {
+    const words = this.linkWords();
+    const ports = Array.from(words.subarray(FIRST_PORT + this.first, FIRST_PORT + this.first + this.workers));
+    return ports.every((p) => p > 0) ? ports : undefined;
+  }
+
+  /** With direct links: the ports of another process's workers, global `first ..`. */
+  setPorts(first: number, ports: readonly number[]): void {
+    const words = this.linkWords();
+    if (first < 0 || first + ports.length > this.peers) throw new RangeError(`ports for workers ${first}.. do not fit a computation of ${this.peers}`);
+    for (let i = 0; i < ports.length; i++) Atomics.store(words, FIRST_PORT + first + i, ports[i]!);
+  }
+
+  /** With direct links: every worker's port is known; the workers may connect. */
+  openLinks(): void {
+    const words = this.linkWords();
+    Atomics.store(words, LINKS_READY, 1);
+    Atomics.notify(words, LINKS_READY);
+  }
+
+  /** With direct links: the worker (global index) whose link broke before it said it was done, or -1. */
+  lostLink(): number {
+    const memory = this.signals.memory.links;
+    return memory === undefined ? -1 : Atomics.load(new Int32Array(memory.words), LINK_LOST) - 1;
+  }
+
+  /** With direct links: messages this process's workers sent over their links, and took from them. */
+  linkCounts(): { sent: number; received: number } {
+    const memory = this.signals.memory.links;
+    if (memory === undefined) return { sent: 0, received: 0 };
+    const counts = new BigInt64Array(memory.counts);
+    let sent = 0;
+    let received = 0;
+    for (let w = 0; w < this.workers; w++) {
+      sent += Number(Atomics.load(counts, 2 * w));
+      received += Number(Atomics.load(counts, 2 * w + 1));
+    }
+    return { sent, received };
+  }
+
+  private linkWords(): Int32Array {
+    const memory = this.signals.memory.links;
+    if (memory === undefined) throw new RangeError('this mesh has no direct links');
+    return new Int32Array(memory.words);
   }
 
   /** Every worker of this process is connected to its peers: they may start (see `Mesh.arrive`). */

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkResult, jobFailure, toRecord, WorkerError } from './errors.js';
-import type { MeshMemory } from './mesh.js';
+import type { LinkSlot, MeshMemory, RemoteLinks } from './mesh.js';
 import { moduleUrl } from './pool.js';
 import { ThreadTransport } from './transport.js';
 import { Worker } from './worker.js';
@@ -27,6 +27,8 @@ export interface Job {
   readonly mesh: MeshMemory;
   readonly moduleUrl: string;
   readonly args: unknown;
+  /** With direct links: the module that makes them (its default export, `(slot, config) => Promise<RemoteLinks>`) and its config. */
+  readonly links?: { readonly module: string; readonly config: unknown };
 }
 
 /** What a thread is started with: its one job, or none for a pooled thread; and modules to import at once (see ThreadPoolOptions.preload). */
@@ -52,12 +54,23 @@ async function work(job: Job, linked: ReadonlyMap<string, JobModule>): Promise<v
     }
     const run = module['default'];
     if (typeof run !== 'function') throw new WorkerError('BAD_MODULE', `${job.moduleUrl} must export a default function (worker, args) => result`);
+    const slot = transport.linkSlot();
+    if (slot !== undefined) {
+      if (job.links === undefined) throw new WorkerError('INVALID_OPTION', `worker ${job.index}'s mesh wants direct links, but its job names no module to make them`);
+      const made = (await import(job.links.module)) as { default: (slot: LinkSlot, config: unknown) => Promise<RemoteLinks> };
+      transport.setLinks(await made.default(slot, job.links.config));
+    }
     // Every job starts once every thread is up: a thread that started early would only wait later, at
     // its first exchange, and its job's own clock would count another thread's start-up.
     transport.ready();
     const result: unknown = await run(worker, job.args);
-    worker.run();
-    transport.finish();
+    if (transport.direct) {
+      await worker.runAsync();
+      await transport.finishAsync();
+    } else {
+      worker.run();
+      transport.finish();
+    }
     checkResult(result, job.index);
     try {
       parentPort!.postMessage({ kind: 'done', index: job.index, result, stats: worker.stats() } satisfies ThreadReport, transferablesOf(result));

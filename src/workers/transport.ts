@@ -7,7 +7,7 @@ import { BatchInbox, type ProgressExchange } from '../progress/exchange.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import { decode, encodeData, encodeShape, ProgressEncoder, type WireMessage } from './codec.js';
 import { WorkerError } from './errors.js';
-import { Mesh, type MeshMemory, type TrafficStats } from './mesh.js';
+import { Mesh, type LinkSlot, type MeshMemory, type RemoteLinks, type TrafficStats } from './mesh.js';
 
 export interface Transport {
   readonly index: number;
@@ -24,8 +24,15 @@ export interface Transport {
    * once if no worker can act again (every one idle, nothing in flight): waiting would be forever.
    */
   park(): boolean;
+  /** Whether this worker's thread carries its own links (it must then wait with `parkAsync`). */
+  readonly direct: boolean;
   /** `park` without blocking the thread: its event loop runs while it waits. */
   parkAsync(): Promise<boolean>;
+  /**
+   * Sends what links of this thread hold back; then, if they hold too much unsent, a promise to wait on
+   * before the next step (else undefined).
+   */
+  congestion(): Promise<void> | undefined;
   /** This worker's computation is complete; it will not act again. */
   finish(): void;
   /** Throws ABORTED once another worker has failed. */
@@ -97,6 +104,7 @@ export class ThreadTransport implements Transport {
   private relieve: () => boolean = () => false;
   /** Polls before sleeping (see SPINS). */
   private readonly spins: number;
+  private links: RemoteLinks | undefined;
 
   /** Worker `index` (global) of the computation, a thread of the process whose mesh `memory` is. */
   constructor(memory: MeshMemory, index: number) {
@@ -139,7 +147,7 @@ export class ThreadTransport implements Transport {
   private yieldToConsumers(): void {
     while (this.mesh.backlog() > BACKLOG_LIMIT / 2) {
       const moved = this.poll();
-      if (!this.relieve() && !moved) this.mesh.park(1);
+      if (!this.relieve() && !moved) this.mesh.waitForRoom(1);
     }
   }
 
@@ -192,8 +200,39 @@ export class ThreadTransport implements Transport {
     return live;
   }
 
+  /** What `makeLinks` needs, when this worker's mesh wants direct links to other processes. */
+  linkSlot(): LinkSlot | undefined {
+    return this.mesh.linkSlot();
+  }
+
+  /** Sends to other processes' workers over `links` from now on (see `Mesh.setLinks`). */
+  setLinks(links: RemoteLinks): void {
+    this.links = links;
+    this.mesh.setLinks(links);
+  }
+
+  /** Whether this worker's links are carried by its own thread: it must then wait with `parkAsync`. */
+  get direct(): boolean {
+    return this.links !== undefined;
+  }
+
+  congestion(): Promise<void> | undefined {
+    const links = this.links;
+    if (links === undefined) return undefined;
+    links.flush();
+    if (links.backlog() <= BACKLOG_LIMIT) return undefined;
+    return links.drained(BACKLOG_LIMIT / 2).then(() => this.checkAbort());
+  }
+
+  /** `finish`, then what the links still hold is written and every peer told this worker is done. */
+  async finishAsync(): Promise<void> {
+    this.finish();
+    await this.links?.close();
+  }
+
   async parkAsync(): Promise<boolean> {
-    if (spinForArrivals(this.mesh, this.spins)) return true;
+    // A spin sees only the rings: what the links bring comes with the event loop, which waiting lets run.
+    if (this.links === undefined && spinForArrivals(this.mesh, this.spins)) return true;
     const live = await this.mesh.parkAsync(PARK_MS);
     this.checkAbort();
     return live;
@@ -222,7 +261,7 @@ export class ThreadTransport implements Transport {
     // reach its peers before this thread stops. What arrives meanwhile is dropped: this worker is done.
     while (this.mesh.backlog() > 0) {
       this.checkAbort();
-      if (!this.mesh.poll(() => {})) this.mesh.park(1);
+      if (!this.mesh.poll(() => {})) this.mesh.waitForRoom(1);
     }
     this.mesh.finish();
   }

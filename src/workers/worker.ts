@@ -79,6 +79,8 @@ export class Worker {
   private readonly dataflows: Installed[] = [];
   private failure: Error | undefined;
   private readonly counters = { steps: 0, progressBatches: 0, progressUpdates: 0 };
+  /** When a `stepAsync` or `stepUntilAsync` last let the event loop take a turn. */
+  private lastYield = 0;
 
   constructor(options: WorkerOptions = {}) {
     const index = options.transport?.index ?? options.index ?? 0;
@@ -127,6 +129,19 @@ export class Worker {
     return result;
   }
 
+  /**
+   * Whether this worker must wait with `runAsync`, `stepUntilAsync` and `stepAsync` (its thread carries
+   * its own links to other processes: see the `links: 'direct'` option of execute across processes);
+   * `run()` and `stepUntil()` then fail with INVALID_OPTION as soon as they would wait.
+   *
+   * @example
+   * if (worker.waitsAsync) await worker.runAsync();
+   * else worker.run();
+   */
+  get waitsAsync(): boolean {
+    return this.options.transport?.direct === true;
+  }
+
   /** One step of every dataflow. Returns whether any work happened (progress applied, messages, notifications, progress sent). */
   step(): boolean {
     if (this.failure !== undefined) throw new DataflowError('HALTED', `worker ${this.index} stopped after an error: ${this.failure.message}`, {}, this.failure);
@@ -167,6 +182,32 @@ export class Worker {
   }
 
   /**
+   * One `step`, for a loop that feeds the worker while its thread keeps its event loop: it then waits
+   * while this thread's links hold too much unsent, and lets the event loop take a turn once every few
+   * milliseconds (a feed loop of plain `step()` calls would keep its thread from reading its links).
+   *
+   * @example
+   * for (const part of parts) {
+   *   input.send(part);
+   *   await worker.stepAsync();
+   * }
+   */
+  async stepAsync(): Promise<boolean> {
+    const active = this.step();
+    await this.breathe();
+    return active;
+  }
+
+  /** Every YIELD_MS: sends what this thread's links hold, waits for them to drain if they hold too much, else yields to the event loop. */
+  private async breathe(): Promise<void> {
+    if (performance.now() - this.lastYield < YIELD_MS) return;
+    const congested = this.options.transport?.congestion();
+    if (congested !== undefined) await congested;
+    else await yieldToEventLoop();
+    this.lastYield = performance.now();
+  }
+
+  /**
    * `stepUntil` that gives the thread's event loop its turns: while idle it waits without blocking the
    * thread (timers, sockets and messages of this thread are served meanwhile), and while busy it yields
    * every few milliseconds. Same answers and errors as `stepUntil`.
@@ -177,20 +218,16 @@ export class Worker {
    * await worker.stepUntilAsync(() => probe.passed(0)); // the thread's timers still fire meanwhile
    */
   async stepUntilAsync(done: () => boolean): Promise<void> {
-    let since = performance.now();
+    this.lastYield = performance.now();
     while (!done()) {
       if (this.step() || done()) {
-        const now = performance.now();
-        if (now - since >= YIELD_MS) {
-          await yieldToEventLoop();
-          since = performance.now();
-        }
+        await this.breathe();
         continue;
       }
       const transport = this.options.transport;
       if (transport === undefined) this.stalled();
       if (!(await transport.parkAsync())) this.quiescent();
-      since = performance.now();
+      this.lastYield = performance.now();
     }
   }
 

@@ -18,6 +18,8 @@ const shapes: [number, number][] = [
   [2, 2],
   [3, 1],
 ];
+/** How workers reach the other processes: through each process's main thread, or over links of their own threads. */
+const links = ['gateway', 'direct'] as const;
 
 /** The source of the file's first edge: a node of every graph. */
 function firstNode(input: string): string {
@@ -27,20 +29,22 @@ function firstNode(input: string): string {
 describe('examples across processes', () => {
   for (const input of inputs) {
     for (const [name, extra] of jobs) {
-      it(`${name} on ${input}: (n=2, w=1), (n=2, w=2), (n=3, w=1) print what one worker prints`, async () => {
+      it(`${name} on ${input}: (n=2, w=1), (n=2, w=2), (n=3, w=1), gateway and direct links, print what one worker prints`, async () => {
         const args = ['example', name, '--input', `${graphs}/${input}`, ...extra, ...(name === 'bfs' ? ['--source', firstNode(input)] : [])];
         const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
         expect(one.status).toBe(0);
         expect(one.stdout.length).toBeGreaterThan(0);
-        for (const [n, w] of shapes) {
-          const run = await timely([...args, '-n', String(n), '-w', String(w), '--local'], { limitMs: 60_000 }).done;
-          expect(run.stderr).not.toMatch(/timely:/);
-          expect({ n, w, status: run.status }).toEqual({ n, w, status: 0 });
-          expect(run.stdout === one.stdout, `n=${n} w=${w}: output differs from one worker's`).toBe(true);
-          // Every process reported its timings; only process 0 wrote lines.
-          expect(run.stderr.match(/\(process \d of \d/g)?.length).toBe(n);
+        for (const link of links) {
+          for (const [n, w] of shapes) {
+            const run = await timely([...args, '-n', String(n), '-w', String(w), '--local', '--links', link], { limitMs: 60_000 }).done;
+            expect(run.stderr).not.toMatch(/timely:/);
+            expect({ link, n, w, status: run.status }).toEqual({ link, n, w, status: 0 });
+            expect(run.stdout === one.stdout, `${link} n=${n} w=${w}: output differs from one worker's`).toBe(true);
+            // Every process reported its timings; only process 0 wrote lines.
+            expect(run.stderr.match(/\(process \d of \d/g)?.length).toBe(n);
+          }
         }
-      }, 120_000);
+      }, 180_000);
     }
   }
 });
@@ -114,7 +118,7 @@ describe('sparse ids across processes', () => {
 });
 
 describe('incremental examples across processes', () => {
-  it.each(['karate.txt', 'email-Eu-core.txt'])('incremental-wcc and incremental-bfs on %s: (n=2, w=1), (n=2, w=2), (n=3, w=1) print what one worker prints', async (input) => {
+  it.each(['karate.txt', 'email-Eu-core.txt'])('incremental-wcc and incremental-bfs on %s: (n=2, w=1), (n=2, w=2), (n=3, w=1), gateway and direct links, print what one worker prints', async (input) => {
     const dir = mkdtempSync(join(tmpdir(), 'timely-net-inc-'));
     try {
       // Churn: each epoch removes three edges of the base (in file order) and inserts three new ones.
@@ -132,10 +136,12 @@ describe('incremental examples across processes', () => {
         expect(one.status, one.stderr).toBe(0);
         expect(one.stdout).toMatch(/^0 /);
         if (name === 'incremental-wcc') expect(one.stdout).toMatch(/^4 900004 /m);
-        for (const [n, w] of shapes) {
-          const run = await timely([...args, '-n', String(n), '-w', String(w), '--local'], { limitMs: 60_000 }).done;
-          expect({ name, n, w, status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ name, n, w, status: 0, stderr: '' });
-          expect(run.stdout === one.stdout, `${name} n=${n} w=${w}: output differs from one worker's`).toBe(true);
+        for (const link of links) {
+          for (const [n, w] of shapes) {
+            const run = await timely([...args, '-n', String(n), '-w', String(w), '--local', '--links', link], { limitMs: 60_000 }).done;
+            expect({ name, link, n, w, status: run.status, stderr: run.status === 0 ? '' : run.stderr }).toEqual({ name, link, n, w, status: 0, stderr: '' });
+            expect(run.stdout === one.stdout, `${name} ${link} n=${n} w=${w}: output differs from one worker's`).toBe(true);
+          }
         }
       }
       // A removal of an absent edge: every process stops with the one-worker message and status 2.
@@ -149,5 +155,5 @@ describe('incremental examples across processes', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 180_000);
+  }, 300_000);
 });

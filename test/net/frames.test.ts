@@ -97,6 +97,7 @@ describe('frames between processes', () => {
       fc.nat().map((wave): Control => ({ t: 'probe', wave })),
       fc.tuple(fc.nat(), fc.integer({ min: -1, max: 1e9 }), fc.nat(), fc.nat()).map(([wave, activity, sent, received]): Control => ({ t: 'state', wave, activity, sent, received })),
       fc.string().map((message): Control => ({ t: 'abort', error: { name: 'Error', message } })),
+      fc.array(fc.integer({ min: 1, max: 65535 }), { minLength: 2, maxLength: 2 }).map((ports): Control => ({ t: 'ports', ports })),
     );
     fc.assert(
       fc.property(controls, (c) => {
@@ -112,6 +113,13 @@ describe('frames between processes', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('ports for other than one worker each of the sender, or outside 1–65535, are MALFORMED_FRAME', () => {
+    for (const ports of [[4100], [4100, 4101, 4102], [0, 4101], [4100, 65536], [4100, 1.5], [4100, '4101'], 'x']) {
+      const bytes = Buffer.concat([Buffer.from([FrameType.control]), Buffer.from(JSON.stringify({ t: 'ports', ports }))]);
+      expect(outcome(() => decodeFrame(bytes, context, () => {})), JSON.stringify(ports)).toBe('malformed');
+    }
   });
 
   it('a results frame carries one result and one stats entry per worker of the sender, or is MALFORMED_FRAME', () => {

@@ -1,0 +1,218 @@
+/**
+ * Direct links (`--links direct`): each worker thread carries its own link to every worker of the other
+ * processes. The protocol, backpressure and faults over them, with real processes on 127.0.0.1; and the
+ * links' own handshake, in this process, with real sockets.
+ */
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { digest, jobOf } from '../../src/net/handshake.js';
+import makeLinks, { type LinkConfig } from '../../src/net/worker-links.js';
+import type { LinkSlot, RemoteLinks } from '../../src/workers/mesh.js';
+import { fixture, freePorts, hostfile, killAll, root, timely } from './processes.js';
+
+afterEach(killAll);
+
+const direct = ['--links', 'direct'];
+
+/** Runs `module` on n processes × w workers with direct links; each worker's result, by global index. */
+async function across<R>(module: string, n: number, w: number, args: unknown): Promise<R[]> {
+  const run = await timely(['run', module, '-n', String(n), '-w', String(w), '--local', ...direct, '--args', JSON.stringify(args)], { limitMs: 120_000 }).done;
+  expect(run.stderr).not.toMatch(/timely:/);
+  expect(run.status).toBe(0);
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { result: R }).result);
+}
+
+/** Runs `timely run MODULE` as process `p` of 2 with hostfile `path` and direct links. */
+function proc(p: number, path: string, module: string, args: unknown, extra: string[] = []) {
+  return timely(['run', module, '-n', '2', '-p', String(p), '-h', path, ...direct, '--args', JSON.stringify(args), ...extra], { limitMs: 30_000 });
+}
+
+const firstLine = (s: string) => s.split('\n').find((l) => l.startsWith('timely: '));
+
+describe('the progress protocol over direct links', () => {
+  const seed = Number(process.env['TIMELY_NET_SEED'] ?? Math.floor(Math.random() * 1e6));
+
+  it.each([
+    [2, 2, 80],
+    [3, 1, 60],
+  ])(`random graphs with nested loops on %i processes × %i workers (%i graphs): never an early notification, every requested one delivered (seed ${seed})`, async (n, w, cases) => {
+    const results = await across<{ violations: string[]; requested: number; delivered: number }>(fixture('random-graphs.mjs'), n, w, { cases, seed });
+    expect(results).toHaveLength(n * w);
+    for (const r of results) {
+      expect(r.violations).toEqual([]);
+      expect(r.delivered).toBe(r.requested);
+    }
+    expect(results.reduce((a, r) => a + r.requested, 0)).toBeGreaterThan(cases);
+  }, 120_000);
+});
+
+describe('backpressure over direct links', () => {
+  it('a fast producer floods a slow consumer in another process: every record arrives, each process stays under 300 MiB while 800 MiB cross', async () => {
+    const [producer, consumer] = await across<{ count: number; sum: number; peakMiB: number }>(fixture('flood.mjs'), 2, 1, { blocks: 800, ms: 4, to: 1 });
+    expect(consumer!.count).toBe(800);
+    expect(consumer!.sum).toBe(800 * 799);
+    expect(producer!.peakMiB).toBeLessThan(300);
+    expect(consumer!.peakMiB).toBeLessThan(300);
+  }, 120_000);
+});
+
+describe('faults with direct links', () => {
+  const long = { epochs: 1_000_000, n: 100, ms: 0 };
+
+  it('a peer killed mid-run (SIGKILL): the survivor stops with PEER_LOST naming it, status 1, within seconds', async () => {
+    const { path } = await hostfile(2);
+    const p0 = proc(0, path, fixture('ticks.mjs'), long);
+    const p1 = proc(1, path, fixture('ticks.mjs'), long);
+    await new Promise<void>((resolve) => {
+      let seen = '';
+      p1.child.stderr!.on('data', (d: Buffer) => {
+        seen += String(d);
+        if (seen.includes('running')) resolve();
+      });
+    });
+    const killed = performance.now();
+    p1.child.kill('SIGKILL');
+    const r0 = await p0.done;
+    expect(r0.status).toBe(1);
+    expect(firstLine(r0.stderr)).toMatch(/^timely: PEER_LOST: process 1 \(127\.0\.0\.1:\d+\) /);
+    // Fail-stop, promptly: the process link's close is seen at once (its exit includes stopping the threads).
+    expect(performance.now() - killed).toBeLessThan(5_000);
+  });
+
+  it('a vertex that throws in process 1 stops both processes with the same VERTEX_FAILED, its cause kept', async () => {
+    const { path } = await hostfile(2);
+    const throws = join(root, 'test/workers/fixtures/throws.mjs');
+    const [r0, r1] = await Promise.all([proc(0, path, throws, {}).done, proc(1, path, throws, {}).done]);
+    expect([r0.status, r1.status]).toEqual([1, 1]);
+    expect(firstLine(r0.stderr)).toMatch(/VERTEX_FAILED: .*'picky'.*worker 1.*seven is not allowed/);
+    expect(firstLine(r1.stderr)).toBe(firstLine(r0.stderr));
+  });
+
+  it('a computation that cannot finish stops with STALLED on every process, never hangs', async () => {
+    const { path } = await hostfile(2);
+    const stalls = join(root, 'test/workers/fixtures/stalls.mjs');
+    const [r0, r1] = await Promise.all([proc(0, path, stalls, {}).done, proc(1, path, stalls, {}).done]);
+    expect([r0.status, r1.status]).toEqual([1, 1]);
+    const line = (r: { stderr: string }) => firstLine(r.stderr)?.replace(/worker[ =]\d/g, 'worker N');
+    expect(line(r0)).toMatch(/^timely: STALLED: nothing more can happen on worker N/);
+    expect(line(r1)).toBe(line(r0));
+  });
+
+  it('a job that waits with run() is INVALID_OPTION on every process, naming runAsync', async () => {
+    const { path } = await hostfile(2);
+    const blocking = join(root, 'test/workers/fixtures/exchange.mjs');
+    const args = { n: 100, epochs: 2 };
+    const [r0, r1] = await Promise.all([proc(0, path, blocking, args).done, proc(1, path, blocking, args).done]);
+    expect([r0.status, r1.status]).toEqual([1, 1]);
+    expect(firstLine(r0.stderr)).toMatch(/^timely: INVALID_OPTION: worker \d reaches the other processes over links its own thread carries .*await worker\.runAsync\(\)/);
+    // Each worker meets the misuse itself: a process names whichever of them reported first.
+    const same = (s: string) => firstLine(s)?.replace(/worker[ =]\d/g, 'worker N');
+    expect(same(r1.stderr)).toBe(same(r0.stderr));
+  });
+
+  it('--links takes direct or gateway only', async () => {
+    const r = await timely(['run', fixture('ticks.mjs'), '-n', '2', '--local', '--links', 'fast'], { limitMs: 20_000 }).done;
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--links must be direct or gateway, got 'fast'/);
+  });
+});
+
+/** Worker `index` of 2 (one per process) in this thread: its slot, fed the other's port once both listen. */
+function slots(): { slot: (index: number) => LinkSlot; woken: number[]; lost: string[] } {
+  const ports = [0, 0];
+  const waiting: (() => void)[] = [];
+  const woken = [0, 0];
+  /** `w->peer`: worker w saw its link to peer break. */
+  const lost: string[] = [];
+  const slot = (index: number): LinkSlot => ({
+    index,
+    peers: 2,
+    first: index,
+    workers: 1,
+    publishPort: (port) => {
+      ports[index] = port;
+      if (ports.every((p) => p > 0)) waiting.splice(0).forEach((r) => r());
+    },
+    ports: () => (ports.every((p) => p > 0) ? Promise.resolve([...ports]) : new Promise<number[]>((r) => waiting.push(() => r([...ports])))),
+    wake: () => woken[index]!++,
+    lost: (peer) => lost.push(`${index}->${peer}`),
+  });
+  return { slot, woken, lost };
+}
+
+describe('direct links between two workers (this process, real sockets)', () => {
+  const job = { ...jobOf('file:///nowhere/job.js', {}, 'links-test'), processes: 2, workers: 1 };
+  const config = async (secret: string): Promise<LinkConfig> => ({
+    hosts: (await freePorts(2)).map((port) => ({ host: '127.0.0.1', port })),
+    secret: Buffer.from(secret),
+    job,
+    connectTimeout: 2_000,
+    maxPayload: 1 << 20,
+  });
+
+  it('carry messages both ways in order, each whole; an empty frame is no message', async () => {
+    const { slot, woken } = slots();
+    const c = await config('s3cret');
+    const [a, b] = (await Promise.all([makeLinks(slot(0), c), makeLinks(slot(1), c)])) as [RemoteLinks, RemoteLinks];
+    const sent = Array.from({ length: 50 }, (_, i) => Uint8Array.from({ length: 1 + i * 37 }, (_, j) => (i + j) % 251));
+    for (const m of sent) a.send(1, m);
+    a.flush();
+    b.send(0, Uint8Array.of(9, 9));
+    b.flush();
+    const got: { from: number; bytes: number[] }[] = [];
+    const deadline = Date.now() + 5_000;
+    while (got.length < 50 && Date.now() < deadline) {
+      b.poll((from, m) => got.push({ from, bytes: [...m] }), Infinity);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(got).toEqual(sent.map((m) => ({ from: 0, bytes: [...m] })));
+    expect(woken[1]).toBeGreaterThan(0);
+    const back: number[][] = [];
+    while (back.length < 1 && Date.now() < deadline) {
+      a.poll((_from, m) => back.push([...m]), Infinity);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(back).toEqual([[9, 9]]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('a link whose peer goes away before saying it is done is reported lost; one that said so is not', async () => {
+    const { slot, lost } = slots();
+    const c = await config('s3cret');
+    const [a, b] = await Promise.all([makeLinks(slot(0), c), makeLinks(slot(1), c)]);
+    await b.close(); // says done, then closes
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lost).toEqual([]);
+    await a.close();
+
+    const again = slots();
+    const c2 = await config('s3cret');
+    const [x, y] = await Promise.all([makeLinks(again.slot(0), c2), makeLinks(again.slot(1), c2)]);
+    // y's socket torn down without a word: x must report worker 1 lost.
+    (y as unknown as { sockets: { terminate(): void }[] }).sockets.forEach((s) => s?.terminate());
+    const deadline = Date.now() + 5_000;
+    while (!again.lost.includes('0->1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(again.lost).toContain('0->1');
+    await x.close();
+  });
+
+  it('a side with another secret is refused; with another job, too (the proofs are bound to both)', async () => {
+    for (const [mine, theirs] of [
+      [{ secret: 'right', job }, { secret: 'wrong', job }],
+      [{ secret: 'right', job }, { secret: 'right', job: { ...job, args: digest('other') } }],
+    ] as const) {
+      const { slot } = slots();
+      const c = await config(mine.secret);
+      const other = { ...c, secret: Buffer.from(theirs.secret), job: theirs.job };
+      const outcomes = await Promise.allSettled([makeLinks(slot(0), c), makeLinks(slot(1), other)]);
+      // The dialer (worker 1) is refused; the acceptor times out waiting for a peer that never proves itself.
+      expect(outcomes[1]!.status).toBe('rejected');
+      expect(((outcomes[1] as PromiseRejectedResult).reason as { code: string }).code).toMatch(/^(BAD_SECRET|JOB_MISMATCH)$/);
+      expect(outcomes[0]!.status).toBe('rejected');
+      expect(((outcomes[0] as PromiseRejectedResult).reason as { code: string }).code).toBe('CONNECT_TIMEOUT');
+    }
+  }, 20_000);
+});
