@@ -234,6 +234,8 @@ export class Mesh {
   private links: RemoteLinks | undefined;
   private linkCounts: BigInt64Array | undefined;
   private linkSent = 0;
+  /** While a lone worker with direct links waits in `parkAsync`: ends the wait (see `linkSlot().wake`). */
+  private wakeHere: (() => void) | undefined;
   private linkReceived = 0;
   /** Global indexes of the workers of other processes. */
   private readonly remote: number[] = [];
@@ -279,7 +281,12 @@ export class Mesh {
         }
         return Array.from(words.subarray(FIRST_PORT, FIRST_PORT + this.peers));
       },
-      wake: () => this.signals.wake(this.member),
+      wake: () => {
+        const here = this.wakeHere;
+        if (here !== undefined) here();
+        else if (this.workers > 1) this.signals.wake(this.member);
+        // Else this lone worker is busy: it polls its links at its next step.
+      },
       lost: (peer) => {
         Atomics.compareExchange(words, LINK_LOST, 0, peer + 1);
         this.signals.wake(this.gateway);
@@ -455,7 +462,22 @@ export class Mesh {
     let live = true;
     if (!this.hasArrivals() && !this.aborted()) {
       if (this.signals.quiet(this.everyRing, this.signals.members) >= 0) live = false;
-      else {
+      else if (this.links !== undefined && this.workers === 1) {
+        // A lone worker of its process hears only its links, on this thread: their arrival ends the
+        // wait at once (a resolved promise, no cross-thread wake). The gateway's word (quiescence, an
+        // abort) is looked at again after timeoutMs.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            this.wakeHere = undefined;
+            resolve();
+          }, timeoutMs);
+          this.wakeHere = () => {
+            this.wakeHere = undefined;
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      } else {
         const waited = Atomics.waitAsync(this.words, this.member, seen, timeoutMs);
         if (waited.async) {
           // A pending waitAsync does not keep the event loop alive: without a timer the thread would end here.
