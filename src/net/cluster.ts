@@ -2,6 +2,7 @@
  * execute across processes: this process's worker threads, joined to the other processes' by TCP links
  * (one per pair of processes, carried by this thread), as one computation of N × W workers.
  */
+import { statSync } from 'node:fs';
 import { toRecord, WorkerError } from '../workers/errors.js';
 import { cancelled, checkExecuteOptions, execute as executeThreads, launch, moduleUrl, type ExecuteOptions as ThreadOptions, type ExecuteResult } from '../workers/execute.js';
 import { allocateMesh, GatewayPort } from '../workers/mesh.js';
@@ -64,6 +65,21 @@ export interface ExecuteOptions extends ThreadOptions {
   readonly links?: 'gateway' | 'direct';
 }
 
+/**
+ * The module each worker thread makes its direct links with: the bundle the build makes of
+ * worker-links.ts (`ws` inside it: a thread loads it in some 20 ms, the modules one by one in some 50),
+ * or the module itself where there is no bundle or the bundle is older (a build by `tsc` alone).
+ */
+export function linksModule(dir: URL = new URL('.', import.meta.url)): URL {
+  const bundle = new URL('./worker-links.bundle.js', dir);
+  const module = new URL('./worker-links.js', dir);
+  try {
+    return statSync(bundle).mtimeMs >= statSync(module).mtimeMs ? bundle : module;
+  } catch {
+    return module;
+  }
+}
+
 /** The largest frame a peer may send (a batch is some MiB at most). */
 const MAX_PAYLOAD = 256 << 20;
 
@@ -115,7 +131,7 @@ export async function execute<R>(module: string | URL, options: ExecuteOptions =
     args: options.args,
     pool,
     compilation: options.concurrentCompilation ?? defaultCompilation(workers),
-    ...(direct ? { links: { module: new URL('./worker-links.js', import.meta.url).href, config: linkConfig } } : {}),
+    ...(direct ? { links: { module: linksModule().href, config: linkConfig } } : {}),
   });
   const fail = (err: Error, fromPeer = false) => {
     if (failure !== undefined) return;

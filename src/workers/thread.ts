@@ -46,6 +46,9 @@ async function work(job: Job, linked: ReadonlyMap<string, JobModule>): Promise<v
   const transport = new ThreadTransport(job.mesh, job.index);
   try {
     const worker = new Worker({ transport });
+    // Direct links are made while the job's module loads (both wait on I/O); settled is handled below.
+    const linking = makeLinks(transport, job);
+    linking.catch(() => {});
     let module: JobModule;
     try {
       module = linked.get(job.moduleUrl) ?? ((await import(job.moduleUrl)) as JobModule);
@@ -54,12 +57,8 @@ async function work(job: Job, linked: ReadonlyMap<string, JobModule>): Promise<v
     }
     const run = module['default'];
     if (typeof run !== 'function') throw new WorkerError('BAD_MODULE', `${job.moduleUrl} must export a default function (worker, args) => result`);
-    const slot = transport.linkSlot();
-    if (slot !== undefined) {
-      if (job.links === undefined) throw new WorkerError('INVALID_OPTION', `worker ${job.index}'s mesh wants direct links, but its job names no module to make them`);
-      const made = (await import(job.links.module)) as { default: (slot: LinkSlot, config: unknown) => Promise<RemoteLinks> };
-      transport.setLinks(await made.default(slot, job.links.config));
-    }
+    const links = await linking;
+    if (links !== undefined) transport.setLinks(links);
     // Every job starts once every thread is up: a thread that started early would only wait later, at
     // its first exchange, and its job's own clock would count another thread's start-up.
     transport.ready();
@@ -82,6 +81,15 @@ async function work(job: Job, linked: ReadonlyMap<string, JobModule>): Promise<v
     transport.abort();
     parentPort!.postMessage({ kind: 'error', index: job.index, error: toRecord(jobFailure(job.index, err)) } satisfies ThreadReport);
   }
+}
+
+/** This worker's direct links, when its mesh wants them (made by the module its job names), else undefined. */
+async function makeLinks(transport: ThreadTransport, job: Job): Promise<RemoteLinks | undefined> {
+  const slot = transport.linkSlot();
+  if (slot === undefined) return undefined;
+  if (job.links === undefined) throw new WorkerError('INVALID_OPTION', `worker ${job.index}'s mesh wants direct links, but its job names no module to make them`);
+  const made = (await import(job.links.module)) as { default: (slot: LinkSlot, config: unknown) => Promise<RemoteLinks> };
+  return made.default(slot, job.links.config);
 }
 
 /** Typed arrays in a result travel without copying (their buffers are transferred). */

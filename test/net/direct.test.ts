@@ -3,12 +3,15 @@
  * processes. The protocol, backpressure and faults over them, with real processes on 127.0.0.1; and the
  * links' own handshake, in this process, with real sockets.
  */
+import { utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { digest, jobOf } from '../../src/net/handshake.js';
 import makeLinks, { type LinkConfig } from '../../src/net/worker-links.js';
 import type { LinkSlot, RemoteLinks } from '../../src/workers/mesh.js';
-import { fixture, freePorts, hostfile, killAll, root, timely } from './processes.js';
+import { linksModule } from '../../src/net/cluster.js';
+import { fixture, freePorts, hostfile, killAll, root, scratchDir, timely } from './processes.js';
 
 afterEach(killAll);
 
@@ -215,4 +218,25 @@ describe('direct links between two workers (this process, real sockets)', () => 
       expect(((outcomes[0] as PromiseRejectedResult).reason as { code: string }).code).toBe('CONNECT_TIMEOUT');
     }
   }, 20_000);
+});
+
+describe('the module worker threads make their links with', () => {
+  it('is the bundle when it is at least as new as worker-links.js, else the module itself', () => {
+    const dir = scratchDir('timely-links-');
+    const at = pathToFileURL(dir + '/');
+    writeFileSync(join(dir, 'worker-links.js'), '');
+    expect(linksModule(at).href).toBe(new URL('./worker-links.js', at).href);
+    writeFileSync(join(dir, 'worker-links.bundle.js'), '');
+    utimesSync(join(dir, 'worker-links.js'), 1_000, 1_000);
+    expect(linksModule(at).href).toBe(new URL('./worker-links.bundle.js', at).href);
+    utimesSync(join(dir, 'worker-links.bundle.js'), 500, 500);
+    expect(linksModule(at).href).toBe(new URL('./worker-links.js', at).href);
+  });
+
+  it('after the build, the bundle, with ws inside it', async () => {
+    const built = (await import(join(root, 'dist/src/net/cluster.js'))) as { linksModule: () => URL };
+    expect(built.linksModule().pathname).toMatch(/dist\/src\/net\/worker-links\.bundle\.js$/);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(built.linksModule(), 'utf8')).not.toMatch(/from ['"]ws['"]/);
+  });
 });

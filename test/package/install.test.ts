@@ -42,7 +42,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('the package as a user installs it', () => {
   it('ships the built library, its types, the CLI and the examples the CLI runs; no sources, tests, bench or maps', () => {
-    for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/workers/thread-main.js', 'dist/examples/iterative/threads-entry.bundle.js', 'dist/examples/iterative/run.js', 'dist/examples/iterative/job.js']) {
+    for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/workers/thread-main.js', 'dist/examples/iterative/threads-entry.bundle.js', 'dist/src/net/worker-links.bundle.js', 'dist/examples/iterative/run.js', 'dist/examples/iterative/job.js']) {
       expect(files).toContain(f);
     }
     for (const f of files) expect(f).toMatch(/^(package\.json|README\.md|LICENSE|dist\/(src|examples)\/.*\.(js|d\.ts))$/);
