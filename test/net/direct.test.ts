@@ -3,7 +3,7 @@
  * processes. The protocol, backpressure and faults over them, with real processes on 127.0.0.1; and the
  * links' own handshake, in this process, with real sockets.
  */
-import { utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { digest, jobOf } from '../../src/net/handshake.js';
 import makeLinks, { type LinkConfig } from '../../src/net/worker-links.js';
 import type { LinkSlot, RemoteLinks } from '../../src/workers/mesh.js';
 import { linksModule } from '../../src/net/cluster.js';
-import { fixture, freePorts, hostfile, killAll, root, scratchDir, timely } from './processes.js';
+import { fixture, freePorts, hostfile, killAll, root, scratchDir, testCertificates, timely } from './processes.js';
 
 afterEach(killAll);
 
@@ -202,6 +202,17 @@ describe('direct links between two workers (this process, real sockets)', () => 
     await x.close();
   });
 
+  it('with TLS, both ends of a link are TLS sockets (wss)', async () => {
+    const { slot } = slots();
+    const certs = testCertificates();
+    const pem = (f: string) => readFileSync(join(certs, f));
+    const c = { ...(await config('s3cret')), tls: { cert: pem('ca-node.pem'), key: pem('ca-node.key'), ca: pem('ca.pem') } };
+    const [a, b] = await Promise.all([makeLinks(slot(0), c), makeLinks(slot(1), c)]);
+    const encrypted = (l: RemoteLinks, peer: number) => (l as unknown as { sockets: { _socket: { encrypted?: boolean } }[] }).sockets[peer]!._socket.encrypted;
+    expect([encrypted(a, 1), encrypted(b, 0)]).toEqual([true, true]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('a side with another secret is refused; with another job, too (the proofs are bound to both)', async () => {
     for (const [mine, theirs] of [
       [{ secret: 'right', job }, { secret: 'wrong', job }],
@@ -236,7 +247,6 @@ describe('the module worker threads make their links with', () => {
   it('after the build, the bundle, with ws inside it', async () => {
     const built = (await import(join(root, 'dist/src/net/cluster.js'))) as { linksModule: () => URL };
     expect(built.linksModule().pathname).toMatch(/dist\/src\/net\/worker-links\.bundle\.js$/);
-    const { readFileSync } = await import('node:fs');
     expect(readFileSync(built.linksModule(), 'utf8')).not.toMatch(/from ['"]ws['"]/);
   });
 });

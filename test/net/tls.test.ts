@@ -21,6 +21,13 @@ describe('TLS between processes', () => {
     expect(tls.stdout).toBe(plain.stdout);
   });
 
+  it('with direct links too: every worker link is wss, and the answers are as without TLS', async () => {
+    const plain = await timely(['run', fixture('ticks.mjs'), '-n', '2', '-w', '2', '--local', '--args', args]).done;
+    const tls = await timely(['run', fixture('ticks.mjs'), '-n', '2', '-w', '2', '--local', '--links', 'direct', '--args', args, ...tlsArgs('ca')]).done;
+    expect([plain.status, tls.status, tls.stderr]).toEqual([0, 0, expect.not.stringMatching(/timely:/)]);
+    expect(tls.stdout).toBe(plain.stdout);
+  });
+
   it('a process whose certificate another CA signed is refused: TLS_REFUSED on it, logged by the other', async () => {
     const { path } = await hostfile(2);
     const p0 = timely(['run', fixture('ticks.mjs'), '-n', '2', '-p', '0', '-h', path, '--args', args, '--connect-timeout', '3', ...tlsArgs('ca')], { limitMs: 30_000 });
