@@ -101,6 +101,9 @@ class WorkerLinks implements RemoteLinks {
         this.done[peer] = true;
         return;
       }
+      this.slot.arrived();
+      // This worker is done: what comes now is counted (its sender counted it) and dropped.
+      if (this.closing) return;
       this.inFrom.push(peer);
       this.inData.push(bytes);
       this.inBytes += bytes.length;
@@ -118,11 +121,11 @@ class WorkerLinks implements RemoteLinks {
     socket.on('error', () => {}); // a close follows
   }
 
-  send(to: number, message: Uint8Array): void {
+  send(to: number, message: Uint8Array): boolean {
     const socket = this.sockets[to];
     // A peer that is done reads nothing more; a link that broke stops the computation (the launcher
     // learns why over its process link). Either way what goes to it now is dropped.
-    if (socket === undefined || socket.readyState !== 1) return;
+    if (socket === undefined || socket.readyState !== 1 || this.done[to]) return false;
     // Held until `flush` (or until they are many): a busy worker's messages to one peer leave in one write.
     if (!this.corked[to]) {
       this.corked[to] = true;
@@ -133,6 +136,7 @@ class WorkerLinks implements RemoteLinks {
     socket.send(Buffer.from(message), { binary: true });
     this.heldBytes += message.length;
     if (this.heldBytes > HOLD_BYTES) this.flush();
+    return true;
   }
 
   flush(): void {
@@ -191,7 +195,8 @@ class WorkerLinks implements RemoteLinks {
   async close(): Promise<void> {
     this.closing = true;
     this.flush();
-    for (const s of this.sockets) s?.send(EMPTY, { binary: true });
+    // "Done", straight to each socket (send drops what goes to a peer that is done already).
+    for (const s of this.sockets) if (s !== undefined && s.readyState === 1) s.send(EMPTY, { binary: true });
     await this.drained(0);
     this.connector?.close();
     await Promise.all(

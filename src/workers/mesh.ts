@@ -40,8 +40,12 @@ const FIRST_PORT = 2;
  * them: see its worker links). Messages to each peer arrive in the order they were sent.
  */
 export interface RemoteLinks {
-  /** Queues `message` for worker `to` (a global index in another process); the caller may reuse `message` afterwards. */
-  send(to: number, message: Uint8Array): void;
+  /**
+   * Queues `message` for worker `to` (a global index in another process); the caller may reuse `message`
+   * afterwards. Returns false if the message was dropped: that worker said it is done (it reads nothing
+   * more), or its link broke.
+   */
+  send(to: number, message: Uint8Array): boolean;
   /** Hands what arrived to `receive`, with its sender's global index, up to about `budget` bytes. Returns how many messages. */
   poll(receive: (from: number, message: Uint8Array) => void, budget: number): number;
   /** Whether something arrived that `poll` has not handed over. */
@@ -70,6 +74,8 @@ export interface LinkSlot {
   publishPort(port: number): void;
   /** Every worker's port by global index, once the launcher has them all (this process's and the others'). */
   ports(): Promise<number[]>;
+  /** A message arrived on a link (counted for quiescence as it arrives, even once this worker is done). */
+  arrived(): void;
   /** Wakes this worker (something arrived on a link). */
   wake(): void;
   /** The link to worker `peer` broke before it said it was done: the launcher decides what failed. */
@@ -234,9 +240,9 @@ export class Mesh {
   private links: RemoteLinks | undefined;
   private linkCounts: BigInt64Array | undefined;
   private linkSent = 0;
+  private linkReceived = 0;
   /** While a lone worker with direct links waits in `parkAsync`: ends the wait (see `linkSlot().wake`). */
   private wakeHere: (() => void) | undefined;
-  private linkReceived = 0;
   /** Global indexes of the workers of other processes. */
   private readonly remote: number[] = [];
 
@@ -262,6 +268,8 @@ export class Mesh {
     const memory = this.signals.memory.links;
     if (memory === undefined) return undefined;
     const words = new Int32Array(memory.words);
+    // Counted from the slot's making: a peer quick to start may send before this worker has all its links.
+    this.linkCounts = new BigInt64Array(memory.counts, 16 * this.member, 2);
     return {
       index: this.index,
       peers: this.peers,
@@ -287,6 +295,10 @@ export class Mesh {
         else if (this.workers > 1) this.signals.wake(this.member);
         // Else this lone worker is busy: it polls its links at its next step.
       },
+      arrived: () => {
+        this.signals.bumpActivity();
+        Atomics.store(this.linkCounts!, 1, BigInt(++this.linkReceived));
+      },
       lost: (peer) => {
         Atomics.compareExchange(words, LINK_LOST, 0, peer + 1);
         this.signals.wake(this.gateway);
@@ -296,13 +308,8 @@ export class Mesh {
 
   /** From now on, messages for other processes' workers go over `links`, and what they bring is polled with the rings. */
   setLinks(links: RemoteLinks): void {
+    if (this.linkCounts === undefined) throw new RangeError('setLinks needs the links made through this mesh\'s linkSlot()');
     this.links = links;
-    this.linkCounts = new BigInt64Array(this.signals.memory.links!.counts, 16 * this.member, 2);
-  }
-
-  /** Writes what the links hold back (see `RemoteLinks.flush`). */
-  flushLinks(): void {
-    this.links?.flush();
   }
 
   /** Whether this worker reaches other processes over links of its own thread (which it must then let run). */
@@ -337,8 +344,8 @@ export class Mesh {
       stats.networkDataBytes += message.length;
     }
     this.signals.bumpActivity();
-    this.links!.send(to, message);
-    Atomics.store(this.linkCounts!, 0, BigInt(++this.linkSent));
+    // Counted for quiescence only if it goes: a peer that is done will not count it as arrived.
+    if (this.links!.send(to, message)) Atomics.store(this.linkCounts!, 0, BigInt(++this.linkSent));
   }
 
   /** Queues `message` for `member`; for the gateway, with `route` (the worker it is for, or BROADCAST) in front. */
@@ -388,14 +395,7 @@ export class Mesh {
       }
     }
     const links = this.links;
-    if (links !== undefined && links.hasArrivals()) {
-      const n = links.poll(receive, budget);
-      if (n > 0) {
-        moved = true;
-        this.linkReceived += n;
-        Atomics.store(this.linkCounts!, 1, BigInt(this.linkReceived));
-      }
-    }
+    if (links !== undefined && links.hasArrivals() && links.poll(receive, budget) > 0) moved = true;
     return moved;
   }
 

@@ -124,10 +124,11 @@ describe('faults with direct links', () => {
 });
 
 /** Worker `index` of 2 (one per process) in this thread: its slot, fed the other's port once both listen. */
-function slots(): { slot: (index: number) => LinkSlot; woken: number[]; lost: string[] } {
+function slots(): { slot: (index: number) => LinkSlot; woken: number[]; arrived: number[]; lost: string[] } {
   const ports = [0, 0];
   const waiting: (() => void)[] = [];
   const woken = [0, 0];
+  const arrived = [0, 0];
   /** `w->peer`: worker w saw its link to peer break. */
   const lost: string[] = [];
   const slot = (index: number): LinkSlot => ({
@@ -140,10 +141,11 @@ function slots(): { slot: (index: number) => LinkSlot; woken: number[]; lost: st
       if (ports.every((p) => p > 0)) waiting.splice(0).forEach((r) => r());
     },
     ports: () => (ports.every((p) => p > 0) ? Promise.resolve([...ports]) : new Promise<number[]>((r) => waiting.push(() => r([...ports])))),
+    arrived: () => arrived[index]!++,
     wake: () => woken[index]!++,
     lost: (peer) => lost.push(`${index}->${peer}`),
   });
-  return { slot, woken, lost };
+  return { slot, woken, arrived, lost };
 }
 
 describe('direct links between two workers (this process, real sockets)', () => {
@@ -157,11 +159,11 @@ describe('direct links between two workers (this process, real sockets)', () => 
   });
 
   it('carry messages both ways in order, each whole; an empty frame is no message', async () => {
-    const { slot, woken } = slots();
+    const { slot, woken, arrived } = slots();
     const c = await config('s3cret');
     const [a, b] = (await Promise.all([makeLinks(slot(0), c), makeLinks(slot(1), c)])) as [RemoteLinks, RemoteLinks];
     const sent = Array.from({ length: 50 }, (_, i) => Uint8Array.from({ length: 1 + i * 37 }, (_, j) => (i + j) % 251));
-    for (const m of sent) a.send(1, m);
+    for (const m of sent) expect(a.send(1, m)).toBe(true);
     a.flush();
     b.send(0, Uint8Array.of(9, 9));
     b.flush();
@@ -173,6 +175,7 @@ describe('direct links between two workers (this process, real sockets)', () => 
     }
     expect(got).toEqual(sent.map((m) => ({ from: 0, bytes: [...m] })));
     expect(woken[1]).toBeGreaterThan(0);
+    expect(arrived[1]).toBe(50);
     const back: number[][] = [];
     while (back.length < 1 && Date.now() < deadline) {
       a.poll((_from, m) => back.push([...m]), Infinity);
@@ -180,6 +183,27 @@ describe('direct links between two workers (this process, real sockets)', () => 
     }
     expect(back).toEqual([[9, 9]]);
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('for quiescence, every message a sender counts as gone is counted as arrived, even once its receiver is done', async () => {
+    const { slot, arrived } = slots();
+    const c = await config('s3cret');
+    const [a, b] = (await Promise.all([makeLinks(slot(0), c), makeLinks(slot(1), c)])) as [RemoteLinks, RemoteLinks];
+    let gone = 0;
+    const send = (x: number) => (a.send(1, Uint8Array.of(x)) ? (gone++, true) : false);
+    // b is done: it says so and closes, while a goes on sending until it hears of it.
+    const closing = b.close();
+    const deadline = Date.now() + 5_000;
+    while (send(1) && Date.now() < deadline) {
+      a.flush();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await closing;
+    expect(send(2)).toBe(false); // dropped, and not counted as gone
+    expect(gone).toBeGreaterThan(0);
+    expect(arrived[1]).toBe(gone);
+    expect(b.hasArrivals()).toBe(false); // what came to b once it was done was dropped
+    await a.close();
   });
 
   it('a link whose peer goes away before saying it is done is reported lost; one that said so is not', async () => {
