@@ -126,6 +126,13 @@ export function abortMesh(memory: MeshMemory): void {
  */
 export const BROADCAST = 0xffffffff;
 
+/**
+ * What `lieDown` says instead of a wake counter's value (an Int32, which may wrap to any value: these
+ * lie outside its range): go on at once, or nothing can ever arrive.
+ */
+const NO_WAIT = 2 ** 32;
+const QUIET = 2 ** 32 + 1;
+
 /** States of a member's "asleep" word. */
 const AWAKE = 0;
 const ASLEEP = 1;
@@ -441,54 +448,60 @@ export class Mesh {
   }
 
   private waitHere(timeoutMs: number): boolean {
-    const asleep = this.signals.asleepWord(this.member);
-    Atomics.store(this.words, asleep, ASLEEP);
-    const seen = Atomics.load(this.words, this.member);
-    let live = true;
-    if (!this.hasArrivals() && !this.aborted()) {
-      if (this.signals.quiet(this.everyRing, this.signals.members) >= 0) live = false;
-      else Atomics.wait(this.words, this.member, seen, timeoutMs);
-    }
-    if (!this.finished) Atomics.store(this.words, asleep, AWAKE);
-    return live;
+    const seen = this.lieDown();
+    if (seen < NO_WAIT) Atomics.wait(this.words, this.member, seen, timeoutMs);
+    this.getUp();
+    return seen !== QUIET;
   }
 
   /** `park` that waits with `Atomics.waitAsync`: the thread's event loop runs meanwhile. */
   async parkAsync(timeoutMs: number): Promise<boolean> {
     this.links?.flush();
-    const asleep = this.signals.asleepWord(this.member);
-    Atomics.store(this.words, asleep, ASLEEP);
-    const seen = Atomics.load(this.words, this.member);
-    let live = true;
-    if (!this.hasArrivals() && !this.aborted()) {
-      if (this.signals.quiet(this.everyRing, this.signals.members) >= 0) live = false;
-      else if (this.links !== undefined && this.workers === 1) {
-        // A lone worker of its process hears only its links, on this thread: their arrival ends the
-        // wait at once (a resolved promise, no cross-thread wake). The gateway's word (quiescence, an
-        // abort) is looked at again after timeoutMs.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            this.wakeHere = undefined;
-            resolve();
-          }, timeoutMs);
-          this.wakeHere = () => {
-            this.wakeHere = undefined;
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      } else {
-        const waited = Atomics.waitAsync(this.words, this.member, seen, timeoutMs);
-        if (waited.async) {
-          // A pending waitAsync does not keep the event loop alive: without a timer the thread would end here.
-          const keepAlive = setTimeout(() => {}, timeoutMs + 1);
-          await waited.value;
-          clearTimeout(keepAlive);
-        }
+    const seen = this.lieDown();
+    if (seen < NO_WAIT && this.links !== undefined && this.workers === 1) {
+      // A lone worker of its process hears only its links, on this thread: their arrival ends the
+      // wait at once (a resolved promise, no cross-thread wake). The gateway's word (quiescence, an
+      // abort) is looked at again after timeoutMs.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.wakeHere = undefined;
+          resolve();
+        }, timeoutMs);
+        this.wakeHere = () => {
+          this.wakeHere = undefined;
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    } else if (seen < NO_WAIT) {
+      const waited = Atomics.waitAsync(this.words, this.member, seen, timeoutMs);
+      if (waited.async) {
+        // A pending waitAsync does not keep the event loop alive: without a timer the thread would end here.
+        const keepAlive = setTimeout(() => {}, timeoutMs + 1);
+        await waited.value;
+        clearTimeout(keepAlive);
       }
     }
-    if (!this.finished) Atomics.store(this.words, asleep, AWAKE);
-    return live;
+    this.getUp();
+    return seen !== QUIET;
+  }
+
+  /**
+   * The first half of parking: raises this worker's "asleep" flag, then reads its wake counter and looks
+   * for arrivals (in that order, so that a sender either sees the flag or is seen: see `Signals.wake`).
+   * Returns the counter's value to wait on, NO_WAIT if something arrived (or the mesh was aborted), or
+   * QUIET if nothing can ever arrive.
+   */
+  private lieDown(): number {
+    Atomics.store(this.words, this.signals.asleepWord(this.member), ASLEEP);
+    const seen = Atomics.load(this.words, this.member);
+    if (this.hasArrivals() || this.aborted()) return NO_WAIT;
+    return this.signals.quiet(this.everyRing, this.signals.members) >= 0 ? QUIET : seen;
+  }
+
+  /** The second half: lowers the flag again, unless this worker has finished. */
+  private getUp(): void {
+    if (!this.finished) Atomics.store(this.words, this.signals.asleepWord(this.member), AWAKE);
   }
 
   /**

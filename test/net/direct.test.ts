@@ -1,7 +1,8 @@
 /**
  * Direct links (`--links direct`): each worker thread carries its own link to every worker of the other
- * processes. The protocol, backpressure and faults over them, with real processes on 127.0.0.1; and the
- * links' own handshake, in this process, with real sockets.
+ * processes. Faults over them, with real processes on 127.0.0.1 (the protocol and backpressure over
+ * them are in protocol.test.ts, the examples in examples.test.ts); and the links themselves, in this
+ * process, with real sockets.
  */
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,50 +18,12 @@ afterEach(killAll);
 
 const direct = ['--links', 'direct'];
 
-/** Runs `module` on n processes × w workers with direct links; each worker's result, by global index. */
-async function across<R>(module: string, n: number, w: number, args: unknown): Promise<R[]> {
-  const run = await timely(['run', module, '-n', String(n), '-w', String(w), '--local', ...direct, '--args', JSON.stringify(args)], { limitMs: 120_000 }).done;
-  expect(run.stderr).not.toMatch(/timely:/);
-  expect(run.status).toBe(0);
-  return run.stdout
-    .trim()
-    .split('\n')
-    .map((line) => (JSON.parse(line) as { result: R }).result);
-}
-
 /** Runs `timely run MODULE` as process `p` of 2 with hostfile `path` and direct links. */
 function proc(p: number, path: string, module: string, args: unknown, extra: string[] = []) {
   return timely(['run', module, '-n', '2', '-p', String(p), '-h', path, ...direct, '--args', JSON.stringify(args), ...extra], { limitMs: 30_000 });
 }
 
 const firstLine = (s: string) => s.split('\n').find((l) => l.startsWith('timely: '));
-
-describe('the progress protocol over direct links', () => {
-  const seed = Number(process.env['TIMELY_NET_SEED'] ?? Math.floor(Math.random() * 1e6));
-
-  it.each([
-    [2, 2, 80],
-    [3, 1, 60],
-  ])(`random graphs with nested loops on %i processes × %i workers (%i graphs): never an early notification, every requested one delivered (seed ${seed})`, async (n, w, cases) => {
-    const results = await across<{ violations: string[]; requested: number; delivered: number }>(fixture('random-graphs.mjs'), n, w, { cases, seed });
-    expect(results).toHaveLength(n * w);
-    for (const r of results) {
-      expect(r.violations).toEqual([]);
-      expect(r.delivered).toBe(r.requested);
-    }
-    expect(results.reduce((a, r) => a + r.requested, 0)).toBeGreaterThan(cases);
-  }, 120_000);
-});
-
-describe('backpressure over direct links', () => {
-  it('a fast producer floods a slow consumer in another process: every record arrives, each process stays under 300 MiB while 800 MiB cross', async () => {
-    const [producer, consumer] = await across<{ count: number; sum: number; peakMiB: number }>(fixture('flood.mjs'), 2, 1, { blocks: 800, ms: 4, to: 1 });
-    expect(consumer!.count).toBe(800);
-    expect(consumer!.sum).toBe(800 * 799);
-    expect(producer!.peakMiB).toBeLessThan(300);
-    expect(consumer!.peakMiB).toBeLessThan(300);
-  }, 120_000);
-});
 
 describe('faults with direct links', () => {
   const long = { epochs: 1_000_000, n: 100, ms: 0 };

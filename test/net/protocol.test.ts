@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { fixture, timely } from './processes.js';
 
+type Links = 'gateway' | 'direct';
+
 interface Checked {
   violations: string[];
   violationCount: number;
@@ -9,9 +11,12 @@ interface Checked {
   delivered: number;
 }
 
-/** Runs `module` on n processes × w workers with the local launcher; each worker's result, by global index. */
-async function across<R>(module: string, n: number, w: number, args: unknown): Promise<R[]> {
-  const run = await timely(['run', fixture(module), '-n', String(n), '-w', String(w), '--local', '--args', JSON.stringify(args)], { limitMs: 120_000 }).done;
+/**
+ * Runs `module` on n processes × w workers with the local launcher, the workers reaching the other
+ * processes through the main threads or over links of their own (`links`); each worker's result, by global index.
+ */
+async function across<R>(module: string, n: number, w: number, args: unknown, links: Links = 'gateway'): Promise<R[]> {
+  const run = await timely(['run', fixture(module), '-n', String(n), '-w', String(w), '--local', '--links', links, '--args', JSON.stringify(args)], { limitMs: 120_000 }).done;
   expect(run.stderr).not.toMatch(/timely:/);
   expect(run.status).toBe(0);
   return run.stdout
@@ -24,11 +29,13 @@ describe('the progress protocol across processes', () => {
   // Seeds vary by run (TIMELY_NET_SEED fixes one): a failing seed is printed, to become a named case.
   const seed = Number(process.env['TIMELY_NET_SEED'] ?? Math.floor(Math.random() * 1e6));
 
-  it.each([
-    [2, 2, 150],
-    [3, 1, 100],
-  ])(`random graphs with nested loops on %i processes × %i workers (%i graphs): never an early notification, every requested one delivered (seed ${seed})`, async (n, w, cases) => {
-    const results = await across<Checked>('random-graphs.mjs', n, w, { cases, seed });
+  it.each<[Links, number, number, number]>([
+    ['gateway', 2, 2, 150],
+    ['gateway', 3, 1, 100],
+    ['direct', 2, 2, 80],
+    ['direct', 3, 1, 60],
+  ])(`%s links, random graphs with nested loops on %i processes × %i workers (%i graphs): never an early notification, every requested one delivered (seed ${seed})`, async (links, n, w, cases) => {
+    const results = await across<Checked>('random-graphs.mjs', n, w, { cases, seed }, links);
     expect(results).toHaveLength(n * w);
     for (const r of results) {
       expect(r.violations).toEqual([]);
@@ -44,8 +51,8 @@ describe('the progress protocol across processes', () => {
 });
 
 describe('backpressure across processes', () => {
-  it('a fast producer floods a slow consumer in another process: every record arrives, each process stays under 300 MiB while 800 MiB cross', async () => {
-    const [producer, consumer] = await across<{ count: number; sum: number; peakMiB: number }>('flood.mjs', 2, 1, { blocks: 800, ms: 4, to: 1 });
+  it.each<Links>(['gateway', 'direct'])('%s links: a fast producer floods a slow consumer in another process: every record arrives, each process stays under 300 MiB while 800 MiB cross', async (links) => {
+    const [producer, consumer] = await across<{ count: number; sum: number; peakMiB: number }>('flood.mjs', 2, 1, { blocks: 800, ms: 4, to: 1 }, links);
     expect(consumer!.count).toBe(800);
     expect(consumer!.sum).toBe(800 * 799); // each block i adds i twice
     expect(producer!.peakMiB).toBeLessThan(300);
