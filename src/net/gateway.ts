@@ -171,7 +171,11 @@ export class Gateway {
     else if (now - this.lostSince > LOST_GRACE_MS) {
       const peer = Math.floor(lost / this.workers);
       this.options.onFailure(
-        new NetError('PEER_LOST', `${this.options.describe(peer)} lost its link with worker ${lost}: the process exited, crashed or was killed, or the link was cut`, { process: peer }),
+        new NetError(
+          'PEER_LOST',
+          `the direct link to worker ${lost} of ${this.options.describe(peer)} broke before the computation ended: that process exited, crashed or was killed, or the link was cut`,
+          { process: peer },
+        ),
       );
     }
   }

@@ -194,6 +194,13 @@ class WorkerLinks implements RemoteLinks {
 
   async close(): Promise<void> {
     this.closing = true;
+    // What waits is never taken now; reading goes on (arrivals are counted and dropped), so that a
+    // peer held back by this worker's pause gets its last messages through.
+    this.inData.length = 0;
+    this.inFrom.length = 0;
+    this.head = 0;
+    this.inBytes = 0;
+    if (this.paused) this.pauseAll(false);
     this.flush();
     // "Done", straight to each socket (send drops what goes to a peer that is done already).
     for (const s of this.sockets) if (s !== undefined && s.readyState === 1) s.send(EMPTY, { binary: true });

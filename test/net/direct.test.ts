@@ -79,6 +79,14 @@ describe('faults with direct links', () => {
     expect(same(r1.stderr)).toBe(same(r0.stderr));
   });
 
+  it('processes started with different links settings both stop, saying so', async () => {
+    const { path } = await hostfile(2);
+    const args = { epochs: 5, n: 10, ms: 0 };
+    const [r0, r1] = await Promise.all([proc(0, path, fixture('ticks.mjs'), args).done, timely(['run', fixture('ticks.mjs'), '-n', '2', '-p', '1', '-h', path, '--args', JSON.stringify(args)], { limitMs: 30_000 }).done]);
+    expect([r0.status, r1.status]).toEqual([1, 1]);
+    for (const r of [r0, r1]) expect(firstLine(r.stderr)).toMatch(/MALFORMED_FRAME: process 0 \(127\.0\.0\.1:\d+\) sent its workers' ports, but this process does not use direct links: start every process with the same links setting/);
+  });
+
   it('--links takes direct or gateway only', async () => {
     const r = await timely(['run', fixture('ticks.mjs'), '-n', '2', '--local', '--links', 'fast'], { limitMs: 20_000 }).done;
     expect(r.status).toBe(2);
