@@ -46,7 +46,7 @@ async function work(job: Job, linked: ReadonlyMap<string, JobModule>): Promise<v
   const transport = new ThreadTransport(job.mesh, job.index);
   try {
     const worker = new Worker({ transport });
-    // Direct links are made while the job's module loads (both wait on I/O); settled is handled below.
+    // Direct links are made while the job's module loads (both wait on I/O); a failure of theirs is met where they are awaited.
     const linking = makeLinks(transport, job);
     linking.catch(() => {});
     let module: JobModule;
