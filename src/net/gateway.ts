@@ -97,6 +97,9 @@ export class Gateway {
   private portsKnown = 0;
   /** When a worker's direct link was first seen broken. */
   private lostSince = -1;
+  /** Process 0, direct links: the key of the waves that found every process idle with messages in flight, and since when. */
+  private stuck: string | undefined;
+  private stuckSince = 0;
   private readonly outgoing: (route: number, from: number, message: Uint8Array) => void;
 
   constructor(options: GatewayOptions) {
@@ -322,6 +325,32 @@ export class Gateway {
       return;
     }
     this.previous = idle && balanced ? key : undefined;
+    if (this.options.direct === true) this.watchInFlight(idle && !balanced ? key : undefined, states);
+  }
+
+  /**
+   * With direct links, messages between workers travel on links no heartbeat watches (their threads may
+   * be in long callbacks). Every process idle, with the same counts wave after wave and fewer messages
+   * arrived than sent, for longer than the heartbeat timeout, means messages that will not come: a
+   * stalled worker link. `stuck` is the waves' key while so, else undefined.
+   */
+  private watchInFlight(stuck: string | undefined, states: readonly StateControl[]): void {
+    const now = performance.now();
+    if (stuck === undefined || stuck !== this.stuck) {
+      this.stuck = stuck;
+      this.stuckSince = now;
+      return;
+    }
+    if (now - this.stuckSince <= this.options.heartbeatTimeout) return;
+    const missing = states.reduce((a, s) => a + s.sent - s.received, 0);
+    this.options.onFailure(
+      new NetError(
+        'PEER_UNRESPONSIVE',
+        `every process has been idle for ${((now - this.stuckSince) / 1000).toFixed(1)} s (heartbeat timeout ${this.options.heartbeatTimeout / 1000} s) ` +
+          `while ${missing} message(s) between workers never arrived: a direct link between two workers is stalled or cut`,
+        {},
+      ),
+    );
   }
 
   private pause(): void {

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
 import type { LinkSlot, RemoteLinks } from '../workers/mesh.js';
 import { Connector } from './connect.js';
+import { NetError } from './errors.js';
 import { digest, type JobIdentity } from './handshake.js';
 import type { Host } from './hosts.js';
 import type { TlsOptions } from './tls.js';
@@ -28,18 +29,23 @@ const INBOX_LIMIT = 8 << 20;
 /** Bytes held back for a flush before they are written anyway. */
 const HOLD_BYTES = 64 << 10;
 
-/** The frame that says "done" (and what a taken message's place is cleared to). */
+/** What a taken message's place is cleared to. */
 const EMPTY = new Uint8Array(0);
 
-/** One worker's links; messages are the frames themselves, an empty frame says "done". */
+/** One worker's links: each message is a binary frame; a text frame says "done". */
 class WorkerLinks implements RemoteLinks {
   private readonly sockets: (WebSocket | undefined)[];
   /** Whether each peer said it is done (its link may then close). */
   private readonly done: boolean[];
+  /** Messages sent to each peer, and taken from each: what "done" reconciles (see `peerDone`). */
+  private readonly sentTo: number[];
+  private readonly arrivedFrom: number[];
   private readonly inFrom: number[] = [];
   private readonly inData: Uint8Array[] = [];
   private head = 0;
   private closing = false;
+  /** What a peer sent that breaks the links' protocol: thrown at the next poll. */
+  private failure: NetError | undefined;
   private broken = false;
   private connector: Connector | undefined;
   /** Peers whose socket holds this step's messages back (see `flush`). */
@@ -56,6 +62,8 @@ class WorkerLinks implements RemoteLinks {
   ) {
     this.sockets = new Array<WebSocket | undefined>(slot.peers);
     this.done = new Array<boolean>(slot.peers).fill(false);
+    this.sentTo = new Array<number>(slot.peers).fill(0);
+    this.arrivedFrom = new Array<number>(slot.peers).fill(0);
     this.corked = new Array<boolean>(slot.peers).fill(false);
   }
 
@@ -95,15 +103,14 @@ class WorkerLinks implements RemoteLinks {
   private add(peer: number, socket: WebSocket): void {
     this.sockets[peer] = socket;
     socket.binaryType = 'nodebuffer';
-    socket.on('message', (data: RawData) => {
+    socket.on('message', (data: RawData, binary: boolean) => {
       const bytes = Array.isArray(data) ? Buffer.concat(data) : (data as Buffer);
-      if (bytes.length === 0) {
-        this.done[peer] = true;
-        return;
-      }
-      this.slot.arrived();
-      // This worker is done: what comes now is counted (its sender counted it) and dropped.
+      if (!binary) return this.peerDone(peer, bytes);
+      // This worker is done: what comes now is dropped, and not counted (its "done" told the sender
+      // how many it took, and the sender uncounts the rest).
       if (this.closing) return;
+      this.arrivedFrom[peer]!++;
+      this.slot.arrived();
       this.inFrom.push(peer);
       this.inData.push(bytes);
       this.inBytes += bytes.length;
@@ -126,6 +133,7 @@ class WorkerLinks implements RemoteLinks {
     // A peer that is done reads nothing more; a link that broke stops the computation (the launcher
     // learns why over its process link). Either way what goes to it now is dropped.
     if (socket === undefined || socket.readyState !== 1 || this.done[to]) return false;
+    this.sentTo[to]!++;
     // Held until `flush` (or until they are many): a busy worker's messages to one peer leave in one write.
     if (!this.corked[to]) {
       this.corked[to] = true;
@@ -152,6 +160,7 @@ class WorkerLinks implements RemoteLinks {
   }
 
   poll(receive: (from: number, message: Uint8Array) => void, budget: number): number {
+    if (this.failure !== undefined) throw this.failure;
     let n = 0;
     let bytes = 0;
     while (this.head < this.inData.length && bytes < budget) {
@@ -173,13 +182,34 @@ class WorkerLinks implements RemoteLinks {
     return n;
   }
 
+  /**
+   * `peer` is done and took `arrived` of the messages this worker sent it: the others it will never take,
+   * so they are uncounted (for quiescence, sent and arrived must match), and nothing more goes to it.
+   */
+  private peerDone(peer: number, text: Buffer): void {
+    let arrived: unknown;
+    try {
+      arrived = (JSON.parse(text.toString('utf8')) as { done?: unknown }).done;
+    } catch {
+      arrived = undefined;
+    }
+    if (typeof arrived !== 'number' || !Number.isSafeInteger(arrived) || arrived < 0 || arrived > this.sentTo[peer]! || this.done[peer]) {
+      // Raised at this worker's next poll (an event handler has no one to throw to).
+      this.failure ??= new NetError('MALFORMED_FRAME', `worker ${peer} sent worker ${this.slot.index} a text frame that is not its "done": ${text.toString('utf8').slice(0, 80)}`, { worker: peer });
+      this.slot.wake();
+      return;
+    }
+    this.done[peer] = true;
+    this.slot.unsent(this.sentTo[peer]! - arrived);
+  }
+
   private pauseAll(pause: boolean): void {
     this.paused = pause;
     for (const s of this.sockets) if (s !== undefined) pause ? s.pause() : s.resume();
   }
 
   hasArrivals(): boolean {
-    return this.head < this.inData.length;
+    return this.head < this.inData.length || this.failure !== undefined;
   }
 
   backlog(): number {
@@ -202,8 +232,12 @@ class WorkerLinks implements RemoteLinks {
     this.inBytes = 0;
     if (this.paused) this.pauseAll(false);
     this.flush();
-    // "Done", straight to each socket (send drops what goes to a peer that is done already).
-    for (const s of this.sockets) if (s !== undefined && s.readyState === 1) s.send(EMPTY, { binary: true });
+    // "Done", as text (data goes as binary), with how many messages came from that peer: what it sent
+    // since, this worker never takes, and the peer uncounts (see `peerDone`).
+    for (let peer = 0; peer < this.sockets.length; peer++) {
+      const s = this.sockets[peer];
+      if (s !== undefined && s.readyState === 1) s.send(JSON.stringify({ done: this.arrivedFrom[peer] }));
+    }
     await this.drained(0);
     this.connector?.close();
     await Promise.all(

@@ -74,8 +74,10 @@ export interface LinkSlot {
   publishPort(port: number): void;
   /** Every worker's port by global index, once the launcher has them all (this process's and the others'). */
   ports(): Promise<number[]>;
-  /** A message arrived on a link (counted for quiescence as it arrives, even once this worker is done). */
+  /** A message arrived on a link (counted for quiescence as it arrives). */
   arrived(): void;
+  /** `n` messages this worker counted as sent will never be taken: their receiver is done. */
+  unsent(n: number): void;
   /** Wakes this worker (something arrived on a link). */
   wake(): void;
   /** The link to worker `peer` broke before it said it was done: the launcher decides what failed. */
@@ -306,6 +308,11 @@ export class Mesh {
         this.signals.bumpActivity();
         Atomics.store(this.linkCounts!, 1, BigInt(++this.linkReceived));
       },
+      unsent: (n) => {
+        if (n === 0) return;
+        this.signals.bumpActivity();
+        Atomics.store(this.linkCounts!, 0, BigInt((this.linkSent -= n)));
+      },
       lost: (peer) => {
         Atomics.compareExchange(words, LINK_LOST, 0, peer + 1);
         this.signals.wake(this.gateway);
@@ -457,7 +464,9 @@ export class Mesh {
   /** `park` that waits with `Atomics.waitAsync`: the thread's event loop runs meanwhile. */
   async parkAsync(timeoutMs: number): Promise<boolean> {
     this.links?.flush();
-    const seen = this.lieDown();
+    // While its links still hold bytes to write, this worker counts as awake: what it sent is not yet
+    // on its way, and quiescence (or a stall) must not be judged meanwhile.
+    const seen = this.lieDown(this.links !== undefined && this.links.backlog() > 0);
     if (seen < NO_WAIT && this.links !== undefined && this.workers === 1) {
       // A lone worker of its process hears only its links, on this thread: their arrival ends the
       // wait at once (a resolved promise, no cross-thread wake). The gateway's word (quiescence, an
@@ -487,13 +496,13 @@ export class Mesh {
   }
 
   /**
-   * The first half of parking: raises this worker's "asleep" flag, then reads its wake counter and looks
+   * The first half of parking: raises this worker's "asleep" flag (unless `stayAwake`), then reads its wake counter and looks
    * for arrivals (in that order, so that a sender either sees the flag or is seen: see `Signals.wake`).
    * Returns the counter's value to wait on, NO_WAIT if something arrived (or the mesh was aborted), or
    * QUIET if nothing can ever arrive.
    */
-  private lieDown(): number {
-    Atomics.store(this.words, this.signals.asleepWord(this.member), ASLEEP);
+  private lieDown(stayAwake = false): number {
+    if (!stayAwake) Atomics.store(this.words, this.signals.asleepWord(this.member), ASLEEP);
     const seen = Atomics.load(this.words, this.member);
     if (this.hasArrivals() || this.aborted()) return NO_WAIT;
     return this.signals.quiet(this.everyRing, this.signals.members) >= 0 ? QUIET : seen;

@@ -95,11 +95,12 @@ describe('faults with direct links', () => {
 });
 
 /** Worker `index` of 2 (one per process) in this thread: its slot, fed the other's port once both listen. */
-function slots(): { slot: (index: number) => LinkSlot; woken: number[]; arrived: number[]; lost: string[] } {
+function slots(): { slot: (index: number) => LinkSlot; woken: number[]; arrived: number[]; unsent: number[]; lost: string[] } {
   const ports = [0, 0];
   const waiting: (() => void)[] = [];
   const woken = [0, 0];
   const arrived = [0, 0];
+  const unsent = [0, 0];
   /** `w->peer`: worker w saw its link to peer break. */
   const lost: string[] = [];
   const slot = (index: number): LinkSlot => ({
@@ -113,10 +114,11 @@ function slots(): { slot: (index: number) => LinkSlot; woken: number[]; arrived:
     },
     ports: () => (ports.every((p) => p > 0) ? Promise.resolve([...ports]) : new Promise<number[]>((r) => waiting.push(() => r([...ports])))),
     arrived: () => arrived[index]!++,
+    unsent: (n) => (unsent[index]! += n),
     wake: () => woken[index]!++,
     lost: (peer) => lost.push(`${index}->${peer}`),
   });
-  return { slot, woken, arrived, lost };
+  return { slot, woken, arrived, unsent, lost };
 }
 
 describe('direct links between two workers (this process, real sockets)', () => {
@@ -156,25 +158,40 @@ describe('direct links between two workers (this process, real sockets)', () => 
     await Promise.all([a.close(), b.close()]);
   });
 
-  it('for quiescence, every message a sender counts as gone is counted as arrived, even once its receiver is done', async () => {
-    const { slot, arrived } = slots();
+  it('for quiescence, the messages a sender counts as sent, less those its receiver\'s "done" says never came, are those counted as arrived', async () => {
+    const { slot, arrived, unsent } = slots();
     const c = await config('s3cret');
     const [a, b] = (await Promise.all([makeLinks(slot(0), c), makeLinks(slot(1), c)])) as [RemoteLinks, RemoteLinks];
-    let gone = 0;
-    const send = (x: number) => (a.send(1, Uint8Array.of(x)) ? (gone++, true) : false);
+    let sent = 0;
+    const send = (x: number) => (a.send(1, Uint8Array.of(x)) ? (sent++, true) : false);
+    for (let i = 0; i < 20; i++) send(0);
+    a.flush();
+    const deadline = Date.now() + 5_000;
+    while (arrived[1]! < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    expect(arrived[1]).toBe(20);
     // b is done: it says so and closes, while a goes on sending until it hears of it.
     const closing = b.close();
-    const deadline = Date.now() + 5_000;
     while (send(1) && Date.now() < deadline) {
       a.flush();
       await new Promise((r) => setTimeout(r, 1));
     }
     await closing;
-    expect(send(2)).toBe(false); // dropped, and not counted as gone
-    expect(gone).toBeGreaterThan(0);
-    expect(arrived[1]).toBe(gone);
+    expect(send(2)).toBe(false); // dropped, and not counted as sent
+    expect(sent).toBeGreaterThan(20);
+    expect(sent - unsent[0]!).toBe(arrived[1]);
     expect(b.hasArrivals()).toBe(false); // what came to b once it was done was dropped
     await a.close();
+  });
+
+  it('a text frame that is not a proper "done" is MALFORMED_FRAME at the receiver\'s next poll', async () => {
+    const { slot } = slots();
+    const c = await config('s3cret');
+    const [a, b] = (await Promise.all([makeLinks(slot(0), c), makeLinks(slot(1), c)])) as [RemoteLinks, RemoteLinks];
+    (b as unknown as { sockets: { send(text: string): void }[] }).sockets[0]!.send(JSON.stringify({ done: 5 })); // a sent b nothing: 5 cannot have come
+    const deadline = Date.now() + 5_000;
+    while (!a.hasArrivals() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    expect(() => a.poll(() => {}, Infinity)).toThrow(/MALFORMED_FRAME: worker 1 sent worker 0 a text frame that is not its "done"/);
+    await Promise.all([a.close(), b.close()]);
   });
 
   it('a link whose peer goes away before saying it is done is reported lost; one that said so is not', async () => {
