@@ -85,7 +85,7 @@ export interface LinkSlot {
 }
 
 /** The link memory of a computation of `peers` workers, `workers` of them in this process. */
-export function allocateLinks(peers: number, workers: number): LinkMemory {
+function allocateLinks(peers: number, workers: number): LinkMemory {
   return { words: new SharedArrayBuffer(4 * (FIRST_PORT + peers)), counts: new SharedArrayBuffer(16 * workers) };
 }
 
@@ -324,11 +324,6 @@ export class Mesh {
   setLinks(links: RemoteLinks): void {
     if (this.linkCounts === undefined) throw new RangeError('setLinks needs the links made through this mesh\'s linkSlot()');
     this.links = links;
-  }
-
-  /** Whether this worker reaches other processes over links of its own thread (which it must then let run). */
-  get direct(): boolean {
-    return this.links !== undefined;
   }
 
   /** Queues a message for worker `to` (global index) and wakes it. With `transient`, the caller reuses `message` afterwards. */
