@@ -28,42 +28,44 @@ function collect(size: number, seen: Uint8Array, value: (x: number) => number): 
 }
 
 /**
- * Synchronous label propagation: each node starts with the smallest id among itself and its
- * neighbours; every round, nodes whose label dropped offer it to their neighbours.
+ * Label propagation: each node starts with the smallest id among itself and its neighbours; every
+ * round, nodes whose label dropped offer it to their neighbours, and an offer that beats a label
+ * lowers it at once (a node still to offer in the round offers the lower label), as the examples'
+ * dataflow does.
  */
 export function baselineWcc(edges: EdgeList): NodeValues {
   const { size, seen } = present(edges);
   const { src, dst } = columns(edges);
   const { offsets, targets } = buildCsr(size, [[src, dst], [dst, src]], false);
   const label = new Int32Array(size);
-  const offer = new Int32Array(size).fill(-1);
-  // Lists of nodes as reused typed arrays: a node is at most once in each per round.
-  const changed = new Int32Array(size);
-  const offered = new Int32Array(size);
+  // The nodes to offer in this round and in the next, as reused typed arrays, each node in at most
+  // one of them at a time (marked in `pending`).
+  let changed = new Int32Array(size);
+  let next = new Int32Array(size);
+  const pending = new Uint8Array(size);
   let changes = 0;
   for (let x = 0; x < size; x++) {
     let least = x;
     for (let i = offsets[x]!; i < offsets[x + 1]!; i++) least = Math.min(least, targets[i]!);
     label[x] = least;
-    if (least < x) changed[changes++] = x;
+    if (least < x) (changed[changes++] = x), (pending[x] = 1);
   }
   while (changes > 0) {
-    let reached = 0;
+    let lowered = 0;
     for (let c = 0; c < changes; c++) {
       const n = changed[c]!;
       const l = label[n]!;
+      pending[n] = 0;
       for (let i = offsets[n]!; i < offsets[n + 1]!; i++) {
         const m = targets[i]!;
-        if (offer[m] === -1) offered[reached++] = m;
-        if (offer[m] === -1 || l < offer[m]!) offer[m] = l;
+        if (l < label[m]!) {
+          label[m] = l;
+          if (pending[m] === 0) (pending[m] = 1), (next[lowered++] = m);
+        }
       }
     }
-    changes = 0;
-    for (let r = 0; r < reached; r++) {
-      const m = offered[r]!;
-      if (offer[m]! < label[m]!) (label[m] = offer[m]!), (changed[changes++] = m);
-      offer[m] = -1;
-    }
+    [changed, next] = [next, changed];
+    changes = lowered;
   }
   return collect(size, seen, (x) => label[x]!);
 }

@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { nodesByOwner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { keyedParts, type KeyedLists } from './csr.js';
+import { ownedCsr, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes]`: nodes that worker owns, reached at this iteration. */
@@ -43,8 +43,8 @@ export function bfsDataflow(scope: Scope): BfsDataflow {
 
 class Expand extends RoundVertex {
   private readonly edges = new PairBlocks();
-  /** Out-lists keyed by id, in parts (see `keyedParts`). */
-  private graph: KeyedLists[] | undefined;
+  /** Out-lists of the nodes owned here, by local number (see `ownedCsr`). */
+  private graph: KeyedLists | undefined;
   private visited = new Uint8Array(0);
   /** Nodes this worker has offered to (at any iteration). */
   private offered = new Uint8Array(0);
@@ -80,7 +80,7 @@ class Expand extends RoundVertex {
     for (const nodes of this.arrivals.get(distance) ?? []) this.visit(nodes);
     this.arrivals.delete(distance);
     const found = this.foundCount;
-    for (const { offsets, targets } of this.graph!) this.nextCount = offerFrom(offsets, targets, this.found, found, this.offered, this.visited, this.next, this.nextCount);
+    this.nextCount = offerFrom(this.graph!, this.ctx.peers, this.found, found, this.offered, this.visited, this.next);
     if (found > 0) this.ctx.sendBy(1, [[this.found.slice(0, found), new Float64Array(found).fill(distance)]], time);
     const visits: Visits[] = nodesByOwner(this.next.subarray(0, this.nextCount), this.ctx.peers);
     if (visits.length > 0) this.ctx.sendBy(0, visits, time);
@@ -106,8 +106,8 @@ class Expand extends RoundVertex {
     const { peers, worker } = this.ctx;
     const { blocks, owned, lists } = this.edges.adjacency(peers, true);
     this.edges.release();
-    const { parts, size } = keyedParts(blocks, lists, { columns: owned, worker, peers });
-    this.graph = parts;
+    const { csr, size } = ownedCsr(blocks, lists, owned, worker, peers);
+    this.graph = csr;
     this.offered = new Uint8Array(size);
     this.next = new Int32Array(size);
     this.grow(size);
@@ -126,17 +126,21 @@ class Expand extends RoundVertex {
 }
 
 /**
- * The out-neighbours, in one part of the adjacency, of the first `count` found nodes that are neither
- * visited nor offered to before, into `next` from `reached` on; returns the new `reached`. Offered once
+ * The out-neighbours (lists by local number, `n / peers`: see `ownedCsr`) of the first `count` found
+ * nodes that are neither visited nor offered to before, into `next`; returns how many. Offered once
  * ever: the first offer to a node carries the smallest distance any offer could. A node owned
  * elsewhere is never marked visited here, so `offered` is what stops offering it again.
  */
-function offerFrom(offsets: Int32Array, targets: Int32Array, found: Int32Array, count: number, offered: Uint8Array, visited: Uint8Array, next: Int32Array, reached: number): number {
-  const size = offsets.length - 1;
+function offerFrom({ offsets, targets }: KeyedLists, peers: number, found: Int32Array, count: number, offered: Uint8Array, visited: Uint8Array, next: Int32Array): number {
+  const lists = offsets.length - 1;
+  // Local numbers by a shift when the worker count is a power of two (1 and 2 included: the common cases).
+  const shift = (peers & (peers - 1)) === 0 ? 31 - Math.clz32(peers) : -1;
+  let reached = 0;
   for (let k = 0; k < count; k++) {
     const n = found[k]!;
-    if (n >= size) continue;
-    for (let i = offsets[n]!; i < offsets[n + 1]!; i++) {
+    const at = shift >= 0 ? n >> shift : (n / peers) | 0;
+    if (at >= lists) continue;
+    for (let i = offsets[at]!; i < offsets[at + 1]!; i++) {
       const m = targets[i]!;
       if (offered[m] !== 0 || visited[m] === 1) continue;
       offered[m] = 1;

@@ -87,16 +87,17 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
 }
 
 /**
- * Adjacency keyed by id, in parts: a CSR built from `blocks` and the owned pairs of `owned` (when there
- * are any, or no lists), then `lists` as they lie. Every part has an entry for each id below `size`,
- * which covers every id at either end of the pairs (their keys may stop short of it) and every id of
- * the lists. A node's neighbours are its lists in all the parts together.
+ * The adjacency of the nodes `worker` of `peers` owns (ids `worker`, `worker + peers`, …), in one CSR
+ * indexed by local number: node `n`'s list is number `n / peers` (rounded down). Built from `blocks`
+ * (pairs keyed by owned nodes), the owned pairs of `columns`, and `lists` keyed by id, in that order.
+ * `size` is above every id at either end and every id of the lists, and the CSR has a list for each
+ * owned id below it. A `peers`-th of the id range per worker: its offsets take less memory, and
+ * placing the pairs writes to a denser array (16 M random pairs, worker 1 of 2: 0.9–1.3 s against
+ * 1.4–1.9 s with offsets over the whole id range).
  */
-export function keyedParts(blocks: readonly Columns[], lists: readonly KeyedLists[], owned?: OwnedColumns): { parts: KeyedLists[]; size: number } {
-  const pairs = blocks.length > 0 || (owned !== undefined && owned.columns.length > 0);
-  const built = pairs || lists.length === 0 ? [buildCsr(0, blocks, false, 1, undefined, owned)] : [];
-  const size = Math.max(...built.map((c) => c.extent), ...lists.map((l) => l.offsets.length - 1));
-  return { parts: [...built, ...lists].map((p) => widen(p, size + 1)), size };
+export function ownedCsr(blocks: readonly Columns[], lists: readonly KeyedLists[], columns: readonly Columns[], worker: number, peers: number): { csr: KeyedLists; size: number } {
+  const built = buildCsr(0, blocks, false, peers, { lists, first: worker }, { columns, worker, peers });
+  return { csr: widen(built, keysIn(built.extent, worker, peers) + 1), size: built.extent };
 }
 
 /** How many of the ids below `range` are `first` plus a multiple of `divisor`. */

@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { ByOwner, owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { keyedParts, largest, type KeyedLists } from './csr.js';
+import { largest, ownedCsr, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes, labels]`: labels offered to nodes that worker owns. */
@@ -46,20 +46,27 @@ export function wccDataflow(scope: Scope): WccDataflow {
 
 class Propagate extends RoundVertex {
   private readonly edges = new PairBlocks();
-  /** Adjacency keyed by id, in parts (see `keyedParts`): the blocks received, and the lists of every slice of a shared list. */
-  private graph: KeyedLists[] | undefined;
+  /** Adjacency of the nodes owned here, by local number (see `ownedCsr`). */
+  private graph: KeyedLists | undefined;
+  /**
+   * For a node owned here, its label; for a node owned elsewhere, the smallest label offered to it so
+   * far (-1 for none yet, for either): an offer that does not beat it is never sent.
+   */
   private label = new Int32Array(0);
   /**
-   * The owned nodes whose label dropped since they last offered it, `changed[0 .. changedCount)`
-   * (each once, marked in `isChanged`); and the nodes offered to in a round. Both are reused from
-   * round to round (no garbage per round), and as long as the id range: a node is in each at most once.
+   * The owned nodes to offer their label in this round, `changed[0 .. changedCount)`, and those for the
+   * next, gathered in `later` (the two swap at the end of a round); `isChanged` marks a node in either,
+   * and a node owned elsewhere offered a lower label in this round (in `touched`). All reused from round to round (no garbage per round),
+   * and as long as the id range: a node is in each at most once.
    */
   private changed = new Int32Array(0);
   private changedCount = 0;
+  private later = new Int32Array(0);
   private isChanged = new Uint8Array(0);
-  private offered = new Int32Array(0);
-  private offer = new Int32Array(0);
-  /** The offers worth sending in a round, by owner (reused). */
+  private touched = new Int32Array(0);
+  /** The nodes owned elsewhere whose label (the smallest offered) dropped in this round, marked in `isChanged` until it ends. */
+  private remote = new Int32Array(0);
+  /** The offers to send in a round, by owner (reused). */
   private useful: ByOwner | undefined;
   /** Offers by iteration: a peer may already be an iteration ahead, even before this graph is built. */
   private readonly offers = new Map<number, Offers[]>();
@@ -84,50 +91,35 @@ class Propagate extends RoundVertex {
     if (this.graph === undefined) this.build(time);
     for (const [, nodes, labels] of this.offers.get(time.iteration) ?? []) this.changedCount = applyOffers(nodes, labels, this.label, this.isChanged, this.changed, this.changedCount);
     this.offers.delete(time.iteration);
-    const count = this.changedCount;
+    // Passes until no node owned here is left to offer: labels travel as far as they can among the
+    // nodes owned here within the round, and only offers to other workers wait for the next.
+    let count = this.changedCount;
+    let remote = 0;
+    while (count > 0) {
+      const changes = new Float64Array(count);
+      const touched = this.offerToNeighbours(count, changes);
+      this.ctx.sendBy(1, [[this.changed.slice(0, count), changes]], time);
+      const split = sortTouched(this.touched, touched, this.ctx.worker, this.ctx.peers, this.later, this.remote, remote);
+      [this.changed, this.later] = [this.later, this.changed];
+      count = split.local;
+      remote = split.remote;
+    }
     this.changedCount = 0;
-    const changes = new Float64Array(count);
-    const offered = this.offerToNeighbours(count, changes);
-    if (count > 0) this.ctx.sendBy(1, [[this.changed.slice(0, count), changes]], time);
     const useful = this.useful!;
     useful.clear();
-    this.keepUseful(offered, useful);
+    offersOut(this.remote, remote, this.label, this.isChanged, useful);
     const records: Offers[] = useful.records();
     if (records.length > 0) this.ctx.sendBy(0, records, time);
   }
 
   /**
-   * The smallest label offered to each neighbour of the first `count` changed nodes (into `offer`,
-   * each neighbour once into `offered`); the changed nodes' labels into `changes`. Returns how many
-   * nodes were offered to.
+   * Offers the label of each of the first `count` changed nodes to its neighbours; the changed nodes'
+   * labels into `changes`. Returns how many nodes it lowered a label of (into `touched`).
    */
   private offerToNeighbours(count: number, changes: Float64Array): number {
-    const { label, isChanged, offer, changed, offered } = this;
-    let reached = 0;
-    for (const { offsets, targets } of this.graph!) reached = offerFrom(offsets, targets, changed, count, label, isChanged, changes, offer, offered, reached);
-    return reached;
-  }
-
-  /**
-   * Offers that cannot lower a label are dropped at once: for a node owned here, its label; for a node
-   * owned elsewhere, `label` keeps the smallest label already offered to it (labels only drop). The
-   * rest go into `out`, by owner.
-   */
-  private keepUseful(reached: number, out: ByOwner): void {
-    const { label, offer, offered } = this;
-    const { worker, peers } = this.ctx;
-    for (let i = 0; i < reached; i++) {
-      const m = offered[i]!;
-      const o = offer[m]!;
-      offer[m] = -1;
-      const l = label[m]!;
-      if (l === -1 || o < l) {
-        out.add(m, o);
-        // label[m] = o for a node owned elsewhere, unchanged for one owned here; without a branch, as
-        // ownership is a coin toss per node.
-        label[m] = l + +(owner(m, peers) !== worker) * (o - l);
-      }
-    }
+    const { label, isChanged, changed, touched } = this;
+    const { offsets, targets } = this.graph!;
+    return offerFrom(offsets, targets, this.ctx.peers, changed, count, label, isChanged, changes, touched);
   }
 
   /**
@@ -140,48 +132,81 @@ class Propagate extends RoundVertex {
     const { peers, worker } = this.ctx;
     const { blocks, owned, lists } = this.edges.adjacency(peers);
     this.edges.release();
-    const { parts, size } = keyedParts(blocks, lists, { columns: owned, worker, peers });
-    this.graph = parts;
+    const { csr, size } = ownedCsr(blocks, lists, owned, worker, peers);
+    this.graph = csr;
     this.label = new Int32Array(size).fill(-1);
     this.isChanged = new Uint8Array(size);
-    this.offer = new Int32Array(size).fill(-1);
-    this.offered = new Int32Array(size);
+    this.touched = new Int32Array(size);
+    this.remote = new Int32Array(size);
     this.changed = new Int32Array(size);
+    this.later = new Int32Array(size);
     // A node is offered to at most once per round: room for all a worker owns is enough.
     this.useful = new ByOwner(peers, Math.ceil(size / peers));
-    const last = this.graph.length - 1;
-    for (let p = 0; p < last; p++) lowerToNeighbours(this.graph[p]!.offsets, this.graph[p]!.targets, peers, worker, this.label);
     const kept = new Int32Array(Math.ceil(size / peers));
     const counts = { changed: 0, kept: 0 };
-    startLabels(this.graph[last]!, peers, worker, this.label, this.isChanged, this.changed, kept, counts);
+    startLabels(csr, peers, worker, this.label, this.isChanged, this.changed, kept, counts);
     this.changedCount = counts.changed;
     if (counts.kept > 0) this.ctx.sendBy(1, [[kept.slice(0, counts.kept), Float64Array.from(kept.subarray(0, counts.kept))]], time);
   }
 }
 
 /**
- * The label of each of the first `count` changed nodes offered to its neighbours in one part of the
- * adjacency: the smallest offer per neighbour is kept in `offer` (-1 for none yet), and a neighbour
- * offered to for the first time goes into `offered` (from `reached` on). Returns the new `reached`.
- * Each node is also unmarked and its label put in `changes`, again for each part: it costs less than a
- * pass of its own, which would fetch each node's label once more.
+ * The label of each of the first `count` changed nodes offered to its neighbours (their lists by local
+ * number, `n / peers`: see `ownedCsr`). An offer that beats a neighbour's label (or, for a node owned
+ * elsewhere, the smallest label offered to it so far) lowers it at once, so a changed node that comes
+ * later in the same round offers what it was just given: fewer rounds than offering only the labels
+ * the round began with, and the same labels in the end (the least id in each component). A lowered
+ * node goes into `touched` once (marked in `isChanged`), unless it is still to offer in this round.
+ * Each changed node is unmarked and its label put in `changes` as it offers. Returns how many nodes
+ * went into `touched`.
  */
-function offerFrom(offsets: Int32Array, targets: Int32Array, changed: Int32Array, count: number, label: Int32Array, isChanged: Uint8Array, changes: Float64Array, offer: Int32Array, offered: Int32Array, reached: number): number {
+function offerFrom(offsets: Int32Array, targets: Int32Array, peers: number, changed: Int32Array, count: number, label: Int32Array, isChanged: Uint8Array, changes: Float64Array, touched: Int32Array): number {
+  let reached = 0;
+  // Local numbers by a shift when the worker count is a power of two (1 and 2 included: the common cases).
+  const shift = (peers & (peers - 1)) === 0 ? 31 - Math.clz32(peers) : -1;
   for (let i = 0; i < count; i++) {
     const n = changed[i]!;
     const l = label[n]!;
+    const at = shift >= 0 ? n >> shift : (n / peers) | 0;
     isChanged[n] = 0;
     changes[i] = l;
-    for (let j = offsets[n]!; j < offsets[n + 1]!; j++) {
+    for (let j = offsets[at]!; j < offsets[at + 1]!; j++) {
       const m = targets[j]!;
-      const o = offer[m]!;
-      if (o === -1) {
-        offered[reached++] = m;
-        offer[m] = l;
-      } else if (l < o) offer[m] = l;
+      // Read as unsigned, none (-1) is above every label.
+      if (l < label[m]! >>> 0) {
+        label[m] = l;
+        if (isChanged[m] === 0) {
+          isChanged[m] = 1;
+          touched[reached++] = m;
+        }
+      }
     }
   }
   return reached;
+}
+
+/**
+ * The first `count` nodes of `touched`, all marked: one owned here goes into `later`, to offer its new
+ * label in the next pass; one owned elsewhere into `remote` from `remoteCount` on, to be offered its
+ * label at the end of the round. Both stay marked. Returns how many went into each.
+ */
+function sortTouched(touched: Int32Array, count: number, worker: number, peers: number, later: Int32Array, remote: Int32Array, remoteCount: number): { local: number; remote: number } {
+  let local = 0;
+  for (let i = 0; i < count; i++) {
+    const m = touched[i]!;
+    if (owner(m, peers) === worker) later[local++] = m;
+    else remote[remoteCount++] = m;
+  }
+  return { local, remote: remoteCount };
+}
+
+/** The first `count` nodes of `remote`, unmarked, with their labels into `out` by owner. */
+function offersOut(remote: Int32Array, count: number, label: Int32Array, isChanged: Uint8Array, out: ByOwner): void {
+  for (let i = 0; i < count; i++) {
+    const m = remote[i]!;
+    isChanged[m] = 0;
+    out.add(m, label[m]!);
+  }
 }
 
 /**
@@ -205,32 +230,17 @@ function applyOffers(nodes: Int32Array, labels: Int32Array, label: Int32Array, i
 }
 
 /**
- * Each owned node (`worker`, `worker + peers`, …) with a neighbour in this part of the adjacency takes
- * the smallest of its label (itself, if it has none yet: -1) and those neighbours.
- */
-function lowerToNeighbours(offsets: Int32Array, targets: Int32Array, peers: number, worker: number, label: Int32Array): void {
-  for (let n = worker; n + 1 < offsets.length; n += peers) {
-    const start = offsets[n]!;
-    const end = offsets[n + 1]!;
-    if (start === end) continue;
-    let least = label[n]! === -1 ? n : label[n]!;
-    for (let j = start; j < end; j++) least = Math.min(least, targets[j]!);
-    label[n] = least;
-  }
-}
-
-/**
- * `lowerToNeighbours` for the last part, and then each owned node with a label: into `changed` (and
- * marked) if that is a neighbour's id, into `kept` if its own (in the same loop, so that one worker,
- * whose adjacency is one part, reads its lists in a single pass as before); `counts` counts them as they go (a
- * result built after the loop would be code the loop compiled in place has not seen run).
+ * Each owned node (`worker`, `worker + peers`, …, local number `l` for id `worker + l·peers`) with
+ * neighbours takes the smallest id among itself and them; then each owned node with a label goes into
+ * `changed` (and is marked) if that is a neighbour's id, into `kept` if its own. `counts` counts them
+ * as they go (a result built after the loop would be code the loop compiled in place has not seen run).
  */
 function startLabels(part: KeyedLists, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, kept: Int32Array, counts: { changed: number; kept: number }): void {
   const { offsets, targets } = part;
-  for (let n = worker; n + 1 < offsets.length; n += peers) {
+  for (let at = 0, n = worker; at + 1 < offsets.length; at++, n += peers) {
     let least = label[n]!;
-    const start = offsets[n]!;
-    const end = offsets[n + 1]!;
+    const start = offsets[at]!;
+    const end = offsets[at + 1]!;
     if (start < end) {
       if (least === -1) least = n;
       for (let j = start; j < end; j++) least = Math.min(least, targets[j]!);
