@@ -20,9 +20,10 @@ export interface WccDataflow {
 /**
  * Edges enter a loop once, each reaching the owners of both its ends; a `propagate` vertex keeps, per
  * worker, the adjacency and labels of the nodes it owns. At iteration 0 every node takes the smallest
- * id among itself and its neighbours; at each iteration the nodes whose label dropped offer it to
- * their neighbours (the smallest offer per neighbour), through the feedback, to the next iteration.
- * Label changes leave the loop; the smallest per node is its component's label.
+ * id among itself and its neighbours; then the nodes whose label dropped offer it to their neighbours.
+ * An offer to a node owned here lowers its label at once, within the iteration; offers to nodes owned
+ * elsewhere (the smallest per node) go through the feedback, to the next iteration. Label changes
+ * leave the loop; the smallest per node is its component's label.
  */
 export function wccDataflow(scope: Scope): WccDataflow {
   const edges = scope.newInput<EdgeBlock>('edges');
@@ -54,10 +55,10 @@ class Propagate extends RoundVertex {
    */
   private label = new Int32Array(0);
   /**
-   * The owned nodes to offer their label in this round, `changed[0 .. changedCount)`, and those for the
-   * next, gathered in `later` (the two swap at the end of a round); `isChanged` marks a node in either,
-   * and a node owned elsewhere offered a lower label in this round (in `touched`). All reused from round to round (no garbage per round),
-   * and as long as the id range: a node is in each at most once.
+   * The owned nodes to offer their label in this pass, `changed[0 .. changedCount)`, and those for the
+   * next pass, gathered in `later` (the two swap); the nodes whose label a pass lowered, in `touched`.
+   * `isChanged` marks a node in any of them, or in `remote`. All reused from round to round (no garbage
+   * per round), and as long as the id range: a node is in each at most once.
    */
   private changed = new Int32Array(0);
   private changedCount = 0;

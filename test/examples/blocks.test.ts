@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { edgeParts, PairBlocks, routeEdges, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type RoutedEdges } from '../../examples/iterative/blocks.js';
-import { buildCsr, type Columns, type KeyedLists } from '../../examples/iterative/csr.js';
+import { buildCsr, ownedCsr, type Columns, type KeyedLists } from '../../examples/iterative/csr.js';
 import type { EdgeList } from '../../examples/iterative/edge-list.js';
 import { Worker } from '../../src/workers/worker.js';
 
@@ -91,6 +91,26 @@ describe('buildCsr', () => {
       const largestKey = Math.max(-1, ...list.map((p) => p[0]));
       expect(csr.offsets.length - 1).toBe(Math.max(size, largestKey < 0 ? 0 : Math.floor(largestKey / divisor) + 1));
       expect(csr.extent).toBe(Math.max(-1, ...list.flat()) + 1);
+    }));
+  });
+});
+
+describe('ownedCsr', () => {
+  it("gives each id worker w of p owns, at local number id / p, the pairs keyed by it (blocks, then the owned pairs of the columns) then its lists' entries, with a list for every owned id below a size past every id of those pairs and lists", () => {
+    const args = fc.tuple(pairs, pairs, fc.array(pairs, { maxLength: 3 }), fc.integer({ min: 1, max: 4 })).chain(([a, b, more, p]) => fc.tuple(fc.constant(a), fc.constant(b), fc.constant(more), fc.constant(p), fc.integer({ min: 0, max: p - 1 })));
+    fc.assert(fc.property(args, ([delivered, shared, more, peers, worker]) => {
+      // Blocks come keyed by owned ids (the exchange sent them here); the shared columns hold every pair.
+      const blocks = delivered.filter((p) => p[0] % peers === worker);
+      const lists = more.map((m) => keyedLists(m, 41));
+      const { csr, size } = ownedCsr(cut(blocks, [0.5]), lists, cut(shared, [0.4]), worker, peers);
+      const ids = [...blocks, ...shared.filter((p) => p[0] % peers === worker)].flat();
+      expect(size).toBe(Math.max(0, more.length > 0 ? 41 : 0, ...ids.map((x) => x + 1)));
+      expect(csr.offsets.length - 1).toBe(size > worker ? Math.ceil((size - worker) / peers) : 0);
+      for (let l = 0; l + 1 < csr.offsets.length; l++) {
+        const id = worker + l * peers;
+        const expected = [blocks, shared, ...more].flatMap((m) => m.filter((p) => p[0] === id).map((p) => p[1]));
+        expect(Array.from(csr.targets.subarray(csr.offsets[l]!, csr.offsets[l + 1]!))).toEqual(expected);
+      }
     }));
   });
 });
