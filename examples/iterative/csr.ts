@@ -90,10 +90,10 @@ export function buildCsr(size: number, blocks: readonly Columns[], dedupe: boole
  * The adjacency of the nodes `worker` of `peers` owns (ids `worker`, `worker + peers`, …), in one CSR
  * indexed by local number: node `n`'s list is number `n / peers` (rounded down). Built from `blocks`
  * (pairs keyed by owned nodes), the owned pairs of `columns`, and `lists` keyed by id, in that order.
- * `size` is above every id at either end and every id of the lists, and the CSR has a list for each
- * owned id below it. A `peers`-th of the id range per worker: its offsets take less memory, and
- * placing the pairs writes to a denser array (16 M random pairs, worker 1 of 2: 0.9–1.3 s against
- * 1.4–1.9 s with offsets over the whole id range).
+ * `size` is above every id at either end of those pairs and every id of the lists, and the CSR has a
+ * list for each owned id below it. A `peers`-th of the id range per worker: its offsets take less
+ * memory, and placing the pairs writes to a denser array (16 M random pairs, worker 1 of 2: 0.89–1.56 s
+ * against 1.35–1.98 s with offsets over the whole id range; docs/performance.md).
  */
 export function ownedCsr(blocks: readonly Columns[], lists: readonly KeyedLists[], columns: readonly Columns[], worker: number, peers: number): { csr: KeyedLists; size: number } {
   const built = buildCsr(0, blocks, false, peers, { lists, first: worker }, { columns, worker, peers });
