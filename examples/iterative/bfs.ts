@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { exchangeBy } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { nodesByOwner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { ownedCsr, type KeyedLists } from './csr.js';
+import { log2Exact, ownedCsr, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes]`: nodes that worker owns, reached at this iteration. */
@@ -134,7 +134,7 @@ class Expand extends RoundVertex {
 function offerFrom({ offsets, targets }: KeyedLists, peers: number, found: Int32Array, count: number, offered: Uint8Array, visited: Uint8Array, next: Int32Array): number {
   const lists = offsets.length - 1;
   // Local numbers by a shift when the worker count is a power of two (1 and 2 included: the common cases).
-  const shift = (peers & (peers - 1)) === 0 ? 31 - Math.clz32(peers) : -1;
+  const shift = log2Exact(peers);
   let reached = 0;
   for (let k = 0; k < count; k++) {
     const n = found[k]!;

@@ -137,7 +137,7 @@ class Degrees {
 }
 
 /** `log2(n)` if `n` is a power of two, else -1. */
-function log2Exact(n: number): number {
+export function log2Exact(n: number): number {
   return Number.isInteger(n) && n > 0 && n <= 2 ** 30 && (n & (n - 1)) === 0 ? 31 - Math.clz32(n) : -1;
 }
 

@@ -5,7 +5,7 @@ import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { ByOwner, owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { largest, ownedCsr, type KeyedLists } from './csr.js';
+import { largest, log2Exact, ownedCsr, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /** `[worker, nodes, labels]`: labels offered to nodes that worker owns. */
@@ -164,7 +164,7 @@ class Propagate extends RoundVertex {
 function offerFrom(offsets: Int32Array, targets: Int32Array, peers: number, changed: Int32Array, count: number, label: Int32Array, isChanged: Uint8Array, changes: Float64Array, touched: Int32Array): number {
   let reached = 0;
   // Local numbers by a shift when the worker count is a power of two (1 and 2 included: the common cases).
-  const shift = (peers & (peers - 1)) === 0 ? 31 - Math.clz32(peers) : -1;
+  const shift = log2Exact(peers);
   for (let i = 0; i < count; i++) {
     const n = changed[i]!;
     const l = label[n]!;
