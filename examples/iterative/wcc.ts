@@ -4,12 +4,16 @@ import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
-import { ByOwner, owner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { largest, log2Exact, ownedCsr, type KeyedLists } from './csr.js';
+import { ByOwner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
+import { largest, ownedCsr, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
-/** `[worker, nodes, labels]`: labels offered to nodes that worker owns. */
-type Offers = [worker: number, nodes: Int32Array, labels: Int32Array];
+/**
+ * Loop messages, each for the worker named in its first field: kind 0, a label offered to each of
+ * `nodes` (owned there) by a neighbour owned by the sender; kind 1, pairs of labels found to name one
+ * component (for every worker).
+ */
+type Message = [worker: number, kind: 0 | 1, a: Int32Array, b: Int32Array];
 
 export interface WccDataflow {
   readonly edges: InputHandle<EdgeBlock>;
@@ -19,58 +23,62 @@ export interface WccDataflow {
 
 /**
  * Edges enter a loop once, each reaching the owners of both its ends; a `propagate` vertex keeps, per
- * worker, the adjacency and labels of the nodes it owns. At iteration 0 every node takes the smallest
- * id among itself and its neighbours; then the nodes whose label dropped offer it to their neighbours.
- * An offer to a node owned here lowers its label at once, within the iteration; offers to nodes owned
- * elsewhere (the smallest per node) go through the feedback, to the next iteration. Label changes
- * leave the loop; the smallest per node is its component's label.
+ * worker, the adjacency and labels of the nodes it owns, in three iterations:
+ *
+ * 0. Every owned node takes the smallest id among itself and its neighbours, then labels travel among
+ *    the nodes owned here (along edges between two of them, a lowered label offered at once) until
+ *    none drops: nodes joined by such edges end with one label, the id of a node of their component.
+ *    Each node owned elsewhere is offered the label of one of its neighbours here; the labels of its
+ *    other neighbours here name the same component (all reach it), and each such pair goes to every
+ *    worker.
+ * 1. Each offer names the same component as the label of the node it was made to: those pairs go to
+ *    every worker too.
+ * 2. Every worker now holds every pair: a union-find over labels (the least label of a set its root)
+ *    gives each node its component's smallest id, the root of its label's set.
+ *
+ * A label moves along an edge between two workers once, not once per iteration of a propagation: on
+ * one worker iterations 1 and 2 have nothing to do.
  */
 export function wccDataflow(scope: Scope): WccDataflow {
   const edges = scope.newInput<EdgeBlock>('edges');
   const loop = scope.loop('wcc');
-  const offers = loop.feedback<Offers>();
+  const messages = loop.feedback<Message>();
   const inside = loop.enter(edges.stream);
   const propagate = loop.stage({
     name: 'propagate',
     inputs: [
       { stream: routeEdges(inside, 0, 'by-src'), pact: toWorker },
       { stream: routeEdges(inside, 1, 'by-dst'), pact: toWorker },
-      { stream: offers.stream, pact: toWorker },
+      { stream: messages.stream, pact: toWorker },
     ],
     outputs: 2,
     vertex: (ctx) => new Propagate(ctx),
   });
-  offers.connect(propagate.output<Offers>(0));
+  messages.connect(propagate.output<Message>(0));
   const labels = smallestLabel(loop.leave(propagate.output<NodeBlock>(1)));
   return { edges, labels };
 }
 
 class Propagate extends RoundVertex {
   private readonly edges = new PairBlocks();
-  /** Adjacency of the nodes owned here, by local number (see `ownedCsr`). */
+  /**
+   * Adjacency of the nodes owned here, by local number (see `ownedCsr`): each list holds first the
+   * neighbours owned here, by local number, then those owned elsewhere, by id (see `ownedFirst`).
+   */
   private graph: KeyedLists | undefined;
-  /**
-   * For a node owned here, its label; for a node owned elsewhere, the smallest label offered to it so
-   * far (-1 for none yet, for either): an offer that does not beat it is never sent.
-   */
+  /** Per list, the end of its neighbours owned here. */
+  private split: Int32Array = new Int32Array(0);
+  /** Per owned node, by local number: its label (-1: no edge). */
   private label = new Int32Array(0);
-  /**
-   * The owned nodes to offer their label in this pass, `changed[0 .. changedCount)`, and those for the
-   * next pass, gathered in `later` (the two swap); the nodes whose label a pass lowered, in `touched`.
-   * `isChanged` marks a node in any of them, or in `remote`. All reused from round to round (no garbage
-   * per round), and as long as the id range: a node is in each at most once.
-   */
-  private changed = new Int32Array(0);
-  private changedCount = 0;
-  private later = new Int32Array(0);
-  private isChanged = new Uint8Array(0);
-  private touched = new Int32Array(0);
-  /** The nodes owned elsewhere whose label (the smallest offered) dropped in this round, marked in `isChanged` until it ends. */
-  private remote = new Int32Array(0);
-  /** The offers to send in a round, by owner (reused). */
-  private useful: ByOwner | undefined;
-  /** Offers by iteration: a peer may already be an iteration ahead, even before this graph is built. */
-  private readonly offers = new Map<number, Offers[]>();
+  /** Per node owned elsewhere, by id: the label offered to it from here (-1: none yet). */
+  private offered = new Int32Array(0);
+  /** The union-find over labels: `up[x]` is 1 + the parent of label x, 0 for a root. */
+  private up = new Int32Array(0);
+  /** Pairs of labels this worker joined, not yet sent: `pairs[0 .. 2·pairCount)`. */
+  private pairs = new Int32Array(64);
+  private pairCount = 0;
+  /** Messages by iteration: a peer may already be an iteration ahead, even before this graph is built. */
+  private readonly inbox = new Map<number, Message[]>();
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
     this.wake(time);
@@ -78,107 +86,229 @@ class Propagate extends RoundVertex {
       this.edges.add(batch as readonly RoutedEdges[]);
       return;
     }
-    let pending = this.offers.get(time.iteration);
-    if (pending === undefined) this.offers.set(time.iteration, (pending = []));
-    for (const o of batch as readonly Offers[]) pending.push(o);
+    let pending = this.inbox.get(time.iteration);
+    if (pending === undefined) this.inbox.set(time.iteration, (pending = []));
+    for (const m of batch as readonly Message[]) pending.push(m);
   }
 
-  /**
-   * One method per loop: V8 compiles a hot loop in place (on-stack replacement), and a method holding
-   * only that loop is not thrown back to the interpreter by code after it that has not run yet. This
-   * matters when every core runs a worker and no core is left to compile in the background.
-   */
   protected round(time: Timestamp): void {
-    if (this.graph === undefined) this.build(time);
-    for (const [, nodes, labels] of this.offers.get(time.iteration) ?? []) this.changedCount = applyOffers(nodes, labels, this.label, this.isChanged, this.changed, this.changedCount);
-    this.offers.delete(time.iteration);
-    // Passes until no node owned here is left to offer: labels travel as far as they can among the
-    // nodes owned here within the round, and only offers to other workers wait for the next.
-    let count = this.changedCount;
-    let remote = 0;
-    while (count > 0) {
-      const changes = new Float64Array(count);
-      const touched = this.offerToNeighbours(count, changes);
-      this.ctx.sendBy(1, [[this.changed.slice(0, count), changes]], time);
-      const split = sortTouched(this.touched, touched, this.ctx.worker, this.ctx.peers, this.later, this.remote, remote);
-      [this.changed, this.later] = [this.later, this.changed];
-      count = split.local;
-      remote = split.remote;
+    const iteration = time.iteration;
+    const inbox = this.inbox.get(iteration) ?? [];
+    this.inbox.delete(iteration);
+    if (iteration === 0) {
+      this.propagate();
+      this.offerAcross(time);
+    } else {
+      for (const [, kind, a, b] of inbox) {
+        // An offer joins the label offered and the label of the node it was made to; a pair, its two labels.
+        if (kind === 0) this.joinOffers(a, b);
+        else this.joinPairs(a, b);
+      }
     }
-    this.changedCount = 0;
-    const useful = this.useful!;
-    useful.clear();
-    offersOut(this.remote, remote, this.label, this.isChanged, useful);
-    const records: Offers[] = useful.records();
-    if (records.length > 0) this.ctx.sendBy(0, records, time);
+    if (iteration < 2) {
+      this.sendPairs(time);
+      this.wake(time.incremented());
+      return;
+    }
+    this.ctx.sendBy(1, [this.finalLabels()], time);
   }
 
   /**
-   * Offers the label of each of the first `count` changed nodes to its neighbours; the changed nodes'
-   * labels into `changes`. Returns how many nodes it lowered a label of (into `touched`).
+   * Builds the adjacency of the nodes owned here; each with neighbours starts with the smallest id
+   * among itself and them, then labels travel along the edges between nodes owned here, in passes,
+   * until none drops.
    */
-  private offerToNeighbours(count: number, changes: Float64Array): number {
-    const { label, isChanged, changed, touched } = this;
-    const { offsets, targets } = this.graph!;
-    return offerFrom(offsets, targets, this.ctx.peers, changed, count, label, isChanged, changes, touched);
-  }
-
-  /**
-   * At iteration 0: adjacency of the nodes owned here. Each owned node starts with the smallest id
-   * among itself and its neighbours (what a first round of offers would give, read from its own lists
-   * instead); the nodes that kept their own id leave the loop with it now, the others offer their
-   * label in this round.
-   */
-  private build(time: Timestamp): void {
+  private propagate(): void {
     const { peers, worker } = this.ctx;
     const { blocks, owned, lists } = this.edges.adjacency(peers);
     this.edges.release();
     const { csr, size } = ownedCsr(blocks, lists, owned, worker, peers);
+    const { offsets, targets } = csr;
+    const n = offsets.length - 1;
     this.graph = csr;
-    this.label = new Int32Array(size).fill(-1);
-    this.isChanged = new Uint8Array(size);
-    this.touched = new Int32Array(size);
-    this.remote = new Int32Array(size);
-    this.changed = new Int32Array(size);
-    this.later = new Int32Array(size);
-    // A node is offered to at most once per round: room for all a worker owns is enough.
-    this.useful = new ByOwner(peers, Math.ceil(size / peers));
-    const kept = new Int32Array(Math.ceil(size / peers));
-    const counts = { changed: 0, kept: 0 };
-    startLabels(csr, peers, worker, this.label, this.isChanged, this.changed, kept, counts);
-    this.changedCount = counts.changed;
-    if (counts.kept > 0) this.ctx.sendBy(1, [[kept.slice(0, counts.kept), Float64Array.from(kept.subarray(0, counts.kept))]], time);
+    const label = (this.label = new Int32Array(n).fill(-1));
+    this.up = new Int32Array(size);
+    const isChanged = new Uint8Array(n);
+    let changed = new Int32Array(n);
+    let next = new Int32Array(n);
+    let count = startLabels(csr, peers, worker, label, isChanged, changed);
+    this.split = ownedFirst(csr, worker, peers);
+    while (count > 0) {
+      const reached = offerFrom(offsets, this.split, targets, changed, count, label, isChanged, next);
+      [changed, next] = [next, changed];
+      count = reached;
+    }
+  }
+
+  /**
+   * Each node owned elsewhere with a neighbour here is offered the label of the first such neighbour;
+   * the label of each other neighbour is joined to it here (and the pair kept for every worker).
+   */
+  private offerAcross(time: Timestamp): void {
+    const peers = this.ctx.peers;
+    if (peers === 1) return;
+    this.offered = new Int32Array(this.up.length).fill(-1);
+    const out = new ByOwner(peers);
+    offerRemote(this.graph!, this.split, this.label, this.offered, out, this);
+    const records: Message[] = out.records().map(([w, nodes, labels]) => [w, 0, nodes, labels]);
+    if (records.length > 0) this.ctx.sendBy(0, records, time);
+  }
+
+  /** Joins the label offered to each node owned here with the node's own. */
+  private joinOffers(nodes: Int32Array, labels: Int32Array): void {
+    const peers = this.ctx.peers;
+    for (let i = 0; i < nodes.length; i++) this.join(this.label[(nodes[i]! / peers) | 0]!, labels[i]!, true);
+  }
+
+  /** Joins each pair another worker found. */
+  private joinPairs(a: Int32Array, b: Int32Array): void {
+    for (let i = 0; i < a.length; i++) this.join(a[i]!, b[i]!, false);
+  }
+
+  /** Joins the sets of labels `a` and `b` (the smaller root stays root); a pair that joined two sets is kept to send if `keep`. */
+  join(a: number, b: number, keep: boolean): void {
+    const top = Math.max(a, b);
+    if (top >= this.up.length) {
+      const grown = new Int32Array(Math.max(top + 1, 2 * this.up.length));
+      grown.set(this.up);
+      this.up = grown;
+    }
+    const ra = root(this.up, a);
+    const rb = root(this.up, b);
+    if (ra === rb) return;
+    if (ra < rb) this.up[rb] = ra + 1;
+    else this.up[ra] = rb + 1;
+    if (!keep) return;
+    if (2 * this.pairCount + 2 > this.pairs.length) {
+      const grown = new Int32Array(2 * this.pairs.length);
+      grown.set(this.pairs);
+      this.pairs = grown;
+    }
+    this.pairs[2 * this.pairCount] = a;
+    this.pairs[2 * this.pairCount + 1] = b;
+    this.pairCount++;
+  }
+
+  /** The pairs joined here since the last call, to every other worker. */
+  private sendPairs(time: Timestamp): void {
+    const n = this.pairCount;
+    this.pairCount = 0;
+    if (n === 0) return;
+    const a = new Int32Array(n);
+    const b = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      a[i] = this.pairs[2 * i]!;
+      b[i] = this.pairs[2 * i + 1]!;
+    }
+    const records: Message[] = [];
+    for (let w = 0; w < this.ctx.peers; w++) if (w !== this.ctx.worker) records.push([w, 1, a, b]);
+    this.ctx.sendBy(0, records, time);
+  }
+
+  /** Every owned node with an edge and its component's label (the root of its label's set), in id order. */
+  private finalLabels(): NodeBlock {
+    const label = this.label;
+    let n = 0;
+    for (let at = 0; at < label.length; at++) if (label[at] !== -1) n++;
+    const nodes = new Int32Array(n);
+    const values = new Float64Array(n);
+    resolveLabels(label, this.up, this.ctx.worker, this.ctx.peers, nodes, values);
+    return [nodes, values];
+  }
+}
+
+/** The root of `x`'s set (halving the path on the way: each label visited points to its grandparent). */
+function root(up: Int32Array, x: number): number {
+  if (x >= up.length) return x;
+  for (;;) {
+    const p = up[x]!;
+    if (p === 0) return x;
+    const g = up[p - 1]!;
+    if (g === 0) return p - 1;
+    up[x] = g;
+    x = g - 1;
+  }
+}
+
+/** Each owned node with a label (local number `at` is id `worker + at·peers`) and the root of its label's set, into `nodes` and `values`. */
+function resolveLabels(label: Int32Array, up: Int32Array, worker: number, peers: number, nodes: Int32Array, values: Float64Array): void {
+  let i = 0;
+  for (let at = 0; at < label.length; at++) {
+    const l = label[at]!;
+    if (l === -1) continue;
+    nodes[i] = worker + at * peers;
+    values[i++] = root(up, l);
   }
 }
 
 /**
- * The label of each of the first `count` changed nodes offered to its neighbours (their lists by local
- * number, `n / peers`: see `ownedCsr`). An offer that beats a neighbour's label (or, for a node owned
- * elsewhere, the smallest label offered to it so far) lowers it at once, so a changed node that comes
- * later in the same round offers what it was just given: fewer rounds than offering only the labels
- * the round began with, and the same labels in the end (the least id in each component). A lowered
- * node goes into `touched` once (marked in `isChanged`), unless it is still to offer in this round.
- * Each changed node is unmarked and its label put in `changes` as it offers. Returns how many nodes
- * went into `touched`.
+ * Reorders each list so that the neighbours owned here come first, as local numbers (id / peers,
+ * rounded down), the others after them as ids; returns, per list, where the first part ends. On one
+ * worker every neighbour is owned here and its local number is its id.
  */
-function offerFrom(offsets: Int32Array, targets: Int32Array, peers: number, changed: Int32Array, count: number, label: Int32Array, isChanged: Uint8Array, changes: Float64Array, touched: Int32Array): number {
+function ownedFirst(csr: KeyedLists, worker: number, peers: number): Int32Array {
+  const { offsets, targets } = csr;
+  const lists = offsets.length - 1;
+  if (peers === 1) return offsets.slice(1);
+  const split = new Int32Array(Math.max(lists, 0));
+  for (let at = 0; at < lists; at++) {
+    let lo = offsets[at]!;
+    let hi = offsets[at + 1]! - 1;
+    while (lo <= hi) {
+      const t = targets[lo]!;
+      if (t % peers === worker) targets[lo++] = (t / peers) | 0;
+      else {
+        targets[lo] = targets[hi]!;
+        targets[hi--] = t;
+      }
+    }
+    split[at] = lo;
+  }
+  return split;
+}
+
+/**
+ * The offers across workers: for each owned node with a label, each neighbour owned elsewhere (the
+ * second part of its list) not yet offered a label is offered this node's (noted in `offered`, and
+ * into `out` by owner); one already offered a label gets that label joined with this node's in
+ * `joiner` (both reach it: one component).
+ */
+function offerRemote(csr: KeyedLists, split: Int32Array, label: Int32Array, offered: Int32Array, out: ByOwner, joiner: { join(a: number, b: number, keep: boolean): void }): void {
+  const { offsets, targets } = csr;
+  for (let at = 0; at + 1 < offsets.length; at++) {
+    const l = label[at]!;
+    for (let j = split[at]!; j < offsets[at + 1]!; j++) {
+      const m = targets[j]!;
+      const given = offered[m]!;
+      if (given === -1) {
+        offered[m] = l;
+        out.add(m, l);
+      } else if (given !== l) joiner.join(given, l, true);
+    }
+  }
+}
+
+/**
+ * The label of each of the first `count` changed nodes (local numbers) offered to its neighbours owned
+ * here (the first part of its list, to `split`). An offer that beats a neighbour's label lowers it at
+ * once, so a changed node that comes later in the same pass offers what it was just given. A lowered
+ * node goes into `next` once (marked in `isChanged`), unless it is still to offer in this pass; each
+ * changed node is unmarked as it offers. Returns how many nodes went into `next`.
+ */
+function offerFrom(offsets: Int32Array, split: Int32Array, targets: Int32Array, changed: Int32Array, count: number, label: Int32Array, isChanged: Uint8Array, next: Int32Array): number {
   let reached = 0;
-  // Local numbers by a shift when the worker count is a power of two (1 and 2 included: the common cases).
-  const shift = log2Exact(peers);
   for (let i = 0; i < count; i++) {
     const n = changed[i]!;
     const l = label[n]!;
-    const at = shift >= 0 ? n >> shift : (n / peers) | 0;
     isChanged[n] = 0;
-    changes[i] = l;
-    for (let j = offsets[at]!; j < offsets[at + 1]!; j++) {
+    for (let j = offsets[n]!; j < split[n]!; j++) {
       const m = targets[j]!;
       // Read as unsigned, none (-1) is above every label.
       if (l < label[m]! >>> 0) {
         label[m] = l;
         if (isChanged[m] === 0) {
           isChanged[m] = 1;
-          touched[reached++] = m;
+          next[reached++] = m;
         }
       }
     }
@@ -187,72 +317,26 @@ function offerFrom(offsets: Int32Array, targets: Int32Array, peers: number, chan
 }
 
 /**
- * The first `count` nodes of `touched`, all marked: one owned here goes into `later`, to offer its new
- * label in the next pass; one owned elsewhere into `remote` from `remoteCount` on, to be offered its
- * label at the end of the round. Both stay marked. Returns how many went into each.
+ * Each owned node with neighbours (local number `at`, id `worker + at·peers`) takes the smallest id
+ * among itself and them; one that took a neighbour's goes into `changed` (and is marked), to offer
+ * it. Returns how many did.
  */
-function sortTouched(touched: Int32Array, count: number, worker: number, peers: number, later: Int32Array, remote: Int32Array, remoteCount: number): { local: number; remote: number } {
-  let local = 0;
-  for (let i = 0; i < count; i++) {
-    const m = touched[i]!;
-    if (owner(m, peers) === worker) later[local++] = m;
-    else remote[remoteCount++] = m;
-  }
-  return { local, remote: remoteCount };
-}
-
-/** The first `count` nodes of `remote`, unmarked, with their labels into `out` by owner. */
-function offersOut(remote: Int32Array, count: number, label: Int32Array, isChanged: Uint8Array, out: ByOwner): void {
-  for (let i = 0; i < count; i++) {
-    const m = remote[i]!;
-    isChanged[m] = 0;
-    out.add(m, label[m]!);
-  }
-}
-
-/**
- * Lowers the labels of owned nodes to the offers that beat them; each node that changed is noted once
- * in `changed` (after the first `count`). Returns the new count. A function of its own that only
- * returns after its loop: code after a loop compiled in place that has not run yet (a store to a
- * field, say) would throw the compiled loop away on every call.
- */
-function applyOffers(nodes: Int32Array, labels: Int32Array, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, count: number): number {
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
-    if (labels[i]! < label[n]!) {
-      label[n] = labels[i]!;
-      if (isChanged[n] === 0) {
-        isChanged[n] = 1;
-        changed[count++] = n;
-      }
+function startLabels(part: KeyedLists, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: Int32Array): number {
+  const { offsets, targets } = part;
+  let count = 0;
+  for (let at = 0, n = worker; at + 1 < offsets.length; at++, n += peers) {
+    const start = offsets[at]!;
+    const end = offsets[at + 1]!;
+    if (start === end) continue;
+    let least = n;
+    for (let j = start; j < end; j++) least = Math.min(least, targets[j]!);
+    label[at] = least;
+    if (least < n) {
+      isChanged[at] = 1;
+      changed[count++] = at;
     }
   }
   return count;
-}
-
-/**
- * Each owned node (`worker`, `worker + peers`, …, local number `l` for id `worker + l·peers`) with
- * neighbours takes the smallest id among itself and them; then each owned node with a label goes into
- * `changed` (and is marked) if that is a neighbour's id, into `kept` if its own. `counts` counts them
- * as they go (a result built after the loop would be code the loop compiled in place has not seen run).
- */
-function startLabels(part: KeyedLists, peers: number, worker: number, label: Int32Array, isChanged: Uint8Array, changed: Int32Array, kept: Int32Array, counts: { changed: number; kept: number }): void {
-  const { offsets, targets } = part;
-  for (let at = 0, n = worker; at + 1 < offsets.length; at++, n += peers) {
-    let least = label[n]!;
-    const start = offsets[at]!;
-    const end = offsets[at + 1]!;
-    if (start < end) {
-      if (least === -1) least = n;
-      for (let j = start; j < end; j++) least = Math.min(least, targets[j]!);
-      label[n] = least;
-    }
-    if (least === -1) continue;
-    if (least < n) {
-      isChanged[n] = 1;
-      changed[counts.changed++] = n;
-    } else kept[counts.kept++] = n;
-  }
 }
 
 /** The smallest label each owned node was given, once the time is complete (labels only ever drop; the example sends every edge at epoch 0). */

@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 // Worker threads run the build, so this test uses it too.
+import type { EdgeList } from '../../dist/examples/iterative/edge-list.js';
 import { formatNodeValues, runExample } from '../../dist/examples/iterative/run.js';
 import { ThreadPool } from '../../dist/src/index.js';
-import { loadGraph } from './reference.js';
+import { loadGraph, referenceWcc } from './reference.js';
 
 describe.each(['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'])('examples on %s with 1, 2, 3 and 4 workers', (file) => {
   const edges = loadGraph(file);
@@ -17,6 +19,31 @@ describe.each(['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'])('examples on %
     for (const workers of [1, 2, 3, 4]) outputs.push(formatNodeValues(await runExample(algorithm, edges, { ...options, workers })));
     expect(outputs[0]!.length).toBeGreaterThan(0);
     for (const o of outputs.slice(1)) expect(o).toBe(outputs[0]);
+  });
+});
+
+describe('wcc on several workers, random graphs', () => {
+  // Many small components, each spread over the workers: labels meet across workers, and sets of
+  // labels are joined there (see wcc.ts).
+  const graphs = fc
+    .array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })), { minLength: 1, maxLength: 50 })
+    .map((es): EdgeList => ({ src: Int32Array.from(es, (e) => e[0]), dst: Int32Array.from(es, (e) => e[1]), count: es.length, maxId: Math.max(...es.flat()) }));
+
+  it('gives every node the least id of its component (union-find), on 2 and 3 workers', async () => {
+    const pool = new ThreadPool();
+    try {
+      await fc.assert(
+        fc.asyncProperty(graphs, fc.integer({ min: 2, max: 3 }), async (g, workers) => {
+          const got = await runExample('wcc', g, { workers, pool });
+          const want = [...referenceWcc(g)].sort((a, b) => a[0] - b[0]);
+          expect(Array.from(got.nodes)).toEqual(want.map(([n]) => n));
+          expect(Array.from(got.values)).toEqual(want.map(([, l]) => l));
+        }),
+        { numRuns: 150 },
+      );
+    } finally {
+      await pool.close();
+    }
   });
 });
 
