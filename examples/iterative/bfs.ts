@@ -104,7 +104,7 @@ class Expand extends RoundVertex {
 
   private build(): void {
     const { peers, worker } = this.ctx;
-    const { blocks, owned, lists } = this.edges.adjacency(peers, true);
+    const { blocks, owned, lists } = this.edges.adjacency(peers, worker, true);
     this.edges.release();
     const { csr, size } = ownedCsr(blocks, lists, owned, worker, peers);
     this.graph = csr;

@@ -13,21 +13,24 @@ import { ExampleError, type EdgeList } from './edge-list.js';
  * nodes it owns when it builds its adjacency (see `sendEdgeBlocks`'s `shared`). A block tagged 'parts'
  * stands for a whole edge list whose slices the workers have turned into adjacency lists in shared
  * memory (see `EdgeParts`): every worker sends the same one, and reads from it, once the input is
- * complete, the lists of the nodes it owns; nothing crosses between workers. The arrays are handed
- * over with the block.
+ * complete, the lists of the nodes it owns; nothing crosses between workers. A 'shared' block may
+ * carry `buckets`, its edges' places by owner (see `bucketByOwner`): a worker then reads only the
+ * edges at nodes it owns, where they lie. The arrays are handed over with the block.
  */
-export type EdgeBlock = [src: Int32Array, dst: Int32Array, ends?: 'both' | 'shared'] | PartsBlock;
+export type EdgeBlock = [src: Int32Array, dst: Int32Array, ends?: 'both' | 'shared', buckets?: Int32Array] | PartsBlock;
 /** `EdgeParts` as a block: `[offsets, targets, 'parts', shape]`. */
 export type PartsBlock = [offsets: Int32Array, targets: Int32Array, ends: 'parts', shape: PartsShape];
 /**
  * Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far
  * end. From a 'shared' block, the same columns marked 'owned': the worker takes the pairs whose key
- * it owns. Or, from a 'parts' block, its arrays and shape, and the end (`by`) to key it by: the worker
+ * it owns; or, from one with buckets, its columns, buckets and the end to key them by: the worker
+ * reads the buckets of the pairs whose key it owns once the input is complete. Or, from a 'parts' block, its arrays and shape, and the end (`by`) to key it by: the worker
  * reads its lists once the input is complete (see `PairBlocks`).
  */
 export type RoutedEdges =
   | [worker: number, key: Int32Array, other: Int32Array]
   | [worker: number, key: Int32Array, other: Int32Array, owned: 'owned']
+  | [worker: number, src: Int32Array, dst: Int32Array, bucketed: 'bucketed', buckets: Int32Array, by: 0 | 1]
   | [worker: number, offsets: Int32Array, targets: Int32Array, by: 0 | 1, shape: PartsShape];
 /** Values of nodes: `values[i]` belongs to `nodes[i]`. */
 export type NodeBlock = [nodes: Int32Array, values: Float64Array];
@@ -99,7 +102,8 @@ export function routeEdges(edges: Stream<EdgeBlock>, by: 0 | 1, name: string): S
           }
           const [key, other] = by === 0 ? [block[0], block[1]] : [block[1], block[0]];
           if (block[2] === 'shared') {
-            out.push([worker, key, other, 'owned']);
+            if (block[3] === undefined) out.push([worker, key, other, 'owned']);
+            else out.push([worker, block[0], block[1], 'bucketed', block[3], by]);
             continue;
           }
           if (key.length > 0) out.push(...split(key, other));
@@ -143,6 +147,35 @@ function checkBlock(block: EdgeBlock, peers: number): void {
       throw new ExampleError('MALFORMED_BLOCK', `a ${shape} 'parts' block needs offsets for ${peers} workers (${n} lists as long as the id range + 1), got ${src.length}: make its EdgeParts with edgeParts(edges, ${peers}, '${shape}')`);
     }
   } else if (src.length !== dst.length) throw new ExampleError('MALFORMED_BLOCK', `an edge block has ${src.length} sources but ${dst.length} destinations: the two arrays must be as long`);
+  else if (shape !== undefined) {
+    if (ends !== 'shared') throw new ExampleError('MALFORMED_BLOCK', `only a 'shared' block carries buckets, got a fourth field on a ${JSON.stringify(ends ?? 'both')} block`);
+    if (!(shape instanceof Int32Array) || shape.length !== peers * peers + 1) {
+      throw new ExampleError('MALFORMED_BLOCK', `a 'shared' block's buckets must be an Int32Array of ${peers * peers + 1} places for ${peers} workers: make them with bucketByOwner(edges, ${peers})`);
+    }
+  }
+}
+
+/**
+ * The buckets of a 'shared' block (see `bucketByOwner`) at the nodes `worker` of `peers` owns, keyed
+ * by its `by` end: by source, buckets `worker·peers .. worker·peers + peers − 1` (one run); by
+ * destination, bucket `a·peers + worker` for each `a`. Checked once the input is complete (the
+ * buckets are filled by then): places going up from 0 to the count, each run this worker's whole.
+ */
+function ownedBuckets(src: Int32Array, dst: Int32Array, buckets: Int32Array, by: 0 | 1, worker: number, peers: number): Columns[] {
+  if (buckets[0] !== 0 || lastIfAscending(buckets) !== src.length) {
+    throw new ExampleError('MALFORMED_BLOCK', `a 'shared' block's buckets must go up from 0 to its ${src.length} edges: fill them with bucketByOwner(edges, ${peers}, buckets) before the input is closed`);
+  }
+  const runs: [number, number][] = by === 0 ? [[buckets[worker * peers]!, buckets[worker * peers + peers]!]] : Array.from({ length: peers }, (_, a) => [buckets[a * peers + worker]!, buckets[a * peers + worker + 1]!]);
+  const out: Columns[] = [];
+  for (const [from, to] of runs) {
+    if (from === to) continue;
+    const key = (by === 0 ? src : dst).subarray(from, to);
+    if (!ownsAll(key, peers, worker)) {
+      throw new ExampleError('MALFORMED_BLOCK', `a 'shared' block's buckets put edges at nodes of another worker where worker ${worker} of ${peers} reads its own: fill them with bucketByOwner(edges, ${peers}, buckets) once the edges no longer change`);
+    }
+    out.push([key, (by === 0 ? dst : src).subarray(from, to)]);
+  }
+  return out;
 }
 
 /**
@@ -163,11 +196,13 @@ export class PairBlocks {
   private readonly blocks: Columns[] = [];
   private readonly owned: Columns[] = [];
   private readonly parts: [offsets: Int32Array, targets: Int32Array, by: 0 | 1, shape: PartsShape][] = [];
+  private readonly bucketed: [src: Int32Array, dst: Int32Array, buckets: Int32Array, by: 0 | 1][] = [];
 
   add(batch: readonly RoutedEdges[]): void {
     for (const r of batch) {
       if (r.length === 3) this.blocks.push([r[1], r[2]]);
       else if (r.length === 4) this.owned.push([r[1], r[2]]);
+      else if (r.length === 6) this.bucketed.push([r[1], r[2], r[4], r[5]]);
       else this.parts.push([r[1], r[2], r[3], r[4]]);
     }
   }
@@ -177,10 +212,12 @@ export class PairBlocks {
     this.blocks.length = 0;
     this.owned.length = 0;
     this.parts.length = 0;
+    this.bucketed.length = 0;
   }
 
   /**
-   * The pairs kept: the blocks, and the lists of every slice of each 'parts' list by its end, keyed
+   * The pairs kept, for worker `worker` of `peers`: the blocks (with the buckets of bucketed 'shared'
+   * blocks at the nodes it owns), and the lists of every slice of each 'parts' list by its end, keyed
    * by id (a worker of `peers` reads the ids it owns). An undirected list holds every edge at both
    * ends: keyed by source it stands for them all, keyed by destination for none, so that an operator
    * keying the same edges by both ends takes each edge once at each. An operator that needs the ends
@@ -188,8 +225,10 @@ export class PairBlocks {
    * that are 'out' alone. Call this only once every worker has listed its slice (when the input is
    * complete).
    */
-  adjacency(peers: number, directed = false): Adjacency {
+  adjacency(peers: number, worker: number, directed = false): Adjacency {
     const lists: KeyedLists[] = [];
+    const blocks = [...this.blocks];
+    for (const [src, dst, buckets, by] of this.bucketed) blocks.push(...ownedBuckets(src, dst, buckets, by, worker, peers));
     for (const [offsets, targets, by, shape] of this.parts) {
       if (directed && shape === 'undirected') {
         throw new ExampleError('MALFORMED_BLOCK', "this operator needs the edges by source and by destination apart, but got an undirected 'parts' block: make its EdgeParts with edgeParts(edges, peers, 'directed')");
@@ -199,7 +238,7 @@ export class PairBlocks {
       }
       if (shape === 'directed' || by === 0) lists.push(...sliceLists(offsets, targets, shape === 'directed' ? by : 0, sets(shape), peers));
     }
-    return { blocks: [...this.blocks], owned: [...this.owned], lists };
+    return { blocks, owned: [...this.owned], lists };
   }
 }
 
@@ -344,9 +383,11 @@ export interface SendOptions {
    * The whole edge list as parts in shared memory (each a `SharedArrayBuffer`-backed list, such as the
    * workers' shares of a file), the same on every worker: every worker sends them all as 'shared'
    * blocks into its own input and builds its adjacency from the edges at the nodes it owns; `edges`
-   * is not read. Nothing crosses between workers.
+   * is not read. Nothing crosses between workers. A part with `buckets` (see `bucketByOwner`, for
+   * this many workers) is read by each worker only where its edges are at nodes it owns; they may be
+   * filled after the part is sent, until the input is closed (each worker buckets its own share).
    */
-  readonly shared?: readonly EdgeList[];
+  readonly shared?: readonly (EdgeList & { readonly buckets?: Int32Array })[];
 }
 
 /**
@@ -363,7 +404,11 @@ export function sendEdgeBlocks(edges: EdgeList, input: InputHandle<EdgeBlock>, a
   const { index, peers } = at;
   const { parts, shared } = options;
   if (shared !== undefined) {
-    for (const part of shared) input.send([[part.src.subarray(0, part.count), part.dst.subarray(0, part.count), 'shared']]);
+    for (const part of shared) {
+      const src = part.src.subarray(0, part.count);
+      const dst = part.dst.subarray(0, part.count);
+      input.send([part.buckets === undefined ? [src, dst, 'shared'] : [src, dst, 'shared', part.buckets]]);
+    }
     between();
     return;
   }
@@ -491,5 +536,59 @@ function placeEnds(src: Int32Array, dst: Int32Array, start: number, end: number,
     const d = dst[e]!;
     targets[--bySrc[s]!] = d;
     targets[--byDst[d]!] = s;
+  }
+}
+
+/**
+ * Reorders the first `edges.count` edges of `edges` in place by owner, for `peers` workers: those
+ * whose source worker `a` owns and whose destination worker `b` owns form bucket `a·peers + b`, the
+ * buckets in that order. Writes where each bucket starts into `bounds` (`peers² + 1` places, the
+ * last the count; in shared memory for other workers to read) and returns it. With the buckets, a
+ * 'shared' block is read by each worker where its edges are at nodes it owns, rather than all of it
+ * by every worker (see `SendOptions.shared`). The order within a bucket is not kept.
+ *
+ * @example const buckets = bucketByOwner(share, 2); // then send { ...share, buckets } as shared
+ */
+export function bucketByOwner(edges: EdgeList, peers: number, bounds: Int32Array = new Int32Array(peers * peers + 1)): Int32Array {
+  const { src, dst, count } = edges;
+  bounds.fill(0);
+  countBuckets(src, dst, count, peers, bounds);
+  runningTotals(bounds);
+  placeInBuckets(src, dst, peers, bounds, bounds.slice(0, peers * peers));
+  return bounds;
+}
+
+/** `bounds[k + 1]`: how many of the first `count` edges are in bucket `k`. */
+function countBuckets(src: Int32Array, dst: Int32Array, count: number, peers: number, bounds: Int32Array): void {
+  for (let e = 0; e < count; e++) bounds[(src[e]! % peers) * peers + (dst[e]! % peers) + 1]!++;
+}
+
+/**
+ * Moves every edge into its bucket, in place (`next[k]`: the first place of bucket `k` not yet
+ * settled): the edge at a bucket's next place is carried to its own bucket's next place, and the one
+ * there picked up in turn, until the one picked up belongs where the chain began.
+ */
+function placeInBuckets(src: Int32Array, dst: Int32Array, peers: number, bounds: Int32Array, next: Int32Array): void {
+  for (let k = 0; k < next.length; k++) {
+    const end = bounds[k + 1]!;
+    while (next[k]! < end) {
+      const at = next[k]!;
+      let s = src[at]!;
+      let d = dst[at]!;
+      let b = (s % peers) * peers + (d % peers);
+      while (b !== k) {
+        const to = next[b]!++;
+        const s2 = src[to]!;
+        const d2 = dst[to]!;
+        src[to] = s;
+        dst[to] = d;
+        s = s2;
+        d = d2;
+        b = (s % peers) * peers + (d % peers);
+      }
+      src[at] = s;
+      dst[at] = d;
+      next[k] = at + 1;
+    }
   }
 }

@@ -154,8 +154,8 @@ class Rank extends RoundVertex {
   private build(): void {
     const peers = this.peers;
     const me = this.ctx.worker;
-    const outs = this.outEdges.adjacency(peers, true);
-    const ins = this.inEdges.adjacency(peers, true);
+    const outs = this.outEdges.adjacency(peers, me, true);
+    const ins = this.inEdges.adjacency(peers, me, true);
     this.outEdges.release();
     this.inEdges.release();
     const built = buildCsr(0, outs.blocks, true, peers, { lists: outs.lists, first: me }, { columns: outs.owned, worker: me, peers });

@@ -5,7 +5,7 @@
  */
 import type { Worker } from '../../src/workers/worker.js';
 import type { SharePart } from './across.js';
-import { sendEdgeBlocks } from './blocks.js';
+import { bucketByOwner, sendEdgeBlocks } from './blocks.js';
 import { hasNode, NO_EDGES, parseEdgeListShare, readEdgeListShare, readFailure, type EdgeList } from './edge-list.js';
 import { formatSharedRange } from './format.js';
 import { buildOn, finishOn } from './run.js';
@@ -36,6 +36,10 @@ function computeShare(worker: Worker, args: ComputeJobArgs): SharePart {
   const t0 = performance.now();
   const dataflow = buildOn(worker, args.algorithm, args.options);
   sendEdgeBlocks(NO_EDGES, dataflow.input, worker, () => worker.step(), { shared: args.shares });
+  // Each worker buckets its own share by owner, in parallel, before it closes its input: the others
+  // read the buckets once every input is closed, each only those at the nodes it owns.
+  const mine = args.shares[worker.index];
+  if (mine?.buckets !== undefined) bucketByOwner(mine, worker.peers, mine.buckets);
   dataflow.input.close();
   const part = finishOn(worker, dataflow);
   const t1 = performance.now();

@@ -35,8 +35,11 @@ export interface ReadPart extends EdgeList {
 export interface ComputeJobArgs {
   readonly phase: 'compute';
   readonly algorithm: Algorithm;
-  /** Every worker's share of the edges, in shared memory (dense ids). */
-  readonly shares: readonly EdgeList[];
+  /**
+   * Every worker's share of the edges, in shared memory (dense ids), with room in shared memory for
+   * where its edges lie by owner (on two or more workers): each worker buckets its own share.
+   */
+  readonly shares: readonly (EdgeList & { readonly buckets?: Int32Array })[];
   /** The original id of each dense id, when the file's ids were renumbered (see `denseIds`). */
   readonly ids?: Int32Array;
   /** Where the workers put every node's value, to format the output by ranges of (dense) ids. */
@@ -75,7 +78,8 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
       ids = shared(ids);
     }
     const values = sharedValues(ids === undefined ? maxId + 1 : ids.length);
-    const args: ComputeJobArgs = { phase: 'compute', algorithm, shares, ...(ids === undefined ? {} : { ids }), values, options: { iterations: options.iterations, source } };
+    const bucketed = workers > 1 ? shares.map((s) => ({ ...s, buckets: new Int32Array(new SharedArrayBuffer(4 * (workers * workers + 1))) })) : shares;
+    const args: ComputeJobArgs = { phase: 'compute', algorithm, shares: bucketed, ...(ids === undefined ? {} : { ids }), values, options: { iterations: options.iterations, source } };
     const { results, stats } = await execute<SharePart>(THREADS_JOB, { workers, args, pool: threads });
     return {
       texts: results.map((r) => r.text),

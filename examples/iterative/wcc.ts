@@ -120,7 +120,7 @@ class Propagate extends RoundVertex {
    */
   private propagate(): void {
     const { peers, worker } = this.ctx;
-    const { blocks, owned, lists } = this.edges.adjacency(peers);
+    const { blocks, owned, lists } = this.edges.adjacency(peers, worker);
     this.edges.release();
     const { csr, size } = ownedCsr(blocks, lists, owned, worker, peers);
     const { offsets, targets } = csr;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { edgeParts, PairBlocks, routeEdges, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type RoutedEdges } from '../../examples/iterative/blocks.js';
+import { bucketByOwner, edgeParts, PairBlocks, routeEdges, sendEdgeBlocks, type EdgeBlock, type EdgeParts, type RoutedEdges } from '../../examples/iterative/blocks.js';
 import { buildCsr, ownedCsr, type Columns, type KeyedLists } from '../../examples/iterative/csr.js';
 import type { EdgeList } from '../../examples/iterative/edge-list.js';
 import { Worker } from '../../src/workers/worker.js';
@@ -158,7 +158,7 @@ describe('sendEdgeBlocks', () => {
       for (const by of [0, 1] as const) {
         const kept = new PairBlocks();
         kept.add([[0, parts.offsets, parts.targets, by, 'directed']]);
-        const { blocks, lists } = kept.adjacency(peers, true);
+        const { blocks, lists } = kept.adjacency(peers, 0, true);
         expect(blocks).toEqual([]);
         expect(lists).toHaveLength(peers);
         for (let k = 0; k <= edges.maxId; k++) {
@@ -176,14 +176,14 @@ describe('sendEdgeBlocks', () => {
       for (let index = 0; index < peers; index++) expect(sent(edges, index, peers, 7, parts)).toEqual([[parts.offsets, parts.targets, 'parts', 'undirected']]);
       const kept = new PairBlocks();
       kept.add([[0, parts.offsets, parts.targets, 0, 'undirected'], [0, parts.offsets, parts.targets, 1, 'undirected']]);
-      const { lists } = kept.adjacency(peers);
+      const { lists } = kept.adjacency(peers, 0);
       expect(lists).toHaveLength(peers);
       for (let k = 0; k <= edges.maxId; k++) {
         const got = lists.flatMap(({ offsets, targets }) => Array.from(targets.subarray(offsets[k]!, offsets[k + 1]!))).sort((a, b) => a - b);
         const want = list.flatMap(([s, d]) => [...(s === k ? [d] : []), ...(d === k ? [s] : [])]).sort((a, b) => a - b);
         expect(got).toEqual(want);
       }
-      expect(() => kept.adjacency(peers, true)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/needs the edges by source and by destination apart/) }));
+      expect(() => kept.adjacency(peers, 0, true)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/needs the edges by source and by destination apart/) }));
     }));
   });
 
@@ -195,14 +195,14 @@ describe('sendEdgeBlocks', () => {
       for (let index = 0; index < peers; index++) expect(sent(edges, index, peers, 7, parts)).toEqual([[parts.offsets, parts.targets, 'parts', 'out']]);
       const kept = new PairBlocks();
       kept.add([[0, parts.offsets, parts.targets, 0, 'out']]);
-      const { lists } = kept.adjacency(peers, true);
+      const { lists } = kept.adjacency(peers, 0, true);
       expect(lists).toHaveLength(peers);
       for (let k = 0; k <= edges.maxId; k++) {
         const got = lists.flatMap(({ offsets, targets }) => Array.from(targets.subarray(offsets[k]!, offsets[k + 1]!)));
         expect(got).toEqual(list.filter((p) => p[0] === k).map((p) => p[1]));
       }
       kept.add([[0, parts.offsets, parts.targets, 1, 'out']]);
-      expect(() => kept.adjacency(peers)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/keys edges by destination, but got a 'parts' block with lists by source alone/) }));
+      expect(() => kept.adjacency(peers, 0)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/keys edges by destination, but got a 'parts' block with lists by source alone/) }));
     }));
   });
 
@@ -226,7 +226,55 @@ describe('sendEdgeBlocks', () => {
   });
 });
 
+describe('bucketByOwner', () => {
+  it('reorders the edges in place into buckets by the owners of both ends (source owner · p + destination owner), the same edges', () => {
+    fc.assert(fc.property(pairs, fc.integer({ min: 1, max: 4 }), (list, peers) => {
+      const edges = edgeList(list);
+      const bounds = bucketByOwner(edges, peers);
+      expect(bounds).toHaveLength(peers * peers + 1);
+      expect(bounds[0]).toBe(0);
+      expect(bounds[peers * peers]).toBe(list.length);
+      for (let k = 0; k < peers * peers; k++) {
+        for (let e = bounds[k]!; e < bounds[k + 1]!; e++) expect([edges.src[e]! % peers, edges.dst[e]! % peers]).toEqual([Math.floor(k / peers), k % peers]);
+      }
+      const key = (s: number, d: number) => s * 64 + d;
+      expect(Array.from(edges.src, (s, e) => key(s, edges.dst[e]!)).sort((a, b) => a - b)).toEqual(list.map(([s, d]) => key(s, d)).sort((a, b) => a - b));
+    }));
+  });
+});
+
 describe('PairBlocks', () => {
+  it("reads a bucketed 'shared' block's edges at the nodes a worker owns, by either end, as the whole block filtered would", () => {
+    fc.assert(fc.property(pairs, fc.integer({ min: 2, max: 4 }), (list, peers) => {
+      const edges = edgeList(list);
+      const buckets = bucketByOwner(edges, peers);
+      for (let worker = 0; worker < peers; worker++) {
+        for (const by of [0, 1] as const) {
+          const kept = new PairBlocks();
+          kept.add([[worker, edges.src, edges.dst, 'bucketed', buckets, by]]);
+          const got = kept.adjacency(peers, worker).blocks.flatMap(([key, other]) => Array.from(key, (k, i) => `${k} ${other[i]}`)).sort();
+          const want = list.filter((p) => p[by] % peers === worker).map((p) => `${p[by]} ${p[1 - by]}`).sort();
+          expect(got).toEqual(want);
+        }
+      }
+    }));
+  });
+
+  it("rejects a 'shared' block whose buckets do not go up to its count, or put other workers' edges in a worker's, with MALFORMED_BLOCK", () => {
+    const edges = edgeList([[0, 1], [1, 2], [2, 3], [3, 0]]);
+    const buckets = bucketByOwner(edges, 2);
+    const short = buckets.slice();
+    short[4] = 3;
+    const kept = new PairBlocks();
+    kept.add([[0, edges.src, edges.dst, 'bucketed', short, 0]]);
+    expect(() => kept.adjacency(2, 0)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/buckets must go up from 0 to its 4 edges/) }));
+    // Places that go up to the count, over edges never bucketed: worker 0's run holds node 1's edge.
+    const unsorted = edgeList([[0, 1], [1, 2], [2, 3], [3, 0]]);
+    const wrong = new PairBlocks();
+    wrong.add([[0, unsorted.src, unsorted.dst, 'bucketed', Int32Array.of(0, 1, 2, 3, 4), 0]]);
+    expect(() => wrong.adjacency(2, 0)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(/put edges at nodes of another worker where worker 0 of 2 reads its own/) }));
+  });
+
   it("rejects a 'parts' block whose lists go down or past its places with MALFORMED_BLOCK", () => {
     const targets = new Int32Array(4);
     for (const [offsets, slice] of [
@@ -236,7 +284,7 @@ describe('PairBlocks', () => {
     ] as const) {
       const kept = new PairBlocks();
       kept.add([[0, offsets, targets, 0, 'directed']]);
-      expect(() => kept.adjacency(2)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(new RegExp(`lists of slice ${slice} go down or past its 4 places`)) }));
+      expect(() => kept.adjacency(2, 0)).toThrow(expect.objectContaining({ code: 'MALFORMED_BLOCK', message: expect.stringMatching(new RegExp(`lists of slice ${slice} go down or past its 4 places`)) }));
     }
   });
 });
