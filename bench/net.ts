@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pack, unpack } from 'msgpackr';
 import { WebSocket, WebSocketServer } from 'ws';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -90,7 +91,19 @@ function sendFrame(socket: Socket, body: Uint8Array): boolean {
 
 function rawPeerMain(): void {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
-  wss.on('connection', (s) => s.on('message', handler((b) => s.send(b)) as (d: unknown) => void));
+  wss.on('connection', (s, req) => {
+    if (req.url !== '/msgpack') return void s.on('message', handler((b) => s.send(b)) as (d: unknown) => void);
+    // Batches of [a, b] records packed by msgpackr: unpacked into records and counted.
+    let records = 0;
+    s.on('message', (data: Buffer) => {
+      if (data.length === 8 && data.readUInt32LE(0) === 0xffffffff) {
+        const out = Buffer.alloc(8);
+        out.writeUInt32LE(records, 0);
+        s.send(out);
+        records = 0;
+      } else records += (unpack(data) as [number, number][]).length;
+    });
+  });
   const tcp = createServer((socket) => {
     socket.setNoDelay(true);
     frames(socket, handler((b) => sendFrame(socket, b)));
@@ -101,8 +114,8 @@ function rawPeerMain(): void {
   tcp.listen(0, '127.0.0.1', ready);
 }
 
-async function connect(port: number): Promise<WebSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false, generateMask: (m: Buffer) => void m.fill(0) });
+async function connect(port: number, path = ''): Promise<WebSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { perMessageDeflate: false, generateMask: (m: Buffer) => void m.fill(0) });
   await new Promise((r) => ws.once('open', r));
   return ws;
 }
@@ -141,6 +154,31 @@ async function rawTcpRoundTrip(n: number): Promise<Sample> {
   socket.destroy();
   child.kill();
   return { value: us };
+}
+
+/**
+ * Records per second: the [i, 3i] records our exchange job sends, made as arrays, in batches of 1024
+ * packed by msgpackr, unpacked into records by the receiver and counted.
+ */
+async function rawRecordStream(records: number): Promise<Sample> {
+  const { child, port } = await rawPeer();
+  const ws = await connect(port, '/msgpack');
+  const t0 = performance.now();
+  for (let start = 0; start < records; start += 1024) {
+    const batch: [number, number][] = [];
+    for (let i = start; i < Math.min(records, start + 1024); i++) batch.push([i, 3 * i]);
+    ws.send(pack(batch));
+    while (ws.bufferedAmount > 8 << 20) await new Promise((r) => setImmediate(r));
+  }
+  const end = Buffer.alloc(8);
+  end.writeUInt32LE(0xffffffff, 0);
+  ws.send(end);
+  const got = await new Promise<number>((r) => ws.once('message', (d: Buffer) => r(d.readUInt32LE(0))));
+  const seconds = (performance.now() - t0) / 1000;
+  ws.terminate();
+  child.kill();
+  if (got !== records) throw new Error(`raw record stream: ${got} of ${records} records arrived`);
+  return { value: records / seconds };
 }
 
 /** The same stream over a raw TCP socket. */
@@ -335,6 +373,7 @@ async function main(argv: readonly string[]): Promise<void> {
       higherIsBetter: true,
       variants: [
         { label: 'raw ws, 2 processes, one way', run: () => rawStream(records / 2) },
+        { label: 'raw ws, msgpackr records, 2 processes, one way', run: () => rawRecordStream(records / 2) },
         { label: 'raw TCP, 2 processes, one way', run: () => rawTcpStream(records / 2) },
         { label: '2 threads', run: async () => rate(runJob('exchange', { records }, THREADS), records / 2) },
         { label: '2 processes', run: async () => rate(runJob('exchange', { records }, PROCS), records / 2) },

@@ -23,18 +23,28 @@ interface Work {
   readonly reads: Float64Array;
 }
 
-function propagate(offsets: Int32Array, targets: Int32Array, size: number, workers: number, schedule: Schedule): Work {
-  if (schedule === 'classes') return classes(offsets, targets, size, workers);
+/**
+ * Every node's first label (the least id among itself and its neighbours); those that took a
+ * neighbour's are pending, listed by owner.
+ */
+function start(offsets: Int32Array, targets: Int32Array, size: number, workers: number): { label: Int32Array; pending: Uint8Array; lists: number[][] } {
   const label = new Int32Array(size);
   const pending = new Uint8Array(size);
-  const reads = new Float64Array(workers);
-  let lists: number[][] = Array.from({ length: workers }, () => []);
+  const lists: number[][] = Array.from({ length: workers }, () => []);
   for (let x = 0; x < size; x++) {
     let least = x;
     for (let i = offsets[x]!; i < offsets[x + 1]!; i++) least = Math.min(least, targets[i]!);
     label[x] = least;
     if (least < x) (pending[x] = 1), lists[x % workers]!.push(x);
   }
+  return { label, pending, lists };
+}
+
+function propagate(offsets: Int32Array, targets: Int32Array, size: number, workers: number, schedule: Schedule): Work {
+  const first = start(offsets, targets, size, workers);
+  const { label, pending } = first;
+  let lists = first.lists;
+  const reads = new Float64Array(workers);
   let rounds = 0;
   while (lists.some((l) => l.length > 0)) {
     rounds++;
@@ -65,10 +75,13 @@ function propagate(offsets: Int32Array, targets: Int32Array, size: number, worke
             reads[w]! += offsets[n + 1]! - offsets[n]!;
             for (let i = offsets[n]!; i < offsets[n + 1]!; i++) {
               const m = targets[i]!;
-              if (m % workers !== w) offer(m, l);
-              else if (l < label[m]!) {
+              if (m % workers !== w) {
+                // The classes schedule leaves the edges between workers to the union-find (not read here).
+                if (schedule === 'classes') reads[w]!--;
+                else offer(m, l);
+              } else if (l < label[m]!) {
                 label[m] = l;
-                if (pending[m] === 0) (pending[m] = 1), (schedule === 'passes' ? later : next[w]!).push(m);
+                if (pending[m] === 0) (pending[m] = 1), (schedule === 'at-once' ? next[w]! : later).push(m);
               }
             }
           }
@@ -85,42 +98,12 @@ function propagate(offsets: Int32Array, targets: Int32Array, size: number, worke
     );
     lists = next;
   }
+  if (schedule === 'classes') return joinAcross(offsets, targets, size, workers, label, reads);
   return { label, rounds, reads };
 }
 
-/** The `classes` schedule: see the top of this file. */
-function classes(offsets: Int32Array, targets: Int32Array, size: number, workers: number): Work {
-  const label = new Int32Array(size);
-  const reads = new Float64Array(workers);
-  const pending = new Uint8Array(size);
-  const lists: number[][] = Array.from({ length: workers }, () => []);
-  for (let x = 0; x < size; x++) {
-    let least = x;
-    for (let i = offsets[x]!; i < offsets[x + 1]!; i++) least = Math.min(least, targets[i]!);
-    label[x] = least;
-    if (least < x) (pending[x] = 1), lists[x % workers]!.push(x);
-  }
-  for (let w = 0; w < workers; w++) {
-    let pass = lists[w]!;
-    while (pass.length > 0) {
-      const later: number[] = [];
-      for (const n of pass) {
-        pending[n] = 0;
-        const l = label[n]!;
-        for (let i = offsets[n]!; i < offsets[n + 1]!; i++) {
-          const m = targets[i]!;
-          if (m % workers !== w) continue;
-          reads[w]!++;
-          if (l < label[m]!) {
-            label[m] = l;
-            if (pending[m] === 0) (pending[m] = 1), later.push(m);
-          }
-        }
-      }
-      pass = later;
-    }
-  }
-  // Each edge between two workers, read once by the owner of each end; a union-find over labels.
+/** The end of the `classes` schedule: each edge between two workers read once by the owner of each end, and a union-find over labels. */
+function joinAcross(offsets: Int32Array, targets: Int32Array, size: number, workers: number, label: Int32Array, reads: Float64Array): Work {
   const up = new Int32Array(size).fill(-1);
   const root = (x: number): number => {
     while (up[x]! >= 0) x = up[x]!;
