@@ -24,8 +24,9 @@ export type PartsBlock = [offsets: Int32Array, targets: Int32Array, ends: 'parts
  * Edges for one worker, keyed by one end: `key[i]` is the end that worker owns, `other[i]` the far
  * end. From a 'shared' block, the same columns marked 'owned': the worker takes the pairs whose key
  * it owns; or, from one with buckets, its columns, buckets and the end to key them by: the worker
- * reads the buckets of the pairs whose key it owns once the input is complete. Or, from a 'parts' block, its arrays and shape, and the end (`by`) to key it by: the worker
- * reads its lists once the input is complete (see `PairBlocks`).
+ * reads the buckets of the pairs whose key it owns once the input is complete. Or, from a 'parts'
+ * block, its arrays and shape, and the end (`by`) to key it by: the worker reads its lists once the
+ * input is complete (see `PairBlocks`).
  */
 export type RoutedEdges =
   | [worker: number, key: Int32Array, other: Int32Array]
