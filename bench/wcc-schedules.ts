@@ -23,28 +23,17 @@ interface Work {
   readonly reads: Float64Array;
 }
 
-/**
- * Every node's first label (the least id among itself and its neighbours); those that took a
- * neighbour's are pending, listed by owner.
- */
-function start(offsets: Int32Array, targets: Int32Array, size: number, workers: number): { label: Int32Array; pending: Uint8Array; lists: number[][] } {
+function propagate(offsets: Int32Array, targets: Int32Array, size: number, workers: number, schedule: Schedule): Work {
   const label = new Int32Array(size);
   const pending = new Uint8Array(size);
-  const lists: number[][] = Array.from({ length: workers }, () => []);
+  const reads = new Float64Array(workers);
+  let lists: number[][] = Array.from({ length: workers }, () => []);
   for (let x = 0; x < size; x++) {
     let least = x;
     for (let i = offsets[x]!; i < offsets[x + 1]!; i++) least = Math.min(least, targets[i]!);
     label[x] = least;
     if (least < x) (pending[x] = 1), lists[x % workers]!.push(x);
   }
-  return { label, pending, lists };
-}
-
-function propagate(offsets: Int32Array, targets: Int32Array, size: number, workers: number, schedule: Schedule): Work {
-  const first = start(offsets, targets, size, workers);
-  const { label, pending } = first;
-  let lists = first.lists;
-  const reads = new Float64Array(workers);
   let rounds = 0;
   while (lists.some((l) => l.length > 0)) {
     rounds++;

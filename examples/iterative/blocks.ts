@@ -317,7 +317,7 @@ function scatter(key: Int32Array, other: Int32Array, to: Int32Array, keys: Int32
   }
 }
 
-/** Groups `(node, value)` pairs of 32-bit integers by the worker owning each node, in growable columns (kept, and reused after `clear`). */
+/** Groups `(node, value)` pairs of 32-bit integers by the worker owning each node, in growable columns. */
 export class ByOwner {
   private readonly nodes: Int32Array[];
   private readonly values: Int32Array[];
@@ -325,8 +325,8 @@ export class ByOwner {
 
   /**
    * `room`: pairs each column holds before it grows (64 by default). Room for every node a worker owns
-   * suits adding each node at most once between clears: a loop of adds then never grows a column
-   * midway, which V8 would answer by throwing away the loop it compiled in place.
+   * suits adding each node at most once: a loop of adds then never grows a column midway, which V8
+   * would answer by throwing away the loop it compiled in place.
    */
   constructor(peers: number, room = 64) {
     this.nodes = Array.from({ length: peers }, () => new Int32Array(room));
@@ -341,11 +341,6 @@ export class ByOwner {
     this.nodes[w]![at] = node;
     this.values[w]![at] = value;
     this.length[w] = at + 1;
-  }
-
-  /** Empties every column, keeping the room they have grown to. */
-  clear(): void {
-    this.length.fill(0);
   }
 
   /** `[worker, nodes, values]` for every worker that has any (copies: the columns stay here). */

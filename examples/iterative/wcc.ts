@@ -148,7 +148,8 @@ class Propagate extends RoundVertex {
     const peers = this.ctx.peers;
     if (peers === 1) return;
     this.offered = new Int32Array(this.up.length).fill(-1);
-    const out = new ByOwner(peers);
+    // Each node owned elsewhere is offered once: room for all each worker owns, so no column grows.
+    const out = new ByOwner(peers, Math.ceil(this.up.length / peers));
     offerRemote(this.graph!, this.split, this.label, this.offered, out, this);
     const records: Message[] = out.records().map(([w, nodes, labels]) => [w, 0, nodes, labels]);
     if (records.length > 0) this.ctx.sendBy(0, records, time);
