@@ -4,7 +4,8 @@
  * with TLS), and WCC / PageRank / BFS on a real graph on 2 processes × 1 worker against 1 process × 2
  * workers and the plain single-threaded program. Variants alternate within each sample; medians and
  * the spread are printed. Usage: node dist/bench/net.js [--quick] [--only WORD] (the measures whose name
- * holds WORD, and the round trip). Results: bench/results/net-<full|quick|only>.md.
+ * holds WORD, and the round trip) [--records N] (the exchange's records; 4 M, or 2 M with --quick).
+ * Results: bench/results/net-<full|quick|only>.md.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect as connectTcp, createServer, type Socket } from 'node:net';
@@ -55,7 +56,9 @@ function handler(reply: (b: Buffer) => void): (data: Buffer) => void {
       records = 0;
     } else if (data.length <= 64) reply(data);
     else {
-      const ints = new Int32Array(data.buffer, data.byteOffset, data.byteLength >> 2);
+      // ws may hand over a view at any offset of a pooled buffer: an unaligned one is copied first.
+      const aligned = data.byteOffset % 4 === 0 ? data : Buffer.from(data);
+      const ints = new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 2);
       const batch: [number, number][] = [];
       for (let i = 0; i < ints.length; i += 2) batch.push([ints[i]!, ints[i + 1]!]);
       records += batch.length;
@@ -326,7 +329,7 @@ async function main(argv: readonly string[]): Promise<void> {
   // The barrier runs longer: its first half second or so (V8 compiling its hot paths) is several
   // times slower than what follows, and at 10,000 rounds it would weigh a third of the run.
   const barrierRounds = quick ? 20_000 : 50_000;
-  const records = quick ? 2_000_000 : 4_000_000;
+  const records = recordsOption(argv) ?? (quick ? 2_000_000 : 4_000_000);
   const measures: Measure[] = [
     {
       name: `round trip, 40-byte message (${rounds})`,
@@ -373,8 +376,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const onlyAt = argv.indexOf('--only');
   const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
   if (onlyAt >= 0 && (only === undefined || only.startsWith('--'))) throw new Error('--only needs a word of a measure\'s name: round, barrier, exchange, wcc, pagerank, bfs');
-  const unknown = argv.filter((a, i) => a.startsWith('--') && a !== '--quick' && a !== '--only' && argv[i - 1] !== '--only');
-  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}: use --quick and --only WORD`);
+  const unknown = argv.filter((a, i) => a.startsWith('--') && a !== '--quick' && a !== '--only' && a !== '--records' && argv[i - 1] !== '--only' && argv[i - 1] !== '--records');
+  if (unknown.length > 0) throw new Error(`unknown option ${unknown[0]}: use --quick, --only WORD and --records N`);
   const kept = only === undefined ? measures : measures.filter((m) => m.name.includes(only) || m.name.startsWith('round trip'));
   if (kept.length === 0) throw new Error(`--only ${only}: no measure's name holds it`);
   measures.splice(0, measures.length, ...kept);
@@ -415,6 +418,15 @@ async function main(argv: readonly string[]): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, lines.join('\n'));
   process.stdout.write(`\n${lines.slice(-2).join('\n')}\nwritten to ${out}\n`);
+}
+
+/** `--records N`: the exchange's record count (an even number, at least 2), if given. */
+function recordsOption(argv: readonly string[]): number | undefined {
+  const at = argv.indexOf('--records');
+  if (at < 0) return undefined;
+  const n = Number(argv[at + 1]);
+  if (!Number.isSafeInteger(n) || n < 2 || n % 2 !== 0) throw new Error(`--records needs an even number of records, at least 2, got ${argv[at + 1]}`);
+  return n;
 }
 
 function fmt(x: number): string {
