@@ -272,8 +272,12 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
             }
             settle(kk, keys[i]!, t, out, bounds);
             if (out.length >= MESSAGE_UPDATES) {
+              // Each piece is taken downstream before the next is made: the updates die young
+              // instead of waiting, millions of them, for the time's last key (the collector copied
+              // them, then promoted them: WCC's load spent a second allocating them).
               ctx.send(out, t);
               out = [];
+              ctx.flush();
             }
           }
           outputs.settle(order, bounds);

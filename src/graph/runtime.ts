@@ -377,7 +377,8 @@ export class DataflowRuntime {
     const schedule = this.schedule;
     for (let i = 0; i < schedule.length; i++) {
       const v = schedule[i]!;
-      if (v.inbox.length > 0 && v.current === undefined && !v.delivering) work += this.deliverMessages(v, Infinity);
+      // Not to a vertex inside a callback of its own (onFrontier included): it takes them afterwards.
+      if (v.inbox.length > 0 && v.current === undefined && !v.delivering && !v.watching) work += this.deliverMessages(v, Infinity);
     }
     return work;
   }

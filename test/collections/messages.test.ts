@@ -46,6 +46,33 @@ describe('what the operators send downstream', () => {
     expect(sizes.length).toBeGreaterThan(1);
   });
 
+  it.each([
+    ['reduce', (c: Collection<Pair>, logic: (n: number) => void) => c.reduce((k, input, out: number[][]) => (logic(k), out.push([input.length, 1])))],
+    ['reduce in a loop', (c: Collection<Pair>, logic: (n: number) => void) => c.iterate((v, it) => v.concat(it.enter(c)).reduce((k, input, out: number[][]) => (logic(k), out.push([input.length, 1]))).map(([k]) => [k, 0] as Pair))],
+  ] as const)('%s: each message of a large time is taken downstream before the next keys are settled, and the answer is whole', (_name, build) => {
+    const worker = new Worker();
+    let settled = 0;
+    let settledAtFirst = -1;
+    const got = new Map<string, number>();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<Pair>(scope, 'in', { batchSize: 2 * N });
+      const out = build(input.collection, () => settled++);
+      out.stream.subscribe({ data: () => void (settledAtFirst < 0 && (settledAtFirst = settled)) }, 'first');
+      out.subscribe((changes) => {
+        for (const [r, d] of changes) got.set(JSON.stringify(r), (got.get(JSON.stringify(r)) ?? 0) + d);
+      });
+      return input;
+    });
+    for (const p of pairs) input.insert(p);
+    input.close();
+    worker.run();
+    // The first message went downstream after its own keys, not after all N.
+    expect(settledAtFirst).toBeGreaterThan(0);
+    expect(settledAtFirst).toBeLessThan(N);
+    expect([...got.values()].every((d) => d === 1)).toBe(true);
+    expect(got.size).toBe(N);
+  });
+
   it('subscribe still gets each epoch whole, in one call', () => {
     const worker = new Worker();
     const calls: [number, number][] = [];

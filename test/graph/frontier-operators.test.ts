@@ -305,6 +305,58 @@ describe('flush', () => {
     expect(log.filter(([s]) => s === 'doubled')).toEqual([10, 11, 12, 20, 21, 22].map((y, i) => ['doubled', 2 * y, i + 1]));
   });
 
+  it('from onFrontier, never delivers to the flushing stage itself: what comes back to it waits until the callback is over', () => {
+    // A stage in a loop holds round 0's time and, once it is complete, sends three pieces from
+    // onFrontier, flushing after each; the feedback brings each back to it at round 1.
+    const worker = new Worker();
+    let inside = false;
+    const seen: [record: number, duringOnFrontier: boolean][] = [];
+    const input = worker.dataflow((scope) => {
+      const input = scope.newInput<number>('n');
+      const loop = scope.loop('round');
+      const back = loop.feedback<number>();
+      const echo = loop.stage({
+        name: 'echo',
+        inputs: [loop.enter(input.stream), back.stream],
+        vertex: (ctx: VertexContext<number>) => {
+          const held: Timestamp[] = [];
+          return {
+            onRecv(_port: number, batch: readonly unknown[], time: Timestamp) {
+              for (const x of batch as number[]) seen.push([x, inside]);
+              if (time.iteration === 0 && held.length === 0) {
+                ctx.hold(time);
+                held.push(time);
+              }
+            },
+            onFrontier(frontier: readonly Timestamp[]) {
+              const t = held[0];
+              if (t === undefined || frontier.some((f) => ctx.order.lessEqual(f, t))) return;
+              inside = true;
+              for (let p = 0; p < 3; p++) {
+                ctx.sendBy(0, [100 + p], t);
+                ctx.flush();
+              }
+              inside = false;
+              held.pop();
+              ctx.release(t);
+            },
+          };
+        },
+      });
+      back.connect(echo.output());
+      return input;
+    });
+    input.send([1]);
+    input.close();
+    worker.run();
+    expect(seen).toEqual([
+      [1, false],
+      [100, false],
+      [101, false],
+      [102, false],
+    ]);
+  });
+
   it('without it, they take the pieces once the callback is over (the same records)', () => {
     const log = run(false);
     expect(log.filter(([s]) => s === 'pieces')).toEqual([10, 11, 12, 20, 21, 22].map((y) => ['pieces', y, 6]));
