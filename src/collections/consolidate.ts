@@ -75,7 +75,7 @@ export class Consolidator<T> {
         }
         h = (h + 1) & mask;
       }
-      const place = this.keep ? this.place(record, diff, update) : this.place(undefined as T, diff, undefined);
+      const place = this.keep ? this.place(record, diff, update) : this.placeSum(diff);
       this.a[place] = x;
       this.b[place] = y;
       if (2 * this.n > this.table.length) this.rehash();
@@ -119,8 +119,9 @@ export class Consolidator<T> {
         if (first !== undefined && first[1] === sum) out.push(first);
         else out.push([records[i] ?? ([this.a[i]!, this.b[i]!] as T), sum]);
       }
-      records[i] = undefined as T;
-      firsts[i] = undefined;
+      // (Past their lengths they hold nothing: a pair kept as columns has neither.)
+      if (i < records.length) records[i] = undefined as T;
+      if (i < firsts.length) firsts[i] = undefined;
       // Each pair's slot emptied (found again by its probe), rather than the whole table.
       const x = this.a[i]!;
       if (!whole && x === x) {
@@ -148,17 +149,15 @@ export class Consolidator<T> {
     let w = 0;
     for (let i = 0; i < n; i++) {
       if (sums[i] === 0) continue;
-      records[w] = records[i]!;
+      if (w < records.length) records[w] = records[i]!;
       sums[w] = sums[i]!;
-      firsts[w] = firsts[i];
+      if (w < firsts.length) firsts[w] = firsts[i];
       this.a[w] = this.a[i]!;
       this.b[w] = this.b[i]!;
       w++;
     }
-    for (let i = w; i < n; i++) {
-      records[i] = undefined as T;
-      firsts[i] = undefined;
-    }
+    for (let i = w; i < Math.min(n, records.length); i++) records[i] = undefined as T;
+    for (let i = w; i < Math.min(n, firsts.length); i++) firsts[i] = undefined;
     this.n = w;
     // The places moved: the table and the map are made again.
     this.table.fill(0);
@@ -179,6 +178,18 @@ export class Consolidator<T> {
 
   /** A new place for `record` with sum `diff`; grows the pair columns if they are full. */
   private place(record: T, diff: number, update: Update<T> | undefined): number {
+    const i = this.placeSum(diff);
+    this.records[i] = record;
+    this.firsts[i] = update;
+    return i;
+  }
+
+  /**
+   * A new place for a pair kept as columns (`pairsAsColumns`): its sum only. Its record and first
+   * update are made by `drain` from the columns, so the two arrays are not grown for it (a time of
+   * millions of pairs made them millions long, each growth a copy).
+   */
+  private placeSum(diff: number): number {
     const i = this.n++;
     if (i === this.a.length) {
       const a = new Float64Array(2 * i);
@@ -188,9 +199,7 @@ export class Consolidator<T> {
       this.a = a;
       this.b = b;
     }
-    this.records[i] = record;
     this.sums[i] = diff;
-    this.firsts[i] = update;
     return i;
   }
 
