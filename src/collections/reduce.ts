@@ -28,7 +28,8 @@ export type ReduceLogic<K, V, R> = (key: K, input: readonly [V, number][], outpu
  */
 class Owed<K> {
   readonly kks: RecordKey[] = [];
-  readonly keys: K[] = [];
+  /** The keys, once one differs from its canonical key (until then each key is its canonical key, a number). */
+  keys: K[] | undefined;
   others: Map<RecordKey, true> | undefined;
   constructor(
     readonly time: Timestamp,
@@ -141,12 +142,18 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     // It reads its input by time only (every batch at a complete time is in the trace), so it holds
     // back no merge of batches, only the advance of times it may still read at.
     trace.register({ frontier: bound, acked: Infinity });
-    const owe = (time: Timestamp, kk: RecordKey, key: K) => {
+    /** What this operator owes at `time` (held from now on). */
+    const owedAt_ = (time: Timestamp): Owed<K> => {
       let p = pending.get(time.key);
       if (p === undefined) {
         ctx.hold(time);
         pending.set(time.key, (p = new Owed<K>(time, ++serials)));
       }
+      return p;
+    };
+    const owe = (time: Timestamp, kk: RecordKey, key: K) => oweKey(owedAt_(time), kk, key);
+    /** Owes `key` (canonical key `kk`) at `p`'s time, once. */
+    const oweKey = (p: Owed<K>, kk: RecordKey, key: K) => {
       if (isIndex(kk) && kk < DENSE_LIMIT) {
         if (kk >= owedAt.length) owedAt = covering(owedAt, kk);
         if (owedAt[kk] === p.serial) return;
@@ -156,8 +163,10 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
         if (others.has(kk)) return;
         others.set(kk, true);
       }
+      // (-0 is a key of its own canonical key 0, kept as it came.)
+      if (p.keys === undefined && !Object.is(key, kk)) p.keys = p.kks.slice() as unknown as K[];
       p.kks.push(kk);
-      p.keys.push(key);
+      p.keys?.push(key);
     };
     const complete = (t: Timestamp, frontier: readonly Timestamp[]) => {
       for (let i = 0; i < frontier.length; i++) if (order.lessEqual(frontier[i]!, t)) return false;
@@ -249,7 +258,9 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       onRecv(batches, time) {
         for (const batch of batches) {
           const { kks, keys } = batch;
-          for (let i = 0; i < kks.length; i++) owe(time, kks[i]!, keys[i]!);
+          if (kks.length === 0) continue;
+          const p = owedAt_(time);
+          for (let i = 0; i < kks.length; i++) oweKey(p, kks[i]!, keys[i]!);
         }
       },
       onFrontier(frontier) {
@@ -270,7 +281,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
               if (settledAt[kk] === serial) continue;
               settledAt[kk] = serial;
             }
-            settle(kk, keys[i]!, t, out, bounds);
+            settle(kk, keys === undefined ? (kk as unknown as K) : keys[i]!, t, out, bounds);
             if (out.length >= MESSAGE_UPDATES) {
               // Each piece is taken downstream before the next is made: the updates die young
               // instead of waiting, millions of them, for the time's last key (the collector copied

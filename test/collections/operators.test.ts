@@ -105,6 +105,36 @@ const mixedUpdate = fc.tuple(fc.tuple(fc.integer({ min: 0, max: 2 }), anyValue),
 // Many numbers per key (the in-place sort's quicksort runs from 16 on), repeated and cancelling.
 const manyNumbers = fc.tuple(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.oneof(fc.integer({ min: -40, max: 40 }), fc.double({ noNaN: true, min: -1e6, max: 1e6 }))), fc.constantFrom(1, 1, -1, 3));
 
+describe('reduce over keys of every kind', () => {
+  // Numbers (found through a dense index), strings and arrays (through a map), mixed within one time.
+  const anyRecord = fc.tuple(anyValue, fc.constantFrom(1, 1, 2, -1));
+
+  it('count: the accumulated output at every epoch equals the count of the accumulated input', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(anyRecord, { maxLength: 30 }), { minLength: 1, maxLength: 3 }), (epochs) => expectEachEpoch(runEpochs([epochs], ([a]) => a!.count()), [epochs], ([a]) => countRef(a!))),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a key comes out as it came in: -0 as -0, 0 as 0', () => {
+    for (const key of [-0, 0]) {
+      const worker = new Worker();
+      let out: unknown[] = [];
+      const input = worker.dataflow((scope) => {
+        const input = newCollection<number>(scope, 'xs');
+        input.collection.count().subscribe((changes) => (out = changes.map(([[k]]) => k)));
+        return input;
+      });
+      input.insert(key);
+      input.insert(key);
+      input.close();
+      worker.run();
+      expect(out).toHaveLength(1);
+      expect(Object.is(out[0], key)).toBe(true);
+    }
+  });
+});
+
 describe('reduce over values of every kind', () => {
   it('logic sees many numbers per key once each, in increasing order', () => {
     const build = ([a]: Collection<any>[]) => a!.reduce((_k: number, input: readonly [unknown, number][], out: [unknown, number][]) => input.forEach(([v, n], i) => out.push([[i, v], n])));
