@@ -143,7 +143,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     // back no merge of batches, only the advance of times it may still read at.
     trace.register({ frontier: bound, acked: Infinity });
     /** What this operator owes at `time` (held from now on). */
-    const owedAt_ = (time: Timestamp): Owed<K> => {
+    const owing = (time: Timestamp): Owed<K> => {
       let p = pending.get(time.key);
       if (p === undefined) {
         ctx.hold(time);
@@ -151,7 +151,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       }
       return p;
     };
-    const owe = (time: Timestamp, kk: RecordKey, key: K) => oweKey(owedAt_(time), kk, key);
+    const owe = (time: Timestamp, kk: RecordKey, key: K) => oweKey(owing(time), kk, key);
     /** Owes `key` (canonical key `kk`) at `p`'s time, once. */
     const oweKey = (p: Owed<K>, kk: RecordKey, key: K) => {
       if (isIndex(kk) && kk < DENSE_LIMIT) {
@@ -163,7 +163,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
         if (others.has(kk)) return;
         others.set(kk, true);
       }
-      // (-0 is a key of its own canonical key 0, kept as it came.)
+      // (Object.is: the key -0 has the canonical key 0, and comes out as -0.)
       if (p.keys === undefined && !Object.is(key, kk)) p.keys = p.kks.slice() as unknown as K[];
       p.kks.push(kk);
       p.keys?.push(key);
@@ -259,7 +259,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
         for (const batch of batches) {
           const { kks, keys } = batch;
           if (kks.length === 0) continue;
-          const p = owedAt_(time);
+          const p = owing(time);
           for (let i = 0; i < kks.length; i++) oweKey(p, kks[i]!, keys[i]!);
         }
       },
@@ -283,9 +283,9 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
             }
             settle(kk, keys === undefined ? (kk as unknown as K) : keys[i]!, t, out, bounds);
             if (out.length >= MESSAGE_UPDATES) {
-              // Each piece is taken downstream before the next is made: the updates die young
-              // instead of waiting, millions of them, for the time's last key (the collector copied
-              // them, then promoted them: WCC's load spent a second allocating them).
+              // Each piece is taken downstream before the next keys are settled, so that a time of
+              // millions of keys does not hold all its output at once (count() of 3 M numbers at one
+              // epoch: 11.6–11.9 → 8.6–9.6 s).
               ctx.send(out, t);
               out = [];
               ctx.flush();
