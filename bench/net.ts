@@ -4,7 +4,8 @@
  * with TLS), and WCC / PageRank / BFS on a real graph on 2 processes × 1 worker against 1 process × 2
  * workers and the plain single-threaded program. Variants alternate within each sample; medians and
  * the spread are printed. Usage: node dist/bench/net.js [--quick] [--only WORD] (the measures whose name
- * holds WORD, and the round trip) [--records N] (the exchange's records; 4 M, or 2 M with --quick).
+ * holds WORD, and the round trip) [--records N] (the exchange's records, even and at least 2048; 4 M, or 2 M
+ * with --quick).
  * Results: bench/results/net-<full|quick|only>.md.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
@@ -45,8 +46,14 @@ async function rawPeer(): Promise<{ child: ChildProcess; port: number; tcp: numb
   return { child, port: port!, tcp: tcp! };
 }
 
-/** What the peer does with one message: a short one comes back, a batch of [a, b] int32 pairs is decoded into records and counted, the end mark is answered with the count. */
-function handler(reply: (b: Buffer) => void): (data: Buffer) => void {
+/** The end of a stream: the peer answers it with the records it counted. */
+const END = Buffer.from(Uint32Array.of(0xffffffff, 0).buffer);
+
+/**
+ * What the peer does with one message: a short one comes back, a batch is decoded into records by
+ * `decode` and counted, the end mark is answered with the count.
+ */
+function handler(reply: (b: Buffer) => void, decode: (data: Buffer) => number = int32Records): (data: Buffer) => void {
   let records = 0;
   return (data) => {
     if (data.length === 8 && data.readUInt32LE(0) === 0xffffffff) {
@@ -55,15 +62,43 @@ function handler(reply: (b: Buffer) => void): (data: Buffer) => void {
       reply(out);
       records = 0;
     } else if (data.length <= 64) reply(data);
-    else {
-      // ws may hand over a view at any offset of a pooled buffer: an unaligned one is copied first.
-      const aligned = data.byteOffset % 4 === 0 ? data : Buffer.from(data);
-      const ints = new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 2);
-      const batch: [number, number][] = [];
-      for (let i = 0; i < ints.length; i += 2) batch.push([ints[i]!, ints[i + 1]!]);
-      records += batch.length;
-    }
+    else records += decode(data);
   };
+}
+
+/** A batch of [a, b] int32 pairs made into records: how many. */
+function int32Records(data: Buffer): number {
+  // ws may hand over a view at any offset of a pooled buffer: an unaligned one is copied first.
+  const aligned = data.byteOffset % 4 === 0 ? data : Buffer.from(data);
+  const ints = new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 2);
+  const batch: [number, number][] = [];
+  for (let i = 0; i < ints.length; i += 2) batch.push([ints[i]!, ints[i + 1]!]);
+  return batch.length;
+}
+
+/** A batch of [a, b] records packed by msgpackr, unpacked: how many. */
+function msgpackRecords(data: Buffer): number {
+  return (unpack(data) as [number, number][]).length;
+}
+
+/**
+ * `count` records in batches of at most 1024, as even as can be: `[start, n]` each. With 1024 records
+ * or more no batch is short enough (64 bytes) for the peer to take it for a ping.
+ */
+function* batches(count: number): Generator<[start: number, n: number]> {
+  const k = Math.ceil(count / 1024);
+  for (let b = 0, start = 0; b < k; b++) {
+    const end = Math.round(((b + 1) * count) / k);
+    yield [start, end - start];
+    start = end;
+  }
+}
+
+/** Records `start .. start + n − 1` as [i, 3i] int32 pairs. */
+function int32Pairs(start: number, n: number): Int32Array {
+  const ints = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) (ints[2 * i] = start + i), (ints[2 * i + 1] = 3 * (start + i));
+  return ints;
 }
 
 /** Splits a TCP byte stream into messages of a u32 length and that many bytes. */
@@ -94,19 +129,7 @@ function sendFrame(socket: Socket, body: Uint8Array): boolean {
 
 function rawPeerMain(): void {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
-  wss.on('connection', (s, req) => {
-    if (req.url !== '/msgpack') return void s.on('message', handler((b) => s.send(b)) as (d: unknown) => void);
-    // Batches of [a, b] records packed by msgpackr: unpacked into records and counted.
-    let records = 0;
-    s.on('message', (data: Buffer) => {
-      if (data.length === 8 && data.readUInt32LE(0) === 0xffffffff) {
-        const out = Buffer.alloc(8);
-        out.writeUInt32LE(records, 0);
-        s.send(out);
-        records = 0;
-      } else records += (unpack(data) as [number, number][]).length;
-    });
-  });
+  wss.on('connection', (s, req) => s.on('message', handler((b) => s.send(b), req.url === '/msgpack' ? msgpackRecords : int32Records) as (d: unknown) => void));
   const tcp = createServer((socket) => {
     socket.setNoDelay(true);
     frames(socket, handler((b) => sendFrame(socket, b)));
@@ -167,15 +190,10 @@ async function rawTcpStream(records: number): Promise<Sample> {
   await new Promise((r) => socket.once('connect', r));
   const counted = new Promise<number>((r) => frames(socket, (d) => r(d.readUInt32LE(0))));
   const t0 = performance.now();
-  for (let start = 0; start < records; start += 1024) {
-    const n = Math.min(1024, records - start);
-    const ints = new Int32Array(2 * n);
-    for (let i = 0; i < n; i++) (ints[2 * i] = start + i), (ints[2 * i + 1] = 3 * (start + i));
-    if (!sendFrame(socket, new Uint8Array(ints.buffer))) await new Promise((r) => socket.once('drain', r));
+  for (const [start, n] of batches(records)) {
+    if (!sendFrame(socket, new Uint8Array(int32Pairs(start, n).buffer))) await new Promise((r) => socket.once('drain', r));
   }
-  const end = Buffer.alloc(8);
-  end.writeUInt32LE(0xffffffff, 0);
-  sendFrame(socket, end);
+  sendFrame(socket, END);
   const got = await counted;
   const seconds = (performance.now() - t0) / 1000;
   socket.destroy();
@@ -193,22 +211,15 @@ async function rawStream(count: number, records = false): Promise<Sample> {
   const { child, port } = await rawPeer();
   const ws = await connect(port, records ? '/msgpack' : '');
   const t0 = performance.now();
-  for (let start = 0; start < count; start += 1024) {
-    const n = Math.min(1024, count - start);
+  for (const [start, n] of batches(count)) {
     if (records) {
       const batch: [number, number][] = [];
       for (let i = start; i < start + n; i++) batch.push([i, 3 * i]);
       ws.send(pack(batch));
-    } else {
-      const ints = new Int32Array(2 * n);
-      for (let i = 0; i < n; i++) (ints[2 * i] = start + i), (ints[2 * i + 1] = 3 * (start + i));
-      ws.send(ints);
-    }
+    } else ws.send(int32Pairs(start, n));
     while (ws.bufferedAmount > 8 << 20) await new Promise((r) => setImmediate(r));
   }
-  const end = Buffer.alloc(8);
-  end.writeUInt32LE(0xffffffff, 0);
-  ws.send(end);
+  ws.send(END);
   const got = await new Promise<number>((r) => ws.once('message', (d: Buffer) => r(d.readUInt32LE(0))));
   const seconds = (performance.now() - t0) / 1000;
   ws.terminate();
@@ -420,12 +431,12 @@ async function main(argv: readonly string[]): Promise<void> {
   process.stdout.write(`\n${lines.slice(-2).join('\n')}\nwritten to ${out}\n`);
 }
 
-/** `--records N`: the exchange's record count (an even number, at least 2), if given. */
+/** `--records N`: the exchange's record count (even, at least 2048: each way at least a full batch), if given. */
 function recordsOption(argv: readonly string[]): number | undefined {
   const at = argv.indexOf('--records');
   if (at < 0) return undefined;
   const n = Number(argv[at + 1]);
-  if (!Number.isSafeInteger(n) || n < 2 || n % 2 !== 0) throw new Error(`--records needs an even number of records, at least 2, got ${argv[at + 1]}`);
+  if (!Number.isSafeInteger(n) || n < 2048 || n % 2 !== 0) throw new Error(`--records needs an even number of records, at least 2048, got ${argv[at + 1]}`);
   return n;
 }
 

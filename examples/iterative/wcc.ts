@@ -4,6 +4,7 @@ import type { Scope } from '../../src/graph/scope.js';
 import type { Stream } from '../../src/graph/stream.js';
 import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
+import { grownColumn } from '../../src/collections/dense.js';
 import { ByOwner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
 import { largest, ownedCsr, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
@@ -74,8 +75,9 @@ class Propagate extends RoundVertex {
   private offered = new Int32Array(0);
   /** The union-find over labels: `up[x]` is 1 + the parent of label x, 0 for a root. */
   private up = new Int32Array(0);
-  /** Pairs of labels this worker joined, not yet sent: `pairs[0 .. 2·pairCount)`. */
-  private pairs = new Int32Array(64);
+  /** Pairs of labels this worker joined, not yet sent: `pairA[i]`, `pairB[i]` for i below `pairCount`. */
+  private pairA = new Int32Array(64);
+  private pairB = new Int32Array(64);
   private pairCount = 0;
   /** Messages by iteration: a peer may already be an iteration ahead, even before this graph is built. */
   private readonly inbox = new Map<number, Message[]>();
@@ -168,26 +170,18 @@ class Propagate extends RoundVertex {
 
   /** Joins the sets of labels `a` and `b` (the smaller root stays root); a pair that joined two sets is kept to send if `keep`. */
   join(a: number, b: number, keep: boolean): void {
-    const top = Math.max(a, b);
-    if (top >= this.up.length) {
-      const grown = new Int32Array(Math.max(top + 1, 2 * this.up.length));
-      grown.set(this.up);
-      this.up = grown;
-    }
-    const ra = root(this.up, a);
-    const rb = root(this.up, b);
+    const up = (this.up = grownColumn(this.up, Math.max(a, b) + 1));
+    const ra = root(up, a);
+    const rb = root(up, b);
     if (ra === rb) return;
-    if (ra < rb) this.up[rb] = ra + 1;
-    else this.up[ra] = rb + 1;
+    if (ra < rb) up[rb] = ra + 1;
+    else up[ra] = rb + 1;
     if (!keep) return;
-    if (2 * this.pairCount + 2 > this.pairs.length) {
-      const grown = new Int32Array(2 * this.pairs.length);
-      grown.set(this.pairs);
-      this.pairs = grown;
-    }
-    this.pairs[2 * this.pairCount] = a;
-    this.pairs[2 * this.pairCount + 1] = b;
-    this.pairCount++;
+    const n = this.pairCount++;
+    this.pairA = grownColumn(this.pairA, n + 1);
+    this.pairB = grownColumn(this.pairB, n + 1);
+    this.pairA[n] = a;
+    this.pairB[n] = b;
   }
 
   /** The pairs joined here since the last call, to every other worker. */
@@ -195,12 +189,8 @@ class Propagate extends RoundVertex {
     const n = this.pairCount;
     this.pairCount = 0;
     if (n === 0) return;
-    const a = new Int32Array(n);
-    const b = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      a[i] = this.pairs[2 * i]!;
-      b[i] = this.pairs[2 * i + 1]!;
-    }
+    const a = this.pairA.slice(0, n);
+    const b = this.pairB.slice(0, n);
     const records: Message[] = [];
     for (let w = 0; w < this.ctx.peers; w++) if (w !== this.ctx.worker) records.push([w, 1, a, b]);
     this.ctx.sendBy(0, records, time);
