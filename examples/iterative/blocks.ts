@@ -343,12 +343,15 @@ export class ByOwner {
     this.length[w] = at + 1;
   }
 
-  /** `[worker, nodes, values]` for every worker that has any (copies: the columns stay here). */
+  /**
+   * `[worker, nodes, values]` for every worker that has any: views of the columns, not copies (a copy
+   * would touch as many fresh pages again), so nothing is to be added once they are taken.
+   */
   records(): [number, Int32Array, Int32Array][] {
     const out: [number, Int32Array, Int32Array][] = [];
     for (let w = 0; w < this.nodes.length; w++) {
       const n = this.length[w]!;
-      if (n > 0) out.push([w, this.nodes[w]!.slice(0, n), this.values[w]!.slice(0, n)]);
+      if (n > 0) out.push([w, this.nodes[w]!.subarray(0, n), this.values[w]!.subarray(0, n)]);
     }
     return out;
   }

@@ -114,24 +114,28 @@ export async function formatShare(worker: Worker, part: NodeValues, maxId: numbe
   return { text: formatLines(sorted), lines: sorted.nodes.length };
 }
 
-/** Where the workers of one process put every node's value for `formatSharedRange`: `SharedArrayBuffer`s over the (dense) id range. */
+/**
+ * Where the workers of one process put every node's value for `formatSharedRange`: `SharedArrayBuffer`s
+ * over the (dense) id range; the values in 32-bit integers where every one is such (WCC's labels, BFS's
+ * distances), which takes half the memory of doubles.
+ */
 export interface SharedValues {
-  readonly values: Float64Array;
+  readonly values: Float64Array | Int32Array;
   readonly present: Uint8Array;
 }
 
 /**
- * `formatShare` for workers of one process: each puts its nodes' values (`part`, dense ids, any order)
+ * `formatShare` for workers of one process: each puts its nodes' values (`parts`, dense ids, any order)
  * into `shared`, and once every worker has (a dataflow that ends when all have), formats the lines of
  * its range of ids (worker `r` of `p` takes `[r·size/p, (r+1)·size/p)`), printing each id as `ids` maps
  * it back (and the values too where they are ids: WCC's labels). Nothing crosses between workers.
  *
  * @example
- * const { text, lines } = formatSharedRange(worker, part, args.values, args.ids, true);
+ * const { text, lines } = formatSharedRange(worker, [part], args.values, args.ids, true);
  */
-export function formatSharedRange(worker: Worker, part: NodeValues, shared: SharedValues, ids: Int32Array | undefined, valuesAreIds: boolean): { text: Uint8Array; lines: number } {
+export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], shared: SharedValues, ids: Int32Array | undefined, valuesAreIds: boolean): { text: Uint8Array; lines: number } {
   const { values, present } = shared;
-  placeValues(part.nodes, part.values, values, present);
+  for (const part of parts) placeValues(part.nodes, part.values, values, present);
   const done = worker.dataflow((scope) => scope.newInput<never>('placed'), { name: 'format' });
   done.close();
   worker.run();
@@ -149,7 +153,7 @@ export function formatSharedRange(worker: Worker, part: NodeValues, shared: Shar
   return { text: lines.text(), lines: n };
 }
 
-function placeValues(nodes: Int32Array, vals: Float64Array, values: Float64Array, present: Uint8Array): void {
+function placeValues(nodes: Int32Array, vals: Float64Array, values: Float64Array | Int32Array, present: Uint8Array): void {
   for (let i = 0; i < nodes.length; i++) {
     values[nodes[i]!] = vals[i]!;
     present[nodes[i]!] = 1;

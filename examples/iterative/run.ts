@@ -61,8 +61,19 @@ export function buildOn(worker: Worker, algorithm: Algorithm, options: ExampleOp
 
 /** Runs `buildOn`'s dataflow to completion (its input closed); the values of the nodes this worker owns, in no particular order. */
 export function finishOn(worker: Worker, dataflow: ExampleDataflow): NodeValues {
+  return concat(finishOnParts(worker, dataflow));
+}
+
+/**
+ * `finishOn` without joining the values into one list: the blocks as the dataflow gave them (BFS gives
+ * one per hop), for a caller that reads them once (joining them would copy every value into fresh memory).
+ *
+ * @example
+ * const parts = finishOnParts(worker, dataflow); // then formatSharedRange(worker, parts, …)
+ */
+export function finishOnParts(worker: Worker, dataflow: ExampleDataflow): NodeValues[] {
   worker.run();
-  return valuesOf(dataflow);
+  return dataflow.out.records().map(([nodes, values]) => ({ nodes, values }));
 }
 
 /** `finishOn` for a worker that waits with `runAsync` (across processes: see `Worker.waitsAsync`). */

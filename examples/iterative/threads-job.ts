@@ -8,7 +8,7 @@ import type { SharePart } from './across.js';
 import { bucketByOwner, sendEdgeBlocks } from './blocks.js';
 import { hasNode, NO_EDGES, parseEdgeListShare, readEdgeListShare, readFailure, type EdgeList } from './edge-list.js';
 import { formatSharedRange } from './format.js';
-import { buildOn, finishOn } from './run.js';
+import { buildOn, finishOnParts } from './run.js';
 import { parseStreamedShare, type StreamedShareFailure } from './streamed-text.js';
 import type { ComputeJobArgs, ReadJobArgs, ReadPart } from './threads.js';
 
@@ -41,9 +41,9 @@ function computeShare(worker: Worker, args: ComputeJobArgs): SharePart {
   const mine = args.shares[worker.index];
   if (mine?.buckets !== undefined) bucketByOwner(mine, worker.peers, mine.buckets);
   dataflow.input.close();
-  const part = finishOn(worker, dataflow);
+  const parts = finishOnParts(worker, dataflow);
   const t1 = performance.now();
-  const { text, lines } = formatSharedRange(worker, part, args.values, args.ids, args.algorithm === 'wcc');
+  const { text, lines } = formatSharedRange(worker, parts, args.values, args.ids, args.algorithm === 'wcc');
   return { text, lines, readMs: 0, ms: t1 - t0, formatMs: performance.now() - t1, edges: args.shares[worker.index]?.count ?? 0 };
 }
 

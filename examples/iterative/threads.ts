@@ -84,7 +84,7 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
       if (source !== undefined) source = rankOf(ids, source);
       ids = shared(ids);
     }
-    const values = sharedValues(ids === undefined ? maxId + 1 : ids.length);
+    const values = sharedValues(ids === undefined ? maxId + 1 : ids.length, algorithm !== 'pagerank');
     const bucketed = workers > 1 && count >= BUCKET_FROM ? shares.map((s) => ({ ...s, buckets: new Int32Array(new SharedArrayBuffer(4 * (workers * workers + 1))) })) : shares;
     const args: ComputeJobArgs = { phase: 'compute', algorithm, shares: bucketed, ...(ids === undefined ? {} : { ids }), values, options: { iterations: options.iterations, source } };
     const { results, stats } = await execute<SharePart>(THREADS_JOB, { workers, args, pool: threads });
@@ -139,9 +139,10 @@ function throwFirstFailure(results: readonly (ReadPart | StreamedShareFailure)[]
   if (first !== undefined) throw first;
 }
 
-/** Room in shared memory for the values of ids `0 .. size − 1` (see format.ts's `formatSharedRange`). */
-function sharedValues(size: number): SharedValues {
-  return { values: new Float64Array(new SharedArrayBuffer(8 * size)), present: new Uint8Array(new SharedArrayBuffer(size)) };
+/** Room in shared memory for the values of ids `0 .. size − 1` (see format.ts's `formatSharedRange`), 32-bit integers if `integers`. */
+function sharedValues(size: number, integers: boolean): SharedValues {
+  const values = integers ? new Int32Array(new SharedArrayBuffer(4 * size)) : new Float64Array(new SharedArrayBuffer(8 * size));
+  return { values, present: new Uint8Array(new SharedArrayBuffer(size)) };
 }
 
 /** The edges with every id replaced by its rank in `ids`, in shared memory. */

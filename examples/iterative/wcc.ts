@@ -6,7 +6,7 @@ import { pipeline } from '../../src/graph/vertex.js';
 import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { grownColumn } from '../../src/collections/dense.js';
 import { ByOwner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
-import { largest, ownedCsr, type KeyedLists } from './csr.js';
+import { largest, log2Exact, ownedCsr, type KeyedLists } from './csr.js';
 import { RoundVertex } from './round-vertex.js';
 
 /**
@@ -71,8 +71,6 @@ class Propagate extends RoundVertex {
   private split: Int32Array = new Int32Array(0);
   /** Per owned node, by local number: its label (-1: no edge). */
   private label = new Int32Array(0);
-  /** Per node owned elsewhere, by id: the label offered to it from here (-1: none yet). */
-  private offered = new Int32Array(0);
   /** The union-find over labels: `up[x]` is 1 + the parent of label x, 0 for a root. */
   private up = new Int32Array(0);
   /** Pairs of labels this worker joined, not yet sent: `pairA[i]`, `pairB[i]` for i below `pairCount`. */
@@ -149,10 +147,14 @@ class Propagate extends RoundVertex {
   private offerAcross(time: Timestamp): void {
     const peers = this.ctx.peers;
     if (peers === 1) return;
-    this.offered = new Int32Array(this.up.length).fill(-1);
+    // Per node owned elsewhere, by owner and local number (see offerRemote): 1 + the label offered to
+    // it from here, 0 for none yet. The places of this worker's own nodes are never written, so their
+    // pages are never touched and take no memory.
+    const stride = Math.ceil(this.up.length / peers);
+    const offered = new Int32Array(peers * stride);
     // Each node owned elsewhere is offered once: room for all each worker owns, so no column grows.
-    const out = new ByOwner(peers, Math.ceil(this.up.length / peers));
-    offerRemote(this.graph!, this.split, this.label, this.offered, out, this);
+    const out = new ByOwner(peers, stride);
+    offerRemote(this.graph!, this.split, this.label, offered, stride, peers, out, this);
     const records: Message[] = out.records().map(([w, nodes, labels]) => [w, 0, nodes, labels]);
     if (records.length > 0) this.ctx.sendBy(0, records, time);
   }
@@ -260,19 +262,24 @@ function ownedFirst(csr: KeyedLists, worker: number, peers: number): Int32Array 
 
 /**
  * The offers across workers: for each owned node with a label, each neighbour owned elsewhere (the
- * second part of its list) not yet offered a label is offered this node's (noted in `offered`, and
- * into `out` by owner); one already offered a label gets that label joined with this node's in
- * `joiner` (both reach it: one component).
+ * second part of its list) not yet offered a label is offered this node's (noted in `offered`, as 1 +
+ * the label at the node's place, and into `out` by owner); one already offered a label gets that label
+ * joined with this node's in `joiner` (both reach it: one component).
  */
-function offerRemote(csr: KeyedLists, split: Int32Array, label: Int32Array, offered: Int32Array, out: ByOwner, joiner: { join(a: number, b: number, keep: boolean): void }): void {
+function offerRemote(csr: KeyedLists, split: Int32Array, label: Int32Array, offered: Int32Array, stride: number, peers: number, out: ByOwner, joiner: { join(a: number, b: number, keep: boolean): void }): void {
   const { offsets, targets } = csr;
+  // Node m's place is owner · stride + local number; by a mask and a shift when the worker count is a
+  // power of two (2 included: the common case).
+  const shift = log2Exact(peers);
+  const mask = peers - 1;
   for (let at = 0; at + 1 < offsets.length; at++) {
     const l = label[at]!;
     for (let j = split[at]!; j < offsets[at + 1]!; j++) {
       const m = targets[j]!;
-      const given = offered[m]!;
+      const place = shift >= 0 ? (m & mask) * stride + (m >> shift) : (m % peers) * stride + ((m / peers) | 0);
+      const given = offered[place]! - 1;
       if (given === -1) {
-        offered[m] = l;
+        offered[place] = l + 1;
         out.add(m, l);
       } else if (given !== l) joiner.join(given, l, true);
     }
@@ -330,10 +337,15 @@ function startLabels(part: KeyedLists, peers: number, worker: number, label: Int
   return count;
 }
 
-/** The smallest label each owned node was given, once the time is complete (labels only ever drop; the example sends every edge at epoch 0). */
+/**
+ * The smallest label each owned node was given, once the time is complete (labels only ever drop; the
+ * example sends every edge at epoch 0). Each worker gets the labels of the nodes it owns (ids
+ * `worker + k·peers`), kept by local number `k`.
+ */
 function smallestLabel(changes: Stream<NodeBlock>): Stream<NodeBlock> {
   return changes.scope.unary<NodeBlock, NodeBlock>(changes, 'smallest-label', pipeline, (ctx) => {
-    // best[n]: the smallest label node n was given at the open time, -1 for none; read out in id order.
+    const { worker, peers } = ctx;
+    // best[k]: the smallest label node worker + k·peers was given at the open time, -1 for none; read out in id order.
     let best = new Int32Array(1024).fill(-1);
     let given = 0;
     let open: Timestamp | undefined;
@@ -341,19 +353,19 @@ function smallestLabel(changes: Stream<NodeBlock>): Stream<NodeBlock> {
       onRecv(batch, time) {
         if (open === undefined) ctx.notifyAt((open = time));
         for (const [ns, ls] of batch) {
-          const top = largest(ns);
+          const top = (largest(ns) / peers) | 0;
           if (top >= best.length) {
             const grown = new Int32Array(Math.max(top + 1, best.length * 2)).fill(-1);
             grown.set(best);
             best = grown;
           }
-          given += lowerLabels(best, ns, ls);
+          given += lowerLabels(best, ns, ls, peers);
         }
       },
       onNotify(time) {
         const nodes = new Int32Array(given);
         const values = new Float64Array(given);
-        takeLabels(best, nodes, values);
+        takeLabels(best, nodes, values, worker, peers);
         given = 0;
         open = undefined;
         ctx.send([[nodes, values]], time);
@@ -364,14 +376,15 @@ function smallestLabel(changes: Stream<NodeBlock>): Stream<NodeBlock> {
 
 
 /**
- * `best[n] = min(best[n], l)` for each pair (-1 is none); returns how many nodes had none before.
- * Read as unsigned, none (-1) is above every label, so one compare covers it: each part of the loop
- * runs on the first call, when every node is new, and V8 has seen it all by the time it compiles it.
+ * `best[k] = min(best[k], l)` for each pair (node `n`, label `l`), `k` the node's local number `n / peers`
+ * (-1 is none); returns how many nodes had none before. Read as unsigned, none (-1) is above every
+ * label, so one compare covers it: each part of the loop runs on the first call, when every node is
+ * new, and V8 has seen it all by the time it compiles it.
  */
-function lowerLabels(best: Int32Array, nodes: Int32Array, labels: Float64Array): number {
+function lowerLabels(best: Int32Array, nodes: Int32Array, labels: Float64Array, peers: number): number {
   let fresh = 0;
   for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
+    const n = (nodes[i]! / peers) | 0;
     const l = labels[i]!;
     const b = best[n]!;
     fresh += b >>> 31;
@@ -380,14 +393,14 @@ function lowerLabels(best: Int32Array, nodes: Int32Array, labels: Float64Array):
   return fresh;
 }
 
-/** Every node with a label, in id order, into `nodes` and `values`; `best` is left all -1. */
-function takeLabels(best: Int32Array, nodes: Int32Array, values: Float64Array): void {
+/** Every node with a label (local number `k`, id `worker + k·peers`), in id order, into `nodes` and `values`; `best` is left all -1. */
+function takeLabels(best: Int32Array, nodes: Int32Array, values: Float64Array, worker: number, peers: number): void {
   let at = 0;
-  for (let n = 0; n < best.length; n++) {
-    const b = best[n]!;
+  for (let k = 0; k < best.length; k++) {
+    const b = best[k]!;
     if (b === -1) continue;
-    nodes[at] = n;
+    nodes[at] = worker + k * peers;
     values[at++] = b;
-    best[n] = -1;
+    best[k] = -1;
   }
 }
