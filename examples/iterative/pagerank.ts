@@ -68,7 +68,7 @@ class Rank extends RoundVertex {
   private sendTo: Int32Array[] = [];
   /** Per owned node, its in-neighbours' places in `incoming` (in-neighbours by id). */
   private inOffsets = new Int32Array(1);
-  private inSlots = new Int32Array(0);
+  private inSlots: Int32Array = new Int32Array(0);
   /** Where each sender's shares start in `incoming`. */
   private slotBase = new Int32Array(1);
   // A peer may already send iteration i+1 while this worker is still at i (never i+2: this worker's
@@ -177,10 +177,26 @@ class Rank extends RoundVertex {
     const slotBase = placeSenders(inn.targets, slot, peers);
     this.slotBase = slotBase;
     this.inOffsets = new Int32Array(count + 1);
-    this.inSlots = new Int32Array(inn.targets.length);
-    inEdgeSlots(ownedLocal, inn, slot, this.inOffsets, this.inSlots);
-    this.incoming = [new Float64Array(slotBase[peers]!), new Float64Array(slotBase[peers]!)];
+    // The in-lists become the lists of slots where they are: the lists of the owned nodes, in order,
+    // are all of them (a local number with no in-edge has an empty list).
+    this.inSlots = toSlots(ownedLocal, inn, slot, this.inOffsets);
+    this.incoming = incomingRoom(slotBase[peers]!, out.targets);
   }
+}
+
+/**
+ * Two arrays of `n` doubles for the shares coming in, zeroed: in the memory of `spent` (the out-lists,
+ * read for the last time) when it holds them, since its pages are in memory already and fresh ones cost
+ * a page fault each (about 10 µs here); fresh arrays otherwise.
+ */
+function incomingRoom(n: number, spent: Int32Array): [Float64Array, Float64Array] {
+  const { buffer, byteOffset, byteLength } = spent;
+  if (buffer instanceof SharedArrayBuffer || 16 * n > byteLength - (byteOffset % 8 === 0 ? 0 : 4)) return [new Float64Array(n), new Float64Array(n)];
+  const at = byteOffset + (byteOffset % 8);
+  const room: [Float64Array, Float64Array] = [new Float64Array(buffer, at, n), new Float64Array(buffer, at + 8 * n, n)];
+  room[0].fill(0);
+  room[1].fill(0);
+  return room;
 }
 
 // One loop per function, so that each compiles on its own, without cold code after it (see wcc.ts).
@@ -246,7 +262,8 @@ function sendLists(ownedLocal: Int32Array, out: Csr, peers: number): Int32Array[
   const lists = new Int32Array(peers * ownedLocal.length);
   const lengths = new Int32Array(peers);
   fillSendLists(ownedLocal, out, peers, lists, lengths);
-  return Array.from(lengths, (n, w) => lists.slice(w * ownedLocal.length, w * ownedLocal.length + n));
+  // Views, not copies: the room past each list's end was never written, so it takes no memory.
+  return Array.from(lengths, (n, w) => lists.subarray(w * ownedLocal.length, w * ownedLocal.length + n));
 }
 
 /** `sendLists` into `lists` (worker `w`'s from `w · ownedLocal.length` on), their lengths into `lengths`. */
@@ -290,18 +307,24 @@ function numberByOwner(slot: Int32Array, next: Int32Array, peers: number): void 
   for (let x = 0; x < slot.length; x++) if (slot[x] === 0) slot[x] = next[owner(x, peers)]!++;
 }
 
-/** Per owned node, the slots of its in-neighbours, in the in-edge lists' order. */
-function inEdgeSlots(ownedLocal: Int32Array, inn: Csr, slot: Int32Array, inOffsets: Int32Array, inSlots: Int32Array): void {
-  let at = 0;
-  for (let k = 0; k < ownedLocal.length; k++) {
-    const l = ownedLocal[k]!;
-    at = slotsOf(inn.targets, inn.offsets[l]!, inn.offsets[l + 1]!, slot, inSlots, at);
-    inOffsets[k + 1] = at;
+/**
+ * Per owned node, the slots of its in-neighbours, in the in-edge lists' order: `inn`'s targets turned
+ * into slots in place (and returned), the lists' ends into `inOffsets`. The in-lists of the owned nodes
+ * (`ownedLocal`, ascending) are all of `inn`'s lists with anything in them, so they lie one after the
+ * other from the start of its targets.
+ */
+function toSlots(ownedLocal: Int32Array, inn: Csr, slot: Int32Array, inOffsets: Int32Array): Int32Array {
+  const { offsets, targets } = inn;
+  for (let k = 0; k < ownedLocal.length; k++) inOffsets[k + 1] = offsets[ownedLocal[k]! + 1]!;
+  const end = inOffsets[ownedLocal.length]!;
+  if (offsets[0] !== 0 || end !== (offsets.length > 0 ? offsets[offsets.length - 1]! : 0)) {
+    throw new Error(`pagerank: the in-lists of the owned nodes hold ${end} entries of ${offsets[offsets.length - 1]}: some in-list belongs to no owned node`);
   }
+  slotsInPlace(targets, end, slot);
+  return targets.subarray(0, end);
 }
 
-/** The slots of `targets[from .. to)` into `inSlots` from `at` on; returns where they end (a function of its own: see `sumSlots`). */
-function slotsOf(targets: Int32Array, from: number, to: number, slot: Int32Array, inSlots: Int32Array, at: number): number {
-  for (let i = from; i < to; i++) inSlots[at++] = slot[targets[i]!]!;
-  return at;
+/** `targets[i] = slot[targets[i]]` for i below `end` (a function of its own: see `sumSlots`). */
+function slotsInPlace(targets: Int32Array, end: number, slot: Int32Array): void {
+  for (let i = 0; i < end; i++) targets[i] = slot[targets[i]!]!;
 }
