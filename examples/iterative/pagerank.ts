@@ -66,6 +66,12 @@ class Rank extends RoundVertex {
   private myShare = new Float64Array(0);
   /** Per worker: the owned nodes (positions) with an out-neighbour on that worker, by id. */
   private sendTo: Int32Array[] = [];
+  /**
+   * Per worker, reused each iteration: the shares sent to it. A message to another worker is encoded
+   * as it is sent, and one to this worker is taken (copied into `incoming`) before this worker's next
+   * iteration, so no iteration's message is read after the next one writes here.
+   */
+  private outgoing: Float64Array[] = [];
   /** Per owned node, its in-neighbours' places in `incoming` (in-neighbours by id). */
   private inOffsets = new Int32Array(1);
   private inSlots: Int32Array = new Int32Array(0);
@@ -140,7 +146,7 @@ class Rank extends RoundVertex {
     const batch: Message[] = [];
     for (let w = 0; w < this.peers; w++) {
       const list = this.sendTo[w]!;
-      if (list.length > 0) batch.push([w, 1, this.ctx.worker, pick(this.myShare, list)]);
+      if (list.length > 0) batch.push([w, 1, this.ctx.worker, pick(this.myShare, list, this.outgoing[w]!)]);
       if (partials.length > 0) batch.push([w, 2, Float64Array.from(partials)]);
     }
     if (batch.length > 0) this.ctx.sendBy(0, batch, time);
@@ -171,6 +177,7 @@ class Rank extends RoundVertex {
     this.rank = new Float64Array(count);
     this.myShare = new Float64Array(count);
     this.sendTo = sendLists(ownedLocal, out, peers);
+    this.outgoing = this.sendTo.map((list) => new Float64Array(list.length));
 
     // Receiving: the in-neighbours of owned nodes, grouped by their owner, by id, give each share its place.
     const slot = new Int32Array(size).fill(-1);
@@ -227,9 +234,8 @@ function splitRanks(rank: Float64Array, outDegree: Int32Array, share: Float64Arr
   return dangling;
 }
 
-/** `share` at the positions in `list`. */
-function pick(share: Float64Array, list: Int32Array): Float64Array {
-  const out = new Float64Array(list.length);
+/** `share` at the positions in `list`, into `out` (as long as `list`), which it returns. */
+function pick(share: Float64Array, list: Int32Array, out: Float64Array): Float64Array {
   for (let j = 0; j < list.length; j++) out[j] = share[list[j]!]!;
   return out;
 }
