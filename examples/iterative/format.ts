@@ -20,16 +20,27 @@ import { sortByNode, type NodeValues } from './run.js';
  */
 export function formatLines(result: NodeValues): Uint8Array {
   const { nodes, values } = result;
-  const lines = new Lines(nodes.length);
+  const lines = new Lines(nodes.length, allInt32(values));
   for (let i = 0; i < nodes.length; i++) lines.add(nodes[i]!, values[i]!);
   return lines.text();
 }
 
 /**
- * The most bytes a line takes: an int32 node (10 digits), a space, a value (an int32, or a double's
- * shortest round-trip text: at most 24 characters, as in `-1.2345678901234567e-308`) and a newline.
+ * The most bytes a line takes: an int32 node (10 digits), a space, a value and a newline; the value an
+ * int32 (11 with a sign) or a double's shortest round-trip text (at most 24 characters, as in
+ * `-1.2345678901234567e-308`).
  */
+const LONGEST_INT_LINE = 23;
 const LONGEST_LINE = 36;
+
+/** Whether every value is an integer that `Lines` writes digit by digit. */
+function allInt32(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(Number.isInteger(v) && v >= 0 && v <= 0x7fffffff)) return false;
+  }
+  return true;
+}
 
 /** `node value` lines written into bytes that grow as needed. */
 class Lines {
@@ -37,12 +48,13 @@ class Lines {
   private at = 0;
 
   /**
-   * Room for `expected` lines of the longest kind, so that it never grows for them: the room past the
+   * Room for `expected` lines of the longest kind (of integer values with `integers`, else of any
+   * double), so that it never grows for them: the room past the
    * last line written is never touched and takes no memory, while growing copies the lines into fresh
    * pages (PageRank's lines, some 30 bytes, outgrew the 20 a line that room used to be).
    */
-  constructor(expected: number) {
-    this.out = new Uint8Array(64 + expected * LONGEST_LINE);
+  constructor(expected: number, integers: boolean) {
+    this.out = new Uint8Array(64 + expected * (integers ? LONGEST_INT_LINE : LONGEST_LINE));
   }
 
   add(node: number, v: number): void {
@@ -152,7 +164,7 @@ export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], 
   const size = present.length;
   const lo = Math.floor((worker.index * size) / worker.peers);
   const hi = Math.floor(((worker.index + 1) * size) / worker.peers);
-  const lines = new Lines(countPresent(present, lo, hi));
+  const lines = new Lines(countPresent(present, lo, hi), values instanceof Int32Array);
   let n = 0;
   for (let id = lo; id < hi; id++) {
     if (present[id] === 0) continue;
