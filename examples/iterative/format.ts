@@ -49,9 +49,9 @@ class Lines {
 
   /**
    * Room for `expected` lines of the longest kind (of integer values with `integers`, else of any
-   * double), so that it never grows for them: the room past the
-   * last line written is never touched and takes no memory, while growing copies the lines into fresh
-   * pages (PageRank's lines, some 30 bytes, outgrew the 20 a line that room used to be).
+   * double), so that it never grows for them: the room past the last line written is never touched
+   * and takes no memory, while growing copies the lines into fresh pages (PageRank's lines, some 30
+   * bytes, outgrew the 20 a line that room used to be).
    */
   constructor(expected: number, integers: boolean) {
     this.out = new Uint8Array(64 + expected * (integers ? LONGEST_INT_LINE : LONGEST_LINE));
