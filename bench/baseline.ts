@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { peakRssMb } from '../src/cli/memory.js';
 import { readEdgeList, type EdgeList } from '../examples/iterative/edge-list.js';
 import { buildCsr } from '../examples/iterative/csr.js';
+import { leastFirst } from '../examples/iterative/labels.js';
 import { ExactSum } from '../examples/iterative/exact-sum.js';
 import { DAMPING } from '../examples/iterative/pagerank.js';
 import type { NodeValues } from '../examples/iterative/run.js';
@@ -50,6 +51,7 @@ export function baselineWcc(edges: EdgeList): NodeValues {
     label[x] = least;
     if (least < x) (changed[changes++] = x), (pending[x] = 1);
   }
+  leastFirst(changed, changes, label, next);
   while (changes > 0) {
     let lowered = 0;
     for (let c = 0; c < changes; c++) {

@@ -7,6 +7,7 @@ import type { Timestamp } from '../../src/timestamps/timestamp.js';
 import { grownColumn } from '../../src/collections/dense.js';
 import { ByOwner, PairBlocks, routeEdges, toWorker, type EdgeBlock, type NodeBlock, type RoutedEdges } from './blocks.js';
 import { largest, log2Exact, ownedCsr, type KeyedLists } from './csr.js';
+import { leastFirst } from './labels.js';
 import { RoundVertex } from './round-vertex.js';
 
 /**
@@ -133,6 +134,7 @@ class Propagate extends RoundVertex {
     let next = new Int32Array(n);
     let count = startLabels(csr, peers, worker, label, isChanged, changed);
     this.split = ownedFirst(csr, worker, peers);
+    leastFirst(changed, count, label, next);
     while (count > 0) {
       const reached = offerFrom(offsets, this.split, targets, changed, count, label, isChanged, next);
       [changed, next] = [next, changed];
