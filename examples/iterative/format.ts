@@ -33,12 +33,14 @@ export function formatLines(result: NodeValues): Uint8Array {
 const LONGEST_INT_LINE = 23;
 const LONGEST_LINE = 36;
 
-/** Whether every value is an integer that `Lines` writes digit by digit. */
+/** Whether `Lines` writes `v` digit by digit: an integer from 0 to 2^31 − 1. */
+function digitByDigit(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v <= 0x7fffffff;
+}
+
+/** Whether every value is written digit by digit. */
 function allInt32(values: Float64Array): boolean {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!(Number.isInteger(v) && v >= 0 && v <= 0x7fffffff)) return false;
-  }
+  for (let i = 0; i < values.length; i++) if (!digitByDigit(values[i]!)) return false;
   return true;
 }
 
@@ -62,7 +64,7 @@ class Lines {
     const out = this.out;
     let at = writeInteger(out, this.at, node);
     out[at++] = 32;
-    if (Number.isInteger(v) && v >= 0 && v <= 0x7fffffff) at = writeInteger(out, at, v);
+    if (digitByDigit(v)) at = writeInteger(out, at, v);
     else at = writeAscii(out, at, String(v));
     out[at++] = 10;
     this.at = at;

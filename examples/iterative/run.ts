@@ -73,17 +73,18 @@ export function finishOn(worker: Worker, dataflow: ExampleDataflow): NodeValues 
  */
 export function finishOnParts(worker: Worker, dataflow: ExampleDataflow): NodeValues[] {
   worker.run();
-  return dataflow.out.records().map(([nodes, values]) => ({ nodes, values }));
+  return partsOf(dataflow);
 }
 
 /** `finishOn` for a worker that waits with `runAsync` (across processes: see `Worker.waitsAsync`). */
 export async function finishOnAsync(worker: Worker, dataflow: ExampleDataflow): Promise<NodeValues> {
   await worker.runAsync();
-  return valuesOf(dataflow);
+  return concat(partsOf(dataflow));
 }
 
-function valuesOf(dataflow: ExampleDataflow): NodeValues {
-  return concat(dataflow.out.records().map(([nodes, values]) => ({ nodes, values })));
+/** The values the dataflow gave this worker, in the blocks it gave them. */
+function partsOf(dataflow: ExampleDataflow): NodeValues[] {
+  return dataflow.out.records().map(([nodes, values]) => ({ nodes, values }));
 }
 
 /**
