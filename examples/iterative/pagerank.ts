@@ -83,6 +83,7 @@ class Rank extends RoundVertex {
   private incoming: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
   private dangling: [ExactSum, ExactSum] = [new ExactSum(), new ExactSum()];
   private nodes = 0;
+  private built = false;
 
   constructor(ctx: VertexContext, iterations: number) {
     super(ctx);
@@ -116,8 +117,10 @@ class Rank extends RoundVertex {
 
   protected round(time: Timestamp): void {
     const iteration = time.iteration;
+    // A worker that owns no node gets no edge, so it may first act at iteration 1, when the others'
+    // node counts come: it builds its (empty) part then, and takes its turn in every later iteration.
+    if (!this.built) this.build();
     if (iteration === 0) {
-      this.build();
       const batch: Message[] = [];
       for (let w = 0; w < this.peers; w++) batch.push([w, 0, this.owned.length]);
       this.ctx.sendBy(0, batch, time);
@@ -158,6 +161,7 @@ class Rank extends RoundVertex {
    * those with `x % peers` equal to this worker), so its arrays are a `peers`-th of the id range.
    */
   private build(): void {
+    this.built = true;
     const peers = this.peers;
     const me = this.ctx.worker;
     const outs = this.outEdges.adjacency(peers, me, true);

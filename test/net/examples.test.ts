@@ -49,6 +49,32 @@ describe('examples across processes', () => {
   }
 });
 
+describe('a worker that owns no node', () => {
+  // Odd ids only: on two workers (ids owned by id mod workers) worker 0 owns none and gets no edge;
+  // on three, worker 2 owns only 5 and 23. PageRank's first case failed with VERTEX_FAILED ("reading
+  // 'length'") across processes, where edges travel to their owners instead of being read in place.
+  it('every example across processes prints what one worker prints', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'timely-net-odd-'));
+    try {
+      const input = join(dir, 'odd.txt');
+      writeFileSync(input, '3 5\n5 23\n7 9\n9 3\n11 13\n');
+      for (const [name, extra] of [['wcc', []], ['pagerank', []], ['bfs', ['--source', '3']]] as const) {
+        const args = ['example', name, '--input', input, ...extra];
+        const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+        expect(one.status, one.stderr).toBe(0);
+        for (const [n, w] of [[2, 1], [2, 2], [3, 1]] as const) {
+          const run = await timely([...args, '-n', String(n), '-w', String(w), '--local'], { limitMs: 60_000 }).done;
+          expect(run.stderr).not.toMatch(/timely:/);
+          expect({ name, n, w, status: run.status }).toEqual({ name, n, w, status: 0 });
+          expect(run.stdout === one.stdout, `${name} n=${n} w=${w}: output differs from one worker's`).toBe(true);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
 describe('gzip input across processes', () => {
   it('each process decompresses the file once; its workers parse their ranges of the text: output as one worker\'s', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'timely-net-gz-'));
