@@ -220,6 +220,13 @@ function microCases(preset: Preset): Case[] {
       baseline: { label: 'structured clone', run: () => micro.encodeDecodePlain(records) },
     },
     {
+      ...microCase(`doubles as their shortest text, ${lines} PageRank-like values`, { values: lines }, lines, 'values', samples, () => micro.doublesText(lines), () => micro.doublesTextPlain(lines)),
+      baseline: { label: 'String(x)', run: () => micro.doublesTextPlain(lines) },
+      check: (a, b) => {
+        if (Buffer.compare(a as Uint8Array, b as Uint8Array) !== 0) throw new Error('doubles as text: writeShortest and String(x) give different bytes');
+      },
+    },
+    {
       ...microCase(`output lines with PageRank doubles, ${lines} lines`, { lines }, lines, 'lines', samples, () => micro.formatRanks(lines), () => micro.formatRanksPlain(lines)),
       baseline: { label: 'template strings', run: () => micro.formatRanksPlain(lines) },
       check: (a, b) => {

@@ -10,6 +10,7 @@ import { PathSummary } from '../src/timestamps/summary.js';
 import { Timestamp } from '../src/timestamps/timestamp.js';
 import { decode, encodeData } from '../src/workers/codec.js';
 import { formatLines } from '../examples/iterative/format.js';
+import { writeShortest } from '../examples/iterative/shortest.js';
 
 /** A small seeded generator (xorshift), so both sides see the same inputs. */
 function random(seed: number): () => number {
@@ -180,6 +181,43 @@ function rankLines(n: number): { nodes: Int32Array; values: Float64Array } {
 /** The output's `node value` lines as bytes, written straight into a byte array (the examples' formatter). */
 export function formatRanks(n: number): Uint8Array {
   return formatLines(rankLines(n));
+}
+
+/**
+ * `n` PageRank-like doubles (ranks of some 1e-7 to 1e-5: both notations), made once, and each
+ * variant's room for their text, written over every call: what is timed is the writing alone.
+ */
+let doubles: { values: Float64Array; outs: [Uint8Array, Uint8Array] } | undefined;
+function rankValues(n: number, variant: 0 | 1): { values: Float64Array; out: Uint8Array } {
+  if (doubles?.values.length !== n) {
+    const r = random(11);
+    const values = Float64Array.from({ length: n }, () => (0.15 + 3 * r()) / (20_000 + r() * 2_000_000));
+    doubles = { values, outs: [new Uint8Array(26 * n).fill(1), new Uint8Array(26 * n).fill(1)] };
+  }
+  return { values: doubles.values, out: doubles.outs[variant] };
+}
+
+/** `n` doubles as text, one per line, written straight into bytes (the examples' `writeShortest`). */
+export function doublesText(n: number): Uint8Array {
+  const { values, out } = rankValues(n, 0);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    at = writeShortest(out, at, values[i]!);
+    out[at++] = 10;
+  }
+  return out.subarray(0, at);
+}
+
+/** The same through `String(x)`, each string's characters copied into the bytes. */
+export function doublesTextPlain(n: number): Uint8Array {
+  const { values, out } = rankValues(n, 1);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const s = String(values[i]);
+    for (let k = 0; k < s.length; k++) out[at++] = s.charCodeAt(k);
+    out[at++] = 10;
+  }
+  return out.subarray(0, at);
 }
 
 /** The same lines as template strings, joined and encoded, as plain code would write them. */

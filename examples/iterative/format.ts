@@ -6,13 +6,15 @@
  */
 import type { Worker } from '../../src/workers/worker.js';
 import { toWorker } from './blocks.js';
+import { writeShortest } from './shortest.js';
 import { sortByNode, type NodeValues } from './run.js';
 
 /**
  * `node value` lines as UTF-8 bytes, in the order given: the same text as `${node} ${value}\n` for
  * each (values as the shortest decimal that reads back as the same double), written straight into
- * bytes. Integer values (labels, distances) are written digit by digit; other doubles go through
- * `String`, whose shortest round-trip digits are the contract.
+ * bytes. Integer values (labels, distances) are written digit by digit; other doubles as `String`
+ * writes them (its shortest round-trip digits are the contract), without making the string for most
+ * (see `writeShortest`).
  *
  * @example
  * new TextDecoder().decode(formatLines({ nodes: Int32Array.of(1, 2), values: Float64Array.of(3, 0.5) }));
@@ -27,11 +29,11 @@ export function formatLines(result: NodeValues): Uint8Array {
 
 /**
  * The most bytes a line takes: an int32 node (10 digits), a space, a value and a newline; the value an
- * int32 (11 with a sign) or a double's shortest round-trip text (at most 24 characters, as in
- * `-1.2345678901234567e-308`).
+ * int32 (11 with a sign) or a double's shortest round-trip text (at most 25 characters, as in
+ * `-0.0000012345678901234567`).
  */
 const LONGEST_INT_LINE = 23;
-const LONGEST_LINE = 36;
+const LONGEST_LINE = 37;
 
 /** Whether `Lines` writes `v` digit by digit: an integer from 0 to 2^31 − 1. */
 function digitByDigit(v: number): boolean {
@@ -65,7 +67,7 @@ class Lines {
     let at = writeInteger(out, this.at, node);
     out[at++] = 32;
     if (digitByDigit(v)) at = writeInteger(out, at, v);
-    else at = writeAscii(out, at, String(v));
+    else at = writeShortest(out, at, v);
     out[at++] = 10;
     this.at = at;
   }
@@ -93,12 +95,6 @@ function writeInteger(out: Uint8Array, at: number, n: number): number {
     x = q;
   }
   return at + digits;
-}
-
-/** Writes `s` (ASCII: a number's text) at `at`; returns where it ends. */
-function writeAscii(out: Uint8Array, at: number, s: string): number {
-  for (let k = 0; k < s.length; k++) out[at++] = s.charCodeAt(k);
-  return at;
 }
 
 /**
