@@ -213,6 +213,8 @@ function writeDigits(out: Uint8Array, at: number, from: number, to: number): num
 /**
  * @internal Whether the fast path settles `x`'s digits (else `writeShortest` asks `String`): for tests,
  * which check that it does for nearly every value it is meant for.
+ *
+ * @example settlesFast(4.6050551225098164e-7); // true: a rank of a graph of 325,729 nodes
  */
 export function settlesFast(x: number): boolean {
   const size = x < 0 ? -x : x;
