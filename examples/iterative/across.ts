@@ -29,7 +29,8 @@ export interface ShareJobArgs {
 
 /** One worker's range of the output (see `formatShare`), its phase times, and the edges it read. */
 export interface SharePart {
-  readonly text: Uint8Array;
+  /** Its lines, as parts one after the other. */
+  readonly texts: readonly Uint8Array[];
   readonly lines: number;
   readonly readMs: number;
   readonly ms: number;
@@ -104,7 +105,7 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
   const { results, stats } = await computation;
   if ((cluster.process ?? 0) !== 0) return null;
   return {
-    texts: results.map((r) => r.text),
+    texts: results.flatMap((r) => r.texts),
     lines: results.reduce((a, r) => a + r.lines, 0),
     stats,
     readMs: wholeReadMs + Math.max(...results.map((r) => r.readMs)),

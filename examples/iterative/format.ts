@@ -21,10 +21,37 @@ import { sortByNode, type NodeValues } from './run.js';
  * // '1 3\n2 0.5\n'
  */
 export function formatLines(result: NodeValues): Uint8Array {
+  return fill(new Lines(result.nodes.length, allInt32(result.values)), result).text();
+}
+
+/**
+ * `formatLines` written first into `spare`: rooms of memory the caller no longer needs (the edges
+ * read, once the result is computed), whose pages are in memory already, where fresh room costs a
+ * page fault per page; fresh room for the rest. A room that shares memory with the result is not
+ * used. Returns the text as parts, in order.
+ *
+ * @example
+ * const texts = formatLinesOver(result, [bytesOf(edges.src), bytesOf(edges.dst)]); // then write them one after the other
+ */
+export function formatLinesOver(result: NodeValues, spare: readonly Uint8Array[]): Uint8Array[] {
+  const free = spare.filter((room) => room.buffer !== result.nodes.buffer && room.buffer !== result.values.buffer);
+  return fill(new Lines(result.nodes.length, allInt32(result.values), free), result).texts();
+}
+
+/**
+ * The bytes of `a`'s first `count` elements (all of them by default): as room for text, the part of
+ * an array that was written, and so is in memory.
+ *
+ * @example const room = bytesOf(edges.src, edges.count);
+ */
+export function bytesOf(a: Int32Array, count = a.length): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, 4 * Math.min(count, a.length));
+}
+
+function fill(lines: Lines, result: NodeValues): Lines {
   const { nodes, values } = result;
-  const lines = new Lines(nodes.length, allInt32(values));
   for (let i = 0; i < nodes.length; i++) lines.add(nodes[i]!, values[i]!);
-  return lines.text();
+  return lines;
 }
 
 /**
@@ -46,10 +73,20 @@ function allInt32(values: Float64Array): boolean {
   return true;
 }
 
-/** `node value` lines written into bytes that grow as needed. */
+/**
+ * `node value` lines written into rooms of bytes, one after the other: first the `spare` rooms given
+ * (memory already in use and now free, such as a worker's spent edges: its pages are in memory, while
+ * each fresh page costs a page fault), then fresh room for the lines still expected.
+ */
 class Lines {
   private out: Uint8Array;
   private at = 0;
+  /** The rooms filled so far, cut to what they hold. */
+  private readonly done: Uint8Array[] = [];
+  /** Lines still expected: the size of a fresh room. */
+  private left: number;
+  private readonly longest: number;
+  private readonly spare: Uint8Array[];
 
   /**
    * Room for `expected` lines of the longest kind (of integer values with `integers`, else of any
@@ -57,12 +94,15 @@ class Lines {
    * and takes no memory, while growing copies the lines into fresh pages (PageRank's lines, some 30
    * bytes, outgrew the 20 a line that room used to be).
    */
-  constructor(expected: number, integers: boolean) {
-    this.out = new Uint8Array(64 + expected * (integers ? LONGEST_INT_LINE : LONGEST_LINE));
+  constructor(expected: number, integers: boolean, spare: readonly Uint8Array[] = []) {
+    this.left = expected;
+    this.longest = integers ? LONGEST_INT_LINE : LONGEST_LINE;
+    this.spare = spare.filter((room) => room.length >= ROOM_MARGIN);
+    this.out = this.nextRoom();
   }
 
   add(node: number, v: number): void {
-    if (this.at + 64 > this.out.length) this.out = grown(this.out, this.at);
+    if (this.at + ROOM_MARGIN > this.out.length) this.turn();
     const out = this.out;
     let at = writeInteger(out, this.at, node);
     out[at++] = 32;
@@ -70,19 +110,34 @@ class Lines {
     else at = writeShortest(out, at, v);
     out[at++] = 10;
     this.at = at;
+    this.left--;
   }
 
+  /** The lines, in order, as the parts of the rooms they fill. */
+  texts(): Uint8Array[] {
+    const last = this.out.subarray(0, this.at);
+    return this.at > 0 || this.done.length === 0 ? [...this.done, last] : this.done;
+  }
+
+  /** The lines in one array (the first room's, when they all fit in it). */
   text(): Uint8Array {
-    return this.out.subarray(0, this.at);
+    const texts = this.texts();
+    return texts.length === 1 ? texts[0]! : Buffer.concat(texts);
+  }
+
+  private turn(): void {
+    if (this.at > 0) this.done.push(this.out.subarray(0, this.at));
+    this.out = this.nextRoom();
+    this.at = 0;
+  }
+
+  private nextRoom(): Uint8Array {
+    return this.spare.shift() ?? new Uint8Array(ROOM_MARGIN + Math.max(this.left, 64) * this.longest);
   }
 }
 
-/** A copy of `out[0, used)` with twice the room. */
-function grown(out: Uint8Array, used: number): Uint8Array {
-  const bigger = new Uint8Array(2 * out.length);
-  bigger.set(out.subarray(0, used));
-  return bigger;
-}
+/** The room a line may need at most, and then some: a room with less left is done. */
+const ROOM_MARGIN = 64;
 
 /** Writes the decimal digits of `n` (an integer from 0 to 2^31 − 1) at `at`; returns where they end. */
 function writeInteger(out: Uint8Array, at: number, n: number): number {
@@ -149,11 +204,13 @@ export interface SharedValues {
  * into `shared`, and once every worker has (a dataflow that ends when all have), formats the lines of
  * its range of ids (worker `r` of `p` takes `[r·size/p, (r+1)·size/p)`), printing each id as `ids` maps
  * it back (and the values too where they are ids: WCC's labels). Nothing crosses between workers.
+ * The lines go first into `spare`, memory no worker reads once every worker is past its computation
+ * (this worker's share of the edges: see `formatLinesOver`). Returns the text as parts, in order.
  *
  * @example
- * const { text, lines } = formatSharedRange(worker, [part], args.values, args.ids, true);
+ * const { texts, lines } = formatSharedRange(worker, [part], args.values, args.ids, true, [bytesOf(share.src, share.count)]);
  */
-export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], shared: SharedValues, ids: Int32Array | undefined, valuesAreIds: boolean): { text: Uint8Array; lines: number } {
+export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], shared: SharedValues, ids: Int32Array | undefined, valuesAreIds: boolean, spare: readonly Uint8Array[] = []): { texts: Uint8Array[]; lines: number } {
   const { values, present } = shared;
   for (const part of parts) placeValues(part.nodes, part.values, values, present);
   const done = worker.dataflow((scope) => scope.newInput<never>('placed'), { name: 'format' });
@@ -162,7 +219,8 @@ export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], 
   const size = present.length;
   const lo = Math.floor((worker.index * size) / worker.peers);
   const hi = Math.floor(((worker.index + 1) * size) / worker.peers);
-  const lines = new Lines(countPresent(present, lo, hi), values instanceof Int32Array);
+  // Every worker is past its computation here: what they no longer read (`spare`) may be written.
+  const lines = new Lines(countPresent(present, lo, hi), values instanceof Int32Array, spare);
   let n = 0;
   for (let id = lo; id < hi; id++) {
     if (present[id] === 0) continue;
@@ -170,7 +228,7 @@ export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], 
     lines.add(ids === undefined ? id : ids[id]!, ids !== undefined && valuesAreIds ? ids[v]! : v);
     n++;
   }
-  return { text: lines.text(), lines: n };
+  return { texts: lines.texts(), lines: n };
 }
 
 function placeValues(nodes: Int32Array, vals: Float64Array, values: Float64Array | Int32Array, present: Uint8Array): void {

@@ -71,7 +71,7 @@ export default async function shareJob(worker: Worker, args: ShareJobArgs): Prom
   const part = originalIds(await finishOnAsync(worker, dataflow), ids, args.algorithm === 'wcc');
   const t2 = performance.now();
   const { text, lines } = await formatShare(worker, part, maxId);
-  return { text, lines, readMs: t1 - t0, ms: t2 - t1, formatMs: performance.now() - t2, edges: edgesRead };
+  return { texts: [text], lines, readMs: t1 - t0, ms: t2 - t1, formatMs: performance.now() - t2, edges: edgesRead };
 }
 
 

@@ -89,7 +89,7 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
     const args: ComputeJobArgs = { phase: 'compute', algorithm, shares: bucketed, ...(ids === undefined ? {} : { ids }), values, options: { iterations: options.iterations, source } };
     const { results, stats } = await execute<SharePart>(THREADS_JOB, { workers, args, pool: threads });
     return {
-      texts: results.map((r) => r.text),
+      texts: results.flatMap((r) => r.texts),
       lines: results.reduce((a, r) => a + r.lines, 0),
       stats,
       readMs,

@@ -82,7 +82,7 @@ async function example(args: readonly string[]): Promise<number> {
 
   const { ExampleError, hasNode, readEdgeList } = await import('../../examples/iterative/edge-list.js');
   const { runExample } = await import('../../examples/iterative/run.js');
-  const { formatLines } = await import('../../examples/iterative/format.js');
+  const { bytesOf, formatLinesOver } = await import('../../examples/iterative/format.js');
   const t0 = performance.now();
   const edges = await readEdgeList(input);
   const t1 = performance.now();
@@ -92,10 +92,11 @@ async function example(args: readonly string[]): Promise<number> {
     ...(source === undefined ? {} : { source }),
   });
   const t2 = performance.now();
-  const text = formatLines(result);
+  // The edges are read no more: their memory takes the first lines of the output.
+  const texts = formatLinesOver(result, [bytesOf(edges.src, edges.count), bytesOf(edges.dst, edges.count)]);
   const t3 = performance.now();
-  if (output === undefined) await writeStdout([text]);
-  else writeOutputFile(output, [text]);
+  if (output === undefined) await writeStdout(texts);
+  else writeOutputFile(output, texts);
   process.stderr.write(
     `${name}: ${edges.count} edges, 1 worker, ${result.nodes.length} output lines; read ${ms(t1 - t0)}, compute ${ms(t2 - t1)}, format ${ms(t3 - t2)}, write ${ms(performance.now() - t3)}; peak RSS ${peakRssMb()} MB\n`,
   );

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCsr, type Columns } from '../../examples/iterative/csr.js';
 import { checkLines, readTextShared, EdgeListParser, parseEdgeList, parseEdgeListShare, readEdgeListShare, type EdgeList } from '../../examples/iterative/edge-list.js';
-import { formatLines } from '../../examples/iterative/format.js';
+import { formatLines, formatLinesOver } from '../../examples/iterative/format.js';
 import { formatNodeValues } from '../../examples/iterative/run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'timely-shares-'));
@@ -193,6 +193,30 @@ describe('output formatted in ranges', () => {
         const result = { nodes: Int32Array.from(rows, (r) => r[0]), values: Float64Array.from(rows, (r) => r[1]) };
         expect(new TextDecoder().decode(formatLines(result))).toBe(formatNodeValues(result));
       }),
+    );
+  });
+
+  it('formatLinesOver writes the same lines into the spare rooms first, then fresh room, never into the result', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 0x7fffffff }), values), { maxLength: 200 }),
+        fc.array(fc.nat({ max: 3000 }), { maxLength: 4 }),
+        fc.boolean(),
+        (rows, sizes, overResult) => {
+          // The result's arrays sit in one buffer, which is also offered as a room when `overResult`.
+          const buffer = new ArrayBuffer(12 * rows.length + 8);
+          const result = { nodes: new Int32Array(buffer, 0, rows.length), values: new Float64Array(buffer, 8 * Math.ceil((4 * rows.length) / 8), rows.length) };
+          rows.forEach(([n, v], i) => ((result.nodes[i] = n), (result.values[i] = v)));
+          const rooms = sizes.map((n) => new Uint8Array(n));
+          const spare = overResult ? [new Uint8Array(buffer), ...rooms] : rooms;
+          const texts = formatLinesOver(result, spare);
+          expect(new TextDecoder().decode(Buffer.concat(texts))).toBe(formatNodeValues(result));
+          // The first room that can take a line takes the first lines; the result's buffer takes none.
+          const first = rooms.find((r) => r.length >= 64);
+          if (rows.length > 0 && first !== undefined) expect(texts[0]!.buffer).toBe(first.buffer);
+          for (const t of texts) expect(t.buffer).not.toBe(buffer);
+        },
+      ),
     );
   });
 });
