@@ -89,10 +89,9 @@ class Lines {
   private readonly spare: Uint8Array[];
 
   /**
-   * Room for `expected` lines of the longest kind (of integer values with `integers`, else of any
-   * double), so that it never grows for them: the room past the last line written is never touched
-   * and takes no memory, while growing copies the lines into fresh pages (PageRank's lines, some 30
-   * bytes, outgrew the 20 a line that room used to be).
+   * Fresh room is made for the `expected` lines still to come, each of the longest kind (of integer
+   * values with `integers`, else of any double): the room past the last line written is never touched
+   * and takes no memory, and lines are never copied to make room.
    */
   constructor(expected: number, integers: boolean, spare: readonly Uint8Array[] = []) {
     this.left = expected;
