@@ -6,7 +6,7 @@
  * `String`. Either way the bytes are `String(x)`'s.
  */
 
-/** The least and largest values the fast path takes: below 1e21 and from 1e-40 (ranks of a graph of 10^40 nodes). */
+/** The fast path takes values from LEAST (ranks of a graph of 10^40 nodes) up to below LARGEST. */
 const LEAST = 1e-40;
 const LARGEST = 1e15;
 /** The powers of ten the fast path scales by, 10^0 … 10^56, each as the sum of two doubles (`TEN_HIGH[p]` the nearest double; exact up to 10^22, where `TEN_LOW[p]` is 0). */
@@ -66,10 +66,11 @@ const NO_DIGITS = 1000;
  * (the caller then asks `String`).
  *
  * How: y = x · 10^p with p chosen so that y has 17 digits before the point. The product of two doubles
- * is exactly the sum of two doubles (Dekker), so y is exact: its integer digits split into `high`
- * (first 9) and `rest` (last 8, with y's fraction), the latter a double good to about 1e-8. Every double
- * within half a gap of x reads back as x, so the digits that read back are the integers (in units of
- * the 17th digit) within `down` below and `up` above y — both exact (a power of two times 10^p). The
+ * is exactly the sum of two doubles (Dekker), so y is exact while 10^p is a double (p ≤ 22) and good
+ * to far below a unit past it: its integer digits split into the first 9 and `rest` (the last 8, with
+ * y's fraction), a double good to about 1e-8. Every double within half a gap of x reads back as x, so
+ * the digits that read back are the integers (in units of the 17th digit) within `down` below and
+ * `up` above y (a power of two times 10^p: exact, or as good as 10^p past 10^22). The
  * fewest digits are those of the largest power of ten M with a multiple in that interval; of its
  * multiples there, the closest to y. Integers within MARGIN of an end of the interval (where whether
  * it counts depends on the last bit), and ties, are left to `String`.
