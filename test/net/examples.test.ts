@@ -50,29 +50,43 @@ describe('examples across processes', () => {
   }
 });
 
+/**
+ * Runs `args` (a `timely example` command) on one worker, then on each of `shapes` (processes ×
+ * workers, local launcher), and expects every run to succeed and print what the one worker printed.
+ */
+async function expectAsOneWorker(args: readonly string[], shapes: readonly (readonly [number, number])[]): Promise<void> {
+  const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  expect(one.status, one.stderr).toBe(0);
+  for (const [n, w] of shapes) {
+    const run = await timely([...args, '-n', String(n), '-w', String(w), '--local'], { limitMs: 60_000 }).done;
+    expect(run.stderr).not.toMatch(/timely:/);
+    expect({ args: args.join(' '), n, w, status: run.status }).toEqual({ args: args.join(' '), n, w, status: 0 });
+    expect(run.stdout === one.stdout, `${args.join(' ')} on n=${n} w=${w}: output differs from one worker's`).toBe(true);
+  }
+}
+
+/** A scratch folder for `body`, removed after it. */
+async function inScratch(prefix: string, body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('a worker that owns no node', () => {
   // Odd ids only: on two workers (ids owned by id mod workers) worker 0 owns none and gets no edge;
   // on three, worker 2 owns only 5 and 23. PageRank's first case failed with VERTEX_FAILED ("reading
   // 'length'") across processes, where edges travel to their owners instead of being read in place.
   it('every example across processes prints what one worker prints', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'timely-net-odd-'));
-    try {
+    await inScratch('timely-net-odd-', async (dir) => {
       const input = join(dir, 'odd.txt');
       writeFileSync(input, '3 5\n5 23\n7 9\n9 3\n11 13\n');
       for (const [name, extra] of [['wcc', []], ['pagerank', []], ['bfs', ['--source', '3']]] as const) {
-        const args = ['example', name, '--input', input, ...extra];
-        const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-        expect(one.status, one.stderr).toBe(0);
-        for (const [n, w] of [[2, 1], [2, 2], [3, 1]] as const) {
-          const run = await timely([...args, '-n', String(n), '-w', String(w), '--local'], { limitMs: 60_000 }).done;
-          expect(run.stderr).not.toMatch(/timely:/);
-          expect({ name, n, w, status: run.status }).toEqual({ name, n, w, status: 0 });
-          expect(run.stdout === one.stdout, `${name} n=${n} w=${w}: output differs from one worker's`).toBe(true);
-        }
+        await expectAsOneWorker(['example', name, '--input', input, ...extra], [[2, 1], [2, 2], [3, 1]]);
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 120_000);
 });
 
@@ -80,8 +94,7 @@ describe('tiny random graphs across processes', () => {
   // A handful of edges over a few ids: some worker often owns no node, or gets edges of no node it
   // owns, or a share of the file with no line in it.
   it('every example on 2 processes prints what one worker prints', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'timely-net-tiny-'));
-    try {
+    await inScratch('timely-net-tiny-', async (dir) => {
       const input = join(dir, 'tiny.txt');
       await fc.assert(
         fc.asyncProperty(
@@ -93,20 +106,12 @@ describe('tiny random graphs across processes', () => {
             const id = (x: number) => (parity === 'odd' ? 2 * x + 1 : parity === 'even' ? 2 * x : x);
             const edges = pairs.map(([a, b]) => [id(a), id(b)] as const);
             writeFileSync(input, edges.map(([a, b]) => `${a} ${b}\n`).join(''));
-            const args = ['example', name, '--input', input, ...(name === 'bfs' ? ['--source', String(edges[0]![0])] : [])];
-            const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-            expect(one.status, one.stderr).toBe(0);
-            const run = await timely([...args, '-n', '2', '-w', '1', '--local'], { limitMs: 60_000 }).done;
-            expect(run.stderr).not.toMatch(/timely:/);
-            expect(run.status).toBe(0);
-            expect(run.stdout).toBe(one.stdout);
+            await expectAsOneWorker(['example', name, '--input', input, ...(name === 'bfs' ? ['--source', String(edges[0]![0])] : [])], [[2, 1]]);
           },
         ),
         { numRuns: 16 },
       );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 180_000);
 });
 
