@@ -5,6 +5,7 @@
  * without it send them to the worker of their range (see `formatShare`).
  */
 import type { Worker } from '../../src/workers/worker.js';
+import type { EdgeList } from './edge-list.js';
 import { toWorker } from './blocks.js';
 import { writeShortest } from './shortest.js';
 import { sortByNode, type NodeValues } from './run.js';
@@ -31,7 +32,7 @@ export function formatLines(result: NodeValues): Uint8Array {
  * used. Returns the text as parts, in order.
  *
  * @example
- * const texts = formatLinesOver(result, [bytesOf(edges.src), bytesOf(edges.dst)]); // then write them one after the other
+ * const texts = formatLinesOver(result, spentEdges(edges)); // then write them one after the other
  */
 export function formatLinesOver(result: NodeValues, spare: readonly Uint8Array[]): Uint8Array[] {
   const free = spare.filter((room) => room.buffer !== result.nodes.buffer && room.buffer !== result.values.buffer);
@@ -39,13 +40,14 @@ export function formatLinesOver(result: NodeValues, spare: readonly Uint8Array[]
 }
 
 /**
- * The bytes of `a`'s first `count` elements (all of them by default): as room for text, the part of
- * an array that was written, and so is in memory.
+ * The memory of an edge list's two columns, as far as edges were written there (so it is in memory):
+ * rooms for `formatLinesOver` once the edges are read no more.
  *
- * @example const room = bytesOf(edges.src, edges.count);
+ * @example const texts = formatLinesOver(result, spentEdges(edges));
  */
-export function bytesOf(a: Int32Array, count = a.length): Uint8Array {
-  return new Uint8Array(a.buffer, a.byteOffset, 4 * Math.min(count, a.length));
+export function spentEdges(edges: EdgeList): Uint8Array[] {
+  const bytes = (a: Int32Array) => new Uint8Array(a.buffer, a.byteOffset, 4 * Math.min(edges.count, a.length));
+  return [bytes(edges.src), bytes(edges.dst)];
 }
 
 function fill(lines: Lines, result: NodeValues): Lines {
@@ -207,7 +209,7 @@ export interface SharedValues {
  * (this worker's share of the edges: see `formatLinesOver`). Returns the text as parts, in order.
  *
  * @example
- * const { texts, lines } = formatSharedRange(worker, [part], args.values, args.ids, true, [bytesOf(share.src, share.count)]);
+ * const { texts, lines } = formatSharedRange(worker, [part], args.values, args.ids, true, spentEdges(share));
  */
 export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], shared: SharedValues, ids: Int32Array | undefined, valuesAreIds: boolean, spare: readonly Uint8Array[] = []): { texts: Uint8Array[]; lines: number } {
   const { values, present } = shared;

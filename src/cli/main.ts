@@ -82,7 +82,7 @@ async function example(args: readonly string[]): Promise<number> {
 
   const { ExampleError, hasNode, readEdgeList } = await import('../../examples/iterative/edge-list.js');
   const { runExample } = await import('../../examples/iterative/run.js');
-  const { bytesOf, formatLinesOver } = await import('../../examples/iterative/format.js');
+  const { formatLinesOver, spentEdges } = await import('../../examples/iterative/format.js');
   const t0 = performance.now();
   const edges = await readEdgeList(input);
   const t1 = performance.now();
@@ -93,7 +93,7 @@ async function example(args: readonly string[]): Promise<number> {
   });
   const t2 = performance.now();
   // The edges are read no more: their memory takes the first lines of the output.
-  const texts = formatLinesOver(result, [bytesOf(edges.src, edges.count), bytesOf(edges.dst, edges.count)]);
+  const texts = formatLinesOver(result, spentEdges(edges));
   const t3 = performance.now();
   if (output === undefined) await writeStdout(texts);
   else writeOutputFile(output, texts);
