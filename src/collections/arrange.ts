@@ -13,7 +13,9 @@ import { Trace, type ArrangedBatch } from './trace.js';
 /**
  * A collection of `[key, value]` pairs arranged by key: each worker holds the pairs of the keys it owns
  * in one multi-version index (a `Trace`), compacted as the frontier advances. Each time's changes are
- * appended once the time is complete, consolidated, as one batch. Every operator given the
+ * appended once the time is complete, consolidated, as one batch; a time whose changes barely cancel
+ * (a load of distinct records) is appended in consolidated parts as they come instead, so that they do
+ * not wait in a second copy. Every operator given the
  * same arrangement reads that one index: two joins against one arrangement keep one copy of it. Made by
  * `collection.arrange()`; read with `join`, `joinMap`, `semijoin`, `antijoin` and `reduce`.
  *
@@ -34,7 +36,8 @@ export class Arrangement<K, V> {
       this.current = trace;
       // Each time's changes wait, as columns, until the time is complete; then they are consolidated
       // and appended as one batch (what differential's batcher does): a key offered one value by many
-      // senders in one round is one entry, not one per sender.
+      // senders in one round is one entry, not one per sender. Changes that do not cancel (a pass over
+      // many of them took off little) go at once: waiting would only copy them as their columns grow.
       const waiting = new Map<string, Pending<K, V>>();
       return {
         onRecv: (batch, time) => {
@@ -44,6 +47,11 @@ export class Arrangement<K, V> {
             ctx.notifyAt(time);
           }
           p.take(batch);
+          if (p.distinct) {
+            const part = p.batch();
+            waiting.set(time.key, p.next());
+            ctx.send([trace.append(part, time)], time);
+          }
         },
         onNotify: (time) => {
           const p = waiting.get(time.key);
@@ -104,6 +112,21 @@ class Pending<K, V> {
   private vks: RecordKey[] = [];
   private values: V[] = [];
   private diffs: number[] = [];
+
+  /**
+   * Whether the changes should be appended now rather than when their time is complete: a pass over
+   * at least `CONSOLIDATE_AT` of them took off less than a quarter.
+   */
+  get distinct(): boolean {
+    return this.factor === 4;
+  }
+
+  /** An empty `Pending` for the same time, its columns sized as these were (`batch()` hands these out). */
+  next(): Pending<K, V> {
+    const p = new Pending<K, V>();
+    if (this.kn !== undefined) p.grow(this.kn.length);
+    return p;
+  }
 
   /** Adds a message's updates. */
   take(batch: readonly Update<[K, V]>[]): void {

@@ -167,7 +167,8 @@ export class Histories<K> {
   /**
    * Appends a batch's entries, each key's at once: its history is made room for once (not doubled
    * entry by entry) and checked for compaction once, after the batch. What a large batch (a load) is
-   * appended with; the entries of a key keep the batch's order.
+   * appended with; the entries of a key keep the batch's order. A key new in the batch counts as
+   * compacted: the batch is consolidated, so its entries (one time, distinct values) have nothing to merge.
    */
   addBatch(kks: ArrayLike<RecordKey>, keys: ArrayLike<K>, vks: ArrayLike<RecordKey>, values: ArrayLike<unknown>, time: Timestamp, diffs: ArrayLike<number>, seq: number, order: TimestampOrder, bounds: Bounds): void {
     const n = kks.length;
@@ -193,9 +194,11 @@ export class Histories<K> {
         const total = this.lengths[s]! + need[s]!;
         const c = this.sizeClass[s]!;
         if (c === NO_HISTORY) {
-          // A key new in this batch: its segment, at the size it needs.
+          // A key new in this batch: its segment, at the size it needs. Marked, so that it is not
+          // compacted below: a history made of one consolidated batch has nothing to merge.
           this.at[s] = this.take(classOf(total));
           this.sizeClass[s] = classOf(total);
+          this.compacted[s] = -1;
         } else if (total > 1 << c) this.resize(s, classOf(total));
       }
     } finally {
@@ -219,7 +222,8 @@ export class Histories<K> {
         this.dirty = grownColumn(this.dirty, this.dirtyN + 1);
         this.dirty[this.dirtyN++] = s;
       }
-      if (this.lengths[s]! >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
+      if (this.compacted[s] === -1) this.compacted[s] = this.lengths[s]!;
+      else if (this.lengths[s]! >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
     }
     // Scratch grown for a large batch (a load) is not kept for the small ones that follow.
     if (slotOf.length > SCRATCH_KEPT) slotOf = new Int32Array(0);

@@ -109,4 +109,33 @@ describe('arrange', () => {
       expect(got).toEqual(want);
     }
   });
+
+  it.each([
+    ['numbers', (i: number): Pair => [i % 70_000, i]],
+    ['strings', (i: number): Pair => [`k${i % 70_000}`, i]],
+  ])('a time of many changes that do not cancel (%s) is appended in consolidated parts as they come, which sum to the time', (_kind, pair) => {
+    // 200,000 distinct pairs, then the first 1,000 of them again (two parts later) and the next 1,000
+    // taken back: what one part holds, a later one adds to or cancels.
+    const updates: [Pair, number][] = [];
+    for (let i = 0; i < 200_000; i++) updates.push([pair(i), 1]);
+    for (let i = 0; i < 2_000; i++) updates.push([pair(i), i < 1_000 ? 1 : -1]);
+    const later: [Pair, number][] = [[pair(5), -2]];
+    const seen = arrangeAll([updates, later], 4096);
+    const first = seen.filter((s) => s.epoch === 0);
+    expect(first.length).toBeGreaterThan(1);
+    expect(seen.slice(first.length).map((s) => s.epoch)).toEqual([1]);
+    const total = new Map<string, number>();
+    for (const { batch } of first) {
+      const ids = new Set<string>();
+      for (let j = 0; j < batch.kks.length; j++) {
+        const id = `${String(batch.kks[j])}|${String(batch.vks[j])}`;
+        expect(ids.has(id), `${id} once in its batch`).toBe(false);
+        expect(batch.diffs[j]).not.toBe(0);
+        ids.add(id);
+        total.set(id, (total.get(id) ?? 0) + batch.diffs[j]!);
+      }
+    }
+    for (const [id, d] of total) if (d === 0) total.delete(id);
+    expect(total).toEqual(sums(updates));
+  });
 });
