@@ -3,11 +3,11 @@ import type { Timestamp } from '../timestamps/timestamp.js';
 import { CollectionError } from './errors.js';
 import type { RecordKey } from './record-key.js';
 
-/** The entries the columns of an index are first reserved for (address space, not memory: 28 bytes an entry, committed as they grow). */
+/** The entries the columns of an index are first reserved for (address space, not memory: 16 to 28 bytes an entry, committed as they grow). */
 const RESERVE = 1 << 25;
 /** The least free room (in entries) for which the columns are packed again (see `fragmented`). */
 const FRAGMENTED_ROOM = 1 << 16;
-/** The most entries the columns hold: a resizable buffer holds at most 4 GiB, and a value key takes 8 bytes. */
+/** The most entries the columns hold: a resizable buffer holds at most 4 GiB, and a value key takes up to 8 bytes. */
 const MAX_ENTRIES = 1 << 29;
 
 /**
@@ -15,7 +15,10 @@ const MAX_ENTRIES = 1 << 29;
  * (NaN when the value is not a number: then `otherVks[i]` and `otherValues[i]` hold its key and value),
  * the time `timeOf[times[i]]`, the diff `diffs[i]` and the batch `seqs[i]` (the largest, once merged;
  * kept only while some reader reads the trace by batch — see `TraceReader.acked` — and else empty).
- * A number's value key is the number itself, so it is stored once. Each history is a segment of these
+ * A number's value key is the number itself, so it is stored once. `nums`, `diffs` and `seqs` are
+ * 32-bit integers while everything they hold is (16 bytes an entry with `times`, rather than 28), each
+ * widened to doubles for good by the first entry that is not: a value key that is a fraction, large or
+ * not a number, a diff or a batch number past 2^31 - 1. Each history is a segment of these
  * columns (`History.at`, `History.length`), taken from and returned to free lists by size: a history
  * that grows moves within the columns instead of being an array of its own, so millions of entries are
  * a few large allocations that the collector neither scans nor copies, and no key pays for an array.
@@ -27,10 +30,14 @@ const MAX_ENTRIES = 1 << 29;
  * for (let i = h!.at; i < h!.at + h!.length; i++) console.log(e.value(i), String(e.time(i)), e.diffs[i]);
  */
 export class Entries {
-  nums = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
+  nums: Column = column(false, 0, RESERVE);
   times = new Int32Array(new ArrayBuffer(0, { maxByteLength: 4 * RESERVE }), 0, 0);
-  diffs = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
-  seqs = new Float64Array(new ArrayBuffer(0, { maxByteLength: 8 * RESERVE }), 0, 0);
+  diffs: Column = column(false, 0, RESERVE);
+  seqs: Column = column(false, 0, RESERVE);
+  /** Whether `nums`, `diffs` and `seqs` hold doubles (see above). */
+  private wideNums = false;
+  private wideDiffs = false;
+  private wideSeqs = false;
   /** Whether `seqs` is kept: only a reader that reads by batch needs it (8 of an entry's 28 bytes). */
   get batched(): boolean {
     return this.keptBatches;
@@ -78,16 +85,38 @@ export class Entries {
 
   /** @internal Writes entry i (a free slot); a numeric `vk` is the value itself. */
   set(i: number, vk: RecordKey, value: unknown, time: number, diff: number, seq: number): void {
-    if (typeof vk === 'number') this.nums[i] = vk;
-    else {
+    if (typeof vk === 'number') {
+      if ((vk | 0) !== vk && !this.wideNums) this.widen('nums');
+      this.nums[i] = vk;
+    } else {
+      if (!this.wideNums) this.widen('nums');
       this.nums[i] = NaN;
       this.others()[0][i] = vk;
       this.otherValues![i] = value;
     }
     this.times[i] = time;
     this.timeRefs[time]!++;
+    if ((diff | 0) !== diff && !this.wideDiffs) this.widen('diffs');
     this.diffs[i] = diff;
-    if (this.batched) this.seqs[i] = seq;
+    if (this.batched) {
+      if ((seq | 0) !== seq && !this.wideSeqs) this.widen('seqs');
+      this.seqs[i] = seq;
+    }
+  }
+
+  /** @internal Whether `diffs` holds doubles. */
+  get wideDiffColumn(): boolean {
+    return this.wideDiffs;
+  }
+
+  /** @internal Makes a column of 32-bit integers one of doubles, its entries kept. */
+  widen(which: 'nums' | 'diffs' | 'seqs'): void {
+    const wide = column(true, this.capacity, this.reserved);
+    wide.set(this[which]);
+    this[which] = wide;
+    if (which === 'nums') this.wideNums = true;
+    else if (which === 'diffs') this.wideDiffs = true;
+    else this.wideSeqs = true;
   }
 
   /** @internal Moves `n` entries from `from` to the free slots at `to` (the slots left behind are free, their uses moved with them). */
@@ -146,7 +175,8 @@ export class Entries {
   keepBatches(latest: number): void {
     if (this.keptBatches) return;
     this.keptBatches = true;
-    this.seqs = new Float64Array(new ArrayBuffer(8 * this.capacity, { maxByteLength: 8 * this.reserved }), 0, this.capacity);
+    this.wideSeqs = (latest | 0) !== latest;
+    this.seqs = column(this.wideSeqs, this.capacity, this.reserved);
     this.seqs.fill(latest, 0, this.top);
   }
 
@@ -267,26 +297,30 @@ export class Entries {
     const capacity = Math.min(Math.max(need, 2 * this.capacity, 1024), MAX_ENTRIES);
     if (capacity > this.reserved) {
       this.reserved = Math.min(16 * capacity, MAX_ENTRIES);
-      const moved = <A extends Float64Array | Int32Array>(a: A, make: (b: ArrayBuffer, n: number) => A, bytes: number): A => {
-        const b = make(new ArrayBuffer(bytes * this.capacity, { maxByteLength: bytes * this.reserved }), this.capacity);
+      const moved = (a: Column, wide: boolean): Column => {
+        const b = column(wide, this.capacity, this.reserved);
         b.set(a);
         return b;
       };
-      this.nums = moved(this.nums, (b, n) => new Float64Array(b, 0, n), 8);
-      this.times = moved(this.times, (b, n) => new Int32Array(b, 0, n), 4);
-      this.diffs = moved(this.diffs, (b, n) => new Float64Array(b, 0, n), 8);
-      if (this.batched) this.seqs = moved(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
+      this.nums = moved(this.nums, this.wideNums);
+      const times = new Int32Array(new ArrayBuffer(4 * this.capacity, { maxByteLength: 4 * this.reserved }), 0, this.capacity);
+      times.set(this.times);
+      this.times = times;
+      this.diffs = moved(this.diffs, this.wideDiffs);
+      if (this.batched) this.seqs = moved(this.seqs, this.wideSeqs);
     }
     // Views of a fixed length over the grown buffers (views that track a buffer's length are slower to index).
-    const resized = <A extends Float64Array | Int32Array>(a: A, make: (b: ArrayBuffer, n: number) => A, bytes: number): A => {
+    const resized = (a: Column, wide: boolean): Column => {
       const buffer = a.buffer as ArrayBuffer;
-      buffer.resize(bytes * capacity);
-      return make(buffer, capacity);
+      buffer.resize((wide ? 8 : 4) * capacity);
+      return wide ? new Float64Array(buffer, 0, capacity) : new Int32Array(buffer, 0, capacity);
     };
-    this.nums = resized(this.nums, (b, n) => new Float64Array(b, 0, n), 8);
-    this.times = resized(this.times, (b, n) => new Int32Array(b, 0, n), 4);
-    this.diffs = resized(this.diffs, (b, n) => new Float64Array(b, 0, n), 8);
-    if (this.batched) this.seqs = resized(this.seqs, (b, n) => new Float64Array(b, 0, n), 8);
+    this.nums = resized(this.nums, this.wideNums);
+    const timesBuffer = this.times.buffer as ArrayBuffer;
+    timesBuffer.resize(4 * capacity);
+    this.times = new Int32Array(timesBuffer, 0, capacity);
+    this.diffs = resized(this.diffs, this.wideDiffs);
+    if (this.batched) this.seqs = resized(this.seqs, this.wideSeqs);
     if (this.otherVks !== undefined) {
       this.otherVks.length = this.otherValues!.length = capacity;
       this.otherVks.fill(0, this.capacity);
@@ -294,4 +328,14 @@ export class Entries {
     }
     this.capacity = capacity;
   }
+}
+
+/** A column of entries: 32-bit integers, or doubles once widened. */
+type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
+
+/** A column of `length` entries (doubles if `wide`) in a resizable buffer that can grow in place to `reserved`. */
+function column(wide: boolean, length: number, reserved: number): Column {
+  const bytes = wide ? 8 : 4;
+  const buffer = new ArrayBuffer(bytes * length, { maxByteLength: bytes * reserved });
+  return wide ? new Float64Array(buffer, 0, length) : new Int32Array(buffer, 0, length);
 }

@@ -531,7 +531,8 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
  * columns.
  */
 export function compact(entries: Entries, base: number, n: number, order: TimestampOrder, bounds: Bounds): number {
-  const { nums, times: ids, diffs, seqs: entrySeqs, timeOf, otherVks, batched } = entries;
+  const { nums, times: ids, seqs: entrySeqs, timeOf, otherVks, batched } = entries;
+  let diffs = entries.diffs;
   if (leader.length < n) {
     const size = Math.max(n, 2 * leader.length);
     leader = new Int32Array(size);
@@ -622,7 +623,12 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
       otherValues![base + w] = otherValues![base + i];
     }
     ids[base + w] = repIds[timeIndex[i]!]!;
-    diffs[base + w] = sums[i]!;
+    const sum = sums[i]!;
+    if ((sum | 0) !== sum && !entries.wideDiffColumn) {
+      entries.widen('diffs');
+      diffs = entries.diffs;
+    }
+    diffs[base + w] = sum;
     if (batched) entrySeqs[base + w] = seqs[i]!;
     w++;
   }

@@ -11,7 +11,8 @@ import { Timestamp } from '../../src/timestamps/timestamp.js';
 // negative numbers, strings (maps); times in one loop, (epoch, round), many distinct ones.
 const value = fc.oneof(fc.integer({ min: 0, max: 6 }), fc.constantFrom<string | number>(-1, 2 ** 22, 'a', 'b'));
 const time = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 5 })).map(([e, r]) => Timestamp.of(e, r));
-const entry = fc.tuple(value, time, fc.constantFrom(1, -1, 2), fc.integer({ min: 1, max: 4 }));
+// Diffs of 2^30 sum past what a column of 32-bit integers holds, so that compaction widens it.
+const entry = fc.tuple(value, time, fc.constantFrom(1, -1, 2, 2 ** 30, -(2 ** 30)), fc.integer({ min: 1, max: 4 }));
 const frontier = fc.array(time, { minLength: 1, maxLength: 3 });
 
 /** A history of `entries` in columns of its own: not their first segment, and followed by another, so that a read or write outside its place would show. */
@@ -295,6 +296,41 @@ describe('entry columns', () => {
           for (let i = 1; i < spans.length; i++) expect(spans[i]![0]).toBeGreaterThanOrEqual(spans[i - 1]![1]);
           for (const [, end] of spans) expect(end).toBeLessThanOrEqual(pool.nums.length);
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('give back every entry as it was set, through growth, moves and the columns widened to doubles at any point', () => {
+    // Value keys, diffs and batch numbers that fit 32 bits most often, and now and then one that does
+    // not (a fraction, a large number, a string; a diff or batch number past 2^31 - 1).
+    const vk = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }, { weight: 1, arbitrary: fc.constantFrom<RecordKey>(0.5, 2 ** 40, -(2 ** 31) - 1, 'a', '[1]') });
+    const big = fc.oneof({ weight: 8, arbitrary: fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }) }, { weight: 1, arbitrary: fc.constantFrom(2 ** 31, -(2 ** 31) - 1, 2 ** 45) });
+    const set = fc.tuple(vk, big, big.map(Math.abs));
+    fc.assert(
+      fc.property(fc.array(fc.array(set, { minLength: 1, maxLength: 100 }), { minLength: 1, maxLength: 30 }), fc.boolean(), (histories, batched) => {
+        const pool = new Entries();
+        if (batched) pool.keepBatches(0);
+        const t = pool.timeId(Timestamp.of(0));
+        // Each history in a segment of its own, and then moved to a larger one (as a growing history is).
+        const placed = histories.map((h) => {
+          const c = 32 - Math.clz32(h.length);
+          const at = pool.take(c);
+          h.forEach(([k, d, seq], i) => pool.set(at + i, k, typeof k === 'number' ? k : { of: k }, t, d, seq));
+          const to = pool.take(c + 1);
+          pool.move(at, to, h.length);
+          pool.give(at, c);
+          return to;
+        });
+        histories.forEach((h, j) =>
+          h.forEach(([k, d, seq], i) => {
+            const e = placed[j]! + i;
+            expect(pool.vk(e)).toBe(k);
+            expect(pool.value(e)).toEqual(typeof k === 'number' ? k : { of: k });
+            expect(pool.diffs[e]).toBe(d);
+            if (batched) expect(pool.seqs[e]).toBe(seq);
+          }),
+        );
       }),
       { numRuns: 300 },
     );
