@@ -83,3 +83,41 @@ export function grownColumn<A extends Column>(a: A, n: number): A {
   grown.set(a as never);
   return grown;
 }
+
+/**
+ * A column of `length` zeroed elements in a resizable buffer reserved for `reserve` of them (address
+ * space, not memory), for `grownInPlace` to grow without a copy. Every column of one role should be
+ * made so: a column read both ways makes its readers' element access polymorphic.
+ *
+ * @example let slots = reservedColumn(Int32Array, 64, 1 << 20); slots = grownInPlace(slots, 1000);
+ */
+export function reservedColumn<A extends Column>(kind: ColumnKind<A>, length: number, reserve: number): A {
+  const bytes = kind.BYTES_PER_ELEMENT;
+  return new kind(new ArrayBuffer(bytes * length, { maxByteLength: bytes * Math.max(reserve, length) }), 0, length);
+}
+
+/**
+ * `a` (made by `reservedColumn`) if it holds at least `n` elements, else a view of at least `n` (and
+ * at least twice `a`'s) over its buffer grown in place, or, past its reservation, over a new one
+ * reserved for sixteen times as many with `a`'s elements copied. Fresh memory costs a page fault per
+ * page first written, and a copy writes every page again: growing in place writes each page once.
+ *
+ * @example if (s === at.length) at = grownInPlace(at, s + 1);
+ */
+export function grownInPlace<A extends Column>(a: A, n: number): A {
+  if (n <= a.length) return a;
+  const kind = a.constructor as ColumnKind<A>;
+  const bytes = kind.BYTES_PER_ELEMENT;
+  const length = Math.max(n, 2 * a.length, 16);
+  const buffer = a.buffer;
+  if (buffer.resizable && bytes * length <= buffer.maxByteLength) {
+    buffer.resize(bytes * length);
+    return new kind(buffer, 0, length);
+  }
+  const grown = reservedColumn(kind, length, 16 * length);
+  grown.set(a as never);
+  return grown;
+}
+
+/** The constructor of a `Column` kind. */
+type ColumnKind<A extends Column> = { new (buffer: ArrayBuffer, offset: number, length: number): A; readonly BYTES_PER_ELEMENT: number };

@@ -2,7 +2,7 @@
 import { Antichain } from '../timestamps/antichain.js';
 import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { covering, DENSE_LIMIT, grownColumn, isIndex } from './dense.js';
+import { covering, DENSE_LIMIT, grownColumn, grownInPlace, isIndex, reservedColumn } from './dense.js';
 import { Entries } from './entries.js';
 import type { RecordKey } from './record-key.js';
 
@@ -84,20 +84,23 @@ export interface History<K> {
 export class Histories<K> {
   /** Every history's entries. */
   readonly entries = new Entries();
-  /** Per slot: the first entry of its segment, its length (0: a free slot), and its segment's size class (room for 2^c entries). */
-  at = new Int32Array(64);
-  lengths = new Int32Array(64);
-  private sizeClass = new Uint8Array(64);
+  /**
+   * Per slot: the first entry of its segment, its length (0: a free slot), and its segment's size class
+   * (room for 2^c entries). The slot columns grow in place (see `grownInPlace`).
+   */
+  at = reservedColumn(Int32Array, 64, SLOTS_RESERVED);
+  lengths = reservedColumn(Int32Array, 64, SLOTS_RESERVED);
+  private sizeClass = reservedColumn(Uint8Array, 64, SLOTS_RESERVED);
   /** Per slot: its length after its last compaction (the next runs when it has doubled), and whether it is in `dirty`. */
-  private compacted = new Int32Array(64);
-  private marked = new Uint8Array(64);
+  private compacted = reservedColumn(Int32Array, 64, SLOTS_RESERVED);
+  private marked = reservedColumn(Uint8Array, 64, SLOTS_RESERVED);
   /**
    * Per slot: its key when that is a number (its canonical key is then the number itself, 0 for -0),
    * NaN otherwise: then `otherKks` and `otherKeys` hold both (made when the first such key comes). A
    * column of numbers, not an array the collector scans at every full collection, and no copy of the
    * key beside its canonical key.
    */
-  private keyNums = new Float64Array(64);
+  private keyNums = reservedColumn(Float64Array, 64, SLOTS_RESERVED);
   private otherKks: RecordKey[] | undefined;
   private otherKeys: K[] | undefined;
   /** Slots never used are those from `used` on; freed ones are reused first. */
@@ -108,7 +111,7 @@ export class Histories<K> {
    * index, 1 + their slot (0: none), grown while it stays within a few times the number of keys; any
    * other key through a map.
    */
-  private byInt = new Int32Array(0);
+  private byInt = reservedColumn(Int32Array, 0, SLOTS_RESERVED);
   private readonly others = new Map<RecordKey, number>();
   private keyCount = 0;
   /** Slots appended to since the last sweep: `dirty[0..dirtyN)` (a column reused from sweep to sweep). */
@@ -227,7 +230,7 @@ export class Histories<K> {
     }
     // Scratch grown for a large batch (a load) is not kept for the small ones that follow.
     if (slotOf.length > SCRATCH_KEPT) slotOf = new Int32Array(0);
-    if (need.length > SCRATCH_KEPT) need = new Int32Array(0);
+    if (need.length > NEED_KEPT) need = new Int32Array(0);
     if (touched.length > SCRATCH_KEPT) touched = new Int32Array(0);
   }
 
@@ -296,7 +299,7 @@ export class Histories<K> {
     this.sizeClass[s] = room ? FIRST_CLASS : NO_HISTORY;
     this.compacted[s] = 0;
     if (isIndex(kk) && kk < Math.max(1 << 16, 4 * this.keyCount)) {
-      this.byInt = covering(this.byInt, kk);
+      this.byInt = grownInPlace(this.byInt, kk + 1);
       this.byInt[kk] = s + 1;
     } else this.others.set(kk, s);
     return s;
@@ -353,21 +356,29 @@ export class Histories<K> {
 
   private growSlots(): void {
     const n = 2 * this.at.length;
-    this.at = grownColumn(this.at, n);
-    this.lengths = grownColumn(this.lengths, n);
-    this.sizeClass = grownColumn(this.sizeClass, n);
-    this.compacted = grownColumn(this.compacted, n);
-    this.marked = grownColumn(this.marked, n);
-    this.keyNums = grownColumn(this.keyNums, n);
+    this.at = grownInPlace(this.at, n);
+    this.lengths = grownInPlace(this.lengths, n);
+    this.sizeClass = grownInPlace(this.sizeClass, n);
+    this.compacted = grownInPlace(this.compacted, n);
+    this.marked = grownInPlace(this.marked, n);
+    this.keyNums = grownInPlace(this.keyNums, n);
   }
 }
+
+/** The slots a history index's slot columns are first reserved for (address space, not memory). */
+const SLOTS_RESERVED = 1 << 20;
 
 /** `Histories.addBatch`'s scratch: each entry's slot, the entries each slot gets (zero between calls), and the slots that get some. */
 let slotOf = new Int32Array(0);
 let need = new Int32Array(0);
 let touched = new Int32Array(0);
-/** The most elements `addBatch` keeps of each scratch column between calls. */
-const SCRATCH_KEPT = 1 << 16;
+/**
+ * The most elements `addBatch` keeps of each scratch column between calls: past this, scratch grown for
+ * a large batch goes. `need` is indexed by slot, so it is kept up to the most slots an index is likely
+ * to have (made again for every batch, it was written afresh each time: 2 MB for 500,000 keys).
+ */
+const SCRATCH_KEPT = 1 << 17;
+const NEED_KEPT = 1 << 22;
 
 /** Sorts `slots` by `at[slot]` (places below 2^30): two passes of a stable radix sort, 15 bits each. */
 function sortByPlace(slots: Int32Array, at: Int32Array): void {
