@@ -28,6 +28,6 @@ export type { Vertex, VertexContext, Pact, StageSpec, OperatorContext, UnaryLogi
 export { Worker, ThreadPool, WorkerError, WorkerErrorCode, runThread } from './workers/index.js';
 export type { WorkerOptions, DataflowOptions, WorkerStats, ExecuteResult, ThreadPoolOptions, TrafficStats, JobModule } from './workers/index.js';
 export { Collection, CollectionInput, newCollection, Arrangement, Iteration, CollectionView, Trace, Entries, consolidateUpdates, recordKey, compareRecords, CollectionError, CollectionErrorCode } from './collections/index.js';
-export type { ChangeSubscriber, Update, Data, RecordKey, ReduceLogic, ArrangedBatch, History, TraceReader } from './collections/index.js';
+export type { ChangeSubscriber, PairSubscriber, Update, Data, RecordKey, ReduceLogic, ArrangedBatch, History, TraceReader } from './collections/index.js';
 export { execute, NetError, NetErrorCode, parseHosts, readHostfile } from './net/index.js';
 export type { ExecuteOptions, Host, TlsOptions } from './net/index.js';

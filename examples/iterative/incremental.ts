@@ -111,20 +111,21 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
   const { edges, probe } = worker.dataflow(
     (scope) => {
       const { edges, answer } = incrementalDataflow(scope, args.algorithm, args.source ?? 0);
-      answer.subscribe((changes, epoch) => {
+      // As columns: an array per change would be most of what the collector carries at the end of a load.
+      answer.subscribePairs((epoch, nodes, values, diffs) => {
         if (!keepChanges) return;
-        for (const [[node, value], diff] of changes) {
-          if (made === out.epoch.length) {
-            out.epoch = covering(out.epoch, made);
-            out.node = covering(out.node, made);
-            out.value = covering(out.value, made);
-            out.diff = covering(out.diff, made);
-          }
-          out.epoch[made] = epoch;
-          out.node[made] = node;
-          out.value[made] = value;
-          out.diff[made++] = diff;
+        const n = nodes.length;
+        if (made + n > out.epoch.length) {
+          out.epoch = covering(out.epoch, made + n - 1);
+          out.node = covering(out.node, made + n - 1);
+          out.value = covering(out.value, made + n - 1);
+          out.diff = covering(out.diff, made + n - 1);
         }
+        out.epoch.fill(epoch, made, made + n);
+        out.node.set(nodes, made);
+        out.value.set(values, made);
+        out.diff.set(diffs, made);
+        made += n;
       });
       return { edges, probe: answer.probe() };
     },

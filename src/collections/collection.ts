@@ -9,7 +9,7 @@ import type { Update } from './consolidate.js';
 import { iterate, type Iteration } from './iterate.js';
 import { joinArrangements } from './join.js';
 import { consolidateStream, filterUpdates, flatMapUpdates, inspectUpdates, mapUpdates, negateUpdates } from './linear.js';
-import { CollectionView, subscribeChanges, type ChangeSubscriber } from './output.js';
+import { CollectionView, subscribeChanges, subscribePairChanges, type ChangeSubscriber, type PairSubscriber } from './output.js';
 import { reduceArrangement, type ReduceLogic } from './reduce.js';
 
 /**
@@ -240,6 +240,21 @@ export class Collection<T> {
    */
   subscribe(f: ChangeSubscriber<T>, name = 'subscribe'): void {
     subscribeChanges(this.stream, f, name);
+  }
+
+  /**
+   * `subscribe` for a collection of pairs of numbers, without an object per change: calls
+   * `f(epoch, firsts, seconds, diffs)` on each worker once each epoch is complete, with the consolidated
+   * changes of the pairs this worker owns as three columns, in no particular order. For answers of
+   * millions of pairs (node labels, distances), where an array per change costs the collector more than
+   * the computation. A record that is not a pair of numbers (or holds NaN) stops the job with NOT_KEYED.
+   * @example
+   * distances.subscribePairs((epoch, nodes, dists, diffs) => {
+   *   for (let i = 0; i < nodes.length; i++) console.log(epoch, nodes[i], dists[i], diffs[i]);
+   * });
+   */
+  subscribePairs(this: Collection<[number, number]>, f: PairSubscriber, name = 'subscribe'): void {
+    subscribePairChanges(this.stream, f, name);
   }
 
   /**

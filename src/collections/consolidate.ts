@@ -142,6 +142,51 @@ export class Consolidator<T> {
     for (const piece of pieces) send(piece);
   }
 
+  /**
+   * The updates added since the last call, consolidated, with the records that are pairs of numbers
+   * (but NaN) as three columns — first numbers, second numbers, sums — and any other as an update;
+   * empties this. What a reader of millions of pairs takes instead of an array per pair.
+   *
+   * @example
+   * const sink = new Consolidator<[number, number]>({ pairsAsColumns: true });
+   * sink.add([1, 2], 1); sink.add([1, 2], 1);
+   * sink.takePairs(); // { firsts: [1], seconds: [2], diffs: [2], others: [] } (as Float64Arrays)
+   */
+  takePairs(): { firsts: Float64Array; seconds: Float64Array; diffs: Float64Array; others: Update<T>[] } {
+    const { records, sums, table } = this;
+    const n = this.n;
+    let pairs = 0;
+    for (let i = 0; i < n; i++) if (sums[i] !== 0 && this.a[i] === this.a[i]) pairs++;
+    const firsts = new Float64Array(pairs);
+    const seconds = new Float64Array(pairs);
+    const diffs = new Float64Array(pairs);
+    const others: Update<T>[] = [];
+    const mask = table.length - 1;
+    const whole = 8 * n >= table.length;
+    for (let i = 0, w = 0; i < n; i++) {
+      const x = this.a[i]!;
+      const sum = sums[i]!;
+      if (x === x) {
+        if (sum !== 0) {
+          firsts[w] = x;
+          seconds[w] = this.b[i]!;
+          diffs[w++] = sum;
+        }
+        if (!whole) {
+          let h = hashPair(x, this.b[i]!) & mask;
+          while (table[h] !== i + 1) h = (h + 1) & mask;
+          table[h] = 0;
+        }
+      } else if (sum !== 0) others.push([records[i]!, sum]);
+      if (i < records.length) records[i] = undefined as T;
+      if (i < this.firsts.length) this.firsts[i] = undefined;
+    }
+    if (whole) table.fill(0);
+    this.n = 0;
+    this.others = undefined;
+    return { firsts, seconds, diffs, others };
+  }
+
   /** Drops the records whose sums cancelled, keeping the others in order (what is held shrinks to what is live). */
   compact(): void {
     const { records, sums, firsts } = this;

@@ -17,7 +17,8 @@ export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof Coll
 
 /**
  * A record of a collection that cannot be compared by value, a multiplicity that is not a non-zero
- * safe integer, a record that is not a `[key, value]` pair where a keyed operator needs one, or an
+ * safe integer, a record that is not a `[key, value]` pair where a keyed operator needs one (or not a
+ * pair of numbers, for `subscribePairs`), or an
  * index grown past what one worker's columns can hold (codes: CollectionErrorCode). Inside a running dataflow it is the `cause` of the
  * VERTEX_FAILED that stops it.
  *

@@ -1,12 +1,12 @@
 /** Reading a collection's answer: its consolidated changes per completed epoch, or its accumulated value at an epoch. */
 import type { ProbeHandle } from '../graph/handles.js';
 import type { Stream } from '../graph/stream.js';
-import { pipeline } from '../graph/vertex.js';
-import { consolidateUpdates, type Update } from './consolidate.js';
+import { exchangeBy, pipeline } from '../graph/vertex.js';
+import { Consolidator, consolidateUpdates, dueToConsolidate, type Update } from './consolidate.js';
 import { GraphError } from '../graph/errors.js';
 import { CollectionError } from './errors.js';
 import { consolidateStream } from './linear.js';
-import { compareRecords } from './record-key.js';
+import { compareRecords, recordKey } from './record-key.js';
 
 /**
  * What `collection.subscribe` calls once per completed epoch that changed: the epoch's consolidated
@@ -28,6 +28,64 @@ export function subscribeChanges<T>(s: Stream<Update<T>>, f: ChangeSubscriber<T>
       f((batch as Update<T>[]).slice().sort((a, b) => compareRecords(a[0], b[0])), time.epoch);
     },
   }));
+}
+
+/**
+ * What `collection.subscribePairs` calls once per completed epoch that changed: the epoch's
+ * consolidated changes of the pairs this worker owns, change i being the pair `[firsts[i], seconds[i]]`
+ * with multiplicity `diffs[i]`, in no particular order. The columns are the callee's to keep.
+ *
+ * @example const count: PairSubscriber = (epoch, firsts) => console.log(epoch, firsts.length);
+ */
+export type PairSubscriber = (epoch: number, firsts: Float64Array, seconds: Float64Array, diffs: Float64Array) => void;
+
+/**
+ * `subscribeChanges` for a collection of pairs of numbers, without an object per change: each time's
+ * updates wait as columns (consolidated whenever they have doubled) and `f` gets each complete epoch's
+ * as columns. A record that is not a pair of numbers (or holds NaN) is a NOT_KEYED error.
+ */
+export function subscribePairChanges(s: Stream<Update<[number, number]>>, f: PairSubscriber, name: string): void {
+  rootOnly(s, name);
+  s.scope.sink<Update<[number, number]>>(s, name, exchangeBy((u: Update<[number, number]>) => recordKey(u[0])), (ctx) => {
+    const waiting = new Map<number, { sink: Consolidator<[number, number]>; consolidated: number }>();
+    return {
+      onRecv(batch, time) {
+        let w = waiting.get(time.epoch);
+        if (w === undefined) {
+          waiting.set(time.epoch, (w = { sink: new Consolidator<[number, number]>({ pairsAsColumns: true }), consolidated: 0 }));
+          ctx.notifyAt(time);
+        }
+        const sink = w.sink;
+        for (let i = 0; i < batch.length; i++) sink.add(batch[i]![0], batch[i]![1]);
+        if (dueToConsolidate(sink.size, w.consolidated)) {
+          sink.compact();
+          w.consolidated = sink.size;
+        }
+      },
+      onNotify(time) {
+        const w = waiting.get(time.epoch);
+        if (w === undefined) return;
+        waiting.delete(time.epoch);
+        const { firsts, seconds, diffs, others } = w.sink.takePairs();
+        if (others.length > 0) {
+          throw new CollectionError('NOT_KEYED', `'${name}' (subscribePairs) takes pairs of numbers, and was given the record ${preview(others[0]![0])}: use subscribe for other records`, {
+            stage: name,
+            record: preview(others[0]![0]),
+          });
+        }
+        if (firsts.length > 0) f(time.epoch, firsts, seconds, diffs);
+      },
+    };
+  });
+}
+
+function preview(x: unknown): string {
+  try {
+    const s = JSON.stringify(x);
+    return s === undefined ? String(x) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  } catch {
+    return String(x);
+  }
 }
 
 /**

@@ -73,6 +73,41 @@ describe('what the operators send downstream', () => {
     expect(got.size).toBe(N);
   });
 
+  it('subscribePairs gets each epoch whole, as columns: the consolidated changes subscribe gets', () => {
+    const worker = new Worker();
+    const asUpdates: [number, [Pair, number][]][] = [];
+    const asColumns: [number, [Pair, number][]][] = [];
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<Pair>(scope, 'in', { batchSize: 1000 });
+      // Pairs that repeat and cancel within an epoch, and -0 beside 0 (one record).
+      const moved = input.collection.map(([k, v]) => [k % 7 === 0 ? -0 : k % 500, v % 3] as Pair);
+      moved.subscribe((changes, epoch) => asUpdates.push([epoch, changes]));
+      moved.subscribePairs((epoch, firsts, seconds, diffs) => asColumns.push([epoch, Array.from(firsts, (f, i) => [[f, seconds[i]!], diffs[i]!] as [Pair, number])]));
+      return input;
+    });
+    for (const p of pairs) input.insert(p);
+    input.advanceTo(1);
+    for (const p of pairs.slice(0, N / 2)) input.remove(p);
+    input.advanceTo(2);
+    input.close();
+    worker.run();
+    const sorted = (cs: [Pair, number][]) => cs.map(([[a, b], d]) => [a === 0 ? 0 : a, b, d]).sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!);
+    expect(asColumns.map(([e]) => e)).toEqual([0, 1]);
+    expect(asColumns.map(([e, cs]) => [e, sorted(cs)])).toEqual(asUpdates.map(([e, cs]) => [e, sorted(cs)]));
+  });
+
+  it('subscribePairs stops the job with NOT_KEYED at a record that is not a pair of numbers', () => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<Pair>(scope, 'in');
+      (input.collection.map(([k]) => [k, 'x']) as unknown as Collection<Pair>).subscribePairs(() => {});
+      return input;
+    });
+    input.insert([1, 2]);
+    input.close();
+    expect(() => worker.run()).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_KEYED', message: expect.stringContaining('[1,"x"]') }) }));
+  });
+
   it('subscribe still gets each epoch whole, in one call', () => {
     const worker = new Worker();
     const calls: [number, number][] = [];

@@ -38,6 +38,7 @@ const references: Record<string, (a: Multiset<Pair>, b: Multiset<Pair>) => Multi
     return multiset([...a.values()].filter(([[k]]) => !keys.has(k)));
   },
   consolidate: (a) => mapRef(a, (x) => x),
+  subscribePairs: (a) => mapRef(a, ([k, v]) => [v, k * 10 + 0.5]),
   wcc: (_a, b) => componentsRef(b),
   reach: (a, b) => reachableRef([...distinct(mapRef(a, ([k]) => k)).values()].map(([k]) => k), b),
 };
