@@ -127,7 +127,7 @@ export class Histories<K> {
       const s = this.byInt[kk]!;
       if (s !== 0) return s - 1;
     }
-    return this.others.get(kk) ?? -1;
+    return this.others.size === 0 ? -1 : (this.others.get(kk) ?? -1);
   }
 
   /** The history of `kk`, if it has one. */
