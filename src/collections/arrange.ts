@@ -7,7 +7,7 @@ import { joinArrangements } from './join.js';
 import { reduceArrangement, type ReduceLogic } from './reduce.js';
 import { CollectionError } from './errors.js';
 import { hashPair, pairTable } from './dense.js';
-import { recordKey, type RecordKey } from './record-key.js';
+import { previewRecord, recordKey, type RecordKey } from './record-key.js';
 import { Trace, type ArrangedBatch } from './trace.js';
 
 /**
@@ -293,21 +293,13 @@ function keyOfUpdate(u: Update<[unknown, unknown]>): number | string {
   if (!Array.isArray(pair) || pair.length !== 2) {
     throw new CollectionError(
       'NOT_KEYED',
-      `an operator that works by key (arrange, join, reduce, count, min…) was given the record ${preview(pair)}: it needs [key, value] pairs (map records to pairs first, e.g. .map((x) => [x, 0]))`,
-      { record: preview(pair) },
+      `an operator that works by key (arrange, join, reduce, count, min…) was given the record ${previewRecord(pair)}: it needs [key, value] pairs (map records to pairs first, e.g. .map((x) => [x, 0]))`,
+      { record: previewRecord(pair) },
     );
   }
   return recordKey(pair[0]);
 }
 
-function preview(x: unknown): string {
-  try {
-    const s = JSON.stringify(x);
-    return s === undefined ? String(x) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-  } catch {
-    return String(x);
-  }
-}
 
 /** Whether `x` is a number that is its own canonical key: any but NaN and -0. */
 function plainNumber(x: unknown): boolean {

@@ -98,6 +98,40 @@ interface Waiting<T> {
 }
 
 /**
+ * A stage's logic that sums each time's updates per record as they come (pairs of numbers as columns)
+ * and, once the time is complete, hands `complete` the time's `Consolidator` to take them from. The
+ * records whose sums cancelled are dropped once the held records have doubled what the last compaction
+ * left: updates that cancel (a loop's rounds, an epoch's churn) stop taking memory long before the
+ * time is complete.
+ */
+export function byCompleteTime<T>(ctx: { notifyAt(time: Timestamp): void }, complete: (sink: Consolidator<T>, time: Timestamp) => void): { onRecv(batch: readonly Update<T>[], time: Timestamp): void; onNotify(time: Timestamp): void } {
+  const waiting = new Map<string, Waiting<T>>();
+  return {
+    onRecv(batch, time) {
+      let w = waiting.get(time.key);
+      if (w === undefined) {
+        // Pairs of numbers wait as columns (a record per update would be carried by the collector
+        // until the time completes: all of an epoch's changes, when a large input is loaded).
+        waiting.set(time.key, (w = { sink: new Consolidator<T>({ pairsAsColumns: true }), consolidated: 0 }));
+        ctx.notifyAt(time);
+      }
+      const sink = w.sink;
+      for (let i = 0; i < batch.length; i++) sink.add(batch[i]![0], batch[i]![1]);
+      if (dueToConsolidate(sink.size, w.consolidated)) {
+        sink.compact();
+        w.consolidated = sink.size;
+      }
+    },
+    onNotify(time) {
+      const w = waiting.get(time.key);
+      if (w === undefined) return;
+      waiting.delete(time.key);
+      complete(w.sink, time);
+    },
+  };
+}
+
+/**
  * Each time's updates summed per record once the time is complete, the ones that cancel dropped. With
  * `byRecord`, updates are first moved to the worker that owns their record, so that each record is
  * consolidated on one worker; without, each worker consolidates its own. The updates at a time for which
@@ -107,36 +141,18 @@ interface Waiting<T> {
 export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecord: boolean, already?: (time: Timestamp) => boolean, whole = false): Stream<Update<T>> {
   const pact = byRecord ? exchangeBy((u: Update<T>) => recordKey(u[0])) : pipeline;
   const out = s.scope.unary<Update<T>, Update<T>>(s, name, pact, (ctx) => {
-    const waiting = new Map<string, Waiting<T>>();
+    const logic = byCompleteTime<T>(ctx, (sink, time) => {
+      if (whole) {
+        const out = sink.take();
+        if (out.length > 0) ctx.send(out, time);
+      } else sink.drain((out) => ctx.send(out, time));
+    });
     return {
       onRecv(batch, time) {
         if (already?.(time) === true) return void ctx.send(batch as Update<T>[], time);
-        let w = waiting.get(time.key);
-        if (w === undefined) {
-          // Pairs of numbers wait as columns (a record per update would be carried by the collector
-          // until the time completes: all of an epoch's changes, when a large input is loaded).
-          waiting.set(time.key, (w = { sink: new Consolidator<T>({ pairsAsColumns: true }), consolidated: 0 }));
-          ctx.notifyAt(time);
-        }
-        const sink = w.sink;
-        for (let i = 0; i < batch.length; i++) sink.add(batch[i]![0], batch[i]![1]);
-        // The records whose sums cancelled are dropped once they have doubled what the last compaction
-        // left: updates that cancel (a loop's rounds, an epoch's churn) stop taking memory long before
-        // the time is complete.
-        if (dueToConsolidate(sink.size, w.consolidated)) {
-          sink.compact();
-          w.consolidated = sink.size;
-        }
+        logic.onRecv(batch, time);
       },
-      onNotify(time) {
-        const w = waiting.get(time.key);
-        if (w === undefined) return;
-        waiting.delete(time.key);
-        if (whole) {
-          const out = w.sink.take();
-          if (out.length > 0) ctx.send(out, time);
-        } else w.sink.drain((out) => ctx.send(out, time));
-      },
+      onNotify: logic.onNotify,
     };
   });
   return markConsolidated(out);

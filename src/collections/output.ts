@@ -2,11 +2,11 @@
 import type { ProbeHandle } from '../graph/handles.js';
 import type { Stream } from '../graph/stream.js';
 import { exchangeBy, pipeline } from '../graph/vertex.js';
-import { Consolidator, consolidateUpdates, dueToConsolidate, type Update } from './consolidate.js';
+import { consolidateUpdates, type Update } from './consolidate.js';
 import { GraphError } from '../graph/errors.js';
 import { CollectionError } from './errors.js';
-import { consolidateStream } from './linear.js';
-import { compareRecords, recordKey } from './record-key.js';
+import { byCompleteTime, consolidateStream } from './linear.js';
+import { compareRecords, previewRecord, recordKey } from './record-key.js';
 
 /**
  * What `collection.subscribe` calls once per completed epoch that changed: the epoch's consolidated
@@ -46,46 +46,16 @@ export type PairSubscriber = (epoch: number, firsts: Float64Array, seconds: Floa
  */
 export function subscribePairChanges(s: Stream<Update<[number, number]>>, f: PairSubscriber, name: string): void {
   rootOnly(s, name);
-  s.scope.sink<Update<[number, number]>>(s, name, exchangeBy((u: Update<[number, number]>) => recordKey(u[0])), (ctx) => {
-    const waiting = new Map<number, { sink: Consolidator<[number, number]>; consolidated: number }>();
-    return {
-      onRecv(batch, time) {
-        let w = waiting.get(time.epoch);
-        if (w === undefined) {
-          waiting.set(time.epoch, (w = { sink: new Consolidator<[number, number]>({ pairsAsColumns: true }), consolidated: 0 }));
-          ctx.notifyAt(time);
-        }
-        const sink = w.sink;
-        for (let i = 0; i < batch.length; i++) sink.add(batch[i]![0], batch[i]![1]);
-        if (dueToConsolidate(sink.size, w.consolidated)) {
-          sink.compact();
-          w.consolidated = sink.size;
-        }
-      },
-      onNotify(time) {
-        const w = waiting.get(time.epoch);
-        if (w === undefined) return;
-        waiting.delete(time.epoch);
-        const { firsts, seconds, diffs, others } = w.sink.takePairs();
-        if (others.length > 0) {
-          throw new CollectionError('NOT_KEYED', `'${name}' (subscribePairs) takes pairs of numbers, and was given the record ${preview(others[0]![0])}: use subscribe for other records`, {
-            stage: name,
-            record: preview(others[0]![0]),
-          });
-        }
-        if (firsts.length > 0) f(time.epoch, firsts, seconds, diffs);
-      },
-    };
-  });
-}
-
-function preview(x: unknown): string {
-  try {
-    const s = JSON.stringify(x);
-    return s === undefined ? String(x) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
-  } catch {
-    return String(x);
-  }
+  s.scope.sink<Update<[number, number]>>(s, name, exchangeBy((u: Update<[number, number]>) => recordKey(u[0])), (ctx) =>
+    byCompleteTime<[number, number]>(ctx, (sink, time) => {
+      const { firsts, seconds, diffs, others } = sink.takePairs();
+      if (others.length > 0) {
+        const record = previewRecord(others[0]![0]);
+        throw new CollectionError('NOT_KEYED', `'${name}' (subscribePairs) takes pairs of numbers, and was given the record ${record}: use subscribe for other records`, { stage: name, record });
+      }
+      if (firsts.length > 0) f(time.epoch, firsts, seconds, diffs);
+    }),
+  );
 }
 
 /**

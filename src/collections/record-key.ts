@@ -117,3 +117,18 @@ export function checkDiff(diff: unknown, where: string): number {
   }
   return diff;
 }
+
+/**
+ * A record as an error message shows it: its JSON, cut to 60 characters (or `String(x)` where JSON has
+ * none).
+ *
+ * @example previewRecord([1, 'x']); // '[1,"x"]'
+ */
+export function previewRecord(x: unknown): string {
+  try {
+    const s = JSON.stringify(x);
+    return s === undefined ? String(x) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  } catch {
+    return String(x);
+  }
+}
