@@ -50,7 +50,7 @@ export class Arrangement<K, V> {
           if (p.distinct) {
             const part = p.batch();
             waiting.set(time.key, p.next());
-            ctx.send([trace.append(part, time)], time);
+            ctx.send([trace.append(part, time, true)], time);
           }
         },
         onNotify: (time) => {
@@ -59,6 +59,7 @@ export class Arrangement<K, V> {
           waiting.delete(time.key);
           const batch = p.batch();
           if (batch.kks.length > 0) ctx.send([trace.append(batch, time)], time);
+          else trace.settle();
         },
       };
     });

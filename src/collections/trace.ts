@@ -172,8 +172,10 @@ export class Histories<K> {
    * entry by entry) and checked for compaction once, after the batch. What a large batch (a load) is
    * appended with; the entries of a key keep the batch's order. A key new in the batch counts as
    * compacted: the batch is consolidated, so its entries (one time, distinct values) have nothing to merge.
+   * A `partial` batch (a part of a time still open) is not checked for compaction: what compaction could
+   * merge at an open time is only repeats, and the time's last batch, or the sweep after it, checks.
    */
-  addBatch(kks: ArrayLike<RecordKey>, keys: ArrayLike<K>, vks: ArrayLike<RecordKey>, values: ArrayLike<unknown>, time: Timestamp, diffs: ArrayLike<number>, seq: number, order: TimestampOrder, bounds: Bounds): void {
+  addBatch(kks: ArrayLike<RecordKey>, keys: ArrayLike<K>, vks: ArrayLike<RecordKey>, values: ArrayLike<unknown>, time: Timestamp, diffs: ArrayLike<number>, seq: number, order: TimestampOrder, bounds: Bounds, partial = false): void {
     const n = kks.length;
     const entries = this.entries;
     slotOf = grownColumn(slotOf, n);
@@ -226,7 +228,7 @@ export class Histories<K> {
         this.dirty[this.dirtyN++] = s;
       }
       if (this.compacted[s] === -1) this.compacted[s] = this.lengths[s]!;
-      else if (this.lengths[s]! >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
+      else if (!partial && this.lengths[s]! >= 2 * this.compacted[s]! + 8) this.compactSlot(s, order, bounds);
     }
     // Scratch grown for a large batch (a load) is not kept for the small ones that follow.
     if (slotOf.length > SCRATCH_KEPT) slotOf = new Int32Array(0);
@@ -490,16 +492,25 @@ export class Trace<K, V> {
     return { keys: this.histories.keys, entries: this.histories.size };
   }
 
-  /** Appends the changes `(keys[i], values[i], diffs[i])` at `time` as the next batch; returns the batch (what readers are sent). */
-  append(batch: Omit<ArrangedBatch<K, V>, 'seq'>, time: Timestamp): ArrangedBatch<K, V> {
+  /**
+   * Appends the changes `(keys[i], values[i], diffs[i])` at `time` as the next batch; returns the batch
+   * (what readers are sent). A `partial` batch, one part of a time whose changes are still coming,
+   * leaves compaction to the time's last batch (or to `settle`).
+   */
+  append(batch: Omit<ArrangedBatch<K, V>, 'seq'>, time: Timestamp, partial = false): ArrangedBatch<K, V> {
     const seq = ++this.seq;
     const { kks, keys, vks, values, diffs } = batch;
     const histories = this.histories;
     const order = this.order;
     const bounds = new Bounds(() => this.bounds());
-    addAll(histories, batch, time, seq, order, bounds);
-    histories.settle(order, bounds);
+    addAll(histories, batch, time, seq, order, bounds, partial);
+    if (!partial) histories.settle(order, bounds);
     return { seq, kks, keys, vks, values, diffs };
+  }
+
+  /** Sweeps if enough was appended since the last sweep (see `Histories.settle`): what a time whose last part was empty calls. */
+  settle(): void {
+    this.histories.settle(this.order, new Bounds(() => this.bounds()));
   }
 
   /** The meet of the readers' frontiers (minimal elements of their union) and the least batch all have seen. */
@@ -520,9 +531,9 @@ export class Trace<K, V> {
  * `append` left off at a call never seen before it was compiled, on every later batch (a deoptimization
  * per batch on V8 11).
  */
-function addAll<K, V>(histories: Histories<K>, batch: Omit<ArrangedBatch<K, V>, 'seq'>, time: Timestamp, seq: number, order: TimestampOrder, bounds: Bounds): void {
+function addAll<K, V>(histories: Histories<K>, batch: Omit<ArrangedBatch<K, V>, 'seq'>, time: Timestamp, seq: number, order: TimestampOrder, bounds: Bounds, partial: boolean): void {
   const { kks, keys, vks, values, diffs } = batch;
-  if (kks.length >= BATCH_BY_KEY) return histories.addBatch(kks, keys, vks, values, time, diffs, seq, order, bounds);
+  if (kks.length >= BATCH_BY_KEY) return histories.addBatch(kks, keys, vks, values, time, diffs, seq, order, bounds, partial);
   for (let i = 0; i < kks.length; i++) histories.add(kks[i]!, keys[i]!, vks[i]!, values[i], time, diffs[i]!, seq, order, bounds);
 }
 
