@@ -1,5 +1,6 @@
 /** Entries: the typed columns in which an index keeps every history's entries, handed out in segments by size. */
 import type { Timestamp } from '../timestamps/timestamp.js';
+import { reservedColumn } from './dense.js';
 import { CollectionError } from './errors.js';
 import type { RecordKey } from './record-key.js';
 
@@ -31,7 +32,7 @@ const MAX_ENTRIES = 1 << 29;
  */
 export class Entries {
   nums: Column = column(false, 0, RESERVE);
-  times = new Int32Array(new ArrayBuffer(0, { maxByteLength: 4 * RESERVE }), 0, 0);
+  times = reservedColumn(Int32Array, 0, RESERVE);
   diffs: Column = column(false, 0, RESERVE);
   seqs: Column = column(false, 0, RESERVE);
   /** Whether `nums`, `diffs` and `seqs` hold doubles (see above). */
@@ -303,7 +304,7 @@ export class Entries {
         return b;
       };
       this.nums = moved(this.nums, this.wideNums);
-      const times = new Int32Array(new ArrayBuffer(4 * this.capacity, { maxByteLength: 4 * this.reserved }), 0, this.capacity);
+      const times = reservedColumn(Int32Array, this.capacity, this.reserved);
       times.set(this.times);
       this.times = times;
       this.diffs = moved(this.diffs, this.wideDiffs);
@@ -335,7 +336,5 @@ type Column = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>;
 
 /** A column of `length` entries (doubles if `wide`) in a resizable buffer that can grow in place to `reserved`. */
 function column(wide: boolean, length: number, reserved: number): Column {
-  const bytes = wide ? 8 : 4;
-  const buffer = new ArrayBuffer(bytes * length, { maxByteLength: bytes * reserved });
-  return wide ? new Float64Array(buffer, 0, length) : new Int32Array(buffer, 0, length);
+  return wide ? reservedColumn(Float64Array, length, reserved) : reservedColumn(Int32Array, length, reserved);
 }
