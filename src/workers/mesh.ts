@@ -74,7 +74,10 @@ export interface LinkSlot {
   publishPort(port: number): void;
   /** Every worker's port by global index, once the launcher has them all (this process's and the others'). */
   ports(): Promise<number[]>;
-  /** A message arrived on a link (counted for quiescence as it arrives). */
+  /**
+   * A message arrived on a link (counted for quiescence as it arrives): called on the worker's thread,
+   * before the message can be polled. The worker counts as awake from then until it parks again.
+   */
   arrived(): void;
   /** `n` messages this worker counted as sent will never be taken: their receiver is done. */
   unsent(n: number): void;
@@ -186,11 +189,12 @@ class Signals {
   /**
    * Bumps `to`'s wake counter, and wakes it if it sleeps. A worker about to sleep raises its flag before
    * it reads the counter and looks for arrivals, so either it sees this bump or this sees its flag. The
-   * gateway is always notified: it waits asynchronously, with no flag of its own (see `GatewayPort`).
+   * gateway is always notified: it waits asynchronously, with no flag of its own (see `GatewayPort`);
+   * so is a worker woken by its own links (`always`), whose flag their arrival has already lowered.
    */
-  wake(to: number): void {
+  wake(to: number, always = false): void {
     Atomics.add(this.words, to, 1);
-    if (to === this.memory.workers || Atomics.load(this.words, this.asleepWord(to)) === ASLEEP) Atomics.notify(this.words, to);
+    if (always || to === this.memory.workers || Atomics.load(this.words, this.asleepWord(to)) === ASLEEP) Atomics.notify(this.words, to);
   }
 
   aborted(): boolean {
@@ -301,10 +305,16 @@ export class Mesh {
       wake: () => {
         const here = this.wakeHere;
         if (here !== undefined) here();
-        else if (this.workers > 1) this.signals.wake(this.member);
+        else if (this.workers > 1) this.signals.wake(this.member, true);
         // Else this lone worker is busy: it polls its links at its next step.
       },
       arrived: () => {
+        // Counted as arrived, the message is no longer in flight for the gateway's waves: until this
+        // worker has taken it, it must count as awake, or its process could look idle (and the
+        // whole computation quiescent) while the message waits to be read. The link's handler runs
+        // on this worker's thread while it waits in parkAsync, with its flag raised: lowered here,
+        // before the count moves (a finished worker's flag stays).
+        Atomics.compareExchange(this.words, this.signals.asleepWord(this.member), ASLEEP, AWAKE);
         this.signals.bumpActivity();
         Atomics.store(this.linkCounts!, 1, BigInt(++this.linkReceived));
       },

@@ -1,12 +1,13 @@
 /**
  * Process 0's quiescence waves, driven by hand: the gateway against a stand-in for its workers' mesh and
- * for its link to process 1 (an interface test: the real ones are in protocol.test.ts and faults.test.ts).
+ * for its link to process 1, and a process's part of a wave read from a real mesh whose direct links are
+ * stand-ins (interface tests: the real ones are in protocol.test.ts and faults.test.ts).
  */
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { encodeControl } from '../../src/net/frames.js';
 import { Gateway } from '../../src/net/gateway.js';
-import type { GatewayPort } from '../../src/workers/mesh.js';
+import { allocateMesh, GatewayPort, Mesh, type RemoteLinks } from '../../src/workers/mesh.js';
 
 /** Process 0 of 2 (one worker each) whose own worker is idle, having sent `sent` messages over its direct links. */
 function processZero(sent: number, direct = true) {
@@ -74,5 +75,75 @@ describe('quiescence across processes with direct links', () => {
     await pause(60);
     p0.waveWith({ activity: 5, sent: 0, received: 0 });
     expect(p0.failures).toEqual([]);
+  });
+});
+
+/** Links that hold what the test hands them, as a worker's links hold what arrived until it polls. */
+function heldLinks(): RemoteLinks & { inbox: Uint8Array[] } {
+  const inbox: Uint8Array[] = [];
+  return {
+    inbox,
+    send: () => true,
+    poll: (receive) => {
+      const n = inbox.length;
+      for (const m of inbox.splice(0)) receive(2, m);
+      return n;
+    },
+    hasArrivals: () => inbox.length > 0,
+    flush: () => {},
+    backlog: () => 0,
+    drained: async () => {},
+    close: async () => {},
+  };
+}
+
+describe("a process's part of a wave, from its mesh", () => {
+  /** Process 0 of two, two workers each, with direct links: its two workers' meshes, their slots and links, and its gateway's port. */
+  function twoWorkers() {
+    const memory = allocateMesh(2, 4096, { peers: 4, first: 0, direct: true });
+    const meshes = [new Mesh(memory, 0), new Mesh(memory, 1)];
+    const slots = meshes.map((m) => m.linkSlot()!);
+    const links = meshes.map((m) => {
+      const l = heldLinks();
+      m.setLinks(l);
+      return l;
+    });
+    return { meshes, slots, links, port: new GatewayPort(memory) };
+  }
+
+  // A worker woken by a link message stays flagged asleep until its thread runs again, which on a busy
+  // host may take longer than the waves' interval: two waves then found the process idle with the same
+  // counts, the message counted as arrived, and the computation was declared quiescent (STALLED) with
+  // the message unread.
+  it('a message counted as arrived on a parked worker\'s link makes its process busy until the worker has taken it and parked again', async () => {
+    const { meshes, slots, links, port } = twoWorkers();
+    const parked = meshes.map((m) => m.parkAsync(60_000));
+    const idle = port.quiet();
+    expect(idle).toBeGreaterThanOrEqual(0);
+    // What worker 0's link does with a message from worker 2 (see worker-links.ts): count, hold, wake.
+    slots[0]!.arrived();
+    links[0]!.inbox.push(Uint8Array.of(1, 2, 3));
+    slots[0]!.wake();
+    expect(port.linkCounts()).toEqual({ sent: 0, received: 1 });
+    expect(port.quiet()).toBe(-1); // the worker has not run yet: its process is not idle
+    expect(port.quiet()).toBe(-1);
+    // The wake ends the wait (not its minute-long timeout), though the flag was already lowered.
+    expect(await Promise.race([parked[0], pause(2000).then(() => 'still waiting')])).toBe(true);
+    const got: number[][] = [];
+    meshes[0]!.poll((from, m) => got.push([from, ...m]));
+    expect(got).toEqual([[2, 1, 2, 3]]);
+    const again = meshes[0]!.parkAsync(60_000);
+    const idleAgain = port.quiet();
+    expect(idleAgain).toBeGreaterThanOrEqual(0);
+    expect(idleAgain).not.toBe(idle); // the arrival moved the activity counter: a wave tells the two apart
+    port.quiesce();
+    expect(await Promise.all([again, parked[1]])).toEqual([true, true]);
+  });
+
+  it('a message arriving for a worker that has finished leaves it finished', () => {
+    const { meshes, slots, port } = twoWorkers();
+    for (const m of meshes) m.finish();
+    slots[1]!.arrived();
+    expect(port.finished()).toBe(true);
   });
 });
