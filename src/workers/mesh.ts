@@ -390,9 +390,10 @@ export class Mesh {
   /**
    * Writes what is queued, then hands arrived messages to `receive` with their sender's global index:
    * up to `budget` bytes from each member, so that a worker handles what it decoded before decoding
-   * more. Returns whether anything moved.
+   * more. `own` is true for a message in memory of its own, which `receive` may keep (see
+   * `RingReader.drain`). Returns whether anything moved.
    */
-  poll(receive: (from: number, message: Uint8Array) => void, budget = Infinity): boolean {
+  poll(receive: (from: number, message: Uint8Array, own: boolean) => void, budget = Infinity): boolean {
     let moved = false;
     const writers = this.writers;
     for (let m = 0; m < writers.length; m++) {
@@ -407,14 +408,14 @@ export class Mesh {
     for (let m = 0; m < readers.length; m++) {
       const reader = readers[m];
       if (reader === null || reader === undefined) continue;
-      const n = m === this.gateway ? reader.drain((bytes) => receive(routeOf(bytes), bytes.subarray(ROUTE_HEADER)), budget) : reader.drain((bytes) => receive(this.first + m, bytes), budget);
+      const n = m === this.gateway ? reader.drain((bytes, own) => receive(routeOf(bytes), bytes.subarray(ROUTE_HEADER), own), budget) : reader.drain((bytes, own) => receive(this.first + m, bytes, own), budget);
       if (n > 0) {
         moved = true;
         if (reader.writerStuck()) this.signals.wake(m);
       }
     }
     const links = this.links;
-    if (links !== undefined && links.hasArrivals() && links.poll(receive, budget) > 0) moved = true;
+    if (links !== undefined && links.hasArrivals() && links.poll((from, bytes) => receive(from, bytes, false), budget) > 0) moved = true;
     return moved;
   }
 

@@ -144,6 +144,8 @@ export class RingWriter {
       if (frame > free) break;
       const more = length < remaining;
       this.words[tail >> 2] = (length | (more ? MORE : 0)) >>> 0;
+      // A message's first frame of several also says how long the whole is: the reader makes its room once.
+      if (more && this.offset === 0) this.words[(tail >> 2) + 1] = message.length;
       this.bytes.set(message.subarray(this.offset, this.offset + length), tail + FRAME_HEADER);
       tail = (tail + frame) % capacity;
       this.offset += length;
@@ -166,7 +168,9 @@ export class RingReader {
   private readonly bytes: Uint8Array;
   private readonly words: Uint32Array;
   private readonly capacity: number;
-  private parts: Uint8Array[] = [];
+  /** A message of several frames, while its frames come, and how much of it has. */
+  private whole: Uint8Array | undefined;
+  private filled = 0;
 
   constructor(memory: RingMemory) {
     this.index = new Int32Array(memory.buffer, 0, 3);
@@ -182,11 +186,12 @@ export class RingReader {
 
   /**
    * Hands every whole message in the ring to `receive`, in order. A message that fits one frame is a view
-   * of the ring itself, valid only until `receive` returns (copy what must outlive it). Returns how many
-   * messages there were. Stops early once `budget` bytes have been handed out (the rest stays for the
-   * next call), so that a reader can act on what it has read before reading more.
+   * of the ring itself, valid only until `receive` returns (copy what must outlive it). A message of
+   * several frames is gathered into memory of its own, which `receive` may keep (`own` is then true).
+   * Returns how many messages there were. Stops early once `budget` bytes have been handed out (the
+   * rest stays for the next call), so that a reader can act on what it has read before reading more.
    */
-  drain(receive: (message: Uint8Array) => void, budget = Infinity): number {
+  drain(receive: (message: Uint8Array, own: boolean) => void, budget = Infinity): number {
     let head = this.index[HEAD]!;
     const tail = Atomics.load(this.index, TAIL);
     let count = 0;
@@ -202,20 +207,25 @@ export class RingReader {
       const at = head + FRAME_HEADER;
       const next = (head + frameBytes(length)) % this.capacity;
       if ((header & MORE) !== 0) {
-        this.parts.push(this.bytes.slice(at, at + length));
+        if (this.whole === undefined) {
+          this.whole = new Uint8Array(this.words[(head >> 2) + 1]!);
+          this.filled = 0;
+        }
+        this.take(at, length);
         head = next;
         Atomics.store(this.index, HEAD, head);
         continue;
       }
-      if (this.parts.length > 0) {
-        this.parts.push(this.bytes.slice(at, at + length));
-        const message = concat(this.parts);
-        this.parts = [];
+      if (this.whole !== undefined) {
+        this.take(at, length);
+        const message = this.whole;
+        if (this.filled !== message.length) throw new RangeError(`a ring message of ${message.length} bytes ended after ${this.filled}`);
+        this.whole = undefined;
         head = next;
         Atomics.store(this.index, HEAD, head);
-        receive(message);
+        receive(message, true);
       } else {
-        receive(this.bytes.subarray(at, at + length));
+        receive(this.bytes.subarray(at, at + length), false);
         head = next;
         Atomics.store(this.index, HEAD, head);
       }
@@ -225,20 +235,16 @@ export class RingReader {
     return count;
   }
 
+  /** Copies a frame's `length` bytes at `at` into the message being gathered. */
+  private take(at: number, length: number): void {
+    const whole = this.whole!;
+    if (this.filled + length > whole.length) throw new RangeError(`a ring message of ${whole.length} bytes has more frames than that`);
+    whole.set(this.bytes.subarray(at, at + length), this.filled);
+    this.filled += length;
+  }
+
   /** Whether a frame is waiting. */
   hasData(): boolean {
     return this.index[HEAD] !== Atomics.load(this.index, TAIL);
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

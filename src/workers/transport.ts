@@ -156,7 +156,7 @@ export class ThreadTransport implements Transport {
     let moved = false;
     if (this.built && this.early.length > 0) moved = this.handOverEarly();
     this.built = false;
-    return this.mesh.poll((from, bytes) => this.receive(from, decode(bytes)), POLL_BUDGET) || moved;
+    return this.mesh.poll((from, bytes, own) => this.receive(from, decode(bytes, own)), POLL_BUDGET) || moved;
   }
 
   private receive(from: number, m: WireMessage): void {

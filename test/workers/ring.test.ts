@@ -127,6 +127,48 @@ describe('Ring', () => {
     expect(got.map(bytes)).toEqual(Array.from({ length: 40 }, (_, round) => batches(round)).flat().map(bytes));
   });
 
+  it('law: a message of several frames comes in memory of its own (`own`), which stays whole while the ring goes on; one of a single frame does not', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 30 }),
+        fc.constantFrom(64, 128, 1024),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 10 }),
+        (messages, capacity, readEarly) => {
+          const memory = allocateRing(capacity);
+          const writer = new RingWriter(memory);
+          const reader = new RingReader(memory);
+          // What is not the receiver's own is copied at once; what is, is kept as given.
+          const got: { bytes: Uint8Array; own: boolean }[] = [];
+          const take = (x: Uint8Array, own: boolean) => got.push({ bytes: own ? x : x.slice(), own });
+          messages.forEach((m, i) => {
+            writer.write(m.map((b, j) => (b + i + j) & 0xff));
+            if (readEarly[i % readEarly.length]) reader.drain(take);
+          });
+          for (let guard = 0; writer.hasPending || reader.hasData(); guard++) {
+            if (guard > 100_000) throw new Error('ring made no progress');
+            writer.flush();
+            reader.drain(take);
+          }
+          const maxFrame = capacity / 2 - 16;
+          expect(got.map((g) => g.own)).toEqual(messages.map((m) => m.length > maxFrame));
+          expect(got.map((g) => Array.from(g.bytes))).toEqual(messages.map((m, i) => Array.from(m, (b, j) => (b + i + j) & 0xff)));
+        },
+      ),
+    );
+  });
+
+  it('decoding bytes of its own, a batch keeps its typed arrays as views of them; else it copies them', () => {
+    const bytes = encodeData(0, 0, Timestamp.of(1), [[1, new Float64Array([0.5, 1.5, 2.5])]]);
+    const kept = decode(bytes, true);
+    const copied = decode(bytes);
+    if (kept.kind !== 'data' || copied.kind !== 'data') throw new Error('not a data frame');
+    const [, a] = kept.records[0] as [number, Float64Array];
+    const [, b] = copied.records[0] as [number, Float64Array];
+    expect([Array.from(a), Array.from(b)]).toEqual([[0.5, 1.5, 2.5], [0.5, 1.5, 2.5]]);
+    expect(a.buffer).toBe(bytes.buffer);
+    expect(b.buffer).not.toBe(bytes.buffer);
+  });
+
   it('holds back what does not fit instead of overwriting', () => {
     const memory = allocateRing(64);
     const writer = new RingWriter(memory);
