@@ -301,7 +301,6 @@ function keyOfUpdate(u: Update<[unknown, unknown]>): number | string {
   return recordKey(pair[0]);
 }
 
-
 /** Whether `x` is a number that is its own canonical key: any but NaN and -0. */
 function plainNumber(x: unknown): boolean {
   return typeof x === 'number' && x === x && !(x === 0 && 1 / x < 0);

@@ -298,28 +298,25 @@ export class Entries {
     const capacity = Math.min(Math.max(need, 2 * this.capacity, 1024), MAX_ENTRIES);
     if (capacity > this.reserved) {
       this.reserved = Math.min(16 * capacity, MAX_ENTRIES);
-      const moved = (a: Column, wide: boolean): Column => {
+      // Each column into a new buffer reserved for more; `times` always holds 32-bit integers.
+      const moved = <A extends Column>(a: A, wide: boolean): A => {
         const b = column(wide, this.capacity, this.reserved);
         b.set(a);
-        return b;
+        return b as A;
       };
       this.nums = moved(this.nums, this.wideNums);
-      const times = reservedColumn(Int32Array, this.capacity, this.reserved);
-      times.set(this.times);
-      this.times = times;
+      this.times = moved(this.times, false);
       this.diffs = moved(this.diffs, this.wideDiffs);
       if (this.batched) this.seqs = moved(this.seqs, this.wideSeqs);
     }
     // Views of a fixed length over the grown buffers (views that track a buffer's length are slower to index).
-    const resized = (a: Column, wide: boolean): Column => {
-      const buffer = a.buffer as ArrayBuffer;
+    const resized = <A extends Column>(a: A, wide: boolean): A => {
+      const buffer = a.buffer;
       buffer.resize((wide ? 8 : 4) * capacity);
-      return wide ? new Float64Array(buffer, 0, capacity) : new Int32Array(buffer, 0, capacity);
+      return (wide ? new Float64Array(buffer, 0, capacity) : new Int32Array(buffer, 0, capacity)) as A;
     };
     this.nums = resized(this.nums, this.wideNums);
-    const timesBuffer = this.times.buffer as ArrayBuffer;
-    timesBuffer.resize(4 * capacity);
-    this.times = new Int32Array(timesBuffer, 0, capacity);
+    this.times = resized(this.times, false);
     this.diffs = resized(this.diffs, this.wideDiffs);
     if (this.batched) this.seqs = resized(this.seqs, this.wideSeqs);
     if (this.otherVks !== undefined) {

@@ -391,9 +391,9 @@ export class Mesh {
    * Writes what is queued, then hands arrived messages to `receive` with their sender's global index:
    * up to `budget` bytes from each member, so that a worker handles what it decoded before decoding
    * more. `own` is true for a message in memory of its own, which `receive` may keep (see
-   * `RingReader.drain`). Returns whether anything moved.
+   * `RingReader.drain`); links never say so. Returns whether anything moved.
    */
-  poll(receive: (from: number, message: Uint8Array, own: boolean) => void, budget = Infinity): boolean {
+  poll(receive: (from: number, message: Uint8Array, own?: boolean) => void, budget = Infinity): boolean {
     let moved = false;
     const writers = this.writers;
     for (let m = 0; m < writers.length; m++) {
@@ -415,7 +415,7 @@ export class Mesh {
       }
     }
     const links = this.links;
-    if (links !== undefined && links.hasArrivals() && links.poll((from, bytes) => receive(from, bytes, false), budget) > 0) moved = true;
+    if (links !== undefined && links.hasArrivals() && links.poll(receive, budget) > 0) moved = true;
     return moved;
   }
 
