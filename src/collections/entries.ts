@@ -221,6 +221,42 @@ export class Entries {
     unused.length = 0;
   }
 
+  /**
+   * @internal Gives every entry the time `advance` makes of its own (a representative that many times
+   * share, as compaction's), and frees the numbers no entry uses after that. Compaction advances the
+   * times of the histories it visits; a history it leaves alone (a key touched once, long ago) would
+   * otherwise keep its time, and its number, for as long as the key is. Entries left with equal times
+   * are not merged (the next compaction of their history does that). One pass over the time column.
+   */
+  retime(advance: (t: Timestamp) => Timestamp): void {
+    const n = this.timeOf.length;
+    let remap: Int32Array | undefined;
+    const gone: number[] = [];
+    for (let id = 0; id < n; id++) {
+      const t = this.timeOf[id];
+      if (t === undefined || this.timeRefs[id] === 0) continue;
+      const r = advance(t);
+      if (r === t) continue;
+      // A representative advances to itself: its number never moves, and never goes below.
+      const to = this.timeId(r);
+      if (to === id) continue;
+      if (remap === undefined) {
+        remap = new Int32Array(n);
+        for (let j = 0; j < n; j++) remap[j] = j;
+      }
+      remap[id] = to;
+      this.timeRefs[to]! += this.timeRefs[id]!;
+      this.timeRefs[id] = 0;
+      gone.push(id);
+    }
+    this.unused.length = 0;
+    if (remap === undefined) return;
+    // Every number an entry holds, in a segment handed out or not, was made before this call: below n.
+    const times = this.times;
+    for (let i = 0; i < this.top; i++) times[i] = remap[times[i]!]!;
+    for (const id of gone) this.freeTime(id);
+  }
+
   /** @internal Counts one more use of time number `id`. */
   ref(id: number): void {
     this.timeRefs[id]!++;

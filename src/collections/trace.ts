@@ -26,6 +26,29 @@ export interface ArrangedBatch<K, V> {
   readonly diffs: ArrayLike<number>;
 }
 
+/**
+ * Appends spread over many keys (churn: see `Histories.sweepDue`) bring a sweep once they are this
+ * fraction of what was held when the last began; others, at half. A sweep costs at most what is held,
+ * so at most this many entry visits per append, and churn leaves the index within about
+ * 1 + 1/SWEEP_SHARE times what compaction would leave (plus what the doubling rule leaves on the keys
+ * touched since). A large index under churn (a graph's edges, a few changed per round) so reaches a
+ * sweep after a sixteenth of its size in changes rather than half of it, and its memory levels off
+ * that much sooner.
+ */
+const SWEEP_SHARE = 16;
+/**
+ * Entry visits of the sweep under way paid by each entry appended: as many as SWEEP_SHARE, so that a
+ * sweep (at most what is held, visited once) is done before the next is due.
+ */
+const SWEEP_PACE = 16;
+/**
+ * Times in use are advanced all at once (`Entries.retime`) when they have doubled and grown by at
+ * least the larger of RETIME_FROM and a RETIME_SHARE-th of the entries (the pass visits every entry:
+ * at most RETIME_SHARE visits per time made, and the times take little memory beside the entries).
+ */
+const RETIME_FROM = 1024;
+const RETIME_SHARE = 1024;
+
 /** The size from which a batch is appended key by key (`Histories.addBatch`) rather than entry by entry. */
 const BATCH_BY_KEY = 1024;
 
@@ -70,12 +93,15 @@ export interface History<K> {
  * Histories by key, each in a slot of a few columns (its segment's first entry, length and size class,
  * its length after the last compaction, its key) rather than an object per key. Compacted two ways: a
  * key whose history doubles is compacted at once (after the batch, for one appended by `addBatch`),
- * and once as many entries have been appended as half the index held after its last sweep, every key
- * appended to since is compacted (a sweep). The first
- * keeps busy keys short; the second catches the many keys touched a few times each, which would
- * otherwise keep their updates until they doubled. Both cost O(1) per append, amortized, and together
- * keep the index within about 1.5 times what compaction would leave. A history of one entry has nothing
- * to merge with: a sweep leaves it until it grows.
+ * and once as many entries have been appended as half what the index held when the last sweep
+ * began (a sixteenth, when they are spread over many keys), every key appended to since is compacted
+ * (a sweep, spread over the batches that follow). The first keeps busy keys short; the second
+ * catches the many keys touched a few times each, which would otherwise keep their updates until they
+ * doubled. Both cost O(1) per append, amortized, and together keep the index within about 1.5 times
+ * what compaction would leave, 1 + 1/16 under churn, plus what the doubling rule has not yet merged on
+ * the keys touched since the last sweep. A history of one entry has nothing to merge with: a sweep
+ * leaves it until it grows, and its time is advanced with every other's when the times in use have
+ * doubled (see `settle`).
  *
  * @example
  * const s = histories.slot(recordKey(7));            // -1: no history
@@ -114,12 +140,20 @@ export class Histories<K> {
   private byInt = reservedColumn(Int32Array, 0, SLOTS_RESERVED);
   private readonly others = new Map<RecordKey, number>();
   private keyCount = 0;
-  /** Slots appended to since the last sweep: `dirty[0..dirtyN)` (a column reused from sweep to sweep). */
+  /** Slots appended to since the last sweep began: `dirty[0..dirtyN)` (a column reused from sweep to sweep). */
   private dirty = new Int32Array(64);
   private dirtyN = 0;
+  /** The slots of the sweep under way, still to visit from `sweepAt` on (see `settle`). */
+  private sweeping = new Int32Array(64);
+  private sweepN = 0;
+  private sweepAt = 0;
+  /** Entries appended since the last sweep began, and since the last `settle`. */
   private appended = 0;
+  private unsettled = 0;
   private count = 0;
   private held = 0;
+  /** How many times were in use after the last `Entries.retime` (see `settle`). */
+  private timesKept = 0;
 
   /** The slot of `kk`'s history, or -1 if it has none. */
   slot(kk: RecordKey): number {
@@ -155,6 +189,7 @@ export class Histories<K> {
     this.lengths[s] = n + 1;
     this.count++;
     this.appended++;
+    this.unsettled++;
     if (this.marked[s] === 0) {
       this.marked[s] = 1;
       if (this.dirtyN === this.dirty.length) {
@@ -220,6 +255,7 @@ export class Histories<K> {
     }
     this.count += n;
     this.appended += n;
+    this.unsettled += n;
     for (let j = 0; j < touchedN; j++) {
       const s = touched[j]!;
       if (this.marked[s] === 0) {
@@ -236,20 +272,70 @@ export class Histories<K> {
     if (touched.length > SCRATCH_KEPT) touched = new Int32Array(0);
   }
 
-  /** Sweeps if as many entries were appended as half what was held after the last sweep (call after a batch of `add`s). */
+  /**
+   * Goes on with the sweep under way, as far as the entries appended since the last call pay for
+   * (SWEEP_PACE entry visits each); begins the next when it is due (`sweepDue`), finishing the last
+   * first if it is not done; and advances
+   * every entry's time (`Entries.retime`) once the times in use have more than doubled since that was
+   * last done. Call after a batch of `add`s. A sweep spread so costs each batch in proportion to its
+   * size, where one done at once would stall the batch that happens to bring it.
+   */
   settle(order: TimestampOrder, bounds: Bounds): void {
-    if (this.appended < Math.max(1024, this.held / 2)) return;
-    const dirty = this.dirty;
-    for (let i = 0; i < this.dirtyN; i++) {
-      const s = dirty[i]!;
+    const entries = this.entries;
+    if (entries.timeCount >= 2 * this.timesKept + Math.max(RETIME_FROM, entries.extent / RETIME_SHARE)) {
+      entries.retime((t) => bounds.advance(t, order));
+      this.timesKept = entries.timeCount;
+    }
+    const paid = SWEEP_PACE * this.unsettled;
+    this.unsettled = 0;
+    if (this.sweepDue()) {
+      this.sweep(Infinity, order, bounds);
+      // The slots appended to become the sweep's; a slot appended to again before the sweep reaches
+      // it stays in it (marked 2), one it has passed is listed again.
+      const listed = this.dirty;
+      for (let i = 0; i < this.dirtyN; i++) this.marked[listed[i]!] = 2;
+      this.dirty = this.sweeping;
+      this.sweeping = listed;
+      this.sweepN = this.dirtyN;
+      this.sweepAt = 0;
+      this.dirtyN = 0;
+      this.appended = 0;
+      this.held = this.count;
+    }
+    this.sweep(paid, order, bounds);
+  }
+
+  /**
+   * Whether the next sweep is due: once as many entries were appended as half what was held when the
+   * last began, or a sixteenth when they are spread over many keys (at least one key for every two
+   * entries: churn, each key touched a few times, which the doubling rule leaves alone). Appends that
+   * come many to a key (a load, a loop's rounds) leave sweeping to that rule: sweeping sooner would
+   * only compact the same histories more often.
+   */
+  private sweepDue(): boolean {
+    const appended = this.appended;
+    if (appended < 1024) return false;
+    return appended >= this.held / 2 || (appended >= this.held / SWEEP_SHARE && 2 * this.dirtyN >= appended);
+  }
+
+  /** Visits slots of the sweep under way until it is done or `budget` entries (and slots) were visited: each history that has grown since its last compaction is compacted. */
+  private sweep(budget: number, order: TimestampOrder, bounds: Bounds): void {
+    const list = this.sweeping;
+    let i = this.sweepAt;
+    for (; i < this.sweepN && budget > 0; i++) {
+      const s = list[i]!;
+      budget--;
+      if (this.marked[s] !== 2) continue;
       this.marked[s] = 0;
       const n = this.lengths[s]!;
       // A single entry has nothing to merge with: it waits until its history has grown.
-      if (n > this.compacted[s]! && n > 1) this.compactSlot(s, order, bounds);
+      if (n > this.compacted[s]! && n > 1) {
+        this.compactSlot(s, order, bounds);
+        budget -= n;
+      }
     }
-    this.dirtyN = 0;
-    this.appended = 0;
-    this.held = this.count;
+    this.sweepAt = i;
+    if (i === this.sweepN) this.sweepN = this.sweepAt = 0;
   }
 
   /** The number of entries held. */
@@ -455,7 +541,7 @@ export interface TraceReader {
  * from the arrangement's stage; every operator that reads the arrangement reads this one copy.
  *
  * Compaction (when a key's history has doubled, and in sweeps over the keys appended to since the
- * last sweep, once as many entries were appended as half what was held after it): each time is replaced by its
+ * last sweep, once as many entries were appended as half what was held after it, a sixteenth under churn): each time is replaced by its
  * representative under the readers' frontier F — the meet over f in F of join(t, f) — which no time
  * still to be read can tell from the original, and entries of one value with one representative are
  * summed, in place in the key's segment; zero sums vanish, and so does a history left empty.

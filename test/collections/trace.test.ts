@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { recordKey, type RecordKey } from '../../src/collections/record-key.js';
 import { Entries } from '../../src/collections/entries.js';
-import { Accumulated, accumulate, Bounds, compact, Histories, Trace, type History } from '../../src/collections/trace.js';
+import { Accumulated, accumulate, advance, Bounds, compact, Histories, Trace, type History } from '../../src/collections/trace.js';
 import { Antichain } from '../../src/timestamps/antichain.js';
 import { lexicographicOrder, productOrder, type TimestampOrder } from '../../src/timestamps/order.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
@@ -86,6 +86,37 @@ describe.each([
         }
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('advancing every time at once (retime) keeps the accumulation at every time at or after the frontier, and numbers only the times left', () => {
+    // Several histories in one set of columns, so that the pass over the time column meets every
+    // segment, and times one history leaves are kept by another.
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), entry), { maxLength: 80 }), frontier, fc.array(time, { minLength: 1, maxLength: 6 }), (keyed, f, probes) => {
+        const minimal = new Antichain<Timestamp>(order.lessEqual);
+        for (const t of f) minimal.insert(t);
+        const histories = new Histories<RecordKey>();
+        // Appended without compaction: frontier none, so that retime is the only thing that moves a time.
+        const none = new Bounds(() => [[], Infinity]);
+        for (const [k, [v, t, d]] of keyed) histories.add(k, k, recordKey(v), v, t, d, 1, order, none);
+        const later = probes.flatMap((p) => minimal.elements().map((m) => order.join(m, p)));
+        const before = [0, 1, 2, 3, 4].map((k) => later.map((t) => (histories.get(k) === undefined ? [] : at(histories.get(k) as History<number>, t, order))));
+        const bounds = new Bounds(() => [minimal.elements(), Infinity]);
+        histories.entries.retime((t) => bounds.advance(t, order));
+        const used = new Set<string>();
+        for (let k = 0; k <= 4; k++) {
+          const h = histories.get(k) as History<number> | undefined;
+          expect(later.map((t) => (h === undefined ? [] : at(h, t, order)))).toEqual(before[k]);
+          for (let i = h?.at ?? 0; h !== undefined && i < h.at + h.length; i++) {
+            const t = h.entries.time(i);
+            expect(advance(t, minimal.elements(), order).key).toBe(t.key);
+            used.add(t.key);
+          }
+        }
+        expect(histories.entries.timeCount).toBe(used.size);
+      }),
+      { numRuns: 300 },
     );
   });
 
@@ -275,6 +306,60 @@ describe('sweeps', () => {
     // The other half stay, one entry each; the last key holds what its doubling has not yet merged.
     expect(histories.size - keys / 2).toBeGreaterThanOrEqual(0);
     expect(histories.size - keys / 2).toBeLessThan(8);
+  });
+});
+
+describe('churn', () => {
+  it('a live set kept constant while a few entries a round come and go keeps the index, and the times numbered, near what is live', () => {
+    // 20,000 edges (source → target) keyed by source; then 3,000 rounds (epochs), each taking back 10
+    // live edges and adding 10 new ones at its own time, compacted under the frontier of the round
+    // (earlier rounds merge). A key is touched about once in 1,000 rounds: too seldom to double.
+    const keys = 20_000;
+    const histories = new Histories<RecordKey>();
+    // xorshift32: every key in turn, in no order a key's history could follow.
+    let seed = 7;
+    const next = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % keys;
+    };
+    const live: [number, number][] = [];
+    const add = (src: number, dst: number, t: Timestamp, d: number, bounds: Bounds) => histories.add(src, src, dst, dst, t, d, 1, productOrder, bounds);
+    const zero = new Bounds(() => [[Timestamp.of(0)], Infinity]);
+    for (let i = 0; i < keys; i++) {
+      live.push([next(), next()]);
+      add(live[i]![0], live[i]![1], Timestamp.of(0), 1, zero);
+    }
+    histories.settle(productOrder, zero);
+    let largest = 0;
+    let mostTimes = 0;
+    let now = 1;
+    for (; now <= 3000; now++) {
+      const t = Timestamp.of(now);
+      const bounds = new Bounds(() => [[t], Infinity]);
+      for (let i = 0; i < 10; i++) {
+        const at = next();
+        const [src, dst] = live[at]!;
+        add(src, dst, t, -1, bounds);
+        live[at] = [next(), next()];
+        add(live[at]![0], live[at]![1], t, 1, bounds);
+      }
+      histories.settle(productOrder, bounds);
+      if (now > 500) {
+        largest = Math.max(largest, histories.size);
+        mostTimes = Math.max(mostTimes, histories.entries.timeCount);
+      }
+    }
+    const expected = new Map<RecordKey, Map<number | string, number>>();
+    for (const [src, dst] of live) addExpected(expected, src, dst, 1);
+    for (let k = 0; k < keys; k++) expect(countsAt(histories.get(k), Timestamp.of(now))).toEqual(wanted(expected.get(k) ?? new Map()));
+    // Within about a sixteenth of the live entries (a sweep's worth of appends) and what the keys
+    // touched since hold, not the half that sweeping only at half the index would let it reach.
+    expect(largest).toBeLessThan(keys * 1.15);
+    // The times of histories no compaction visits (a key's one edge) are advanced once they have
+    // doubled: not one kept for every round.
+    expect(mostTimes).toBeLessThan(1200);
   });
 });
 
