@@ -249,12 +249,15 @@ export class Entries {
       this.timeRefs[id] = 0;
       gone.push(id);
     }
-    this.unused.length = 0;
-    if (remap === undefined) return;
-    // Every number an entry holds, in a segment handed out or not, was made before this call: below n.
-    const times = this.times;
-    for (let i = 0; i < this.top; i++) times[i] = remap[times[i]!]!;
-    for (const id of gone) this.freeTime(id);
+    if (remap !== undefined) {
+      // Every number an entry holds, in a segment handed out or not, was made before this call: below n.
+      const times = this.times;
+      for (let i = 0; i < this.top; i++) times[i] = remap[times[i]!]!;
+      for (const id of gone) this.freeTime(id);
+    }
+    // The representatives made here took the uses of the times they replace; any other number made
+    // and not taken goes, as after a compaction.
+    this.forget();
   }
 
   /** @internal Counts one more use of time number `id`. */
