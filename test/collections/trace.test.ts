@@ -316,7 +316,7 @@ describe('churn', () => {
     // (earlier rounds merge). A key is touched about once in 1,000 rounds: too seldom to double.
     const keys = 20_000;
     const histories = new Histories<RecordKey>();
-    // xorshift32: every key in turn, in no order a key's history could follow.
+    // xorshift32 (the low bits of a linear congruential step would visit only a few hundred keys).
     let seed = 7;
     const next = () => {
       seed ^= seed << 13;
