@@ -114,6 +114,26 @@ describe('timely example incremental-* on a base fed in parts (150,000 random ed
   });
 });
 
+describe('timely example incremental-wcc with more changes than a chunk of its output columns (65,536)', () => {
+  it('a star of 70,000 leaves: every node at epoch 0, then one leaf cut off, on 1 and 2 workers', () => {
+    const count = 70_000;
+    const base: EdgeList = { src: new Int32Array(count), dst: Int32Array.from({ length: count }, (_, i) => i + 1), count, maxId: count };
+    const input = join(scratch, 'star-70k.txt');
+    writeFileSync(input, Array.from({ length: count }, (_, i) => `0 ${i + 1}\n`).join(''));
+    const updates = '@ 1\n- 0 5\n@ 2\n+ 5 70001\n';
+    const path = join(scratch, 'star-70k.updates.txt');
+    writeFileSync(path, updates);
+    const expected = fromScratch(base, updates, referenceWcc);
+    // Every node labelled 0; leaf 5 unlabelled; 5 and 70,001 labelled 5 (and the empty string after the last line).
+    expect(expected.split('\n')).toHaveLength(count + 1 + 1 + 2 + 1);
+    for (const workers of [1, 2]) {
+      const r = timely('example', 'incremental-wcc', '--input', input, '--updates', path, '--workers', String(workers));
+      expect({ workers, status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ workers, status: 0, stderr: '' });
+      expect({ workers, same: r.stdout === expected }).toEqual({ workers, same: true });
+    }
+  });
+});
+
 describe('incremental examples: bad updates are one-line errors with exit 2, the same on any worker count', () => {
   const karate = join(graphsDir(), 'karate.txt');
   const base = loadGraph('karate.txt');
