@@ -4,6 +4,7 @@
  * share epoch by epoch, and reports the changes of the answer it owns.
  */
 import type { Collection } from '../../src/collections/collection.js';
+import { grownInPlace, reservedColumn } from '../../src/collections/dense.js';
 import { newCollection, type CollectionInput } from '../../src/collections/input.js';
 import type { Scope } from '../../src/graph/scope.js';
 import type { Worker } from '../../src/workers/worker.js';
@@ -41,6 +42,9 @@ export interface IncrementalPart {
 }
 
 type Edge = [number, number];
+
+/** The changes of the answer the output columns are first reserved for (address space, not memory). */
+const CHANGES_RESERVED = 1 << 24;
 
 /** How many base edges a worker feeds between steps. */
 const FEED_PART = 1 << 14;
@@ -103,13 +107,35 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
   const t0 = performance.now();
   const { base, epochs } = await readIncrementalInput(args);
   const t1 = performance.now();
-  const out = new ChangeColumns();
+  // The changes as they come, in typed columns (an array per change would be most of what the
+  // collector carries at the end of a load) grown in place: a round pays for the pages its own changes
+  // fill, never for a copy of every change before them (columns that doubled by copying made the first
+  // round after web-NotreDame's BFS load, which changed one distance, take 14–19 ms).
+  let made = 0;
+  const out = {
+    epoch: reservedColumn(Int32Array, 0, CHANGES_RESERVED),
+    node: reservedColumn(Int32Array, 0, CHANGES_RESERVED),
+    value: reservedColumn(Int32Array, 0, CHANGES_RESERVED),
+    diff: reservedColumn(Int32Array, 0, CHANGES_RESERVED),
+  };
   const { edges, probe } = worker.dataflow(
     (scope) => {
       const { edges, answer } = incrementalDataflow(scope, args.algorithm, args.source ?? 0);
       // As columns: an array per change would be most of what the collector carries at the end of a load.
       answer.subscribePairs((epoch, nodes, values, diffs) => {
-        if (keepChanges) out.add(epoch, nodes, values, diffs);
+        if (!keepChanges) return;
+        const n = nodes.length;
+        if (made + n > out.epoch.length) {
+          out.epoch = grownInPlace(out.epoch, made + n);
+          out.node = grownInPlace(out.node, made + n);
+          out.value = grownInPlace(out.value, made + n);
+          out.diff = grownInPlace(out.diff, made + n);
+        }
+        out.epoch.fill(epoch, made, made + n);
+        out.node.set(nodes, made);
+        out.value.set(values, made);
+        out.diff.set(diffs, made);
+        made += n;
       });
       return { edges, probe: answer.probe() };
     },
@@ -150,7 +176,10 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
   if (waitsAsync) await worker.runAsync();
   else worker.run();
   return {
-    ...out.columns(),
+    epoch: out.epoch.slice(0, made),
+    node: out.node.slice(0, made),
+    value: out.value.slice(0, made),
+    diff: out.diff.slice(0, made),
     edges: base.count,
     updates: applied,
     readMs: t1 - t0,
@@ -158,57 +187,6 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
     epochs: Int32Array.from(epochs, (e) => e.epoch),
     latencyMs: latency,
   };
-}
-
-/** The changes a chunk of `ChangeColumns` holds. */
-const CHUNK = 1 << 16;
-
-/**
- * The changes of the answer as they come, in typed columns (an array per change would be most of what
- * the collector carries at the end of a load) made of chunks of a fixed size: an epoch's changes cost
- * at most the fresh memory of the chunks they fill, never a copy of every change before them. Columns
- * that doubled made the epoch that crossed a power of two pay for all of it: 4 × 4 MB of fresh pages,
- * 14–19 ms, in the first round after web-NotreDame's load, which changed one distance.
- */
-class ChangeColumns {
-  private readonly chunks: [epoch: Int32Array, node: Int32Array, value: Int32Array, diff: Int32Array][] = [];
-  /** Changes in the last chunk (CHUNK when there is none yet: the next change makes one). */
-  private filled = CHUNK;
-  private count = 0;
-
-  add(epoch: number, nodes: Float64Array, values: Float64Array, diffs: Float64Array): void {
-    const n = nodes.length;
-    for (let i = 0; i < n; ) {
-      if (this.filled === CHUNK) {
-        this.chunks.push([new Int32Array(CHUNK), new Int32Array(CHUNK), new Int32Array(CHUNK), new Int32Array(CHUNK)]);
-        this.filled = 0;
-      }
-      const [e, node, value, diff] = this.chunks[this.chunks.length - 1]!;
-      const take = Math.min(CHUNK - this.filled, n - i);
-      e.fill(epoch, this.filled, this.filled + take);
-      node.set(nodes.subarray(i, i + take), this.filled);
-      value.set(values.subarray(i, i + take), this.filled);
-      diff.set(diffs.subarray(i, i + take), this.filled);
-      this.filled += take;
-      this.count += take;
-      i += take;
-    }
-  }
-
-  /** Every change so far, as four columns of their own. */
-  columns(): { epoch: Int32Array; node: Int32Array; value: Int32Array; diff: Int32Array } {
-    const out = { epoch: new Int32Array(this.count), node: new Int32Array(this.count), value: new Int32Array(this.count), diff: new Int32Array(this.count) };
-    let at = 0;
-    for (const [e, node, value, diff] of this.chunks) {
-      const n = Math.min(CHUNK, this.count - at);
-      out.epoch.set(e.subarray(0, n), at);
-      out.node.set(node.subarray(0, n), at);
-      out.value.set(value.subarray(0, n), at);
-      out.diff.set(diff.subarray(0, n), at);
-      at += n;
-    }
-    return out;
-  }
 }
 
 /**

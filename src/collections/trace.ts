@@ -40,7 +40,7 @@ const SWEEP_SHARE = 16;
  * Entry visits of the sweep under way paid by each entry appended: as many as SWEEP_SHARE, so that a
  * sweep (at most what is held, visited once) is done before the next is due.
  */
-const SWEEP_PACE = 16;
+const SWEEP_PACE = SWEEP_SHARE;
 /**
  * Times in use are advanced all at once (`Entries.retime`) when they have doubled and grown by at
  * least the larger of RETIME_FROM and a RETIME_SHARE-th of the entries (the pass visits every entry:

@@ -114,7 +114,7 @@ describe('timely example incremental-* on a base fed in parts (150,000 random ed
   });
 });
 
-describe('timely example incremental-wcc with more changes than a chunk of its output columns (65,536)', () => {
+describe('timely example incremental-wcc with 70,000 changes in one epoch (its output columns grown many times)', () => {
   it('a star of 70,000 leaves: every node at epoch 0, then one leaf cut off, on 1 and 2 workers', () => {
     const count = 70_000;
     const base: EdgeList = { src: new Int32Array(count), dst: Int32Array.from({ length: count }, (_, i) => i + 1), count, maxId: count };
