@@ -9,6 +9,7 @@ import type { Scope } from '../graph/scope.js';
 import { orderByName, type OrderName } from '../timestamps/order.js';
 import type { TrafficStats } from './mesh.js';
 import type { Transport } from './transport.js';
+import { tuneYoungGeneration } from './young-generation.js';
 
 export interface WorkerOptions {
   /** This worker's index (0 by default). */
@@ -91,6 +92,7 @@ export class Worker {
     if (peers > 1 && options.transport === undefined) {
       throw new GraphError('INVALID_OPTION', 'several workers need a transport between them (use execute() to start them)');
     }
+    tuneYoungGeneration();
     this.index = index;
     this.peers = peers;
     this.options = options;
