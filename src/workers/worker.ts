@@ -60,7 +60,10 @@ interface Installed {
  * One worker: runs dataflows with a step loop whose phases are `receiveProgress` (apply the batches
  * that arrived, whole), `runActive` (deliver messages, then notifications whose time the input frontier
  * has passed) and `sendProgress` (hold this step's atomic batch, broadcast when it could move a
- * frontier). Made directly, it is one worker in this thread; `execute` makes one per thread.
+ * frontier). Made directly, it is one worker in this thread; `execute` makes one per thread. The first
+ * one made in a process sets V8's young-generation growth factor for the whole process (16 instead of
+ * V8's 2; `TIMELY_YOUNG_GROWTH` chooses, and a process started with a semi-space flag of its own is
+ * left alone): short-lived records are then not promoted while the young generation grows.
  *
  * @example
  * const worker = new Worker();
