@@ -315,7 +315,10 @@ export class Histories<K> {
   private sweepDue(): boolean {
     const appended = this.appended;
     if (appended < 1024) return false;
-    return appended >= this.held / 2 || (appended >= this.held / SWEEP_SHARE && 2 * this.dirtyN >= appended);
+    // Products, not quotients: an odd count halved is a fraction, and V8's code for this, compiled on
+    // whole numbers, was thrown away the first time one came (twice in WCC's first rounds after a load).
+    const held = this.held;
+    return 2 * appended >= held || (SWEEP_SHARE * appended >= held && 2 * this.dirtyN >= appended);
   }
 
   /** Visits slots of the sweep under way until it is done or `budget` entries (and slots) were visited: each history that has grown since its last compaction is compacted. */
