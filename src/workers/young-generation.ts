@@ -21,8 +21,8 @@ let applied: number | undefined;
 /**
  * Sets V8's young-generation growth factor for the whole process (every thread), once: to
  * `TIMELY_YOUNG_GROWTH` if set (an integer from 1 to 64; 2 is V8's own behaviour), to `YOUNG_GROWTH`
- * otherwise. Leaves V8 alone when the process was started with a semi-space flag of its own, or on a V8
- * newer than those known to read the flag. Every `Worker` calls it when made.
+ * otherwise. Leaves V8 alone when the process was started with a semi-space flag of its own (on the
+ * command line or in `NODE_OPTIONS`), or on a V8 newer than those known to read the flag. Every `Worker` calls it when made.
  *
  * @example
  * // TIMELY_YOUNG_GROWTH=2 node job.js   → V8's own sizing
@@ -38,7 +38,9 @@ export function tuneYoungGeneration(env: NodeJS.ProcessEnv = process.env): numbe
     }
   }
   if (applied === factor) return factor;
-  if (process.execArgv.some((arg) => arg.includes('semi-space'))) return undefined;
+  // A semi-space flag of the process's own, on the command line or in NODE_OPTIONS (which Node accepts
+  // `--max-semi-space-size` from), is the user's choice.
+  if (process.execArgv.some((arg) => arg.includes('semi-space')) || (env['NODE_OPTIONS'] ?? '').includes('semi-space')) return undefined;
   if (Number(process.versions.v8.split('.')[0]) > NEWEST_V8) return undefined;
   setFlagsFromString(`--semi-space-growth-factor=${factor}`);
   applied = factor;

@@ -33,11 +33,15 @@ describe('the young generation', () => {
     expect(tuned.mib).toBeGreaterThanOrEqual(4 * own.mib);
   });
 
-  it('is left to a semi-space flag the process was started with', () => {
-    const given = youngAfterBurst({}, ['--semi-space-growth-factor=2']);
+  it('is left to a semi-space flag the process was started with, on the command line or in NODE_OPTIONS', () => {
     const own = youngAfterBurst({ TIMELY_YOUNG_GROWTH: '2' });
+    const given = youngAfterBurst({}, ['--semi-space-growth-factor=2']);
     expect(given.status, given.stderr).toBe(0);
     expect(given.mib).toBe(own.mib);
+    // NODE_OPTIONS takes --max-semi-space-size (not the growth factor): a ceiling of 16 MiB, V8's own, at V8's pace.
+    const options = youngAfterBurst({ NODE_OPTIONS: '--max-semi-space-size=16' });
+    expect(options.status, options.stderr).toBe(0);
+    expect(options.mib).toBe(own.mib);
   });
 
   it('refuses a TIMELY_YOUNG_GROWTH that is not an integer from 1 to 64 with INVALID_OPTION', () => {
