@@ -409,7 +409,9 @@ export class Mesh {
       const reader = readers[m];
       if (reader === null || reader === undefined) continue;
       const n = m === this.gateway ? reader.drain((bytes, own) => receive(routeOf(bytes), bytes.subarray(ROUTE_HEADER), own), budget) : reader.drain((bytes, own) => receive(this.first + m, bytes, own), budget);
-      if (n > 0) {
+      if (n > 0) moved = true;
+      // Frames of a long message make room before it is whole: the writer may be waiting for it.
+      if (reader.framesTaken > 0) {
         moved = true;
         if (reader.writerStuck()) this.signals.wake(m);
       }
@@ -592,10 +594,9 @@ export class GatewayPort {
       const reader = this.readers[w]!;
       const from = this.first + w;
       const got = reader.drain((bytes) => out(routeOf(bytes), from, bytes.subarray(ROUTE_HEADER)), budget);
-      if (got > 0) {
-        n += got;
-        if (reader.writerStuck()) this.signals.wake(w);
-      }
+      n += got;
+      // Frames of a long message make room before it is whole: the worker may be waiting for it.
+      if (reader.framesTaken > 0 && reader.writerStuck()) this.signals.wake(w);
     }
     return n;
   }

@@ -171,6 +171,11 @@ export class RingReader {
   /** A message of several frames, while its frames come, and how much of it has. */
   private whole: Uint8Array | undefined;
   private filled = 0;
+  /**
+   * Frames the last `drain` took, whole messages or not. A message longer than a frame makes room in
+   * the ring before it is whole: a writer stuck on it must be woken then, or it waits out its timeout.
+   */
+  framesTaken = 0;
 
   constructor(memory: RingMemory) {
     this.index = new Int32Array(memory.buffer, 0, 3);
@@ -190,12 +195,14 @@ export class RingReader {
    * several frames is gathered into memory of its own, which `receive` may keep (`own` is then true).
    * Returns how many messages there were. Stops early once `budget` bytes have been handed out (the
    * rest stays for the next call), so that a reader can act on what it has read before reading more.
+   * `framesTaken` then says whether it made room, even if no message was whole.
    */
   drain(receive: (message: Uint8Array, own: boolean) => void, budget = Infinity): number {
     let head = this.index[HEAD]!;
     const tail = Atomics.load(this.index, TAIL);
     let count = 0;
     let read = 0;
+    let frames = 0;
     while (head !== tail && read < budget) {
       const header = this.words[head >> 2]!;
       if (header === SKIP) {
@@ -204,6 +211,7 @@ export class RingReader {
       }
       const length = header & ~MORE & 0x7fffffff;
       read += length;
+      frames++;
       const at = head + FRAME_HEADER;
       const next = (head + frameBytes(length)) % this.capacity;
       if ((header & MORE) !== 0) {
@@ -232,6 +240,7 @@ export class RingReader {
       count++;
     }
     Atomics.store(this.index, HEAD, head);
+    this.framesTaken = frames;
     return count;
   }
 
