@@ -11,10 +11,17 @@ import { RoundVertex } from './round-vertex.js';
 
 export const DAMPING = 0.85;
 
+/**
+ * Shares in one message to another worker: 1 MiB, which fits one frame of a ring of the default size
+ * (frames up to half the ring, 2 MiB), so that the receiver reads it where it is instead of first
+ * gathering the frames of a longer message into memory of its own, every iteration.
+ */
+const SHARES_PER_MESSAGE = 1 << 17;
+
 /** Loop messages, each for the worker named in its first field. */
 type Message =
   | [worker: number, kind: 0, ownedNodes: number] // how many nodes the sender owns
-  | [worker: number, kind: 1, from: number, shares: Float64Array] // rank / outdegree of the sender's nodes this worker needs
+  | [worker: number, kind: 1, from: number, at: number, shares: Float64Array] // rank / outdegree of the sender's nodes this worker needs, from place `at` of its list
   | [worker: number, kind: 2, partials: Float64Array]; // the sender's dangling mass, as exact partials
 
 export interface PageRankDataflow {
@@ -62,14 +69,12 @@ class Rank extends RoundVertex {
   private owned = new Int32Array(0);
   private rank = new Float64Array(0);
   private outDegree = new Int32Array(0);
-  /** Reused each iteration: rank / outdegree of each owned node. */
-  private myShare = new Float64Array(0);
   /** Per worker: the owned nodes (positions) with an out-neighbour on that worker, by id. */
   private sendTo: Int32Array[] = [];
   /**
-   * Per worker, reused each iteration: the shares sent to it. A message to another worker is encoded
-   * as it is sent, and one to this worker is taken (copied into `incoming`) before this worker's next
-   * iteration, so no iteration's message is read after the next one writes here.
+   * Per other worker, reused each iteration: the shares sent to it (a message to another worker is
+   * encoded as it is sent, so no iteration's message is read after the next one writes here). This
+   * worker's own shares go straight into `incoming` (empty here).
    */
   private outgoing: Float64Array[] = [];
   /** Per owned node, its in-neighbours' places in `incoming` (in-neighbours by id). */
@@ -82,6 +87,8 @@ class Rank extends RoundVertex {
   // kept by the parity of their iteration.
   private incoming: [Float64Array, Float64Array] = [new Float64Array(0), new Float64Array(0)];
   private dangling: [ExactSum, ExactSum] = [new ExactSum(), new ExactSum()];
+  /** Shares arrived from each worker, by the parity of their iteration (see `checkShares`). */
+  private received: [Int32Array, Int32Array];
   private nodes = 0;
   private built = false;
 
@@ -89,6 +96,7 @@ class Rank extends RoundVertex {
     super(ctx);
     this.peers = ctx.peers;
     this.iterations = iterations;
+    this.received = [new Int32Array(ctx.peers), new Int32Array(ctx.peers)];
   }
 
   onRecv(port: number, batch: readonly unknown[], time: Timestamp): void {
@@ -101,18 +109,31 @@ class Rank extends RoundVertex {
     const parity = time.iteration & 1;
     for (const m of batch as readonly Message[]) {
       if (m[1] === 0) this.nodes += m[2];
-      else if (m[1] === 1) this.storeShares(m[2], m[3], parity);
+      else if (m[1] === 1) this.storeShares(m[2], m[3], m[4], parity);
       else for (const p of m[2]) this.dangling[parity].add(p);
     }
   }
 
-  private storeShares(from: number, shares: Float64Array, parity: number): void {
-    const at = this.slotBase[from]!;
-    const expected = this.slotBase[from + 1]! - at;
-    if (shares.length !== expected) {
-      throw new Error(`pagerank: worker ${from} sent ${shares.length} shares, worker ${this.ctx.worker} needs ${expected}: the two disagree on the edges between them`);
+  private storeShares(from: number, at: number, shares: Float64Array, parity: number): void {
+    const base = this.slotBase[from]!;
+    const expected = this.slotBase[from + 1]! - base;
+    if (at < 0 || at + shares.length > expected) {
+      throw new Error(`pagerank: worker ${from} sent shares ${at} to ${at + shares.length - 1}, worker ${this.ctx.worker} needs ${expected}: the two disagree on the edges between them`);
     }
-    this.incoming[parity].set(shares, at);
+    this.incoming[parity].set(shares, base + at);
+    this.received[parity][from] += shares.length;
+  }
+
+  /** Every other worker sent as many shares for this iteration (`parity`) as this worker needs from it; the counts start again. */
+  private checkShares(parity: number): void {
+    const received = this.received[parity];
+    for (let w = 0; w < this.peers; w++) {
+      const expected = this.slotBase[w + 1]! - this.slotBase[w]!;
+      if (w !== this.ctx.worker && received[w] !== expected) {
+        throw new Error(`pagerank: worker ${w} sent ${received[w]} shares, worker ${this.ctx.worker} needs ${expected}: the two disagree on the edges between them`);
+      }
+    }
+    received.fill(0);
   }
 
   protected round(time: Timestamp): void {
@@ -132,12 +153,14 @@ class Rank extends RoundVertex {
     if (iteration === 1) rank.fill(1 / n);
     else {
       const parity = iteration & 1;
+      this.checkShares(parity);
       const danglingMass = this.dangling[parity].sum();
       this.dangling[parity] = new ExactSum();
       gatherRanks(rank, this.inOffsets, this.inSlots, this.incoming[parity], (1 - DAMPING) / n, danglingMass / n);
     }
     if (iteration - 1 === this.iterations) {
-      this.ctx.sendBy(1, [[this.owned, rank.slice()]], time);
+      // The ranks themselves, not a copy: this vertex writes them no more.
+      this.ctx.sendBy(1, [[this.owned, rank]], time);
       return;
     }
     this.sendShares(time);
@@ -145,11 +168,24 @@ class Rank extends RoundVertex {
   }
 
   private sendShares(time: Timestamp): void {
-    const partials = splitRanks(this.rank, this.outDegree, this.myShare).parts();
+    const partials = danglingMass(this.rank, this.outDegree).parts();
+    const me = this.ctx.worker;
     const batch: Message[] = [];
     for (let w = 0; w < this.peers; w++) {
       const list = this.sendTo[w]!;
-      if (list.length > 0) batch.push([w, 1, this.ctx.worker, pick(this.myShare, list, this.outgoing[w]!)]);
+      if (list.length > 0) {
+        if (w !== me) {
+          const out = shares(this.rank, this.outDegree, list, this.outgoing[w]!);
+          // One message each, sent at once: each is encoded as it is sent (see `outgoing`).
+          for (let at = 0; at < out.length; at += SHARES_PER_MESSAGE) {
+            this.ctx.sendBy(0, [[w, 1, me, at, out.subarray(at, Math.min(out.length, at + SHARES_PER_MESSAGE))]], time);
+          }
+        } else {
+          // Where the next iteration reads them (as `storeShares` would put them), with no message.
+          const at = this.slotBase[me]!;
+          shares(this.rank, this.outDegree, list, this.incoming[(time.iteration + 1) & 1].subarray(at, at + list.length));
+        }
+      }
       if (partials.length > 0) batch.push([w, 2, Float64Array.from(partials)]);
     }
     if (batch.length > 0) this.ctx.sendBy(0, batch, time);
@@ -179,14 +215,17 @@ class Rank extends RoundVertex {
     this.outDegree = new Int32Array(count);
     describeOwned(ownedLocal, out.offsets, peers, me, this.owned, this.outDegree);
     this.rank = new Float64Array(count);
-    this.myShare = new Float64Array(count);
     this.sendTo = sendLists(ownedLocal, out, peers);
-    this.outgoing = this.sendTo.map((list) => new Float64Array(list.length));
+    this.outgoing = this.sendTo.map((list, w) => new Float64Array(w === me ? 0 : list.length));
 
     // Receiving: the in-neighbours of owned nodes, grouped by their owner, by id, give each share its place.
     const slot = new Int32Array(size).fill(-1);
     const slotBase = placeSenders(inn.targets, slot, peers);
     this.slotBase = slotBase;
+    const own = slotBase[me + 1]! - slotBase[me]!;
+    if (own !== this.sendTo[me]!.length) {
+      throw new Error(`pagerank: worker ${me} has ${this.sendTo[me]!.length} shares for itself and needs ${own}: its out-edges and in-edges disagree`);
+    }
     this.inOffsets = new Int32Array(count + 1);
     // The in-lists become the lists of slots where they are: the lists of the owned nodes, in order,
     // are all of them (a local number with no in-edge has an empty list).
@@ -228,19 +267,19 @@ function sumSlots(incoming: Float64Array, slots: Int32Array, from: number, to: n
   return s;
 }
 
-/** rank / outdegree into `share` for nodes with out-edges; returns the exact sum of the others' ranks (dangling mass). */
-function splitRanks(rank: Float64Array, outDegree: Int32Array, share: Float64Array): ExactSum {
+/** The exact sum of the ranks of the nodes with no out-edge (the dangling mass). */
+function danglingMass(rank: Float64Array, outDegree: Int32Array): ExactSum {
   const dangling = new ExactSum();
-  for (let k = 0; k < rank.length; k++) {
-    if (outDegree[k] === 0) dangling.add(rank[k]!);
-    else share[k] = rank[k]! / outDegree[k]!;
-  }
+  for (let k = 0; k < rank.length; k++) if (outDegree[k] === 0) dangling.add(rank[k]!);
   return dangling;
 }
 
-/** `share` at the positions in `list`, into `out` (as long as `list`), which it returns. */
-function pick(share: Float64Array, list: Int32Array, out: Float64Array): Float64Array {
-  for (let j = 0; j < list.length; j++) out[j] = share[list[j]!]!;
+/** rank / outdegree of the nodes at the positions in `list` (each with out-edges), into `out` (as long as `list`), which it returns. */
+function shares(rank: Float64Array, outDegree: Int32Array, list: Int32Array, out: Float64Array): Float64Array {
+  for (let j = 0; j < list.length; j++) {
+    const k = list[j]!;
+    out[j] = rank[k]! / outDegree[k]!;
+  }
   return out;
 }
 
