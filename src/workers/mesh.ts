@@ -408,9 +408,10 @@ export class Mesh {
     for (let m = 0; m < readers.length; m++) {
       const reader = readers[m];
       if (reader === null || reader === undefined) continue;
-      const n = m === this.gateway ? reader.drain((bytes, own) => receive(routeOf(bytes), bytes.subarray(ROUTE_HEADER), own), budget) : reader.drain((bytes, own) => receive(this.first + m, bytes, own), budget);
-      if (n > 0) moved = true;
-      // Frames of a long message make room before it is whole: the writer may be waiting for it.
+      if (m === this.gateway) reader.drain((bytes, own) => receive(routeOf(bytes), bytes.subarray(ROUTE_HEADER), own), budget);
+      else reader.drain((bytes, own) => receive(this.first + m, bytes, own), budget);
+      // Frames taken, whole messages or not (those of a long message make room before it is whole):
+      // the writer may be waiting for that room.
       if (reader.framesTaken > 0) {
         moved = true;
         if (reader.writerStuck()) this.signals.wake(m);
