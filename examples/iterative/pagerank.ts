@@ -72,9 +72,11 @@ class Rank extends RoundVertex {
   /** Per worker: the owned nodes (positions) with an out-neighbour on that worker, by id. */
   private sendTo: Int32Array[] = [];
   /**
-   * Per other worker, reused each iteration: the shares sent to it (a message to another worker is
-   * encoded as it is sent, so no iteration's message is read after the next one writes here). This
-   * worker's own shares go straight into `incoming` (empty here).
+   * Per other worker, reused each iteration: the shares sent to it. The messages hold views of it until
+   * the loop's feedback passes them on, encoded, to their workers, which happens before this worker's
+   * next iteration writes here (that iteration waits for every message of this one). Until then they
+   * share no memory: messages to different workers, or to one worker in several parts, must not
+   * overlap. This worker's own shares go straight into `incoming` (empty here).
    */
   private outgoing: Float64Array[] = [];
   /** Per owned node, its in-neighbours' places in `incoming` (in-neighbours by id). */
@@ -176,7 +178,7 @@ class Rank extends RoundVertex {
       if (list.length > 0) {
         if (w !== me) {
           const out = shares(this.rank, this.outDegree, list, this.outgoing[w]!);
-          // One message each, sent at once: each is encoded as it is sent (see `outgoing`).
+          // Messages of SHARES_PER_MESSAGE, each a view of its own part of `outgoing[w]`.
           for (let at = 0; at < out.length; at += SHARES_PER_MESSAGE) {
             this.ctx.sendBy(0, [[w, 1, me, at, out.subarray(at, Math.min(out.length, at + SHARES_PER_MESSAGE))]], time);
           }
