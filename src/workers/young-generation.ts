@@ -22,7 +22,8 @@ let applied: number | undefined;
  * Sets V8's young-generation growth factor for the whole process (every thread), once: to
  * `TIMELY_YOUNG_GROWTH` if set (an integer from 1 to 64; 2 is V8's own behaviour), to `YOUNG_GROWTH`
  * otherwise. Leaves V8 alone when the process was started with a semi-space flag of its own (on the
- * command line or in `NODE_OPTIONS`), or on a V8 newer than those known to read the flag. Every `Worker` calls it when made.
+ * command line or in `NODE_OPTIONS`), or on a V8 newer than those known to read the flag. Every
+ * `Worker` calls it when made.
  *
  * @example
  * // TIMELY_YOUNG_GROWTH=2 node job.js   → V8's own sizing
