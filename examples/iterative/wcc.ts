@@ -30,9 +30,10 @@ export interface WccDataflow {
  * 0. Every owned node takes the smallest id among itself and its neighbours, then labels travel among
  *    the nodes owned here (along edges between two of them, a lowered label offered at once) until
  *    none drops: nodes joined by such edges end with one label, the id of a node of their component.
- *    Each node owned elsewhere is offered the label of one of its neighbours here; the labels of its
- *    other neighbours here name the same component (all reach it), and each such pair goes to every
- *    worker.
+ *    Each node owned elsewhere is offered the label of one of its neighbours here (of those with a
+ *    smaller id: an edge between two workers is taken by the owner of its smaller end); the labels of
+ *    its other such neighbours here name the same component (all reach it), and each such pair goes
+ *    to every worker.
  * 1. Each offer names the same component as the label of the node it was made to: those pairs go to
  *    every worker too.
  * 2. Every worker now holds every pair: a union-find over labels (the least label of a set its root)
@@ -143,8 +144,9 @@ class Propagate extends RoundVertex {
   }
 
   /**
-   * Each node owned elsewhere with a neighbour here is offered the label of the first such neighbour;
-   * the label of each other neighbour is joined to it here (and the pair kept for every worker).
+   * Each node owned elsewhere with a neighbour here of smaller id is offered the label of the first
+   * such neighbour; the label of each other such neighbour is joined to it here (and the pair kept for
+   * every worker). The worker owning an edge's smaller end takes the edge (see `offerRemote`).
    */
   private offerAcross(time: Timestamp): void {
     const peers = this.ctx.peers;
@@ -156,7 +158,7 @@ class Propagate extends RoundVertex {
     const offered = new Int32Array(peers * stride);
     // Each node owned elsewhere is offered once: room for all each worker owns, so no column grows.
     const out = new ByOwner(peers, stride);
-    offerRemote(this.graph!, this.split, this.label, offered, stride, peers, out, this);
+    offerRemote(this.graph!, this.split, this.label, offered, stride, this.ctx.worker, peers, out, this);
     const records: Message[] = out.records().map(([w, nodes, labels]) => [w, 0, nodes, labels]);
     if (records.length > 0) this.ctx.sendBy(0, records, time);
   }
@@ -263,21 +265,25 @@ function ownedFirst(csr: KeyedLists, worker: number, peers: number): Int32Array 
 }
 
 /**
- * The offers across workers: for each owned node with a label, each neighbour owned elsewhere (the
- * second part of its list) not yet offered a label is offered this node's (noted in `offered`, as 1 +
- * the label at the node's place, and into `out` by owner); one already offered a label gets that label
- * joined with this node's in `joiner` (both reach it: one component).
+ * The offers across workers: for each owned node with a label (local number `at`, id `worker +
+ * at·peers`), each neighbour owned elsewhere (the second part of its list) with a larger id, not yet
+ * offered a label, is offered this node's (noted in `offered`, as 1 + the label at the node's place,
+ * and into `out` by owner); one already offered a label gets that label joined with this node's in
+ * `joiner` (both reach it: one component). An edge between two workers is in the lists of both its
+ * ends, and the worker that owns its smaller end alone takes it: one join per edge is enough, and each
+ * worker reads the places of about half its edges to other workers.
  */
-function offerRemote(csr: KeyedLists, split: Int32Array, label: Int32Array, offered: Int32Array, stride: number, peers: number, out: ByOwner, joiner: { join(a: number, b: number, keep: boolean): void }): void {
+function offerRemote(csr: KeyedLists, split: Int32Array, label: Int32Array, offered: Int32Array, stride: number, worker: number, peers: number, out: ByOwner, joiner: { join(a: number, b: number, keep: boolean): void }): void {
   const { offsets, targets } = csr;
   // Node m's place is owner · stride + local number; by a mask and a shift when the worker count is a
   // power of two (2 included: the common case).
   const shift = log2Exact(peers);
   const mask = peers - 1;
-  for (let at = 0; at + 1 < offsets.length; at++) {
+  for (let at = 0, n = worker; at + 1 < offsets.length; at++, n += peers) {
     const l = label[at]!;
     for (let j = split[at]!; j < offsets[at + 1]!; j++) {
       const m = targets[j]!;
+      if (m < n) continue;
       const place = shift >= 0 ? (m & mask) * stride + (m >> shift) : (m % peers) * stride + ((m / peers) | 0);
       const given = offered[place]! - 1;
       if (given === -1) {
