@@ -45,6 +45,13 @@ describe('wcc on several workers, random graphs', () => {
       await pool.close();
     }
   });
+
+  it('keeps the local numbers of a list whose neighbours are all owned here (a counterexample once found: edges 0-26 and 30-26 on 2 workers)', async () => {
+    const g: EdgeList = { src: Int32Array.from([0, 30]), dst: Int32Array.from([26, 26]), count: 2, maxId: 30 };
+    const got = await runExample('wcc', g, { workers: 2 });
+    expect(Array.from(got.nodes)).toEqual([0, 26, 30]);
+    expect(Array.from(got.values)).toEqual([0, 0, 0]);
+  });
 });
 
 describe('pagerank on a graph whose shares between two workers take several messages', () => {
