@@ -116,9 +116,14 @@ class Rank extends RoundVertex {
     }
   }
 
+  /** How many shares this worker needs from worker `w` each iteration. */
+  private sharesFrom(w: number): number {
+    return this.slotBase[w + 1]! - this.slotBase[w]!;
+  }
+
   private storeShares(from: number, at: number, shares: Float64Array, parity: number): void {
     const base = this.slotBase[from]!;
-    const expected = this.slotBase[from + 1]! - base;
+    const expected = this.sharesFrom(from);
     if (at < 0 || at + shares.length > expected) {
       throw new Error(`pagerank: worker ${from} sent shares ${at} to ${at + shares.length - 1}, worker ${this.ctx.worker} needs ${expected}: the two disagree on the edges between them`);
     }
@@ -130,7 +135,7 @@ class Rank extends RoundVertex {
   private checkShares(parity: number): void {
     const received = this.received[parity];
     for (let w = 0; w < this.peers; w++) {
-      const expected = this.slotBase[w + 1]! - this.slotBase[w]!;
+      const expected = this.sharesFrom(w);
       if (w !== this.ctx.worker && received[w] !== expected) {
         throw new Error(`pagerank: worker ${w} sent ${received[w]} shares, worker ${this.ctx.worker} needs ${expected}: the two disagree on the edges between them`);
       }
@@ -224,7 +229,7 @@ class Rank extends RoundVertex {
     const slot = new Int32Array(size).fill(-1);
     const slotBase = placeSenders(inn.targets, slot, peers);
     this.slotBase = slotBase;
-    const own = slotBase[me + 1]! - slotBase[me]!;
+    const own = this.sharesFrom(me);
     if (own !== this.sendTo[me]!.length) {
       throw new Error(`pagerank: worker ${me} has ${this.sendTo[me]!.length} shares for itself and needs ${own}: its out-edges and in-edges disagree`);
     }
