@@ -15,8 +15,9 @@ export function componentsAsEdgesChange(base: [number, number][], changes: { ins
     const labels = nodes.iterate((inner, it) =>
       inner.joinMap(it.enter(both), (_node, label, next) => [next, label] as [number, number]).concat(it.enter(nodes)).min(),
     );
-    labels.subscribe((updates, epoch) => (changed[epoch] = updates.map(([[node, label], diff]) => [node, label, diff])));
-    return { edges, probe: labels.probe() };
+    // Its probe passes an epoch once the callback has had the epoch's changes.
+    const done = labels.subscribe((updates, epoch) => (changed[epoch] = updates.map(([[node, label], diff]) => [node, label, diff])));
+    return { edges, probe: done };
   });
   for (const e of base) edges.insert(e);
   for (let epoch = 1; epoch <= changes.length; epoch++) {

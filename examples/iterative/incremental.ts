@@ -124,7 +124,9 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
     (scope) => {
       const { edges, answer } = incrementalDataflow(scope, args.algorithm, args.source ?? 0);
       // As columns: an array per change would be most of what the collector carries at the end of a load.
-      answer.subscribePairs((epoch, nodes, values, diffs) => {
+      // An epoch is done once every worker's subscriber has its changes: its probe, not the answer's,
+      // which could pass the epoch a step before the subscriber is given them.
+      const done = answer.subscribePairs((epoch, nodes, values, diffs) => {
         if (!keepChanges) return;
         const n = nodes.length;
         if (made + n > out.epoch.length) {
@@ -139,7 +141,7 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
         out.diff.set(diffs, made);
         made += n;
       });
-      return { edges, probe: answer.probe() };
+      return { edges, probe: done };
     },
     { name: args.algorithm },
   );

@@ -235,11 +235,17 @@ export class Collection<T> {
 
   /**
    * Calls `f(changes, epoch)` on each worker once each epoch is complete, with the consolidated changes
-   * of the records this worker owns (root scope only): `[record, diff]` pairs, sorted by record.
-   * @example labels.subscribe((changes, epoch) => console.log(epoch, changes))
+   * of the records this worker owns (root scope only): `[record, diff]` pairs, sorted by record. An
+   * epoch without changes makes no call. Returns a probe that passes an epoch once every worker's `f`
+   * has been given everything of it: wait on it, rather than on a probe of the collection, to know that
+   * the callbacks of an epoch have run.
+   * @example
+   * const done = labels.subscribe((changes, epoch) => console.log(epoch, changes));
+   * input.advanceTo(2);
+   * worker.stepUntil(() => done.passed(1)); // epoch 1's changes were printed
    */
-  subscribe(f: ChangeSubscriber<T>, name = 'subscribe'): void {
-    subscribeChanges(this.stream, f, name);
+  subscribe(f: ChangeSubscriber<T>, name = 'subscribe'): ProbeHandle {
+    return subscribeChanges(this.stream, f, name);
   }
 
   /**
@@ -248,13 +254,16 @@ export class Collection<T> {
    * changes of the pairs this worker owns as three columns, in no particular order. For answers of
    * millions of pairs (node labels, distances), where an array per change costs the collector more than
    * the computation. A record that is not a pair of numbers (or holds NaN) stops the job with NOT_KEYED.
+   * Returns a probe that passes an epoch once every worker's `f` has been given everything of it, as
+   * `subscribe`'s does.
    * @example
-   * distances.subscribePairs((epoch, nodes, dists, diffs) => {
+   * const done = distances.subscribePairs((epoch, nodes, dists, diffs) => {
    *   for (let i = 0; i < nodes.length; i++) console.log(epoch, nodes[i], dists[i], diffs[i]);
    * });
+   * worker.stepUntil(() => done.passed(0));
    */
-  subscribePairs(this: Collection<[number, number]>, f: PairSubscriber, name = 'subscribe'): void {
-    subscribePairChanges(this.stream, f, name);
+  subscribePairs(this: Collection<[number, number]>, f: PairSubscriber, name = 'subscribe'): ProbeHandle {
+    return subscribePairChanges(this.stream, f, name);
   }
 
   /**

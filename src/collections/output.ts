@@ -20,14 +20,15 @@ export type ChangeSubscriber<T> = (changes: Update<T>[], epoch: number) => void;
  * Consolidates by record, then hands each complete epoch's changes to `f`: the consolidation sends each
  * worker one batch per epoch, once the epoch is complete, and epochs in order.
  */
-export function subscribeChanges<T>(s: Stream<Update<T>>, f: ChangeSubscriber<T>, name: string): void {
+export function subscribeChanges<T>(s: Stream<Update<T>>, f: ChangeSubscriber<T>, name: string): ProbeHandle {
   rootOnly(s, name);
   const owned = consolidateStream(s, `${name}.consolidate`, true, undefined, true);
-  owned.scope.sink<Update<T>>(owned, name, pipeline, () => ({
+  const done = owned.scope.unary<Update<T>, never>(owned, name, pipeline, () => ({
     onRecv(batch, time) {
       f((batch as Update<T>[]).slice().sort((a, b) => compareRecords(a[0], b[0])), time.epoch);
     },
   }));
+  return done.probe(`${name}.done`);
 }
 
 /**
@@ -44,9 +45,9 @@ export type PairSubscriber = (epoch: number, firsts: Float64Array, seconds: Floa
  * updates wait as columns (consolidated whenever they have doubled) and `f` gets each complete epoch's
  * as columns. A record that is not a pair of numbers (or holds NaN) is a NOT_KEYED error.
  */
-export function subscribePairChanges(s: Stream<Update<[number, number]>>, f: PairSubscriber, name: string): void {
+export function subscribePairChanges(s: Stream<Update<[number, number]>>, f: PairSubscriber, name: string): ProbeHandle {
   rootOnly(s, name);
-  s.scope.sink<Update<[number, number]>>(s, name, exchangeBy((u: Update<[number, number]>) => recordKey(u[0])), (ctx) =>
+  const done = s.scope.unary<Update<[number, number]>, never>(s, name, exchangeBy((u: Update<[number, number]>) => recordKey(u[0])), (ctx) =>
     byCompleteTime<[number, number]>(ctx, (sink, time) => {
       const { firsts, seconds, diffs, others } = sink.takePairs();
       if (others.length > 0) {
@@ -56,6 +57,7 @@ export function subscribePairChanges(s: Stream<Update<[number, number]>>, f: Pai
       if (firsts.length > 0) f(time.epoch, firsts, seconds, diffs);
     }),
   );
+  return done.probe(`${name}.done`);
 }
 
 /**

@@ -8,6 +8,7 @@ import { edgeEpochs, pairUpdate } from './harness.js';
 import { accumulated, canonical, componentsRef, countRef, joinRef, multiset, reachableRef, reduceRef, thresholdRef, mapRef, type Change, type Multiset } from './reference.js';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/collections.mjs');
+const subscribeDone = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/subscribe-done.mjs');
 type Pair = [number, number];
 type Reported = Record<string, Change<unknown>[][]>;
 
@@ -81,5 +82,19 @@ describe('every collection operator on 1 to 4 worker threads', () => {
         }
       }
     }
+  });
+});
+
+describe("a subscriber's probe on worker threads", () => {
+  it.each([
+    ['subscribe', 2],
+    ['subscribePairs', 3],
+  ] as const)("%s on %d workers: once its probe passes an epoch, every worker's callback has had all of the epoch's changes", async (kind, workers) => {
+    const counts = new SharedArrayBuffer(4 * 17);
+    const { results } = await execute<number[]>(subscribeDone, { workers, args: { shared: counts, epochs: 16, kind, wait: 'subscriber' } });
+    // Per worker, the epochs it read before every callback had run.
+    expect(results).toEqual(results.map(() => []));
+    // The chain was cut and bridged at every epoch from 1 to 16: every epoch had changes to count.
+    expect(Array.from(new Int32Array(counts)).every((n) => n > 0)).toBe(true);
   });
 });
