@@ -155,8 +155,9 @@ export class Consolidator<T> {
   takePairs(): { firsts: Float64Array; seconds: Float64Array; diffs: Float64Array; others: Update<T>[] } {
     const { records, sums, table } = this;
     const n = this.n;
-    let pairs = 0;
-    for (let i = 0; i < n; i++) if (sums[i] !== 0 && this.a[i] === this.a[i]) pairs++;
+    // The count is a loop of its own function: compiled while a large time's loop runs (on-stack
+    // replacement), this one's code after it had never run, and every later call threw it away again.
+    const pairs = countPairs(sums, this.a, n);
     const firsts = new Float64Array(pairs);
     const seconds = new Float64Array(pairs);
     const diffs = new Float64Array(pairs);
@@ -261,6 +262,13 @@ export class Consolidator<T> {
     }
     this.table = table;
   }
+}
+
+/** How many of the first `n` places hold a pair (a number in `a`) whose sum is not zero. */
+function countPairs(sums: readonly number[], a: Float64Array, n: number): number {
+  let pairs = 0;
+  for (let i = 0; i < n; i++) if (sums[i] !== 0 && a[i] === a[i]) pairs++;
+  return pairs;
 }
 
 /**

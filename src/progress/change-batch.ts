@@ -146,12 +146,13 @@ export function decodeUpdates(flat: ArrayLike<number>): PointstampUpdate[] {
     }
     if (i + 4 + depth > flat.length) throw new ProgressError('MALFORMED_BATCH', { offset: i }, 'a progress update is cut short');
     const epoch = flat[i + 3]!;
-    const counters = new Array<number>(depth);
+    // Pushed, not `new Array(depth)`: the kind every time's counters are (see counterCopy in timestamps/timestamp.ts).
+    const counters: number[] = [];
     let valid = Number.isSafeInteger(epoch) && epoch >= 0;
     for (let k = 0; k < depth; k++) {
       const c = flat[i + 4 + k]!;
       if (!(Number.isSafeInteger(c) && c >= 0)) valid = false;
-      counters[k] = c;
+      counters.push(c);
     }
     if (!valid) throw new ProgressError('MALFORMED_BATCH', { offset: i }, 'a progress update carries a time that is not non-negative integers');
     out.push({ location, delta, time: Timestamp.trusted(epoch, counters) });

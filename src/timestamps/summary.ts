@@ -1,7 +1,7 @@
 /** PathSummary: what a path through ingress, feedback and egress vertices does to a timestamp, in normal form. */
 import { TimestampError } from './errors.js';
 import type { OrderName } from './order.js';
-import { Timestamp } from './timestamp.js';
+import { counterCopy, Timestamp } from './timestamp.js';
 
 /**
  * Every composition of ingress (push a 0 counter), feedback (add to the innermost counter) and egress
@@ -80,11 +80,11 @@ export class PathSummary {
     }
     if (this.pop === 0 && this.push.length === 0) {
       if (this.add === 0) return time;
-      const next = time.counters.slice();
+      const next = counterCopy(time.counters, depth);
       next[depth - 1]! += this.add;
       return Timestamp.trusted(time.epoch, next);
     }
-    const next = time.counters.slice(0, depth - this.pop);
+    const next = counterCopy(time.counters, depth - this.pop);
     if (this.add !== 0) next[next.length - 1]! += this.add;
     for (let i = 0; i < this.push.length; i++) next.push(this.push[i]!);
     return Timestamp.trusted(time.epoch, next);

@@ -26,8 +26,9 @@ export class Timestamp {
     checkCoordinate(epoch, 'epoch');
     for (let i = 0; i < counters.length; i++) checkCoordinate(counters[i]!, `counter ${i}`);
     // Through `trusted`: a root time is the shared instance, whose counters are the one empty array,
-    // so that hot code comparing times sees one kind of counters array, not two.
-    return Timestamp.trusted(epoch, counters);
+    // so that hot code comparing times sees one kind of counters array, not two; others get a copy
+    // of the kind `counterCopy` makes (a rest parameter is an array of another kind).
+    return Timestamp.trusted(epoch, counterCopy(counters, counters.length));
   }
 
   /** Builds a timestamp from coordinates the caller has already validated (hot paths only). */
@@ -88,7 +89,9 @@ export class Timestamp {
 
   /** Ingress: the same time, one loop deeper, with the new counter at `value` (0 on entry). */
   pushed(value = 0): Timestamp {
-    return new Timestamp(this.epoch, [...this.counters, value]);
+    const next = counterCopy(this.counters, this.counters.length);
+    next.push(value);
+    return new Timestamp(this.epoch, next);
   }
 
   /** Egress: the same time with its innermost counter dropped. */
@@ -96,14 +99,14 @@ export class Timestamp {
     if (this.counters.length === 0) {
       throw new TimestampError('DEPTH_MISMATCH', { time: this }, 'cannot leave a loop from the root scope');
     }
-    return Timestamp.trusted(this.epoch, this.counters.slice(0, -1));
+    return Timestamp.trusted(this.epoch, counterCopy(this.counters, this.counters.length - 1));
   }
 
   /** Feedback: the same time with its innermost counter advanced by `by`. */
   incremented(by = 1): Timestamp {
     const n = this.counters.length;
     if (n === 0) throw new TimestampError('DEPTH_MISMATCH', { time: this }, 'a root-scope time has no loop counter');
-    const next = this.counters.slice();
+    const next = counterCopy(this.counters, n);
     next[n - 1]! += by;
     return new Timestamp(this.epoch, next);
   }
@@ -123,6 +126,21 @@ export class Timestamp {
 }
 
 const EMPTY: readonly number[] = Object.freeze([]);
+
+/**
+ * The first `n` of `counters` in a new array, made by pushing: what every time's counters are made
+ * with, so that they are all one kind of array to V8 (packed small integers). Spread, `slice` and
+ * `new Array(n)` each made another kind (generic, or holey), and code compiled while a load saw one
+ * kind was thrown away in the first rounds after it, when another came (the progress tracker, a
+ * reduce's frontier checks).
+ *
+ * @example counterCopy([3, 4], 1); // [3]
+ */
+export function counterCopy(counters: readonly number[], n: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(counters[i]!);
+  return out;
+}
 const ROOT_CACHE_SIZE = 1024;
 const rootCache: Timestamp[] = [];
 
