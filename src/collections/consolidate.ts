@@ -155,8 +155,8 @@ export class Consolidator<T> {
   takePairs(): { firsts: Float64Array; seconds: Float64Array; diffs: Float64Array; others: Update<T>[] } {
     const { records, sums, table } = this;
     const n = this.n;
-    // The count is a loop of its own function: compiled while a large time's loop runs (on-stack
-    // replacement), this one's code after it had never run, and every later call threw it away again.
+    // Counted in a function of its own: when V8 compiled the loop here on the stack during a large
+    // time, the code after it had never run, and every later call threw that code away again.
     const pairs = countPairs(sums, this.a, n);
     const firsts = new Float64Array(pairs);
     const seconds = new Float64Array(pairs);

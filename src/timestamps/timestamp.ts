@@ -141,6 +141,7 @@ export function counterCopy(counters: readonly number[], n: number): number[] {
   for (let i = 0; i < n; i++) out.push(counters[i]!);
   return out;
 }
+
 const ROOT_CACHE_SIZE = 1024;
 const rootCache: Timestamp[] = [];
 

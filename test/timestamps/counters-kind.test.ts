@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 const dist = join(dirname(fileURLToPath(import.meta.url)), '../../dist/src');
 
 const script = `
-const { Timestamp, PathSummary, productOrder, lexicographicOrder, ChangeBatch } = await import(${JSON.stringify(join(dist, 'index.js'))});
+const { Timestamp, PathSummary, productOrder, lexicographicOrder } = await import(${JSON.stringify(join(dist, 'index.js'))});
 const { decodeUpdates, encodeUpdates } = await import(${JSON.stringify(join(dist, 'progress/change-batch.js'))});
 const kind = (a) => (%HasSmiElements(a) && !%HasHoleyElements(a) ? 'packed small integers' : %HasHoleyElements(a) ? 'holey' : 'generic');
 const t = Timestamp.of(3, 1, 2);
