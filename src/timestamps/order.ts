@@ -1,6 +1,6 @@
 /** TimestampOrder: the partial orders on timestamps (product, the default, and Naiad's lexicographic). */
 import { TimestampError } from './errors.js';
-import { counterCopy, Timestamp } from './timestamp.js';
+import { Timestamp } from './timestamp.js';
 
 export const OrderName = { product: 'product', lexicographic: 'lexicographic' } as const;
 export type OrderName = (typeof OrderName)[keyof typeof OrderName];
@@ -60,11 +60,11 @@ function pointwise(a: Timestamp, b: Timestamp, pick: (x: number, y: number) => n
   if (x.length === 0) return epoch === a.epoch ? a : b;
   let sameA = epoch === a.epoch;
   let sameB = epoch === b.epoch;
-  // Of the one kind every time's counters are (see counterCopy).
-  const out = counterCopy(x, x.length);
+  // Pushed: the one kind of array every time's counters are (see counterCopy).
+  const out: number[] = [];
   for (let i = 0; i < x.length; i++) {
     const c = pick(x[i]!, y[i]!);
-    out[i] = c;
+    out.push(c);
     if (c !== x[i]) sameA = false;
     if (c !== y[i]) sameB = false;
   }
