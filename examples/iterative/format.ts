@@ -213,13 +213,28 @@ export interface SharedValues {
  */
 export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], shared: SharedValues, ids: Int32Array | undefined, valuesAreIds: boolean, spare: readonly Uint8Array[] = []): { texts: Uint8Array[]; lines: number } {
   const { values, present } = shared;
-  for (const part of parts) placeValues(part.nodes, part.values, values, present);
+  const size = present.length;
+  const { index, peers } = worker;
+  const lo = Math.floor((index * size) / peers);
+  const hi = Math.floor(((index + 1) * size) / peers);
+  // Parts in ascending order of ids (WCC's and PageRank's: owners interleave ids, `id % peers`) are
+  // placed range by range, this worker's own range first, then the next ones round: while the workers
+  // place, each writes in another range than the others, not in the same lines of memory, and faults
+  // in pages no other is faulting in. Parts in no order (BFS's, by hop) are placed as they come.
+  const sorted: NodeValues[] = [];
+  for (const part of parts) {
+    if (ascending(part.nodes)) sorted.push(part);
+    else placeValues(part.nodes, part.values, values, present, 0, part.nodes.length);
+  }
+  for (let r = 0; r < peers; r++) {
+    const t = (index + r) % peers;
+    const from = Math.floor((t * size) / peers);
+    const to = Math.floor(((t + 1) * size) / peers);
+    for (const part of sorted) placeValues(part.nodes, part.values, values, present, lowerBound(part.nodes, from), lowerBound(part.nodes, to));
+  }
   const done = worker.dataflow((scope) => scope.newInput<never>('placed'), { name: 'format' });
   done.close();
   worker.run();
-  const size = present.length;
-  const lo = Math.floor((worker.index * size) / worker.peers);
-  const hi = Math.floor(((worker.index + 1) * size) / worker.peers);
   // Every worker is past its computation here: what they no longer read (`spare`) may be written.
   const lines = new Lines(countPresent(present, lo, hi), values instanceof Int32Array, spare);
   let n = 0;
@@ -232,11 +247,29 @@ export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], 
   return { texts: lines.texts(), lines: n };
 }
 
-function placeValues(nodes: Int32Array, vals: Float64Array, values: Float64Array | Int32Array, present: Uint8Array): void {
-  for (let i = 0; i < nodes.length; i++) {
+/** Puts the values of `nodes[from .. to − 1]` at their ids. */
+function placeValues(nodes: Int32Array, vals: Float64Array, values: Float64Array | Int32Array, present: Uint8Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) {
     values[nodes[i]!] = vals[i]!;
     present[nodes[i]!] = 1;
   }
+}
+
+function ascending(nodes: Int32Array): boolean {
+  for (let i = 1; i < nodes.length; i++) if (nodes[i]! < nodes[i - 1]!) return false;
+  return true;
+}
+
+/** The first index of ascending `nodes` whose id is at least `id`. */
+function lowerBound(nodes: Int32Array, id: number): number {
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (nodes[mid]! < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function countPresent(present: Uint8Array, lo: number, hi: number): number {
