@@ -3,7 +3,8 @@
  * engine (collections, 1 and 2 workers) on web-NotreDame — all edges at epoch 0, then phases of rounds
  * that each remove k random live edges and insert k random ones, k = 1, 10, 100, 1000 — next to
  * recomputing from scratch with plain typed-array code, and next to @electric-sql/d2ts on a graph it
- * can finish (this engine cold, and warm: after WARM_ROUNDS rounds of other updates in its process). Latency is per round: from its first update until the answer for its epoch is complete.
+ * can finish (this engine cold, and warm: after WARM_ROUNDS rounds of other updates in its process).
+ * Latency is per round: from its first update until the answer for its epoch is complete.
  * Every variant runs in its own process (its peak RSS is its own); variants alternate.
  * Usage: node dist/bench/incremental.js [--quick] [--rounds N] [--repeats N].
  * Results: bench/results/incremental-<full|quick>.md.
@@ -61,13 +62,16 @@ async function child(engine: string, algorithm: IncrementalAlgorithm, input: str
   if (engine === 'timely') report = await timely(algorithm, input, updates, workers);
   else if (engine === 'timely-warm') {
     // The same job first, on the same graph and WARM_ROUNDS rounds of other updates; then the measured one.
-    const warmUp = join(mkdtempSync(join(tmpdir(), 'timely-warm-')), 'updates.txt');
-    writeFileSync(warmUp, churnUpdates(await readEdgeList(input), WARM_ROUNDS, 10, 7));
-    await runIncremental(new Worker(), { algorithm, input, updates: warmUp, source: 0 }, undefined, false);
-    rmSync(dirname(warmUp), { recursive: true, force: true });
+    const dir = mkdtempSync(join(tmpdir(), 'timely-warm-'));
+    try {
+      const warmUp = join(dir, 'updates.txt');
+      writeFileSync(warmUp, churnUpdates(await readEdgeList(input), WARM_ROUNDS, 10, 7));
+      await runIncremental(new Worker(), { algorithm, input, updates: warmUp, source: 0 }, undefined, false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     report = await timely(algorithm, input, updates, 1);
-  }
-  else if (engine === 'scratch') report = await scratch(algorithm, input, updates);
+  } else if (engine === 'scratch') report = await scratch(algorithm, input, updates);
   else report = await d2ts(algorithm, input, updates);
   process.stdout.write(JSON.stringify({ ...report, rssMb: peakRssMb() }) + '\n');
 }
@@ -371,7 +375,7 @@ async function main(): Promise<void> {
           done === 0
             ? `d2ts failed in the first round: ${theirs.failure}`
             : `round median ${fmt(median(theirs.latencyMs))} vs ${vs(oursDone)}, or ${vs(warmDone)} after ${WARM_ROUNDS} rounds of other updates in the same process`;
-        const stopped = theirs.failure !== undefined && done > 0 ? ` over the ${done} rounds before d2ts failed (${theirs.failure})` : '';
+        const stopped = theirs.failure !== undefined && done > 0 ? `, over the ${done} rounds before d2ts failed (${theirs.failure})` : '';
         ratio = `load ${fmt(theirs.loadMs)} vs ${fmt(ours.loadMs)} (${(theirs.loadMs / ours.loadMs).toFixed(0)}×), ${rounds}${stopped}`;
       }
       rows.push(`| ${algorithm.replace('incremental-', '').toUpperCase()} | d2ts 0.1.8 vs timely, email-Eu-core, ${D2TS_ROUNDS} rounds of k = 10 | ${ratio} | | | | | |`);

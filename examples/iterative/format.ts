@@ -255,6 +255,7 @@ function placeValues(nodes: Int32Array, vals: Float64Array, values: Float64Array
   }
 }
 
+/** Whether `nodes` never goes down. */
 function ascending(nodes: Int32Array): boolean {
   for (let i = 1; i < nodes.length; i++) if (nodes[i]! < nodes[i - 1]!) return false;
   return true;
