@@ -215,8 +215,10 @@ export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], 
   const { values, present } = shared;
   const size = present.length;
   const { index, peers } = worker;
-  const lo = Math.floor((index * size) / peers);
-  const hi = Math.floor(((index + 1) * size) / peers);
+  /** Where worker `r`'s range of ids begins (and worker `r − 1`'s ends). */
+  const rangeStart = (r: number) => Math.floor((r * size) / peers);
+  const lo = rangeStart(index);
+  const hi = rangeStart(index + 1);
   // Parts in ascending order of ids (WCC's and PageRank's: owners interleave ids, `id % peers`) are
   // placed range by range, this worker's own range first, then the next ones round: while the workers
   // place, each writes in another range than the others, not in the same lines of memory, and faults
@@ -228,9 +230,7 @@ export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], 
   }
   for (let r = 0; r < peers; r++) {
     const t = (index + r) % peers;
-    const from = Math.floor((t * size) / peers);
-    const to = Math.floor(((t + 1) * size) / peers);
-    for (const part of sorted) placeValues(part.nodes, part.values, values, present, lowerBound(part.nodes, from), lowerBound(part.nodes, to));
+    for (const part of sorted) placeValues(part.nodes, part.values, values, present, lowerBound(part.nodes, rangeStart(t)), lowerBound(part.nodes, rangeStart(t + 1)));
   }
   const done = worker.dataflow((scope) => scope.newInput<never>('placed'), { name: 'format' });
   done.close();
