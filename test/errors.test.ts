@@ -191,6 +191,22 @@ const CASES: Record<string, () => unknown> = {
     const view = new Worker().dataflow((scope) => newCollection<number>(scope, 'in').collection.view());
     view.at(0);
   },
+  // Raised inside the running dataflow, so it arrives as the cause of VERTEX_FAILED.
+  'CollectionError.BAD_ROUND': () => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<number>(scope, 'in');
+      input.collection.iterate((inner, it) => inner.concat(it.enterAt(input.collection, () => -1))).probe();
+      return input;
+    });
+    input.insert(7);
+    input.close();
+    try {
+      worker.run();
+    } catch (err) {
+      throw (err as Error).cause;
+    }
+  },
   // An index past its columns' limit (2^29 entries): asked for one segment that large, without the memory.
   'CollectionError.TRACE_FULL': () => new Entries().take(30),
   'ExampleError.BAD_UPDATE': () => parseUpdates(new TextEncoder().encode('@ 2\n@ 1\n'), 'updates.txt'),

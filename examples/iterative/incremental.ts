@@ -50,8 +50,16 @@ const CHANGES_RESERVED = 1 << 24;
 const FEED_PART = 1 << 14;
 
 /**
+ * The loop rounds between two sizes of label in WCC: labels from 2^k to 2^(k+1) - 1 enter the loop at
+ * round k · LABEL_ROUNDS, once the smaller ones have had that many rounds to spread.
+ */
+const LABEL_ROUNDS = 64;
+
+/**
  * WCC: each node's label is the smallest id in its component (edges taken both ways), propagated to a
- * fixpoint in a loop; a node exists while a live edge touches it.
+ * fixpoint in a loop; a node exists while a live edge touches it. Small labels enter the loop first
+ * (`Iteration.enterAt`), so that most nodes take their final label at once rather than every smaller
+ * label that passes on the way.
  *
  * @example const labels = incrementalWcc(edges.collection); // Collection<[node, label]>
  */
@@ -61,7 +69,10 @@ export function incrementalWcc(edges: Collection<Edge>): Collection<Edge> {
   // end of an edge offers [node, node], and the least per node is that pair, once, while some edge
   // touches the node (one stage where ends, distinct and a map would be four).
   const nodes = edges.flatMap(([a, b]) => (a === b ? [[a, a] as Edge] : [[a, a] as Edge, [b, b] as Edge]), 'ends').min('nodes');
-  return nodes.iterate((labels, it) => labels.joinMap(it.enter(both), (_n, label, next) => [next, label] as Edge, 'offer').concat(it.enter(nodes)).min('smallest'), 'wcc');
+  const labelled = (node: Edge) => LABEL_ROUNDS * Math.floor(Math.log2(node[1] + 1));
+  return nodes
+    .filter(() => false, 'none')
+    .iterate((labels, it) => labels.joinMap(it.enter(both), (_n, label, next) => [next, label] as Edge, 'offer').concat(it.enterAt(nodes, labelled, 'labels')).min('smallest'), 'wcc');
 }
 
 /**

@@ -1,8 +1,11 @@
 /** Iteration: the fixpoint of a collection's body for every epoch, in a loop scope with a variable fed back. */
 import type { LoopScope } from '../graph/scope.js';
-import type { Timestamp } from '../timestamps/timestamp.js';
+import { pipeline } from '../graph/vertex.js';
+import { counterCopy, Timestamp } from '../timestamps/timestamp.js';
 import { Collection } from './collection.js';
 import type { Update } from './consolidate.js';
+import { CollectionError } from './errors.js';
+import { previewRecord } from './record-key.js';
 import { consolidateStream, isConsolidated } from './linear.js';
 
 /**
@@ -23,6 +26,58 @@ export class Iteration {
   /** `collection` (from the scope around the loop) inside the loop. */
   enter<U>(collection: Collection<U>): Collection<U> {
     return new Collection<U>(this.loop.enter(collection.stream));
+  }
+
+  /**
+   * `collection` inside the loop, each update entering at round `round(record)` of its epoch instead of
+   * round 0 (a non-negative safe integer; BAD_ROUND otherwise). The fixpoint is the same; what changes
+   * is the order the loop reaches it in. Label propagation that lets small labels in first (a round
+   * growing with the label's logarithm, as differential dataflow's `propagate_at`) changes most nodes'
+   * labels once, instead of once for every larger label that reaches them first. Start such a loop
+   * from an empty collection, or the start brings everything in at round 0 anyway.
+   *
+   * @example
+   * // Connected components, the smallest labels first (labels 2^k .. 2^(k+1) - 1 enter at round 64k):
+   * const labels = nodes.filter(() => false).iterate((inner, it) =>
+   *   inner.joinMap(it.enter(edges), (_n, label, next) => [next, label] as [number, number])
+   *     .concat(it.enterAt(nodes, ([, label]) => 64 * (31 - Math.clz32(label + 1)))).min());
+   */
+  enterAt<U>(collection: Collection<U>, round: (record: U) => number, name = 'enter-at'): Collection<U> {
+    const entered = this.loop.enter(collection.stream);
+    const delayed = entered.scope.unary<Update<U>, Update<U>>(entered, name, pipeline, (ctx) => ({
+      onRecv(batch, time) {
+        // Updates bound for round 0 go on at once; the others in one message per round, in the
+        // order their rounds first came.
+        let now: Update<U>[] | undefined;
+        let later: Map<number, Update<U>[]> | undefined;
+        for (let i = 0; i < batch.length; i++) {
+          const u = batch[i]!;
+          const r = round(u[0]);
+          if (r === 0) (now ??= []).push(u);
+          else {
+            if (!Number.isSafeInteger(r) || r < 0) {
+              throw new CollectionError('BAD_ROUND', `${name}: a round must be a non-negative safe integer, got ${String(r)} for ${previewRecord(u[0])}`, { round: String(r) });
+            }
+            later ??= new Map();
+            const group = later.get(r);
+            if (group === undefined) later.set(r, [u]);
+            else group.push(u);
+          }
+        }
+        if (now !== undefined) ctx.send(now, time);
+        if (later === undefined) return;
+        const depth = time.counters.length;
+        for (const [r, group] of later) {
+          const counters = counterCopy(time.counters, depth);
+          counters[depth - 1] = counters[depth - 1]! + r;
+          if (!Number.isSafeInteger(counters[depth - 1])) {
+            throw new CollectionError('BAD_ROUND', `${name}: round ${r} takes the loop counter past the largest safe integer`, { round: String(r) });
+          }
+          ctx.send(group, Timestamp.trusted(time.epoch, counters));
+        }
+      },
+    }));
+    return new Collection<U>(delayed);
   }
 }
 

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { newCollection } from '../../src/collections/input.js';
+import { Worker } from '../../src/workers/worker.js';
 import type { Collection } from '../../src/collections/collection.js';
 import { orders } from '../arbitraries.js';
 import { edgeEpochs as edgeEpochsOf, expectEachEpoch, runEpochs, type Pair } from './harness.js';
@@ -33,6 +35,15 @@ const wcc = (edges: Collection<Pair>) => {
   return nodes.iterate((labels, it) => labels.joinMap(it.enter(both), (_n, l, m) => [m, l] as Pair).concat(it.enter(nodes)).min());
 };
 
+/** WCC with each node's own label entering at the round `rounds` gives it (labels mod its length), from an empty start. */
+const wccEnteredAt = (rounds: readonly number[]) => (edges: Collection<Pair>) => {
+  const both = edges.flatMap(([a, b]) => [[a, b], [b, a]] as Pair[]);
+  const nodes = both.map(([a]) => [a, a] as Pair);
+  return nodes
+    .filter(() => false)
+    .iterate((labels, it) => labels.joinMap(it.enter(both), (_n, l, m) => [m, l] as Pair).concat(it.enterAt(nodes, ([, l]) => rounds[l % rounds.length]!)).min());
+};
+
 const core = (edges: Collection<Pair>) =>
   edges
     .filter(([a, b]) => a !== b)
@@ -62,6 +73,37 @@ describe.each(orders)('iterate under the %s order, against the from-scratch fixp
     );
   });
 
+  it('connected components with the labels entering at rounds of their own (enterAt), as edges come and go', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 8 }), edgeEpochs, (rounds, edges) => {
+        expectEachEpoch(runEpochs([edges], ([e]) => wccEnteredAt(rounds)(e!), order), [edges], ([e]) => wccRef(e!));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('nested iterate: the inner loop enters the outer variable at rounds of its own (enterAt)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 8 }), rootEpochs, edgeEpochs, (rounds, roots, edges) => {
+        const got = runEpochs(
+          [roots, edges],
+          ([r, e]) =>
+            r!.iterate((outer, it) => {
+              const es = it.enter(e!);
+              return outer
+                .filter(() => false)
+                .iterate((inner, at) => inner.map((n) => [n, 0] as Pair).joinMap(at.enter(es), (_n, _z, next) => next).concat(at.enterAt(outer, (n) => rounds[n % rounds.length]!)).distinct())
+                .concat(outer)
+                .distinct();
+            }),
+          order,
+        );
+        expectEachEpoch(got, [roots, edges], ([r, e]) => reachRef(r!, e!));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('the 2-core, a fixpoint that shrinks from its start, as edges come and go', () => {
     fc.assert(
       fc.property(edgeEpochs, (edges) => {
@@ -79,5 +121,20 @@ describe.each(orders)('iterate under the %s order, against the from-scratch fixp
       }),
       { numRuns: 40 },
     );
+  });
+});
+
+describe('enterAt refuses a round that is not a non-negative safe integer', () => {
+  it.each([-1, 0.5, Number.NaN, 2 ** 53])('round %s: VERTEX_FAILED caused by BAD_ROUND, naming the record', (round) => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<Pair>(scope, 'pairs');
+      input.collection.iterate((inner, it) => inner.concat(it.enterAt(input.collection, ([a]) => (a === 7 ? round : 0))).distinct()).probe();
+      return input;
+    });
+    input.insert([1, 2]);
+    input.insert([7, 8]);
+    input.close();
+    expect(() => worker.run()).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'BAD_ROUND', message: expect.stringContaining('[7,8]') }) }));
   });
 });
