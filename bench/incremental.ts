@@ -9,7 +9,7 @@
  * Usage: node dist/bench/incremental.js [--quick] [--rounds N] [--repeats N].
  * Results: bench/results/incremental-<full|quick>.md.
  * `--churn [--rounds N]` instead runs N rounds (10,000 by default) of k = 10 on one worker — BFS on
- * web-NotreDame, WCC on email-Eu-core — and reports the process's RSS against rounds (compaction at
+ * web-NotreDame, WCC too — and reports the process's RSS against rounds (compaction at
  * work: the live edge set keeps its size; the answer's changes, which grow with the rounds, are not
  * kept). Results: bench/results/incremental-churn.md.
  */
@@ -282,7 +282,7 @@ async function churn(rounds: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'timely-churn-'));
   try {
     const lines: string[] = [];
-    for (const [algorithm, graph] of [['incremental-bfs', 'web-NotreDame.txt.gz'], ['incremental-wcc', 'email-Eu-core.txt']] as const) {
+    for (const [algorithm, graph] of [['incremental-bfs', 'web-NotreDame.txt.gz'], ['incremental-wcc', 'web-NotreDame.txt.gz']] as const) {
       const input = join(GRAPHS, graph);
       const updates = join(dir, `${algorithm}.txt`);
       writeFileSync(updates, churnUpdates(await readEdgeList(input), rounds, 10, 44));
