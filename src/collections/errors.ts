@@ -20,8 +20,8 @@ export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof Coll
  * A record of a collection that cannot be compared by value, a multiplicity that is not a non-zero
  * safe integer, a record that is not a `[key, value]` pair where a keyed operator needs one (or not a
  * pair of numbers, for `subscribePairs`), a round for `enterAt` that is not a non-negative safe
- * integer, or an index grown past what one worker's columns can hold (codes: CollectionErrorCode). Inside a running dataflow it is the `cause` of the
- * VERTEX_FAILED that stops it.
+ * integer, or an index grown past what one worker's columns can hold (codes: CollectionErrorCode).
+ * Inside a running dataflow it is the `cause` of the VERTEX_FAILED that stops it.
  *
  * @example
  * try { input.insert({ id: 1 }); } catch (err) { (err as CollectionError).code; } // 'UNKEYABLE_RECORD'

@@ -5,8 +5,8 @@ import { counterCopy, Timestamp } from '../timestamps/timestamp.js';
 import { Collection } from './collection.js';
 import type { Update } from './consolidate.js';
 import { CollectionError } from './errors.js';
-import { previewRecord } from './record-key.js';
 import { consolidateStream, isConsolidated } from './linear.js';
+import { previewRecord } from './record-key.js';
 
 /**
  * The loop an `iterate` body runs in: `enter` brings collections from outside into it (their updates
@@ -40,7 +40,7 @@ export class Iteration {
    * // Connected components, the smallest labels first (labels 2^k .. 2^(k+1) - 1 enter at round 64k):
    * const labels = nodes.filter(() => false).iterate((inner, it) =>
    *   inner.joinMap(it.enter(edges), (_n, label, next) => [next, label] as [number, number])
-   *     .concat(it.enterAt(nodes, ([, label]) => 64 * (31 - Math.clz32(label + 1)))).min());
+   *     .concat(it.enterAt(nodes, ([, label]) => 64 * Math.floor(Math.log2(label + 1)))).min());
    */
   enterAt<U>(collection: Collection<U>, round: (record: U) => number, name = 'enter-at'): Collection<U> {
     const entered = this.loop.enter(collection.stream);
@@ -66,13 +66,11 @@ export class Iteration {
         }
         if (now !== undefined) ctx.send(now, time);
         if (later === undefined) return;
+        // Entered at round 0: the loop's counter is the last, and becomes r.
         const depth = time.counters.length;
         for (const [r, group] of later) {
           const counters = counterCopy(time.counters, depth);
-          counters[depth - 1] = counters[depth - 1]! + r;
-          if (!Number.isSafeInteger(counters[depth - 1])) {
-            throw new CollectionError('BAD_ROUND', `${name}: round ${r} takes the loop counter past the largest safe integer`, { round: String(r) });
-          }
+          counters[depth - 1] = r;
           ctx.send(group, Timestamp.trusted(time.epoch, counters));
         }
       },
