@@ -12,8 +12,12 @@ export function componentsAsEdgesChange(base: [number, number][], changes: { ins
     const both = edges.collection.flatMap(([a, b]) => [[a, b], [b, a]] as [number, number][]);
     const nodes = both.map(([a]) => a).distinct().map((a) => [a, a] as [number, number]);
     // Each node takes the smallest label among its own and its neighbours', until nothing changes.
-    const labels = nodes.iterate((inner, it) =>
-      inner.joinMap(it.enter(both), (_node, label, next) => [next, label] as [number, number]).concat(it.enter(nodes)).min(),
+    // Small labels come in first (2^k to 2^(k+1) - 1 at round 64k): most nodes then change label once.
+    const labels = nodes.filter(() => false).iterate((inner, it) =>
+      inner
+        .joinMap(it.enter(both), (_node, label, next) => [next, label] as [number, number])
+        .concat(it.enterAt(nodes, ([, label]) => 64 * Math.floor(Math.log2(label + 1))))
+        .min(),
     );
     // Its probe passes an epoch once the callback has had the epoch's changes.
     const done = labels.subscribe((updates, epoch) => (changed[epoch] = updates.map(([[node, label], diff]) => [node, label, diff])));
