@@ -61,7 +61,8 @@ export function parseUpdates(bytes: Uint8Array, name: string): EpochUpdates[] {
     if ((parts[0] === '+' || parts[0] === '-') && parts.length === 3) {
       const u = integer(parts[1]!);
       const v = integer(parts[2]!);
-      if (u === undefined || v === undefined || u > MAX_ID || v > MAX_ID) throw malformed(name, line, raw);
+      if (u === undefined || v === undefined) throw malformed(name, line, raw);
+      if (u > MAX_ID || v > MAX_ID) throw new ExampleError('MALFORMED_LINE', `${name}:${line}: node id above ${MAX_ID} in '${shorten(raw)}'`);
       if (epoch < 1) throw new ExampleError('BAD_UPDATE', `${name}:${line}: an update before the first '@ E' line: start an epoch (E ≥ 1) first; the base edges are epoch 0`);
       sign.push(parts[0] === '+' ? 1 : -1);
       src.push(u);
@@ -126,8 +127,12 @@ function integer(s: string): number | undefined {
 }
 
 function malformed(name: string, line: number, raw: string): ExampleError {
-  const shown = raw.length > 60 ? `${raw.slice(0, 57)}...` : raw;
-  return new ExampleError('MALFORMED_LINE', `${name}:${line}: expected '+ u v', '- u v' (non-negative integer ids), '@ E' (an epoch ≥ 1) or a # comment, got '${shown}'`);
+  return new ExampleError('MALFORMED_LINE', `${name}:${line}: expected '+ u v', '- u v' (non-negative integer ids), '@ E' (an epoch ≥ 1) or a # comment, got '${shorten(raw)}'`);
+}
+
+/** A line as an error shows it: at most 60 characters. */
+function shorten(raw: string): string {
+  return raw.length > 60 ? `${raw.slice(0, 57)}...` : raw;
 }
 
 /**

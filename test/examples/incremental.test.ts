@@ -143,6 +143,7 @@ describe('incremental examples: bad updates are one-line errors with exit 2, the
     ['a second removal of an edge present once', `@ 1\n- ${present}\n@ 2\n- ${present}\n`, new RegExp(`updates\\.txt:4: removes the edge ${present} at epoch 2`)],
     ['a malformed line', `@ 1\n+ 1 2\n* 3 4\n`, /updates\.txt:3: expected '\+ u v', '- u v' .* got '\* 3 4'/],
     ['a negative id', `@ 1\n+ -1 2\n`, /updates\.txt:2: expected/],
+    ['an id past the largest', `@ 1\n+ 5 2147483648\n`, /updates\.txt:2: node id above 2147483647 in '\+ 5 2147483648'/],
     ['an epoch that goes back', `@ 2\n+ 1 2\n@ 1\n`, /updates\.txt:3: epoch 1 after epoch 2: epochs must be strictly increasing/],
     ['epoch 0 in the file', `@ 0\n`, /updates\.txt:1: expected/],
     ['an update before any epoch line', `+ 1 2\n`, /updates\.txt:1: an update before the first '@ E' line/],
