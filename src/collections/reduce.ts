@@ -9,7 +9,8 @@ import { MESSAGE_UPDATES, type Update } from './consolidate.js';
 import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
 import { markConsolidated } from './linear.js';
 import { covering, DENSE_LIMIT, isIndex } from './dense.js';
-import { accumulate, Accumulated, Bounds, Histories, LaterTimes } from './trace.js';
+import { HistoryCursors } from './cursor.js';
+import { Accumulated, Bounds, Histories, LaterTimes } from './trace.js';
 
 /**
  * What `reduce` calls for a key whose input changed: `input` is the key's values with their (non-zero)
@@ -174,8 +175,11 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     };
     // Scratch columns, reused for every key settled (nothing here is reset by assigning a length,
     // which costs a reallocation per use).
-    const inputNow = new Accumulated<V>();
-    const have = new Accumulated<R>();
+    const inputScratch = new Accumulated<V>();
+    const haveScratch = new Accumulated<R>();
+    // A key settled at many times (a loop's rounds) is read from where it was last read.
+    const inputCursors = new HistoryCursors<V>(order);
+    const outputCursors = new HistoryCursors<R>(order);
     /** The output `logic` wants for the key: value i (of `wantedN`) with canonical key and count. */
     const wantedValues: R[] = [];
     const wantedKeys: RecordKey[] = [];
@@ -191,10 +195,9 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
     let joins = new Map<Timestamp, Timestamp>();
     /** Brings one key's output at `t` in line with `logic` of its input at `t`; appends the changes to `out`. */
     const settle = (kk: RecordKey, key: K, t: Timestamp, out: Update<[K, R]>[], bounds: Bounds) => {
-      const inputs = trace.histories;
-      const s = inputs.slot(kk);
       later.n = 0;
-      const n = s < 0 ? 0 : accumulate(inputs.entries, inputs.at[s]!, inputs.lengths[s]!, t, order, inputNow, later);
+      const inputNow = inputCursors.accumulate(trace.histories, kk, t, inputScratch, later);
+      const n = inputNow.n;
       wantedN = 0;
       if (n > 0 && extreme !== undefined) {
         const best = extremeOf(inputNow, extreme === 'min' ? -1 : 1);
@@ -225,8 +228,8 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           }
         }
       }
-      const o = outputs.slot(kk);
-      const h = o < 0 ? 0 : accumulate(outputs.entries, outputs.at[o]!, outputs.lengths[o]!, t, order, have, later);
+      const have = outputCursors.accumulate(outputs, kk, t, haveScratch, later);
+      const h = have.n;
       for (let i = 0; i < wantedN; i++) {
         const rk = wantedKeys[i]!;
         const at = h === 0 ? -1 : have.find(rk);

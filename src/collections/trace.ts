@@ -2,7 +2,7 @@
 import { Antichain } from '../timestamps/antichain.js';
 import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { covering, DENSE_LIMIT, grownColumn, grownInPlace, isIndex, reservedColumn } from './dense.js';
+import { covering, DENSE_LIMIT, grownColumn, grownInPlace, hashPair, isIndex, reservedColumn } from './dense.js';
 import { Entries } from './entries.js';
 import type { RecordKey } from './record-key.js';
 
@@ -121,6 +121,13 @@ export class Histories<K> {
   private compacted = reservedColumn(Int32Array, 64, SLOTS_RESERVED);
   private marked = reservedColumn(Uint8Array, 64, SLOTS_RESERVED);
   /**
+   * Per slot: a stamp that changes whenever its entries may have moved within the history or gone (a
+   * compaction that merged some, the slot freed or given to a key): while it holds, the history is
+   * what it was with entries appended (see `HistoryCursors`).
+   */
+  private stamps = reservedColumn(Int32Array, 64, SLOTS_RESERVED);
+  private stamp = 0;
+  /**
    * Per slot: its key when that is a number (its canonical key is then the number itself, 0 for -0),
    * NaN otherwise: then `otherKks` and `otherKeys` hold both (made when the first such key comes). A
    * column of numbers, not an array the collector scans at every full collection, and no copy of the
@@ -171,6 +178,11 @@ export class Histories<K> {
     const v = this.keyNums[s]!;
     const key = v === v ? (v as K) : this.otherKeys![s]!;
     return { kk, key, entries: this.entries, at: this.at[s]!, length: this.lengths[s]! };
+  }
+
+  /** Slot `s`'s stamp: unchanged while its history only grows at its end (see `stamps`). */
+  stampOf(s: number): number {
+    return this.stamps[s]!;
   }
 
   /** The number of keys with a history. */
@@ -353,6 +365,7 @@ export class Histories<K> {
     this.lengths[s] = after;
     this.compacted[s] = after;
     this.count -= before - after;
+    if (after !== before) this.stamps[s] = ++this.stamp;
     const c = this.sizeClass[s]!;
     if (after === 0) this.remove(s);
     else if (c >= 2 && 4 * after <= 1 << c) this.resize(s, classOf(c >= 4 ? 2 * after : after));
@@ -389,6 +402,7 @@ export class Histories<K> {
     this.lengths[s] = 0;
     this.sizeClass[s] = room ? FIRST_CLASS : NO_HISTORY;
     this.compacted[s] = 0;
+    this.stamps[s] = ++this.stamp;
     if (isIndex(kk) && kk < Math.max(1 << 16, 4 * this.keyCount)) {
       this.byInt = grownInPlace(this.byInt, kk + 1);
       this.byInt[kk] = s + 1;
@@ -410,6 +424,7 @@ export class Histories<K> {
     this.keyNums[s] = 0;
     this.lengths[s] = 0;
     this.sizeClass[s] = NO_HISTORY;
+    this.stamps[s] = ++this.stamp;
     this.freeSlots.push(s);
     this.keyCount--;
   }
@@ -452,6 +467,7 @@ export class Histories<K> {
     this.sizeClass = grownInPlace(this.sizeClass, n);
     this.compacted = grownInPlace(this.compacted, n);
     this.marked = grownInPlace(this.marked, n);
+    this.stamps = grownInPlace(this.stamps, n);
     this.keyNums = grownInPlace(this.keyNums, n);
   }
 }
@@ -660,19 +676,33 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
   // Entries merge into the first of their (value, representative) in order: a dense index per
   // representative for small-integer values (the first few representatives), a map otherwise.
   let maps: Map<RecordKey, number>[] | undefined;
+  // Number values at other representatives: an open-addressing table of 1 + entry, by (representative, value).
+  let mask = -1;
+  // A run of entries of one time number has one representative, found once.
+  let lastId = -1;
+  let time = undefined as unknown as Timestamp;
+  let ti = -1;
   try {
     for (let i = 0; i < n; i++) {
-      const time = bounds.advance(timeOf[ids[base + i]!]!, order);
-      let ti = -1;
-      if (timeAt !== undefined) ti = timeAt.get(time) ?? -1;
-      else for (let j = 0; j < nt; j++) if (times[j] === time) (ti = j), (j = nt);
-      if (ti < 0) {
-        ti = nt;
-        times[nt++] = time;
-        if (timeAt !== undefined) timeAt.set(time, ti);
-        else if (nt > 8) {
-          timeAt = new Map();
-          for (let j = 0; j < nt; j++) timeAt.set(times[j]!, j);
+      const id = ids[base + i]!;
+      if (id !== lastId) {
+        lastId = id;
+        const original = timeOf[id]!;
+        time = bounds.advance(original, order);
+        ti = -1;
+        if (timeAt !== undefined) ti = timeAt.get(time) ?? -1;
+        else for (let j = 0; j < nt; j++) if (times[j] === time) (ti = j), (j = nt);
+        if (ti < 0) {
+          ti = nt;
+          if (nt === repNumbers.length) repNumbers = grownColumn(repNumbers, 2 * nt);
+          // A representative that is an entry's own time has that entry's number.
+          repNumbers[nt] = time === original ? id : -1;
+          times[nt++] = time;
+          if (timeAt !== undefined) timeAt.set(time, ti);
+          else if (nt > 8) {
+            timeAt = new Map();
+            for (let j = 0; j < nt; j++) timeAt.set(times[j]!, j);
+          }
         }
       }
       timeIndex[i] = ti;
@@ -686,6 +716,24 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
           const d = denseFor(ti, vk);
           first = d[vk]! - 1;
           if (first < 0) d[vk] = i + 1;
+        } else if (v === v) {
+          if (mask < 0) {
+            let size = 1024;
+            while (size < 2 * n) size *= 2;
+            if (pairs.length < size) pairs = new Int32Array(size);
+            mask = size - 1;
+          }
+          for (let h = hashPair(ti, v) & mask; ; h = (h + 1) & mask) {
+            const e = pairs[h]!;
+            if (e === 0) {
+              pairs[h] = i + 1;
+              break;
+            }
+            if (timeIndex[e - 1] === ti && nums[base + e - 1] === v) {
+              first = e - 1;
+              break;
+            }
+          }
         } else {
           maps ??= [];
           const m = (maps[ti] ??= new Map());
@@ -704,6 +752,7 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
       }
     }
   } finally {
+    if (mask >= 0) pairs.fill(0, 0, mask + 1);
     for (let i = 0; i < n; i++) {
       if (leader[i] !== i) continue;
       const v = nums[base + i]!;
@@ -716,13 +765,14 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
   // The representatives' numbers, then every old entry's time released (after the survivors took
   // theirs, so that a number both use is not freed in between), then the survivors written back in
   // place, each to a place at or before its own, in order.
-  const repIds = repNumbers.length >= nt ? repNumbers : (repNumbers = new Int32Array(Math.max(nt, 2 * repNumbers.length)));
+  // A survivor that keeps its number neither takes nor releases one.
+  const repIds = repNumbers;
   for (let j = 0; j < nt; j++) {
-    repIds[j] = entries.timeId(times[j]!);
+    if (repIds[j]! < 0) repIds[j] = entries.timeId(times[j]!);
     times[j] = undefined as unknown as Timestamp; // the scratch keeps no time alive
   }
-  for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0) entries.ref(repIds[timeIndex[i]!]!);
-  for (let i = 0; i < n; i++) entries.unref(ids[base + i]!);
+  for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0 && repIds[timeIndex[i]!] !== ids[base + i]) entries.ref(repIds[timeIndex[i]!]!);
+  for (let i = 0; i < n; i++) if (leader[i] !== i || sums[i] === 0 || repIds[timeIndex[i]!] !== ids[base + i]) entries.unref(ids[base + i]!);
   const otherValues = entries.otherValues;
   let w = 0;
   for (let i = 0; i < n; i++) {
@@ -758,10 +808,12 @@ let leader = new Int32Array(256);
 let timeIndex = new Int32Array(256);
 let sums = new Float64Array(256);
 let seqs = new Float64Array(256);
-/** Compaction's scratch per representative: the time, then its number. */
+/** Compaction's scratch per representative: the time, and its number (-1 until known). */
 const repTimes: Timestamp[] = [];
 let repNumbers = new Int32Array(16);
-/** How many representatives per compaction get a dense index; entries at others go through maps. */
+/** Compaction's table of number values at representatives past the first DENSE_TIMES (zero between uses). */
+let pairs = new Int32Array(1024);
+/** How many representatives per compaction get a dense index; entries at others go through `pairs` (numbers) or maps. */
 const DENSE_TIMES = 4;
 /** Per representative index: for each small-integer value key, 1 + its first entry (0: none); cleared after each compaction. */
 const denseTimes: Int32Array<ArrayBuffer>[] = [];

@@ -4,6 +4,7 @@ import type { Collection } from '../../src/collections/collection.js';
 import { newCollection } from '../../src/collections/input.js';
 import type { OrderName } from '../../src/timestamps/order.js';
 import { Worker } from '../../src/workers/worker.js';
+import type { ProbeHandle } from '../../src/graph/handles.js';
 import { expect } from 'vitest';
 import { accumulated, canonical, multiset, type Change, type Multiset } from './reference.js';
 
@@ -17,15 +18,18 @@ export const epochsOf = <T>(update: fc.Arbitrary<Change<T>>) => fc.array(fc.arra
 
 /**
  * Feeds each input its updates epoch by epoch (a few steps between batches, so that epochs overlap in
- * flight), subscribes to `build`'s output, and returns the output accumulated at every epoch.
+ * flight), subscribes to `build`'s output, and returns the output accumulated at every epoch. With
+ * `oneAtATime`, each epoch is done before the next is fed, the inputs still open (as a program
+ * applying updates as they come runs): a loop's rounds then stay apart in its traces.
  */
-export function runEpochs<O>(inputs: readonly Change<any>[][][], build: (collections: Collection<any>[]) => Collection<O>, order: OrderName = 'product'): Multiset<O>[] {
+export function runEpochs<O>(inputs: readonly Change<any>[][][], build: (collections: Collection<any>[]) => Collection<O>, order: OrderName = 'product', oneAtATime = false): Multiset<O>[] {
   const epochs = Math.max(...inputs.map((i) => i.length));
   const worker = new Worker({ order });
   const changes: Change<O>[][] = Array.from({ length: epochs }, () => []);
+  let done: ProbeHandle | undefined;
   const sessions = worker.dataflow((scope) => {
     const sessions = inputs.map((_, i) => newCollection<any>(scope, `in${i}`, { batchSize: 3 }));
-    build(sessions.map((s) => s.collection)).subscribe((cs, e) => {
+    done = build(sessions.map((s) => s.collection)).subscribe((cs, e) => {
       changes[e]!.push(...cs);
     });
     return sessions;
@@ -36,6 +40,10 @@ export function runEpochs<O>(inputs: readonly Change<any>[][][], build: (collect
       for (const [r, d] of inputs[i]![e] ?? []) sessions[i]!.update(r, d);
       sessions[i]!.flush();
       worker.step();
+    }
+    if (oneAtATime) {
+      for (const s of sessions) s.advanceTo(e + 1);
+      while (!done!.passed(e)) worker.step();
     }
   }
   for (const s of sessions) s.close();

@@ -44,6 +44,41 @@ const wccEnteredAt = (rounds: readonly number[]) => (edges: Collection<Pair>) =>
     .iterate((labels, it) => labels.joinMap(it.enter(both), (_n, l, m) => [m, l] as Pair).concat(it.enterAt(nodes, ([, l]) => rounds[l % rounds.length]!)).min());
 };
 
+/**
+ * Epochs of a path of 40–80 nodes, its ids ascending, descending or shuffled along it (all its edges
+ * at epoch 0), then a few edges of it removed or others added per epoch: loops of as many rounds as the
+ * path is long, in which a node's label changes round after round (long histories per key).
+ */
+const pathEpochs = fc
+  .record({
+    n: fc.integer({ min: 40, max: 80 }),
+    ids: fc.constantFrom('ascending', 'descending', 'shuffled'),
+    seed: fc.nat(),
+    ops: fc.array(fc.array(fc.tuple(fc.boolean(), fc.nat(), fc.nat()), { maxLength: 4 }), { minLength: 1, maxLength: 3 }),
+  })
+  .map(({ n, ids, seed, ops }) => {
+    const id = Array.from({ length: n }, (_, i) => (ids === 'descending' ? n - 1 - i : i));
+    for (let i = n - 1, x = seed; ids === 'shuffled' && i > 0; i--) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      const j = x % (i + 1);
+      [id[i], id[j]] = [id[j]!, id[i]!];
+    }
+    const live: Pair[] = [];
+    for (let i = 0; i + 1 < n; i++) live.push([id[i]!, id[i + 1]!]);
+    const base = live.map((e): Change<Pair> => [e, 1]);
+    return [
+      base,
+      ...ops.map((epoch) =>
+        epoch.map(([remove, a, b]): Change<Pair> => {
+          if (remove && live.length > 0) return [live.splice(a % live.length, 1)[0]!, -1];
+          const e: Pair = [id[a % n]!, id[b % n]!];
+          live.push(e);
+          return [e, 1];
+        }),
+      ),
+    ];
+  });
+
 const core = (edges: Collection<Pair>) =>
   edges
     .filter(([a, b]) => a !== b)
@@ -70,6 +105,15 @@ describe.each(orders)('iterate under the %s order, against the from-scratch fixp
         expectEachEpoch(runEpochs([edges], ([e]) => wcc(e!), order), [edges], ([e]) => wccRef(e!));
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('connected components of long paths, in loops of as many rounds, as edges come and go', () => {
+    fc.assert(
+      fc.property(pathEpochs, (edges) => {
+        expectEachEpoch(runEpochs([edges], ([e]) => wcc(e!), order, true), [edges], ([e]) => wccRef(e!));
+      }),
+      { numRuns: 40 },
     );
   });
 
