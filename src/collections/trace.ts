@@ -49,6 +49,9 @@ const SWEEP_PACE = SWEEP_SHARE;
 const RETIME_FROM = 1024;
 const RETIME_SHARE = 1024;
 
+/** The length from which a history whose last compaction merged nothing is passed by in sweeps. */
+const BARREN_FROM = 64;
+
 /** The size from which a batch is appended key by key (`Histories.addBatch`) rather than entry by entry. */
 const BATCH_BY_KEY = 1024;
 
@@ -127,6 +130,8 @@ export class Histories<K> {
    */
   private stamps = reservedColumn(Int32Array, 64, SLOTS_RESERVED);
   private stamp = 0;
+  /** Per slot: 1 if its last compaction merged nothing (sweeps then pass it by; see `sweep`). */
+  private barren = reservedColumn(Uint8Array, 64, SLOTS_RESERVED);
   /**
    * Per slot: its key when that is a number (its canonical key is then the number itself, 0 for -0),
    * NaN otherwise: then `otherKks` and `otherKeys` hold both (made when the first such key comes). A
@@ -343,8 +348,11 @@ export class Histories<K> {
       if (this.marked[s] !== 2) continue;
       this.marked[s] = 0;
       const n = this.lengths[s]!;
-      // A single entry has nothing to merge with: it waits until its history has grown.
-      if (n > this.compacted[s]! && n > 1) {
+      // A single entry has nothing to merge with: it waits until its history has grown. So does a
+      // long history whose last compaction merged nothing (a loop's, whose rounds stay apart): it
+      // is left to the doubling rule, since compacting it again soon would most likely merge nothing
+      // again, at the cost of its whole length.
+      if (n > this.compacted[s]! && n > 1 && (this.barren[s] === 0 || n < BARREN_FROM)) {
         this.compactSlot(s, order, bounds);
         budget -= n;
       }
@@ -366,6 +374,7 @@ export class Histories<K> {
     this.compacted[s] = after;
     this.count -= before - after;
     if (after !== before) this.stamps[s] = ++this.stamp;
+    this.barren[s] = after === before ? 1 : 0;
     const c = this.sizeClass[s]!;
     if (after === 0) this.remove(s);
     else if (c >= 2 && 4 * after <= 1 << c) this.resize(s, classOf(c >= 4 ? 2 * after : after));
@@ -402,6 +411,7 @@ export class Histories<K> {
     this.lengths[s] = 0;
     this.sizeClass[s] = room ? FIRST_CLASS : NO_HISTORY;
     this.compacted[s] = 0;
+    this.barren[s] = 0;
     this.stamps[s] = ++this.stamp;
     if (isIndex(kk) && kk < Math.max(1 << 16, 4 * this.keyCount)) {
       this.byInt = grownInPlace(this.byInt, kk + 1);
@@ -468,6 +478,7 @@ export class Histories<K> {
     this.compacted = grownInPlace(this.compacted, n);
     this.marked = grownInPlace(this.marked, n);
     this.stamps = grownInPlace(this.stamps, n);
+    this.barren = grownInPlace(this.barren, n);
     this.keyNums = grownInPlace(this.keyNums, n);
   }
 }
@@ -689,20 +700,40 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
         lastId = id;
         const original = timeOf[id]!;
         time = bounds.advance(original, order);
-        ti = -1;
-        if (timeAt !== undefined) ti = timeAt.get(time) ?? -1;
-        else for (let j = 0; j < nt; j++) if (times[j] === time) (ti = j), (j = nt);
-        if (ti < 0) {
-          ti = nt;
-          if (nt === repNumbers.length) repNumbers = grownColumn(repNumbers, 2 * nt);
-          // A representative that is an entry's own time has that entry's number.
-          repNumbers[nt] = time === original ? id : -1;
-          times[nt++] = time;
-          if (timeAt !== undefined) timeAt.set(time, ti);
-          else if (nt > 8) {
+        let fresh = false;
+        if (time === original) {
+          // A representative that is an entry's own time (most, in a loop whose rounds stay apart)
+          // is found by that time's number, and has it.
+          if (id >= repOfId.length) repOfId = grownColumn(repOfId, entries.timeOf.length);
+          ti = repOfId[id]! - 1;
+          if (ti < 0) {
+            ti = timeAt === undefined ? -1 : (timeAt.get(time) ?? -1);
+            if (ti < 0) {
+              ti = nt++;
+              fresh = true;
+            }
+            repOfId[id] = ti + 1;
+            repNumbers = grownColumn(repNumbers, nt);
+            repNumbers[ti] = id;
+          }
+        } else {
+          // Others by identity (equal representatives are one object), through a map made once
+          // the first is met.
+          if (timeAt === undefined) {
             timeAt = new Map();
             for (let j = 0; j < nt; j++) timeAt.set(times[j]!, j);
           }
+          ti = timeAt.get(time) ?? -1;
+          if (ti < 0) {
+            ti = nt++;
+            fresh = true;
+            repNumbers = grownColumn(repNumbers, nt);
+            repNumbers[ti] = -1;
+          }
+        }
+        if (fresh) {
+          times[ti] = time;
+          timeAt?.set(time, ti);
         }
       }
       timeIndex[i] = ti;
@@ -753,6 +784,7 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
     }
   } finally {
     if (mask >= 0) pairs.fill(0, 0, mask + 1);
+    for (let j = 0; j < nt; j++) if (repNumbers[j]! >= 0) repOfId[repNumbers[j]!] = 0;
     for (let i = 0; i < n; i++) {
       if (leader[i] !== i) continue;
       const v = nums[base + i]!;
@@ -811,6 +843,8 @@ let seqs = new Float64Array(256);
 /** Compaction's scratch per representative: the time, and its number (-1 until known). */
 const repTimes: Timestamp[] = [];
 let repNumbers = new Int32Array(16);
+/** Per time number: 1 + the representative it is (when that is its own time) in the compaction under way; zero between uses. */
+let repOfId = new Int32Array(1024);
 /** Compaction's table of number values at representatives past the first DENSE_TIMES (zero between uses). */
 let pairs = new Int32Array(1024);
 /** How many representatives per compaction get a dense index; entries at others go through `pairs` (numbers) or maps. */
