@@ -149,6 +149,8 @@ let keptAhead = new Float64Array(64);
 export class HistoryCursors<V> {
   private readonly cursors = new Map<RecordKey, Cursor<V>>();
   private held = 0;
+  /** Keys of long histories read once without a cursor, with the time they were read at. */
+  private readonly lastRead = new Map<RecordKey, Timestamp>();
 
   constructor(private readonly order: TimestampOrder) {}
 
@@ -183,7 +185,18 @@ export class HistoryCursors<V> {
       this.cursors.delete(kk);
       this.held -= before;
     } else if (c !== undefined) this.drop(kk, c);
-    c = new Cursor<V>(s, histories.stampOf(s), time);
+    // A cursor is made on a key's second read in a row at times a cursor could go on from (a loop's
+    // rounds): most keys are read once an epoch, and a cursor made for them would cost a second pass
+    // over the history and its columns, for nothing.
+    const last = this.lastRead.get(kk);
+    if (last === undefined || !order.lessEqual(last, time) || !sameOuter(last, time)) {
+      if (this.lastRead.size >= CURSORS_HELD) this.lastRead.clear();
+      this.lastRead.set(kk, time);
+      accumulate(entries, at, length, time, order, scratch, later);
+      return scratch;
+    }
+    this.lastRead.delete(kk);
+    c = new Cursor<V>(s, histories.watch(s), time);
     const from = later.n;
     accumulate(entries, at, length, time, order, c.acc, later);
     if (c.acc.n > INDEX_FROM) c.indexValues();
@@ -201,6 +214,7 @@ export class HistoryCursors<V> {
   /** Drops every cursor (what a reader whose histories were replaced does). */
   clear(): void {
     this.cursors.clear();
+    this.lastRead.clear();
     this.held = 0;
   }
 

@@ -49,6 +49,11 @@ const SWEEP_PACE = SWEEP_SHARE;
 const RETIME_FROM = 1024;
 const RETIME_SHARE = 1024;
 
+/** `Histories.marked`'s bits. */
+const LISTED = 1;
+const SWEEPING = 2;
+const LISTED_OR_SWEEPING = LISTED | SWEEPING;
+const BARREN = 4;
 /** The length from which a history whose last compaction merged nothing is passed by in sweeps. */
 const BARREN_FROM = 64;
 
@@ -122,16 +127,19 @@ export class Histories<K> {
   private sizeClass = reservedColumn(Uint8Array, 64, SLOTS_RESERVED);
   /** Per slot: its length after its last compaction (the next runs when it has doubled), and whether it is in `dirty`. */
   private compacted = reservedColumn(Int32Array, 64, SLOTS_RESERVED);
+  /**
+   * Per slot: whether it is listed in `dirty` (LISTED) or in the sweep under way (SWEEPING), and
+   * whether its last compaction merged nothing among entries at many times (BARREN: sweeps pass it by).
+   */
   private marked = reservedColumn(Uint8Array, 64, SLOTS_RESERVED);
   /**
-   * Per slot: a stamp that changes whenever its entries may have moved within the history or gone (a
-   * compaction that merged some, the slot freed or given to a key): while it holds, the history is
-   * what it was with entries appended (see `HistoryCursors`).
+   * Stamps of the slots a reader watches (`watch`), changed whenever their entries may have moved
+   * within the history or gone (a compaction that merged some, the slot freed or given to a key):
+   * while a stamp holds, the history is what it was with entries appended (see `HistoryCursors`). A
+   * map of the few slots watched rather than a column of every slot's.
    */
-  private stamps = reservedColumn(Int32Array, 64, SLOTS_RESERVED);
+  private watched: Map<number, number> | undefined;
   private stamp = 0;
-  /** Per slot: 1 if its last compaction merged nothing (sweeps then pass it by; see `sweep`). */
-  private barren = reservedColumn(Uint8Array, 64, SLOTS_RESERVED);
   /**
    * Per slot: its key when that is a number (its canonical key is then the number itself, 0 for -0),
    * NaN otherwise: then `otherKks` and `otherKeys` hold both (made when the first such key comes). A
@@ -185,9 +193,22 @@ export class Histories<K> {
     return { kk, key, entries: this.entries, at: this.at[s]!, length: this.lengths[s]! };
   }
 
-  /** Slot `s`'s stamp: unchanged while its history only grows at its end (see `stamps`). */
+  /** Slot `s`'s stamp, watched from now on: unchanged while its history only grows at its end (see `watched`). */
+  watch(s: number): number {
+    const watched = (this.watched ??= new Map());
+    let stamp = watched.get(s);
+    if (stamp === undefined) watched.set(s, (stamp = ++this.stamp));
+    return stamp;
+  }
+
+  /** Slot `s`'s stamp if it is watched, else -1. */
   stampOf(s: number): number {
-    return this.stamps[s]!;
+    return this.watched?.get(s) ?? -1;
+  }
+
+  /** Changes slot `s`'s stamp, if it is watched. */
+  private restamp(s: number): void {
+    if (this.watched?.has(s)) this.watched.set(s, ++this.stamp);
   }
 
   /** The number of keys with a history. */
@@ -207,8 +228,8 @@ export class Histories<K> {
     this.count++;
     this.appended++;
     this.unsettled++;
-    if (this.marked[s] === 0) {
-      this.marked[s] = 1;
+    if ((this.marked[s]! & LISTED_OR_SWEEPING) === 0) {
+      this.marked[s]! |= LISTED;
       if (this.dirtyN === this.dirty.length) {
         const grown = new Int32Array(2 * this.dirtyN);
         grown.set(this.dirty);
@@ -275,8 +296,8 @@ export class Histories<K> {
     this.unsettled += n;
     for (let j = 0; j < touchedN; j++) {
       const s = touched[j]!;
-      if (this.marked[s] === 0) {
-        this.marked[s] = 1;
+      if ((this.marked[s]! & LISTED_OR_SWEEPING) === 0) {
+        this.marked[s]! |= LISTED;
         this.dirty = grownColumn(this.dirty, this.dirtyN + 1);
         this.dirty[this.dirtyN++] = s;
       }
@@ -308,9 +329,9 @@ export class Histories<K> {
     if (this.sweepDue()) {
       this.sweep(Infinity, order, bounds);
       // The slots appended to become the sweep's; a slot appended to again before the sweep reaches
-      // it stays in it (marked 2), one it has passed is listed again.
+      // it stays in it (SWEEPING), one it has passed is listed again.
       const listed = this.dirty;
-      for (let i = 0; i < this.dirtyN; i++) this.marked[listed[i]!] = 2;
+      for (let i = 0; i < this.dirtyN; i++) this.marked[listed[i]!] = (this.marked[listed[i]!]! & BARREN) | SWEEPING;
       this.dirty = this.sweeping;
       this.sweeping = listed;
       this.sweepN = this.dirtyN;
@@ -345,14 +366,15 @@ export class Histories<K> {
     for (; i < this.sweepN && budget > 0; i++) {
       const s = list[i]!;
       budget--;
-      if (this.marked[s] !== 2) continue;
-      this.marked[s] = 0;
+      const mark = this.marked[s]!;
+      if ((mark & SWEEPING) === 0) continue;
+      this.marked[s] = mark & BARREN;
       const n = this.lengths[s]!;
       // A single entry has nothing to merge with: it waits until its history has grown. So does a
       // long history whose last compaction merged nothing (a loop's, whose rounds stay apart): it
       // is left to the doubling rule, since compacting it again soon would most likely merge nothing
       // again, at the cost of its whole length.
-      if (n > this.compacted[s]! && n > 1 && (this.barren[s] === 0 || n < BARREN_FROM)) {
+      if (n > this.compacted[s]! && n > 1 && ((mark & BARREN) === 0 || n < BARREN_FROM)) {
         this.compactSlot(s, order, bounds);
         budget -= n;
       }
@@ -373,8 +395,11 @@ export class Histories<K> {
     this.lengths[s] = after;
     this.compacted[s] = after;
     this.count -= before - after;
-    if (after !== before) this.stamps[s] = ++this.stamp;
-    this.barren[s] = after === before ? 1 : 0;
+    if (after !== before) this.restamp(s);
+    // Barren: nothing merged among entries at many times (a loop's rounds). A history of few times
+    // that merged nothing (a hub's edges, all of one epoch) stays swept: the next change to it may
+    // well cancel one of them.
+    this.marked[s] = (this.marked[s]! & LISTED_OR_SWEEPING) | (after === before && 8 * lastTimes >= after ? BARREN : 0);
     const c = this.sizeClass[s]!;
     if (after === 0) this.remove(s);
     else if (c >= 2 && 4 * after <= 1 << c) this.resize(s, classOf(c >= 4 ? 2 * after : after));
@@ -411,8 +436,8 @@ export class Histories<K> {
     this.lengths[s] = 0;
     this.sizeClass[s] = room ? FIRST_CLASS : NO_HISTORY;
     this.compacted[s] = 0;
-    this.barren[s] = 0;
-    this.stamps[s] = ++this.stamp;
+    this.marked[s]! &= LISTED_OR_SWEEPING;
+    this.restamp(s);
     if (isIndex(kk) && kk < Math.max(1 << 16, 4 * this.keyCount)) {
       this.byInt = grownInPlace(this.byInt, kk + 1);
       this.byInt[kk] = s + 1;
@@ -434,7 +459,7 @@ export class Histories<K> {
     this.keyNums[s] = 0;
     this.lengths[s] = 0;
     this.sizeClass[s] = NO_HISTORY;
-    this.stamps[s] = ++this.stamp;
+    this.restamp(s);
     this.freeSlots.push(s);
     this.keyCount--;
   }
@@ -477,8 +502,6 @@ export class Histories<K> {
     this.sizeClass = grownInPlace(this.sizeClass, n);
     this.compacted = grownInPlace(this.compacted, n);
     this.marked = grownInPlace(this.marked, n);
-    this.stamps = grownInPlace(this.stamps, n);
-    this.barren = grownInPlace(this.barren, n);
     this.keyNums = grownInPlace(this.keyNums, n);
   }
 }
@@ -832,8 +855,12 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
     }
   }
   entries.forget();
+  lastTimes = nt;
   return w;
 }
+
+/** How many representatives the last `compact` found. */
+let lastTimes = 0;
 
 /** Compaction's scratch columns, per entry: the entry it merges into, its representative's index, and (for a first) the summed diff and largest batch. */
 let leader = new Int32Array(256);
