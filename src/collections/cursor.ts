@@ -211,8 +211,8 @@ export class HistoryCursors<V> {
     return c.acc;
   }
 
-  /** Drops every cursor (what a reader whose histories were replaced does). */
-  clear(): void {
+  /** Drops every cursor, and the keys read once (what the budget does when it is passed). */
+  private clear(): void {
     this.cursors.clear();
     this.lastRead.clear();
     this.held = 0;
