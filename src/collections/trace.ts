@@ -134,9 +134,10 @@ export class Histories<K> {
   private marked = reservedColumn(Uint8Array, 64, SLOTS_RESERVED);
   /**
    * Stamps of the slots a reader watches (`watch`), changed whenever their entries may have moved
-   * within the history or gone (a compaction that merged some, the slot freed or given to a key):
-   * while a stamp holds, the history is what it was with entries appended (see `HistoryCursors`). A
-   * map of the few slots watched rather than a column of every slot's.
+   * within the history (a compaction that merged some) and dropped when the slot is freed: while a
+   * stamp holds, the history is what it was with entries appended (see `HistoryCursors`). A map of
+   * the few slots watched, never more than the slots in use, rather than a column of every slot's.
+   * Stamps come from one counter, so a slot watched again after being freed never has an old one.
    */
   private watched: Map<number, number> | undefined;
   private stamp = 0;
@@ -437,7 +438,6 @@ export class Histories<K> {
     this.sizeClass[s] = room ? FIRST_CLASS : NO_HISTORY;
     this.compacted[s] = 0;
     this.marked[s]! &= LISTED_OR_SWEEPING;
-    this.restamp(s);
     if (isIndex(kk) && kk < Math.max(1 << 16, 4 * this.keyCount)) {
       this.byInt = grownInPlace(this.byInt, kk + 1);
       this.byInt[kk] = s + 1;
@@ -459,7 +459,8 @@ export class Histories<K> {
     this.keyNums[s] = 0;
     this.lengths[s] = 0;
     this.sizeClass[s] = NO_HISTORY;
-    this.restamp(s);
+    // No longer watched: a cursor over it finds no stamp (-1), never its own.
+    this.watched?.delete(s);
     this.freeSlots.push(s);
     this.keyCount--;
   }

@@ -99,3 +99,61 @@ describe.each(orders)('history cursors under the %s order', (order) => {
     );
   });
 });
+
+const product = orderByName('product');
+const under = (frontier: Timestamp) => new Bounds(() => [[frontier], Infinity]);
+
+/** Fresh histories, and reads of key 0 through cursors (as sorted counts) and by summing its whole history. */
+function keyZero(): { histories: Histories<number>; read: (t: Timestamp) => Count[]; whole: (t: Timestamp) => Count[] } {
+  const histories = new Histories<number>();
+  const cursors = new HistoryCursors<unknown>(product);
+  const later = new LaterTimes();
+  const read = (t: Timestamp) => {
+    later.n = 0;
+    return counts(cursors.accumulate(histories, recordKey(0), t, new Accumulated<unknown>(), later));
+  };
+  const whole = (t: Timestamp) => {
+    const h = histories.get(recordKey(0))!;
+    const acc = new Accumulated<unknown>();
+    accumulate(h.entries, h.at, h.length, t, product, acc);
+    return counts(acc);
+  };
+  return { histories, read, whole };
+}
+
+/** Key 0 with 40 values at 40 rounds, read twice in a row (the second read makes a cursor that has seen 40 entries). */
+function readTwice(histories: Histories<number>, read: (t: Timestamp) => Count[]): void {
+  for (let r = 0; r < 40; r++) histories.add(0, 0, r, r, Timestamp.of(0, r), 1, 0, product, under(Timestamp.of(0, 0)));
+  read(Timestamp.of(0, 40));
+  expect(read(Timestamp.of(0, 41))).toHaveLength(40);
+}
+
+describe('history cursors, after compaction', () => {
+  it('a key whose history a compaction shrank, then grew past where its cursor was, is read whole', () => {
+    const { histories, read, whole } = keyZero();
+    readTwice(histories, read);
+    // Twenty values taken back under a frontier that merges every round: the doubling rule's
+    // compaction cancels them, and the history shrinks below 40 entries.
+    for (let r = 0; r < 20; r++) histories.add(0, 0, r, r, Timestamp.of(0, 42), -1, 0, product, under(Timestamp.of(0, 42)));
+    expect(histories.get(recordKey(0))!.length).toBeLessThan(40);
+    // Then grown past 40 again.
+    for (let r = 0; r < 30; r++) histories.add(0, 0, 200 + r, 200 + r, Timestamp.of(0, 43), 1, 0, product, under(Timestamp.of(0, 43)));
+    expect(histories.get(recordKey(0))!.length).toBeGreaterThanOrEqual(40);
+    expect(read(Timestamp.of(0, 50))).toEqual(whole(Timestamp.of(0, 50)));
+  });
+
+  it('a key whose history is emptied by compaction and made again in the same slot is read whole, not from its old cursor', () => {
+    const { histories, read, whole } = keyZero();
+    readTwice(histories, read);
+    const slot = histories.slot(recordKey(0));
+    // Every value taken back, and a sweep (due after 1,024 entries appended) empties the history.
+    for (let r = 0; r < 40; r++) histories.add(0, 0, r, r, Timestamp.of(0, r), -1, 0, product, under(Timestamp.of(0, 41)));
+    for (let i = 0; i < 1100; i++) histories.add(1, 1, i, i, Timestamp.of(0, 41), 1, 0, product, under(Timestamp.of(0, 41)));
+    histories.settle(product, under(Timestamp.of(0, 41)));
+    expect(histories.get(recordKey(0))).toBeUndefined();
+    // The key again, in the slot it had, as long as before: 40 other values.
+    for (let r = 0; r < 40; r++) histories.add(0, 0, 100 + r, 100 + r, Timestamp.of(0, 42 + r), 1, 0, product, under(Timestamp.of(0, 42)));
+    expect(histories.slot(recordKey(0))).toBe(slot);
+    expect(read(Timestamp.of(0, 90))).toEqual(whole(Timestamp.of(0, 90)));
+  });
+});
