@@ -132,9 +132,10 @@ let keptAhead = new Float64Array(64);
 /**
  * A reader's cursors over the histories of one index, by key: what a reduce accumulates its input and
  * its output with. Reading a key at time t, a cursor at an earlier time s (s ≤ t) adds to what it
- * holds the entries appended since and those it kept ahead that are now at or before t; it goes back
- * to the whole history only when the history was compacted or t is not after s. The entries ahead
- * are ordered by the innermost loop counter, so that each step visits those it passes and no others.
+ * holds the entries appended since and those it kept ahead that are now at or before t; the key is
+ * read whole again when a compaction merged entries of its history or t is not after s. A key gets a
+ * cursor on its second read in a row at times the first could go on to. The entries ahead are
+ * ordered by the innermost loop counter, so that each step visits those it passes and no others.
  * A loop's rounds read a key at (e, 0), (e, 1), (e, 2), …: each entry is then read about once per
  * epoch, where summing the whole history at every round read it once per round. Keys of short
  * histories get no cursor. Past a million values and entries held beyond the index's own size, the
