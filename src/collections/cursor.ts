@@ -5,6 +5,7 @@
  */
 import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
+import { grownColumn } from './dense.js';
 import type { RecordKey } from './record-key.js';
 import { accumulate, Accumulated, type Histories, type LaterTimes } from './trace.js';
 
@@ -25,6 +26,14 @@ const INDEX_FROM = 16;
 function rankOf(t: Timestamp): number {
   const c = t.counters;
   return c.length === 0 ? t.epoch : c[c.length - 1]!;
+}
+
+/** The rank of an entry ahead (`rank · RANK_SCALE + place`), and its place in its history. */
+function rankPart(x: number): number {
+  return Math.floor(x / RANK_SCALE);
+}
+function placePart(x: number): number {
+  return x - rankPart(x) * RANK_SCALE;
 }
 
 /** Whether `a` and `b` differ at most in their rank's coordinate. */
@@ -251,11 +260,7 @@ export class HistoryCursors<V> {
         }
       }
       if (!out) continue;
-      if (n === ahead.length) {
-        const grown = new Float64Array(2 * n);
-        grown.set(ahead);
-        ahead = grown;
-      }
+      ahead = grownColumn(ahead, n + 1);
       const x = rank * RANK_SCALE + i;
       if (n > 0 && x < ahead[n - 1]!) sorted = false;
       ahead[n++] = x;
@@ -279,17 +284,12 @@ export class HistoryCursors<V> {
     let kept = 0;
     for (; i < c.end; i++) {
       const x = ahead[i]!;
-      const r = Math.floor(x / RANK_SCALE);
-      if (r > rank) break;
-      const p = at + (x - r * RANK_SCALE);
+      if (rankPart(x) > rank) break;
+      const p = at + placePart(x);
       const t = timeOf[times[p]!]!;
       if (order.lessEqual(t, time)) c.add(entries.vk(p), entries.value(p) as V, diffs[p]!);
       else {
-        if (kept === keptAhead.length) {
-          const grown = new Float64Array(2 * kept);
-          grown.set(keptAhead);
-          keptAhead = grown;
-        }
+        keptAhead = grownColumn(keptAhead, kept + 1);
         keptAhead[kept++] = x;
         later.times[later.n++] = t;
       }
@@ -313,9 +313,7 @@ export class HistoryCursors<V> {
     if (!sameOuter(c.time, time)) {
       let last = -1;
       for (let j = c.head; j < c.end; j++) {
-        const x = c.ahead[j]!;
-        const p = at + (x - Math.floor(x / RANK_SCALE) * RANK_SCALE);
-        const ti = times[p]!;
+        const ti = times[at + placePart(c.ahead[j]!)]!;
         if (ti === last) continue;
         last = ti;
         later.times[later.n++] = timeOf[ti]!;
