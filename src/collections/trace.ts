@@ -2,7 +2,7 @@
 import { Antichain } from '../timestamps/antichain.js';
 import type { TimestampOrder } from '../timestamps/order.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { covering, DENSE_LIMIT, grownColumn, grownInPlace, hashPair, isIndex, reservedColumn } from './dense.js';
+import { covering, DENSE_LIMIT, grownColumn, grownInPlace, hashPair, isIndex, pairTable, reservedColumn } from './dense.js';
 import { Entries } from './entries.js';
 import type { RecordKey } from './record-key.js';
 
@@ -712,6 +712,7 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
   // representative for small-integer values (the first few representatives), a map otherwise.
   let maps: Map<RecordKey, number>[] | undefined;
   // Number values at other representatives: an open-addressing table of 1 + entry, by (representative, value).
+  let pairs: Int32Array | undefined;
   let mask = -1;
   // A run of entries of one time number has one representative, found once.
   let lastId = -1;
@@ -772,10 +773,9 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
           first = d[vk]! - 1;
           if (first < 0) d[vk] = i + 1;
         } else if (v === v) {
-          if (mask < 0) {
-            let size = 1024;
-            while (size < 2 * n) size *= 2;
-            if (pairs.length < size) pairs = new Int32Array(size);
+          if (pairs === undefined) {
+            const { table, size } = pairTable(n);
+            pairs = table;
             mask = size - 1;
           }
           for (let h = hashPair(ti, v) & mask; ; h = (h + 1) & mask) {
@@ -807,7 +807,7 @@ export function compact(entries: Entries, base: number, n: number, order: Timest
       }
     }
   } finally {
-    if (mask >= 0) pairs.fill(0, 0, mask + 1);
+    pairs?.fill(0, 0, mask + 1);
     for (let j = 0; j < nt; j++) if (repNumbers[j]! >= 0) repOfId[repNumbers[j]!] = 0;
     for (let i = 0; i < n; i++) {
       if (leader[i] !== i) continue;
@@ -873,9 +873,7 @@ const repTimes: Timestamp[] = [];
 let repNumbers = new Int32Array(16);
 /** Per time number: 1 + the representative it is (when that is its own time) in the compaction under way; zero between uses. */
 let repOfId = new Int32Array(1024);
-/** Compaction's table of number values at representatives past the first DENSE_TIMES (zero between uses). */
-let pairs = new Int32Array(1024);
-/** How many representatives per compaction get a dense index; entries at others go through `pairs` (numbers) or maps. */
+/** How many representatives per compaction get a dense index; entries at others go through a pair table (numbers) or maps. */
 const DENSE_TIMES = 4;
 /** Per representative index: for each small-integer value key, 1 + its first entry (0: none); cleared after each compaction. */
 const denseTimes: Int32Array<ArrayBuffer>[] = [];
