@@ -284,8 +284,9 @@ export class HistoryCursors<V> {
     let kept = 0;
     for (; i < c.end; i++) {
       const x = ahead[i]!;
-      if (rankPart(x) > rank) break;
-      const p = at + placePart(x);
+      const r = rankPart(x);
+      if (r > rank) break;
+      const p = at + x - r * RANK_SCALE;
       const t = timeOf[times[p]!]!;
       if (order.lessEqual(t, time)) c.add(entries.vk(p), entries.value(p) as V, diffs[p]!);
       else {
