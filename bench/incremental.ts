@@ -5,7 +5,8 @@
  * recomputing from scratch with plain typed-array code, and next to @electric-sql/d2ts on a graph it
  * can finish (this engine cold, and warm: after WARM_ROUNDS rounds of other updates in its process).
  * Latency is per round: from its first update until the answer for its epoch is complete.
- * Every variant runs in its own process (its peak RSS is its own); variants alternate.
+ * Every variant runs in its own process (its peak RSS is its own); variants alternate. One worker runs
+ * twice: in Node as it starts, and with one V8 background thread (`node --v8-pool-size=1`).
  * Usage: node dist/bench/incremental.js [--quick] [--rounds N] [--repeats N].
  * Results: bench/results/incremental-<full|quick>.md.
  * `--churn [--rounds N]` instead runs N rounds (10,000 by default) of k = 10 on one worker — BFS on
@@ -248,8 +249,16 @@ async function d2ts(algorithm: IncrementalAlgorithm, input: string, updates: str
 
 // ---- parent: the matrix, alternating ----
 
-function run(engine: string, algorithm: IncrementalAlgorithm, input: string, updates: string, workers = 1): Report {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', engine, algorithm, input, updates, String(workers)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+/**
+ * Node's flag for one V8 background thread instead of four: with one worker on two cores, V8's
+ * background compiles otherwise take the worker's core for a scheduler tick (4 ms here) now and then
+ * in the rounds after a load (see README, "Tuning"). The engine cannot set it: Node reads it at start.
+ */
+const ONE_V8_THREAD = '--v8-pool-size=1';
+
+/** Runs one variant in a process of its own (`node [nodeFlags] this-file --child …`) and returns its report. */
+function run(engine: string, algorithm: IncrementalAlgorithm, input: string, updates: string, workers = 1, nodeFlags: readonly string[] = []): Report {
+  const r = spawnSync(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), '--child', engine, algorithm, input, updates, String(workers)], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) throw new Error(`${engine} ${algorithm} failed (status ${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Report;
 }
@@ -335,6 +344,7 @@ async function main(): Promise<void> {
     for (const algorithm of ['incremental-wcc', 'incremental-bfs'] as const) {
       const variants = [
         ['timely, 1 worker', () => run('timely', algorithm, input, updates, 1)],
+        [`timely, 1 worker, node ${ONE_V8_THREAD}`, () => run('timely', algorithm, input, updates, 1, [ONE_V8_THREAD])],
         ['timely, 2 workers', () => run('timely', algorithm, input, updates, 2)],
         ['from scratch, plain typed arrays', () => run('scratch', algorithm, input, updates)],
       ] as const;
@@ -356,6 +366,7 @@ async function main(): Promise<void> {
       }
       // d2ts next to this engine on a graph it can finish: email-Eu-core, D2TS_ROUNDS rounds of k = 10.
       const ours = run('timely', algorithm, small, smallUpdates, 1);
+      const oursOneThread = run('timely', algorithm, small, smallUpdates, 1, [ONE_V8_THREAD]);
       const oursWarm = run('timely-warm', algorithm, small, smallUpdates, 1);
       let theirs: Report | string;
       try {
@@ -370,11 +381,12 @@ async function main(): Promise<void> {
         const done = theirs.latencyMs.length;
         const oursDone = ours.latencyMs.slice(0, done);
         const warmDone = oursWarm.latencyMs.slice(0, done);
+        const oneThreadDone = oursOneThread.latencyMs.slice(0, done);
         const vs = (x: readonly number[]) => `${fmt(median(x))} (${(median(theirs.latencyMs) / median(x)).toFixed(0)}×)`;
         const rounds =
           done === 0
             ? `d2ts failed in the first round: ${theirs.failure}`
-            : `round median ${fmt(median(theirs.latencyMs))} vs ${vs(oursDone)}, or ${vs(warmDone)} after ${WARM_ROUNDS} rounds of other updates in the same process`;
+            : `round median ${fmt(median(theirs.latencyMs))} vs ${vs(oursDone)}, ${vs(oneThreadDone)} with node ${ONE_V8_THREAD}, or ${vs(warmDone)} after ${WARM_ROUNDS} rounds of other updates in the same process`;
         const stopped = theirs.failure !== undefined && done > 0 ? `, over the ${done} rounds before d2ts failed (${theirs.failure})` : '';
         ratio = `load ${fmt(theirs.loadMs)} vs ${fmt(ours.loadMs)} (${(theirs.loadMs / ours.loadMs).toFixed(0)}×), ${rounds}${stopped}`;
       }
