@@ -252,7 +252,8 @@ async function d2ts(algorithm: IncrementalAlgorithm, input: string, updates: str
 /**
  * Node's flag for one V8 background thread instead of four: with one worker on two cores, V8's
  * background compiles otherwise take the worker's core for a scheduler tick (4 ms here) now and then
- * in the rounds after a load (see README, "Tuning"). The engine cannot set it: Node reads it at start.
+ * in the rounds after a load (see README, "V8's background threads"). The engine cannot set it: Node
+ * reads it at start.
  */
 const ONE_V8_THREAD = '--v8-pool-size=1';
 
