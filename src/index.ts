@@ -27,7 +27,7 @@ export {
 export type { Vertex, VertexContext, Pact, StageSpec, OperatorContext, UnaryLogic, BinaryLogic, Subscriber, IterateOptions, Key, RecordCheckOptions } from './graph/index.js';
 export { Worker, ThreadPool, WorkerError, WorkerErrorCode, runThread } from './workers/index.js';
 export type { WorkerOptions, DataflowOptions, WorkerStats, ExecuteResult, ThreadPoolOptions, TrafficStats, JobModule } from './workers/index.js';
-export { Collection, CollectionInput, newCollection, Arrangement, Iteration, CollectionView, Trace, Entries, consolidateUpdates, recordKey, compareRecords, CollectionError, CollectionErrorCode } from './collections/index.js';
-export type { ChangeSubscriber, PairSubscriber, Update, Data, RecordKey, ReduceLogic, ArrangedBatch, History, TraceReader } from './collections/index.js';
+export { Collection, CollectionInput, newCollection, Arrangement, Iteration, iterateTogether, CollectionView, Trace, Entries, consolidateUpdates, recordKey, compareRecords, CollectionError, CollectionErrorCode } from './collections/index.js';
+export type { Collections, ChangeSubscriber, PairSubscriber, Update, Data, RecordKey, ReduceLogic, ArrangedBatch, History, TraceReader } from './collections/index.js';
 export { execute, NetError, NetErrorCode, parseHosts, readHostfile } from './net/index.js';
 export type { ExecuteOptions, Host, TlsOptions } from './net/index.js';

@@ -2,7 +2,7 @@
 export { Collection } from './collection.js';
 export { CollectionInput, newCollection } from './input.js';
 export { Arrangement } from './arrange.js';
-export { Iteration } from './iterate.js';
+export { Iteration, iterateTogether, type Collections } from './iterate.js';
 export { CollectionView, type ChangeSubscriber, type PairSubscriber } from './output.js';
 export { consolidateUpdates, type Update } from './consolidate.js';
 export { recordKey, compareRecords, type Data, type RecordKey } from './record-key.js';

@@ -1,4 +1,5 @@
 /** Iteration: the fixpoint of a collection's body for every epoch, in a loop scope with a variable fed back. */
+import { GraphError } from '../graph/errors.js';
 import type { LoopScope } from '../graph/scope.js';
 import { pipeline } from '../graph/vertex.js';
 import { counterCopy, Timestamp } from '../timestamps/timestamp.js';
@@ -86,15 +87,55 @@ export class Iteration {
  * round, which accumulate to its fixpoint.
  */
 export function iterate<T>(start: Collection<T>, body: (variable: Collection<T>, iteration: Iteration) => Collection<T>, name: string): Collection<T> {
-  const loop = start.scope.loop(name);
-  const entered = new Collection<T>(loop.enter(start.stream));
-  const feedback = loop.feedback<Update<T>>({ name: `${name}.feedback` });
-  const variable = entered.concat(new Collection<T>(feedback.stream));
-  const result = body(variable, new Iteration(loop));
-  // The start's updates come in at round 0 only; at a later round the feedback is the result's updates
-  // alone, which need no consolidation when the result is consolidated already (a reduce's, as a
-  // loop's result usually is): they go round at once instead of waiting for their round to complete.
-  const already = isConsolidated(result.stream) ? (t: Timestamp) => t.iteration > 0 : undefined;
-  feedback.connect(consolidateStream(result.concat(entered.negate(`${name}.start-negated`)).stream, `${name}.next`, false, already));
-  return new Collection<T>(loop.leave(result.stream));
+  return iterateTogether([start], ([variable], iteration) => [body(variable, iteration)], name)[0];
+}
+
+/**
+ * Collections of the record types of the tuple `T`, one each, in order: what `iterateTogether` takes,
+ * gives its body, and returns.
+ *
+ * @example const pair: Collections<[number, [number, number]]> = [nodes, edges];
+ */
+export type Collections<T extends readonly unknown[]> = { readonly [I in keyof T]: Collection<T[I]> };
+
+/**
+ * The fixpoint of several collections defined by each other, for every epoch: one loop with a variable
+ * per collection of `starts`. `body(variables, iteration)` sees the starts at round 0, and after that
+ * its own results of the round before, and returns one result per variable, in order; what leaves is
+ * each result once nothing changes. For rules that refer to each other (even and odd distances,
+ * the facts of mutually recursive relations), where one `iterate` would have to tag its records
+ * with which relation they belong to. Every start is of one scope; collections from outside come in
+ * with `iteration.enter`. A body that returns another number of collections than it was given is
+ * refused with `INVALID_OPTION`.
+ *
+ * @example
+ * // The nodes at an even and at an odd number of steps from the roots.
+ * const [even, odd] = iterateTogether([roots, roots.filter(() => false)], ([even, odd], it) => {
+ *   const steps = it.enter(edges);                  // edges: Collection<[number, number]>
+ *   const next = (c: Collection<number>) => c.map((n) => [n, 0] as [number, number]).joinMap(steps, (_n, _z, m) => m);
+ *   return [it.enter(roots).concat(next(odd)).distinct(), next(even).distinct()];
+ * });
+ */
+export function iterateTogether<T extends readonly unknown[] | []>(starts: Collections<T>, body: (variables: Collections<T>, iteration: Iteration) => Collections<T>, name = 'iterate'): Collections<T> {
+  const n = starts.length;
+  if (n === 0) throw new GraphError('INVALID_OPTION', `${name}: iterateTogether needs at least one collection to iterate`);
+  const loop = starts[0]!.scope.loop(name);
+  // One variable: its stages keep the names `iterate` always gave them.
+  const named = (what: string, i: number) => (n === 1 ? `${name}.${what}` : `${name}.${i}.${what}`);
+  const entered = starts.map((start) => new Collection<unknown>(loop.enter(start.stream)));
+  const feedbacks = entered.map((_, i) => loop.feedback<Update<unknown>>({ name: named('feedback', i) }));
+  const variables = entered.map((e, i) => e.concat(new Collection<unknown>(feedbacks[i]!.stream)));
+  const results = body(variables as unknown as Collections<T>, new Iteration(loop)) as readonly Collection<unknown>[];
+  if (!Array.isArray(results) || results.length !== n || !results.every((r) => r instanceof Collection)) {
+    const got = Array.isArray(results) ? `${results.length} value(s)` : typeof results;
+    throw new GraphError('INVALID_OPTION', `${name}: the body must return ${n} collection(s), one per variable in order, and returned ${got}`);
+  }
+  return results.map((result, i) => {
+    // The start's updates come in at round 0 only; at a later round the feedback is the result's
+    // updates alone, which need no consolidation when the result is consolidated already (a reduce's,
+    // as a loop's result usually is): they go round at once instead of waiting for their round to complete.
+    const already = isConsolidated(result.stream) ? (t: Timestamp) => t.iteration > 0 : undefined;
+    feedbacks[i]!.connect(consolidateStream(result.concat(entered[i]!.negate(named('start-negated', i))).stream, named('next', i), false, already));
+    return new Collection<unknown>(loop.leave(result.stream));
+  }) as unknown as Collections<T>;
 }

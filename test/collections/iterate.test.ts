@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { newCollection } from '../../src/collections/input.js';
+import { iterateTogether } from '../../src/collections/iterate.js';
 import { Worker } from '../../src/workers/worker.js';
 import type { Collection } from '../../src/collections/collection.js';
 import { orders } from '../arbitraries.js';
 import { edgeEpochs as edgeEpochsOf, expectEachEpoch, runEpochs, type Pair } from './harness.js';
-import { componentsRef, liveEdges, multiset, reachableRef, type Change, type Multiset } from './reference.js';
+import { componentsRef, liveEdges, multiset, parityRef, reachableRef, type Change, type Multiset } from './reference.js';
 
 const edgeEpochs = edgeEpochsOf(5);
 const rootEpochs = fc.array(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), fc.constant(1)), { maxLength: 2 }), { minLength: 1, maxLength: 4 });
@@ -79,6 +80,18 @@ const pathEpochs = fc
     ];
   });
 
+/** Two variables defined by each other: the ends of walks of even and of odd length from the roots, as [node, 0] and [node, 1]. */
+const parity = (roots: Collection<number>, edges: Collection<Pair>) => {
+  const starts = roots.distinct();
+  const [even, odd] = iterateTogether([starts, starts.filter(() => false)], ([even, odd], it) => {
+    const steps = it.enter(edges);
+    const next = (c: Collection<number>) => c.map((n) => [n, 0] as Pair).joinMap(steps, (_n, _z, m) => m);
+    return [it.enter(starts).concat(next(odd)).distinct(), next(even).distinct()];
+  });
+  return even.map((n) => [n, 0] as Pair).concat(odd.map((n) => [n, 1] as Pair));
+};
+const parityOf = (roots: Multiset<number>, edges: Multiset<Pair>) => parityRef([...roots.values()].filter(([, n]) => n > 0).map(([r]) => r), edges);
+
 const core = (edges: Collection<Pair>) =>
   edges
     .filter(([a, b]) => a !== b)
@@ -148,6 +161,35 @@ describe.each(orders)('iterate under the %s order, against the from-scratch fixp
     );
   });
 
+  it('two variables defined by each other (iterateTogether): even and odd walks from the roots, as edges come and go', () => {
+    fc.assert(
+      fc.property(rootEpochs, edgeEpochs, fc.boolean(), (roots, edges, oneAtATime) => {
+        expectEachEpoch(runEpochs([roots, edges], ([r, e]) => parity(r!, e!), order, oneAtATime), [roots, edges], ([r, e]) => parityOf(r!, e!));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('iterateTogether nested in iterate: the closure of even walks, the inner loop with two variables', () => {
+    fc.assert(
+      fc.property(rootEpochs, edgeEpochs, (roots, edges) => {
+        const got = runEpochs(
+          [roots, edges],
+          ([r, e]) =>
+            r!.distinct().iterate((outer, it) => {
+              const even = parity(outer, it.enter(e!))
+                .filter(([, p]) => p === 0)
+                .map(([n]) => n);
+              return even.concat(outer).distinct();
+            }),
+          order,
+        );
+        expectEachEpoch(got, [roots, edges], ([r, e]) => multiset([...parityOf(r!, e!).values()].filter(([[, p]]) => p === 0).map(([[n]]) => [n, 1] as Change<number>)));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('the 2-core, a fixpoint that shrinks from its start, as edges come and go', () => {
     fc.assert(
       fc.property(edgeEpochs, (edges) => {
@@ -180,5 +222,38 @@ describe('enterAt refuses a round that is not a non-negative safe integer', () =
     input.insert([7, 8]);
     input.close();
     expect(() => worker.run()).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'BAD_ROUND', message: expect.stringContaining('[7,8]') }) }));
+  });
+});
+
+describe('iterateTogether refuses a body that does not give one collection per variable', () => {
+  const build = (body: (vars: readonly Collection<number>[]) => unknown) => () =>
+    new Worker().dataflow((scope) => {
+      const input = newCollection<number>(scope, 'numbers');
+      iterateTogether([input.collection, input.collection], (vars) => body(vars) as [Collection<number>, Collection<number>]);
+      return input;
+    });
+
+  it('one collection for two variables: INVALID_OPTION naming both counts', () => {
+    expect(build((vars) => [vars[0]])).toThrow(expect.objectContaining({ name: 'GraphError', code: 'INVALID_OPTION', message: expect.stringContaining('must return 2 collection(s), one per variable in order, and returned 1 value(s)') }));
+  });
+
+  it('something that is not a collection: INVALID_OPTION', () => {
+    expect(build((vars) => [vars[0], 7])).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+    expect(build(() => undefined)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('returned undefined') }));
+  });
+
+  it('no variable at all: INVALID_OPTION', () => {
+    expect(() => iterateTogether([], () => [])).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', message: expect.stringContaining('at least one collection') }));
+  });
+
+  it('a result from outside the loop: SCOPE_MISMATCH when the dataflow is built (its own variables build)', () => {
+    expect(build((vars) => [vars[0], vars[1]])).not.toThrow();
+    const outside = () =>
+      new Worker().dataflow((scope) => {
+        const input = newCollection<number>(scope, 'numbers');
+        iterateTogether([input.collection, input.collection], ([a]) => [a, input.collection]);
+        return input;
+      });
+    expect(outside).toThrow(expect.objectContaining({ code: 'SCOPE_MISMATCH' }));
   });
 });

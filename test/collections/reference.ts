@@ -105,6 +105,26 @@ export function componentsRef(edges: Multiset<[number, number]>): Multiset<[numb
   return multiset([...label].map((p) => [p, 1] as Change<[number, number]>));
 }
 
+/**
+ * `[node, 0]` for each node at the end of a walk of even length from a root along the live edges (the
+ * roots themselves), `[node, 1]` for each at the end of one of odd length: walks, not shortest paths.
+ */
+export function parityRef(roots: Iterable<number>, edges: Multiset<[number, number]>): Multiset<[number, number]> {
+  const es = liveEdges(edges);
+  const seen = new Set<string>();
+  const todo: [number, number][] = [];
+  const reach = (n: number, p: number) => {
+    const k = `${n},${p}`;
+    if (!seen.has(k)) (seen.add(k), todo.push([n, p]));
+  };
+  for (const r of roots) reach(r, 0);
+  while (todo.length > 0) {
+    const [n, p] = todo.pop()!;
+    for (const [a, b] of es) if (a === n) reach(b, 1 - p);
+  }
+  return multiset([...seen].map((k) => [k.split(',').map(Number) as [number, number], 1] as Change<[number, number]>));
+}
+
 /** The nodes reachable from `roots` along the live edges, roots included. */
 export function reachableRef(roots: Iterable<number>, edges: Multiset<[number, number]>): Multiset<number> {
   const seen = new Set(roots);

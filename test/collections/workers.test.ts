@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // Threads run built JavaScript: these tests use the build.
 import { execute } from '../../dist/src/index.js';
 import { edgeEpochs, pairUpdate } from './harness.js';
-import { accumulated, canonical, componentsRef, countRef, joinRef, multiset, reachableRef, reduceRef, thresholdRef, mapRef, type Change, type Multiset } from './reference.js';
+import { accumulated, canonical, componentsRef, countRef, joinRef, multiset, parityRef, reachableRef, reduceRef, thresholdRef, mapRef, type Change, type Multiset } from './reference.js';
 
 const fixture = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/collections.mjs');
 const subscribeDone = join(dirname(fileURLToPath(import.meta.url)), 'fixtures/subscribe-done.mjs');
@@ -42,6 +42,7 @@ const references: Record<string, (a: Multiset<Pair>, b: Multiset<Pair>) => Multi
   subscribePairs: (a) => mapRef(a, ([k, v]) => [v, k * 10 + 0.5]),
   wcc: (_a, b) => componentsRef(b),
   reach: (a, b) => reachableRef([...distinct(mapRef(a, ([k]) => k)).values()].map(([k]) => k), b),
+  parity: (a, b) => parityRef([...distinct(mapRef(a, ([k]) => k)).values()].map(([k]) => k), b),
 };
 
 /** Every worker's reports of one operator, summed per epoch and accumulated. */
