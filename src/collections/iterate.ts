@@ -102,9 +102,9 @@ export type Collections<T extends readonly unknown[]> = { readonly [I in keyof T
  * The fixpoint of several collections defined by each other, for every epoch: one loop with a variable
  * per collection of `starts`. `body(variables, iteration)` sees the starts at round 0, and after that
  * its own results of the round before, and returns one result per variable, in order; what leaves is
- * each result once nothing changes. For rules that refer to each other (even and odd distances,
- * the facts of mutually recursive relations), where one `iterate` would have to tag its records
- * with which relation they belong to. Every start is of one scope; collections from outside come in
+ * each result once nothing changes. For rules that refer to each other (the ends of even and of odd
+ * walks, mutually recursive relations), where one `iterate` would have to tag each record with the
+ * relation it belongs to. Every start is of one scope; collections from outside come in
  * with `iteration.enter`. A body that returns another number of collections than it was given is
  * refused with `INVALID_OPTION`.
  *
