@@ -8,7 +8,7 @@ import { concat } from '../graph/operators/concat.js';
 import type { Update } from './consolidate.js';
 import { iterate, type Iteration } from './iterate.js';
 import { joinArrangements } from './join.js';
-import { consolidateStream, filterUpdates, flatMapUpdates, inspectUpdates, mapUpdates, negateUpdates } from './linear.js';
+import { consolidateStream, explodeUpdates, filterUpdates, flatMapUpdates, inspectUpdates, mapUpdates, negateUpdates } from './linear.js';
 import { CollectionView, subscribeChanges, subscribePairChanges, type ChangeSubscriber, type PairSubscriber } from './output.js';
 import { reduceArrangement, type ReduceLogic } from './reduce.js';
 
@@ -65,6 +65,17 @@ export class Collection<T> {
    */
   flatMap<U>(f: (record: T) => Iterable<U>, name = 'flatMap'): Collection<U> {
     return new Collection(flatMapUpdates(this.stream, f, name));
+  }
+
+  /**
+   * Every `[record, weight]` of `f(record)`, `weight` times as often as the record it came from (a
+   * negative weight removes copies, 0 adds nothing): differential dataflow's `explode`, for weighted
+   * counts and sums. A weight that is not a safe integer, or a multiplicity past the safe integers, is
+   * BAD_DIFF (the cause of the VERTEX_FAILED that stops the dataflow).
+   * @example orders.explode(([customer, amount]) => [[customer, amount]]).count() // [customer, total amount]
+   */
+  explode<U>(f: (record: T) => Iterable<readonly [U, number]>, name = 'explode'): Collection<U> {
+    return new Collection(explodeUpdates(this.stream, f, name));
   }
 
   /**

@@ -3,7 +3,8 @@ import type { Stream } from '../graph/stream.js';
 import { exchangeBy, pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import { Consolidator, dueToConsolidate, MESSAGE_UPDATES, type Update } from './consolidate.js';
-import { recordKey } from './record-key.js';
+import { CollectionError } from './errors.js';
+import { checkDiff, previewRecord, recordKey } from './record-key.js';
 
 /**
  * Streams whose updates are consolidated at each time on each worker (at most one update per record, none
@@ -63,6 +64,35 @@ export function flatMapUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Ite
         if (out.length >= MESSAGE_UPDATES) {
           ctx.send(out, time);
           out = [];
+        }
+      }
+      if (out.length > 0) ctx.send(out, time);
+    },
+  }));
+}
+
+/**
+ * Every `[record, weight]` of `f(record)`, its diff the weight times the diff of the record it came
+ * from (a weight of 0 adds nothing). A weight that is not a safe integer, or a product past the safe
+ * integers, is BAD_DIFF.
+ */
+export function explodeUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Iterable<readonly [U, number]>, name: string): Stream<Update<U>> {
+  return s.scope.unary<Update<T>, Update<U>>(s, name, pipeline, (ctx) => ({
+    onRecv(batch, time) {
+      let out: Update<U>[] = [];
+      for (let i = 0; i < batch.length; i++) {
+        const d = batch[i]![1];
+        for (const [r, w] of f(batch[i]![0])) {
+          if (w === 0) continue;
+          const product = checkDiff(w, `${name}: the weight of ${previewRecord(r)}`) * d;
+          if (!Number.isSafeInteger(product)) {
+            throw new CollectionError('BAD_DIFF', `${name}: weight ${w} of ${previewRecord(r)} times multiplicity ${d} is past the safe integers`, { diff: String(product) });
+          }
+          out.push([r, product]);
+          if (out.length >= MESSAGE_UPDATES) {
+            ctx.send(out, time);
+            out = [];
+          }
         }
       }
       if (out.length > 0) ctx.send(out, time);

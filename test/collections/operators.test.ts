@@ -30,6 +30,17 @@ const cases: Case[] = [
       }),
     reference: ([a]) => multiset([...(a as Multiset<Pair>).values()].flatMap(([[k, v], n]) => [[k, n], [v, n]] as [number, number][])),
   },
+  {
+    name: 'explode',
+    inputs: 1,
+    // Weights of every sign, zero among them: k weighted by v - 1, and [v, k] twice.
+    build: ([a]) =>
+      a!.explode<unknown>(([k, v]: Pair) => [
+        [k, v - 1],
+        [[v, k], 2],
+      ]),
+    reference: ([a]) => multiset([...(a as Multiset<Pair>).values()].flatMap(([[k, v], n]) => [[k, n * (v - 1)], [[v, k], 2 * n]] as [unknown, number][])),
+  },
   { name: 'concat', inputs: 2, build: ([a, b]) => a!.concat(b!), reference: ([a, b]) => multiset([...a!.values(), ...b!.values()]) },
   { name: 'negate', inputs: 2, build: ([a, b]) => a!.concat(b!.negate()), reference: ([a, b]) => multiset([...a!.values(), ...[...b!.values()].map(([r, n]) => [r, -n] as [Pair, number])]) },
   { name: 'consolidate', inputs: 1, build: ([a]) => a!.consolidate(), reference: ([a]) => a! },
@@ -194,5 +205,42 @@ describe.each(cases)('$name on one worker', ({ inputs, build, reference }) => {
       fc.property(fc.array(epochsOf(pairUpdate), { minLength: inputs, maxLength: inputs }), (sides) => expectEachEpoch(runEpochs(sides, build), sides, reference)),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('explode refuses a weight that is not a safe integer, and a product past them', () => {
+  const run = (weight: number, diff: number) => () => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<Pair>(scope, 'pairs');
+      input.collection.explode(([k, v]) => [[k, k === 7 ? weight : 1], [v, 1]]).probe();
+      return input;
+    });
+    input.insert([1, 2]);
+    input.update([7, 8], diff);
+    input.close();
+    worker.run();
+  };
+
+  it.each([0.5, Number.NaN, Infinity, 2 ** 53])('weight %s: VERTEX_FAILED caused by BAD_DIFF, naming the record', (weight) => {
+    expect(run(weight, 1)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'BAD_DIFF', message: expect.stringContaining('the weight of 7: a multiplicity must be a non-zero safe integer') }) }));
+  });
+
+  it('a weight of 2^52 times a multiplicity of 4: BAD_DIFF, past the safe integers', () => {
+    expect(run(2 ** 52, 4)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'BAD_DIFF', message: expect.stringContaining('past the safe integers') }) }));
+  });
+
+  it('weights of 0 add nothing, and -1 removes what +1 adds', () => {
+    const worker = new Worker();
+    const seen: [number, number][] = [];
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<number>(scope, 'numbers');
+      input.collection.explode((x) => [[x, 0], [x + 100, -1], [x + 100, 1], [x * 2, 3]]).subscribe((changes) => seen.push(...changes));
+      return input;
+    });
+    input.insert(5);
+    input.close();
+    worker.run();
+    expect(seen).toEqual([[10, 3]]);
   });
 });

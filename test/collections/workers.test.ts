@@ -19,6 +19,7 @@ const references: Record<string, (a: Multiset<Pair>, b: Multiset<Pair>) => Multi
   map: (a) => mapRef(a, ([k, v]) => [v, k * 10]),
   filter: (a) => multiset([...a.values()].filter(([[k]]) => k % 2 === 0)),
   flatMap: (a) => multiset([...a.values()].flatMap(([[k, v], n]) => [[k, n], [v, n], [v, n]] as [number, number][])),
+  explode: (a) => multiset([...a.values()].flatMap(([[k, v], n]) => [[k, n * (v - 1)], [[v, k], 2 * n]] as [unknown, number][])),
   concat: (a, b) => multiset([...a.values(), ...b.values()]),
   negate: (a, b) => multiset([...a.values(), ...[...b.values()].map(([r, n]) => [r, -n] as [Pair, number])]),
   inspect: (a) => mapRef(a, (x) => x),
