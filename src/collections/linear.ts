@@ -4,7 +4,7 @@ import { exchangeBy, pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import { Consolidator, dueToConsolidate, MESSAGE_UPDATES, type Update } from './consolidate.js';
 import { CollectionError } from './errors.js';
-import { checkDiff, previewRecord, recordKey } from './record-key.js';
+import { checkDiff, ownerKey, previewRecord } from './record-key.js';
 
 /**
  * Streams whose updates are consolidated at each time on each worker (at most one update per record, none
@@ -169,7 +169,7 @@ export function byCompleteTime<T>(ctx: { notifyAt(time: Timestamp): void }, comp
  * consolidated updates go on in messages of at most MESSAGE_UPDATES, or, with `whole`, as one.
  */
 export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecord: boolean, already?: (time: Timestamp) => boolean, whole = false): Stream<Update<T>> {
-  const pact = byRecord ? exchangeBy((u: Update<T>) => recordKey(u[0])) : pipeline;
+  const pact = byRecord ? exchangeBy((u: Update<T>) => ownerKey(u[0])) : pipeline;
   const out = s.scope.unary<Update<T>, Update<T>>(s, name, pact, (ctx) => {
     const logic = byCompleteTime<T>(ctx, (sink, time) => {
       if (whole) {

@@ -6,7 +6,7 @@ import { consolidateUpdates, type Update } from './consolidate.js';
 import { GraphError } from '../graph/errors.js';
 import { CollectionError } from './errors.js';
 import { byCompleteTime, consolidateStream } from './linear.js';
-import { compareRecords, previewRecord, recordKey } from './record-key.js';
+import { compareRecords, ownerKey, previewRecord } from './record-key.js';
 
 /**
  * What `collection.subscribe` calls once per completed epoch that changed: the epoch's consolidated
@@ -47,7 +47,7 @@ export type PairSubscriber = (epoch: number, firsts: Float64Array, seconds: Floa
  */
 export function subscribePairChanges(s: Stream<Update<[number, number]>>, f: PairSubscriber, name: string): ProbeHandle {
   rootOnly(s, name);
-  const done = s.scope.unary<Update<[number, number]>, never>(s, name, exchangeBy((u: Update<[number, number]>) => recordKey(u[0])), (ctx) =>
+  const done = s.scope.unary<Update<[number, number]>, never>(s, name, exchangeBy((u: Update<[number, number]>) => ownerKey(u[0])), (ctx) =>
     byCompleteTime<[number, number]>(ctx, (sink, time) => {
       const { firsts, seconds, diffs, others } = sink.takePairs();
       if (others.length > 0) {

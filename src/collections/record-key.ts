@@ -1,4 +1,5 @@
 /** Records compared by value: one canonical key per record, and the order records are sorted in. */
+import { hashPair } from './dense.js';
 import { CollectionError } from './errors.js';
 
 /**
@@ -116,6 +117,23 @@ export function checkDiff(diff: unknown, where: string): number {
     throw new CollectionError('BAD_DIFF', `${where}: a multiplicity must be a non-zero safe integer, got ${String(diff)}`, { diff: String(diff) });
   }
   return diff;
+}
+
+/**
+ * What routes a record to the worker that owns it: a pair of numbers (but NaN) by a 32-bit hash of its
+ * two numbers, with no string made for it; any other record by its canonical key (`recordKey`, which
+ * refuses a record that cannot be compared by value). Equal records get equal keys in every worker and
+ * process (0 and -0 are one).
+ *
+ * @example exchangeBy((u: Update<[number, number]>) => ownerKey(u[0]))
+ */
+export function ownerKey(record: unknown): RecordKey {
+  if (Array.isArray(record) && record.length === 2) {
+    const a: unknown = record[0];
+    const b: unknown = record[1];
+    if (typeof a === 'number' && typeof b === 'number' && a === a && b === b) return hashPair(a, b) >>> 0;
+  }
+  return recordKey(record);
 }
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Arrangement } from '../../src/collections/arrange.js';
 import { CollectionError } from '../../src/collections/errors.js';
 import { newCollection } from '../../src/collections/input.js';
-import { compareRecords, recordKey } from '../../src/collections/record-key.js';
+import { compareRecords, ownerKey, recordKey } from '../../src/collections/record-key.js';
 import { DataflowError } from '../../src/graph/errors.js';
 import { Worker } from '../../src/workers/worker.js';
 
@@ -32,6 +32,16 @@ describe('records compared by value', () => {
 
   it('a record and its structured clone have the same key (what crosses to another worker stays the same record)', () => {
     fc.assert(fc.property(data, (a) => recordKey(structuredClone(a)) === recordKey(a)));
+  });
+
+  it('equal records have one owner key (what sends a record to its worker), pairs of numbers among them', () => {
+    const pairs = fc.tuple(fc.constantFrom(0, -0, 1, 0.5, Number.NaN, 2 ** 40), fc.constantFrom(0, -0, 2, -1.5, Number.NaN));
+    const records = fc.oneof(data, pairs);
+    fc.assert(fc.property(records, records, (a, b) => !same(a, b) || ownerKey(a) === ownerKey(b)), { numRuns: 3000 });
+  });
+
+  it('a record and its structured clone have one owner key', () => {
+    fc.assert(fc.property(fc.oneof(data, fc.tuple(fc.double(), fc.double())), (a) => ownerKey(structuredClone(a)) === ownerKey(a)));
   });
 
   it('compareRecords is 0 exactly for equal records, and antisymmetric', () => {
