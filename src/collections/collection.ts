@@ -11,6 +11,8 @@ import { joinArrangements } from './join.js';
 import { consolidateStream, explodeUpdates, filterUpdates, flatMapUpdates, inspectUpdates, mapUpdates, negateUpdates } from './linear.js';
 import { CollectionView, subscribeChanges, subscribePairChanges, type ChangeSubscriber, type PairSubscriber } from './output.js';
 import { reduceArrangement, type ReduceLogic } from './reduce.js';
+import { CollectionError } from './errors.js';
+import { previewRecord } from './record-key.js';
 
 /**
  * A collection of records of type `T` that changes over time: a stream of updates `[record, diff]`
@@ -177,13 +179,17 @@ export class Collection<T> {
   }
 
   /**
-   * `[key, sum]` for each key: the sum of its values times their multiplicities.
+   * `[key, sum]` for each key: the sum of its values times their multiplicities, as a double (a value
+   * that is not a number stops the dataflow with NOT_A_NUMBER as the cause of VERTEX_FAILED).
    * @example sales.sum() // sales: Collection<[shop, amount]>
    */
   sum<K>(this: Collection<[K, number]>, name = 'sum'): Collection<[K, number]> {
-    return this.reduce<K, number, number>((_k, input, out) => {
+    return this.reduce<K, number, number>((k, input, out) => {
       let s = 0;
-      for (const [v, n] of input) s += v * n;
+      for (const [v, n] of input) {
+        if (typeof v !== 'number') throw notANumber(name, k, v);
+        s += v * n;
+      }
       out.push([s, 1]);
     }, name);
   }
@@ -295,3 +301,10 @@ export class Collection<T> {
   }
 }
 
+/** What `sum` throws for a value that is not a number. */
+function notANumber(name: string, key: unknown, value: unknown): CollectionError {
+  return new CollectionError('NOT_A_NUMBER', `sum '${name}': key ${previewRecord(key)} has the value ${previewRecord(value)}, which is not a number: sum adds numbers (map the values to numbers first)`, {
+    key: previewRecord(key),
+    value: previewRecord(value),
+  });
+}

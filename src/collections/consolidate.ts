@@ -1,6 +1,6 @@
 /** Consolidation: updates of one record summed, the ones that cancel dropped. */
 import { hashPair } from './dense.js';
-import { recordKey, type RecordKey } from './record-key.js';
+import { overflowed, pastSafe, recordKey, type RecordKey } from './record-key.js';
 
 /**
  * One change of a collection: a record and its multiplicity (a non-zero integer; negative removes).
@@ -116,6 +116,7 @@ export class Consolidator<T> {
       const sum = sums[i]!;
       const first = firsts[i];
       if (sum !== 0) {
+        if (pastSafe(sum)) throw overflowed('consolidating', records[i] ?? [this.a[i]!, this.b[i]!], sum);
         if (first !== undefined && first[1] === sum) out.push(first);
         else out.push([records[i] ?? ([this.a[i]!, this.b[i]!] as T), sum]);
       }
@@ -167,6 +168,7 @@ export class Consolidator<T> {
     for (let i = 0, w = 0; i < n; i++) {
       const x = this.a[i]!;
       const sum = sums[i]!;
+      if (pastSafe(sum)) throw overflowed('consolidating', x === x ? [x, this.b[i]!] : records[i], sum);
       if (x === x) {
         if (sum !== 0) {
           firsts[w] = x;

@@ -2,7 +2,7 @@
 import type { Timestamp } from '../timestamps/timestamp.js';
 import { reservedColumn } from './dense.js';
 import { CollectionError } from './errors.js';
-import type { RecordKey } from './record-key.js';
+import { overflowed, pastSafe, type RecordKey } from './record-key.js';
 
 /** The entries the columns of an index are first reserved for (address space, not memory: 16 to 28 bytes an entry, committed as they grow). */
 const RESERVE = 1 << 25;
@@ -97,7 +97,10 @@ export class Entries {
     }
     this.times[i] = time;
     this.timeRefs[time]!++;
-    if ((diff | 0) !== diff && !this.wideDiffs) this.widen('diffs');
+    if ((diff | 0) !== diff) {
+      if (pastSafe(diff)) throw overflowed('an arrangement', value, diff, 'an entry of value');
+      if (!this.wideDiffs) this.widen('diffs');
+    }
     this.diffs[i] = diff;
     if (this.batched) {
       if ((seq | 0) !== seq && !this.wideSeqs) this.widen('seqs');

@@ -13,6 +13,7 @@ export const CollectionErrorCode = {
   NOT_COMPLETE: 'NOT_COMPLETE',
   TRACE_FULL: 'TRACE_FULL',
   BAD_ROUND: 'BAD_ROUND',
+  NOT_A_NUMBER: 'NOT_A_NUMBER',
 } as const;
 export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof CollectionErrorCode];
 
@@ -20,7 +21,7 @@ export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof Coll
  * A record of a collection that cannot be compared by value, a multiplicity that is not a non-zero
  * safe integer, a record that is not a `[key, value]` pair where a keyed operator needs one (or not a
  * pair of numbers, for `subscribePairs`), a round for `enterAt` that is not a non-negative safe
- * integer, or an index grown past what one worker's columns can hold (codes: CollectionErrorCode).
+ * integer, a value given to `sum` that is not a number, or an index grown past what one worker's columns can hold (codes: CollectionErrorCode).
  * Inside a running dataflow it is the `cause` of the VERTEX_FAILED that stops it.
  *
  * @example

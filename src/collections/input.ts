@@ -1,4 +1,5 @@
 /** CollectionInput: an input session that feeds a collection with inserts, removals and epochs. */
+import { DataflowError } from '../graph/errors.js';
 import type { InputHandle } from '../graph/handles.js';
 import type { Scope } from '../graph/scope.js';
 import { Collection } from './collection.js';
@@ -8,7 +9,7 @@ import { checkData, checkDiff } from './record-key.js';
 /**
  * Changes a collection epoch by epoch: `insert`, `remove` and `update` at the current epoch,
  * `advanceTo` a later one, `close` when there is no more. Records are checked as they are given
- * (UNKEYABLE_RECORD, BAD_DIFF). Each worker feeds its own share; the collection is the sum of all.
+ * (UNKEYABLE_RECORD, BAD_DIFF), and a change after `close` is refused (INPUT_CLOSED). Each worker feeds its own share; the collection is the sum of all.
  *
  * @example
  * const edges = newCollection<[number, number]>(scope, 'edges');
@@ -46,8 +47,10 @@ export class CollectionInput<T> {
     this.update(record, -1);
   }
 
-  /** `diff` more copies of `record` (fewer when negative) from the current epoch on. */
+  /** `diff` more copies of `record` (fewer when negative) from the current epoch on (INPUT_CLOSED once closed). */
   update(record: T, diff: number): void {
+    // Checked here, not when the buffer is sent: after close nothing sends it, and the change would be lost.
+    if (this.input.closed) throw new DataflowError('INPUT_CLOSED', `input '${this.input.name}' is closed: a change can no longer be given`, { input: this.input.name });
     checkData(record);
     if (diff !== 1 && diff !== -1) checkDiff(diff, `input '${this.input.name}'`);
     this.buffer.push([record, diff]);

@@ -4,6 +4,7 @@ import { pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import { Consolidator, MESSAGE_UPDATES, type Update } from './consolidate.js';
+import { overflowed, pastSafe } from './record-key.js';
 import type { ArrangedBatch, Trace, TraceReader } from './trace.js';
 
 /** About how many pairs a join makes before it lets the stages downstream take them (at most one message's worth). */
@@ -68,6 +69,7 @@ export function joinArrangements<K, A, B, R>(left: Arrangement<K, A>, right: Arr
           const other = num === num ? num : hOthers![j];
           const r = swapped ? f(key, other as A, value as B) : f(key, value as A, other as B);
           const d = diff * hDiffs[j]!;
+          if (pastSafe(d)) throw overflowed(`join '${name}'`, r, d);
           const ti = hTimes[j]!;
           if (ti !== last) {
             last = ti;

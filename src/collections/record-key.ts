@@ -111,6 +111,28 @@ function rank(x: unknown): number {
   throw unkeyable(x, '');
 }
 
+/**
+ * Whether a multiplicity that sums or products of safe ones made has left the safe integers, where a
+ * double no longer counts exactly (one past them stays past them, however it was rounded).
+ *
+ * @example if (pastSafe(a * b)) throw overflowed('join', record, a * b);
+ */
+export function pastSafe(diff: number): boolean {
+  return diff > Number.MAX_SAFE_INTEGER || diff < -Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * BAD_DIFF for a multiplicity that sums or products took past the safe integers (see `pastSafe`).
+ *
+ * @example throw overflowed("join 'offer'", [1, 2], 2 ** 60); // "join 'offer': the record [1,2] came to a multiplicity of …"
+ */
+export function overflowed(where: string, record: unknown, diff: number, what = 'the record'): CollectionError {
+  return new CollectionError('BAD_DIFF', `${where}: ${what} ${previewRecord(record)} came to a multiplicity of ${diff}, past the safe integers (where counts are no longer exact)`, {
+    record: previewRecord(record),
+    diff: String(diff),
+  });
+}
+
 /** Checks a multiplicity: a non-zero safe integer (BAD_DIFF otherwise). */
 export function checkDiff(diff: unknown, where: string): number {
   if (typeof diff !== 'number' || !Number.isSafeInteger(diff) || diff === 0) {

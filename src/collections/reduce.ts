@@ -6,7 +6,7 @@ import { Antichain } from '../timestamps/antichain.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import { MESSAGE_UPDATES, type Update } from './consolidate.js';
-import { checkDiff, compareRecords, recordKey, type RecordKey } from './record-key.js';
+import { checkDiff, compareRecords, overflowed, pastSafe, recordKey, type RecordKey } from './record-key.js';
 import { markConsolidated } from './linear.js';
 import { covering, DENSE_LIMIT, isIndex } from './dense.js';
 import { HistoryCursors } from './cursor.js';
@@ -210,7 +210,11 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
       } else if (n > 0) {
         // What logic is given is its own: fresh pairs, sorted by value.
         const input = new Array<[V, number]>(n);
-        for (let i = 0; i < n; i++) input[i] = [inputNow.values[i]!, inputNow.counts[i]!];
+        for (let i = 0; i < n; i++) {
+          const count = inputNow.counts[i]!;
+          if (pastSafe(count)) throw overflowed(`reduce '${name}' input for key ${String(kk)}`, inputNow.values[i], count, 'the value');
+          input[i] = [inputNow.values[i]!, count];
+        }
         if (n > 1) (allNumbers(inputNow.keys, n) ? sortByNumber(input as unknown as [number, number][], 0, n - 1) : input.sort(byRecord));
         const produced: [R, number][] = [];
         logic(key, input, produced);
@@ -220,7 +224,10 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           const rk = recordKey(r);
           let at = -1;
           for (let j = 0; j < wantedN; j++) if (wantedKeys[j] === rk) (at = j), (j = wantedN);
-          if (at >= 0) wantedCounts[at]! += d;
+          if (at >= 0) {
+            wantedCounts[at]! += d;
+            if (pastSafe(wantedCounts[at]!)) throw overflowed(`reduce '${name}' output for key ${String(kk)}`, r, wantedCounts[at]!);
+          }
           else {
             wantedValues[wantedN] = r;
             wantedKeys[wantedN] = rk;

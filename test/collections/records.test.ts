@@ -111,6 +111,90 @@ describe('bad input to a collection', () => {
     expect((err as Error).message).toMatch(/needs \[key, value\] pairs/);
   });
 
+  it('a change to a closed collection input is INPUT_CLOSED, and what came before the close is kept', () => {
+    const worker = new Worker();
+    const seen: [number, number][] = [];
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<number>(scope, 'in');
+      input.collection.subscribe((changes) => seen.push(...changes));
+      return input;
+    });
+    input.insert(7);
+    input.close();
+    for (const change of [() => input.insert(1), () => input.remove(7), () => input.update(2, 3)]) {
+      expect(change).toThrow(expect.objectContaining({ name: 'DataflowError', code: 'INPUT_CLOSED', message: expect.stringContaining("input 'in' is closed") }));
+    }
+    worker.run();
+    expect(seen).toEqual([[7, 1]]);
+  });
+
+  it.each([['a string', 'a'], ['an array', [1]]])('sum given %s as a value stops with NOT_A_NUMBER as the cause, naming the key', (_what, value) => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<[number, unknown]>(scope, 'in');
+      (input.collection as any).sum('total').subscribe(() => {});
+      return input;
+    });
+    input.insert([4, 1]);
+    input.insert([4, value]);
+    input.close();
+    expect(() => worker.run()).toThrow(
+      expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_A_NUMBER', message: expect.stringContaining("sum 'total': key 4 has the value") }) }),
+    );
+  });
+
+  describe('multiplicities that sums or products take past the safe integers: BAD_DIFF as the cause, never an inexact count', () => {
+    const run = (build: (c: any) => any, feed: (input: any) => void) => () => {
+      const worker = new Worker();
+      const input = worker.dataflow((scope) => {
+        const input = newCollection<any>(scope, 'in');
+        build(input.collection).subscribe(() => {});
+        return input;
+      });
+      feed(input);
+      input.close();
+      worker.run();
+    };
+    const twice = (record: unknown, d: number) => (input: any) => {
+      input.update(record, d);
+      input.update(record, d);
+    };
+    it.each([
+      ['summed by consolidation', (c: any) => c, twice(1, 2 ** 52), 'consolidating: the record 1 came to a multiplicity of 9007199254740992'],
+      ['summed by consolidation, a pair of numbers', (c: any) => c, twice([1, 2], 2 ** 52), 'the record [1,2] came to a multiplicity of 9007199254740992'],
+      ['summed in an arrangement', (c: any) => c.count(), twice(1, 2 ** 52), 'an arrangement: an entry of value 0 came to a multiplicity of 9007199254740992'],
+      ['multiplied by a join', (c: any) => c.join(c), twice([1, 2], 2 ** 30), "join 'join': the record [1,[2,2]] came to a multiplicity of"],
+    ])('%s', (_what, build, feed, message) => {
+      expect(run(build, feed)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'BAD_DIFF', message: expect.stringContaining(message) }) }));
+    });
+
+    it('summed across epochs, as a reduce reads its input', () => {
+      const across = (input: any) => {
+        input.update(1, 2 ** 52);
+        input.advanceTo(1);
+        input.update(1, 2 ** 52);
+      };
+      const reduce = (c: any) => c.map((x: number) => [x, x]).reduce((_k: number, values: [number, number][], out: [number, number][]) => out.push([values[0]![1], 1]));
+      expect(run(reduce, across)).toThrow(expect.objectContaining({ cause: expect.objectContaining({ code: 'BAD_DIFF', message: expect.stringContaining("reduce 'reduce' input for key 1: the value 1 came to a multiplicity of 9007199254740992") }) }));
+    });
+
+    it('sums that stay within them are exact', () => {
+      const counts: [number, number][] = [];
+      const worker = new Worker();
+      const input = worker.dataflow((scope) => {
+        const input = newCollection<number>(scope, 'in');
+        input.collection.count().subscribe((changes) => counts.push(...changes.map(([[, n], d]) => [n, d] as [number, number])));
+        return input;
+      });
+      input.update(1, 2 ** 52);
+      input.update(1, 2 ** 52 - 1);
+      input.update(1, -(2 ** 52));
+      input.close();
+      worker.run();
+      expect(counts).toEqual([[2 ** 52 - 1, 1]]);
+    });
+  });
+
   it('a reduce that outputs a multiplicity that is not an integer stops with BAD_DIFF as the cause', () => {
     const worker = new Worker();
     const input = worker.dataflow((scope) => {
