@@ -60,7 +60,7 @@ export function flatMapUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Ite
         const rs = f(batch[i]![0]);
         // An array (the usual result) is read by index, without an iterator.
         if (Array.isArray(rs)) for (let j = 0; j < rs.length; j++) out.push([rs[j] as U, d]);
-        else for (const r of rs) out.push([r, d]);
+        else for (const r of iterable(rs, name, batch[i]![0], 'records')) out.push([r, d]);
         if (out.length >= MESSAGE_UPDATES) {
           ctx.send(out, time);
           out = [];
@@ -82,7 +82,7 @@ export function explodeUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Ite
       let out: Update<U>[] = [];
       for (let i = 0; i < batch.length; i++) {
         const d = batch[i]![1];
-        for (const [r, w] of f(batch[i]![0])) {
+        for (const [r, w] of iterable(f(batch[i]![0]), name, batch[i]![0], '[record, weight] pairs')) {
           if (w === 0) continue;
           const product = checkDiff(w, `${name}: the weight of ${previewRecord(r)}`) * d;
           if (!Number.isSafeInteger(product)) {
@@ -186,4 +186,14 @@ export function consolidateStream<T>(s: Stream<Update<T>>, name: string, byRecor
     };
   });
   return markConsolidated(out);
+}
+
+/** `rs` if it can be iterated, else NOT_ITERABLE naming what `f` returned for `record` (a TypeError from deep inside said only "is not iterable"). */
+function iterable<U>(rs: Iterable<U>, name: string, record: unknown, of: string): Iterable<U> {
+  if (rs === null || typeof (rs as { [Symbol.iterator]?: unknown } | undefined)?.[Symbol.iterator] !== 'function') {
+    throw new CollectionError('NOT_ITERABLE', `${name}: f returned ${previewRecord(rs)} for the record ${previewRecord(record)}: it must return an array (or another iterable) of ${of}`, {
+      record: previewRecord(record),
+    });
+  }
+  return rs;
 }

@@ -254,6 +254,16 @@ describe('iterateTogether refuses a body that does not give one collection per v
         iterateTogether([input.collection, input.collection], ([a]) => [a, input.collection]);
         return input;
       });
-    expect(outside).toThrow(expect.objectContaining({ code: 'SCOPE_MISMATCH' }));
+    expect(outside).toThrow(expect.objectContaining({ code: 'SCOPE_MISMATCH', message: expect.stringContaining('iterate: the body returned as result 1 a collection made outside this loop') }));
+  });
+
+  it('iterate whose body returns a collection from outside: SCOPE_MISMATCH that says to enter it', () => {
+    const outside = () =>
+      new Worker().dataflow((scope) => {
+        const input = newCollection<number>(scope, 'numbers');
+        input.collection.iterate(() => input.collection, 'loop');
+        return input;
+      });
+    expect(outside).toThrow(expect.objectContaining({ name: 'GraphError', code: 'SCOPE_MISMATCH', message: expect.stringContaining('loop: the body returned as its result a collection made outside this loop (or inside a loop within it): make results from the variables, and bring other collections in with it.enter(collection)') }));
   });
 });

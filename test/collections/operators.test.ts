@@ -208,6 +208,48 @@ describe.each(cases)('$name on one worker', ({ inputs, build, reference }) => {
   });
 });
 
+describe('flatMap and explode given a function that returns something they cannot iterate', () => {
+  const run = (build: (c: Collection<number>) => Collection<unknown>) => () => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<number>(scope, 'numbers');
+      build(input.collection).probe();
+      return input;
+    });
+    input.insert(3);
+    input.close();
+    worker.run();
+  };
+
+  it.each([
+    ['flatMap', (c: Collection<number>) => c.flatMap((x) => x as unknown as number[], 'spread'), "spread: f returned 3 for the record 3: it must return an array (or another iterable) of records"],
+    ['flatMap', (c: Collection<number>) => c.flatMap(() => null as unknown as number[], 'spread'), 'spread: f returned null for the record 3'],
+    ['explode', (c: Collection<number>) => c.explode(() => undefined as unknown as [number, number][], 'weigh'), 'weigh: f returned undefined for the record 3: it must return an array (or another iterable) of [record, weight] pairs'],
+  ])('%s: VERTEX_FAILED caused by NOT_ITERABLE, naming the record', (_op, build, message) => {
+    expect(run(build)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_ITERABLE', message: expect.stringContaining(message) }) }));
+  });
+
+  it('any iterable will do: a generator, a Set', () => {
+    const worker = new Worker();
+    const seen: [number, number][] = [];
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<number>(scope, 'numbers');
+      input.collection
+        .flatMap(function* (x) {
+          yield x;
+          yield x + 1;
+        })
+        .flatMap((x) => new Set([x * 10]))
+        .subscribe((changes) => seen.push(...changes));
+      return input;
+    });
+    input.insert(3);
+    input.close();
+    worker.run();
+    expect(seen).toEqual([[30, 1], [40, 1]]);
+  });
+});
+
 describe('explode refuses a weight that is not a safe integer, and a product past them', () => {
   const run = (weight: number, diff: number) => () => {
     const worker = new Worker();
