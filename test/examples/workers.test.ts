@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 // Worker threads run the build, so this test uses it too.
 import type { EdgeList } from '../../dist/examples/iterative/edge-list.js';
+import { ExactSum } from '../../dist/examples/iterative/exact-sum.js';
 import { formatNodeValues, runExample } from '../../dist/examples/iterative/run.js';
 import { ThreadPool } from '../../dist/src/index.js';
 import { loadGraph, referenceWcc } from './reference.js';
@@ -75,6 +76,53 @@ describe('pagerank on a graph whose shares between two workers take several mess
     // The first line that differs, if any (a diff of two 6 MB texts would take the test runner minutes).
     const at = a.findIndex((line, i) => line !== b[i]);
     expect(at === -1 && b.length === a.length ? 'the same' : `line ${at + 1}: ${a[at]} on 1 worker, ${b[at]} on 2`).toBe('the same');
+  });
+});
+
+describe('pagerank on more nodes than one block of in-neighbour ids (2^19), gathered block by block', () => {
+  // 540,000 nodes (ids past 2^19 = 524,288 are in the second block): every node links to the next and
+  // to two more, so that many have shares from both blocks; node 5 has 300 more in-neighbours in each
+  // block, runs too long for a byte; the last ten nodes dangle.
+  const n = 540_000;
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < n - 10; i++) pairs.push([i, (i + 1) % n], [i, (i * 7919 + 3) % n], [i, (i * 104_729 + 11) % n]);
+  for (let i = 0; i < 300; i++) pairs.push([1000 + i, 5], [530_000 + i, 5]);
+  const edges: EdgeList = { src: Int32Array.from(pairs, (p) => p[0]), dst: Int32Array.from(pairs, (p) => p[1]), count: pairs.length, maxId: n - 1 };
+
+  /** The ranks as the example computes them, plainly: each node's shares added in order of in-neighbour id, from 0. */
+  function plainRanks(iterations: number): Float64Array {
+    // In-lists by in-neighbour id (each edge once), out-degrees.
+    const seen = new Set<number>();
+    const inDegree = new Int32Array(n + 1);
+    const outDegree = new Int32Array(n);
+    const kept = pairs.filter(([a, b]) => !seen.has(a * n + b) && (seen.add(a * n + b), true));
+    for (const [a, b] of kept) (inDegree[b + 1]!++, outDegree[a]!++);
+    for (let y = 0; y < n; y++) inDegree[y + 1]! += inDegree[y]!;
+    const at = inDegree.slice(0, n);
+    const from = new Int32Array(kept.length);
+    for (const [a, b] of kept.sort((p, q) => p[0] - q[0])) from[at[b]!++] = a;
+    let rank = new Float64Array(n).fill(1 / n);
+    for (let it = 0; it < iterations; it++) {
+      const dangling = new ExactSum();
+      for (let x = 0; x < n; x++) if (outDegree[x] === 0) dangling.add(rank[x]!);
+      const next = new Float64Array(n);
+      for (let y = 0; y < n; y++) {
+        let s = 0;
+        for (let i = inDegree[y]!; i < inDegree[y + 1]!; i++) s += rank[from[i]!]! / outDegree[from[i]!]!;
+        next[y] = (1 - 0.85) / n + 0.85 * (s + dangling.sum() / n);
+      }
+      rank = next;
+    }
+    return rank;
+  }
+
+  it('gives the bytes of the plain computation, on 1 and 2 workers', async () => {
+    const want = formatNodeValues({ nodes: Int32Array.from({ length: n }, (_, i) => i), values: plainRanks(2) }).split('\n');
+    for (const workers of [1, 2]) {
+      const got = formatNodeValues(await runExample('pagerank', edges, { iterations: 2, workers })).split('\n');
+      const at = want.findIndex((line, i) => line !== got[i]);
+      expect(at === -1 && got.length === want.length ? 'the same' : `${workers} worker(s), line ${at + 1}: ${got[at]}, plainly ${want[at]}`).toBe('the same');
+    }
   });
 });
 
