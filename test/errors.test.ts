@@ -191,7 +191,37 @@ const CASES: Record<string, () => unknown> = {
     const view = new Worker().dataflow((scope) => newCollection<number>(scope, 'in').collection.view());
     view.at(0);
   },
-  // Raised inside the running dataflow, so it arrives as the cause of VERTEX_FAILED.
+  // Raised inside the running dataflow, so they arrive as the cause of VERTEX_FAILED.
+  'CollectionError.NOT_ITERABLE': () => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<number>(scope, 'in');
+      input.collection.flatMap((x) => x as unknown as number[]).probe();
+      return input;
+    });
+    input.insert(7);
+    input.close();
+    try {
+      worker.run();
+    } catch (err) {
+      throw (err as Error).cause;
+    }
+  },
+  'CollectionError.NOT_A_NUMBER': () => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<[number, unknown]>(scope, 'in');
+      (input.collection as any).sum().probe();
+      return input;
+    });
+    input.insert([1, 'seven']);
+    input.close();
+    try {
+      worker.run();
+    } catch (err) {
+      throw (err as Error).cause;
+    }
+  },
   'CollectionError.BAD_ROUND': () => {
     const worker = new Worker();
     const input = worker.dataflow((scope) => {

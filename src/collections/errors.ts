@@ -22,8 +22,9 @@ export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof Coll
  * A record of a collection that cannot be compared by value, a multiplicity that is not a non-zero
  * safe integer, a record that is not a `[key, value]` pair where a keyed operator needs one (or not a
  * pair of numbers, for `subscribePairs`), a round for `enterAt` that is not a non-negative safe
- * integer, a value given to `sum` that is not a number, a `flatMap` or `explode` function that returned
- * something that cannot be iterated, or an index grown past what one worker's columns can hold (codes: CollectionErrorCode).
+ * integer, a value given to `sum` that is not a number, a `flatMap` or `explode` function that
+ * returned something that cannot be iterated, or an index grown past what one worker's columns can
+ * hold (codes: CollectionErrorCode).
  * Inside a running dataflow it is the `cause` of the VERTEX_FAILED that stops it.
  *
  * @example

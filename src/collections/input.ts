@@ -9,7 +9,8 @@ import { checkData, checkDiff } from './record-key.js';
 /**
  * Changes a collection epoch by epoch: `insert`, `remove` and `update` at the current epoch,
  * `advanceTo` a later one, `close` when there is no more. Records are checked as they are given
- * (UNKEYABLE_RECORD, BAD_DIFF), and a change after `close` is refused (INPUT_CLOSED). Each worker feeds its own share; the collection is the sum of all.
+ * (UNKEYABLE_RECORD, BAD_DIFF), and a change after `close` is refused (INPUT_CLOSED). Each worker
+ * feeds its own share; the collection is the sum of all.
  *
  * @example
  * const edges = newCollection<[number, number]>(scope, 'edges');

@@ -227,8 +227,7 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           if (at >= 0) {
             wantedCounts[at]! += d;
             if (pastSafe(wantedCounts[at]!)) throw overflowed(`reduce '${name}' output for key ${String(kk)}`, r, wantedCounts[at]!);
-          }
-          else {
+          } else {
             wantedValues[wantedN] = r;
             wantedKeys[wantedN] = rk;
             wantedCounts[wantedN++] = d;
