@@ -7,8 +7,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const index = JSON.stringify(resolve(here, '../../dist/src/index.js'));
 
 /**
- * A fresh process makes a Worker, then keeps 40,000 small arrays alive (enough for V8 to grow its young
- * generation once or twice), and prints the young generation's size in MiB.
+ * A fresh process makes a Worker, then keeps 100,000 small arrays alive, and prints the young
+ * generation's size in MiB. The burst is more than the young generation holds when the Worker is made
+ * (4 or 8 MiB then, depending on what loading the modules left), so collections run during it; with
+ * 40,000 arrays a process whose young generation was already 8 MiB collected nothing and did not grow
+ * (one run in four here).
  */
 function youngAfterBurst(env: Record<string, string>, flags: string[] = []): { mib: number; stderr: string; status: number | null } {
   const script = `
@@ -16,7 +19,7 @@ function youngAfterBurst(env: Record<string, string>, flags: string[] = []): { m
     const { Worker } = await import(${index});
     new Worker();
     const keep = [];
-    for (let i = 0; i < 40000; i++) keep.push([i, i]);
+    for (let i = 0; i < 100000; i++) keep.push([i, i]);
     const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
     console.log(young.space_size / 2 ** 20, keep.length);
   `;
@@ -30,7 +33,8 @@ describe('the young generation', () => {
     const own = youngAfterBurst({ TIMELY_YOUNG_GROWTH: '2' });
     expect(tuned.status, tuned.stderr).toBe(0);
     expect(own.status, own.stderr).toBe(0);
-    expect(tuned.mib).toBeGreaterThanOrEqual(4 * own.mib);
+    // Here: 32 MiB (the ceiling) against 16 at V8's pace, in 22 runs of each, 10 of them beside two busy loops.
+    expect(tuned.mib).toBeGreaterThanOrEqual(2 * own.mib);
   });
 
   it('is left to a semi-space flag the process was started with, on the command line or in NODE_OPTIONS', () => {
