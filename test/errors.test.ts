@@ -6,6 +6,7 @@ import { routeEdges, type EdgeBlock } from '../examples/iterative/blocks.js';
 import { ExampleError, parseEdgeList, readEdgeList } from '../examples/iterative/edge-list.js';
 import { runExample } from '../examples/iterative/run.js';
 import { parseUpdates } from '../examples/iterative/updates.js';
+import type { Collection } from '../src/collections/collection.js';
 import { Entries } from '../src/collections/entries.js';
 import { newCollection } from '../src/collections/input.js';
 import { outputError } from '../src/cli/output.js';
@@ -59,6 +60,23 @@ async function raised(act: () => unknown): Promise<unknown> {
     return err;
   }
   return undefined;
+}
+
+/** Runs a collection `build` makes from an input given `record` on one worker, and throws the cause of the VERTEX_FAILED that stops it. */
+function causeOfFailure<T>(build: (c: Collection<T>) => Collection<unknown>, record: T): void {
+  const worker = new Worker();
+  const input = worker.dataflow((scope) => {
+    const input = newCollection<T>(scope, 'in');
+    build(input.collection).probe();
+    return input;
+  });
+  input.insert(record);
+  input.close();
+  try {
+    worker.run();
+  } catch (err) {
+    throw (err as Error).cause;
+  }
 }
 
 /** One worker, one input feeding one stage of `make`'s vertices; runs it with one record sent. */
@@ -192,51 +210,9 @@ const CASES: Record<string, () => unknown> = {
     view.at(0);
   },
   // Raised inside the running dataflow, so they arrive as the cause of VERTEX_FAILED.
-  'CollectionError.NOT_ITERABLE': () => {
-    const worker = new Worker();
-    const input = worker.dataflow((scope) => {
-      const input = newCollection<number>(scope, 'in');
-      input.collection.flatMap((x) => x as unknown as number[]).probe();
-      return input;
-    });
-    input.insert(7);
-    input.close();
-    try {
-      worker.run();
-    } catch (err) {
-      throw (err as Error).cause;
-    }
-  },
-  'CollectionError.NOT_A_NUMBER': () => {
-    const worker = new Worker();
-    const input = worker.dataflow((scope) => {
-      const input = newCollection<[number, unknown]>(scope, 'in');
-      (input.collection as any).sum().probe();
-      return input;
-    });
-    input.insert([1, 'seven']);
-    input.close();
-    try {
-      worker.run();
-    } catch (err) {
-      throw (err as Error).cause;
-    }
-  },
-  'CollectionError.BAD_ROUND': () => {
-    const worker = new Worker();
-    const input = worker.dataflow((scope) => {
-      const input = newCollection<number>(scope, 'in');
-      input.collection.iterate((inner, it) => inner.concat(it.enterAt(input.collection, () => -1))).probe();
-      return input;
-    });
-    input.insert(7);
-    input.close();
-    try {
-      worker.run();
-    } catch (err) {
-      throw (err as Error).cause;
-    }
-  },
+  'CollectionError.NOT_ITERABLE': () => causeOfFailure<number>((c) => c.flatMap((x) => x as unknown as number[]), 7),
+  'CollectionError.NOT_A_NUMBER': () => causeOfFailure<[number, unknown]>((c) => (c as any).sum(), [1, 'seven']),
+  'CollectionError.BAD_ROUND': () => causeOfFailure<number>((c) => c.iterate((inner, it) => inner.concat(it.enterAt(c, () => -1))), 7),
   // An index past its columns' limit (2^29 entries): asked for one segment that large, without the memory.
   'CollectionError.TRACE_FULL': () => new Entries().take(30),
   'ExampleError.BAD_UPDATE': () => parseUpdates(new TextEncoder().encode('@ 2\n@ 1\n'), 'updates.txt'),
