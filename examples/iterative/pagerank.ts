@@ -283,12 +283,24 @@ function gatherRanks(rank: Float64Array, offsets: Int32Array, slots: Int32Array,
   for (let k = 0; k < rank.length; k++) rank[k] = base + DAMPING * (sumSlots(incoming, slots, offsets[k]!, offsets[k + 1]!) + danglingTerm);
 }
 
-/** `gatherRanks` block by block (see `InBlocks`): the same ranks, with the shares read from one block of ids at a time. */
+/**
+ * `gatherRanks` block by block (see `InBlocks`): the same ranks, with the shares read from one block of
+ * ids at a time. The lists' starts (`offsets[k]`, k below the node count) serve as each node's cursor,
+ * moved past each run as it is read: once every block is read each holds the next list's start, and
+ * they are shifted back (a column of cursors of its own would cost 4 bytes a node).
+ */
 function gatherBlocks(rank: Float64Array, offsets: Int32Array, slots: Int32Array, blocks: InBlocks, incoming: Float64Array, base: number, danglingTerm: number): void {
   rank.fill(0);
-  blocks.next.set(offsets.subarray(0, rank.length));
-  for (let b = 0; b < blocks.counts.length; b++) sumBlock(rank, blocks.counts[b]!, blocks.wide[b]!, slots, blocks.next, incoming);
+  for (let b = 0; b < blocks.counts.length; b++) sumBlock(rank, blocks.counts[b]!, blocks.wide[b]!, slots, offsets, incoming);
+  startsAgain(offsets, rank.length);
   damp(rank, base, danglingTerm);
+}
+
+/** `offsets[k] = offsets[k - 1]` for k from `n - 1` down to 1, and `offsets[0] = 0`: the cursors `gatherBlocks` moved to the ends of the lists back at their starts. */
+function startsAgain(offsets: Int32Array, n: number): void {
+  if (n === 0) return;
+  offsets.copyWithin(1, 0, n - 1);
+  offsets[0] = 0;
 }
 
 /** Adds to each node's `sums` its shares in one block: its run, `counts[k]` long (`wide` for WIDE) from `next[k]` on, which moves past it. */
@@ -453,8 +465,6 @@ interface InBlocks {
   /** Per block, per owned node: the length of its run in the block; `WIDE` for 255 or more, then found in `wide`. */
   readonly counts: Uint8Array[];
   readonly wide: Map<number, number>[];
-  /** Per owned node, where its run of the next block starts (scratch of `gatherBlocks`). */
-  readonly next: Int32Array;
 }
 
 /** A run in a block too long for `InBlocks.counts`. */
@@ -471,7 +481,7 @@ function inBlocks(slots: Int32Array, offsets: Int32Array, blockOf: Uint8Array | 
   for (let i = 0; i < blockOf.length; i++) if (blockOf[i]! >= blocks) blocks = blockOf[i]! + 1;
   const counts = Array.from({ length: blocks }, () => new Uint8Array(nodes));
   const wide = Array.from({ length: blocks }, () => new Map<number, number>());
-  return countRuns(slots, offsets, blockOf, counts, wide) ? { counts, wide, next: new Int32Array(nodes) } : undefined;
+  return countRuns(slots, offsets, blockOf, counts, wide) ? { counts, wide } : undefined;
 }
 
 /** Per node and block, the length of the node's run in the block (into `counts` and `wide`); false if some list goes back to an earlier block. */
