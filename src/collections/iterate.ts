@@ -131,9 +131,8 @@ export function iterateTogether<T extends readonly unknown[] | []>(starts: Colle
     throw new GraphError('INVALID_OPTION', `${name}: the body must return ${n} collection(s), one per variable in order, and returned ${got}`);
   }
   // Said here in the collections' words: the graph would name the stages that join the result to the loop.
-  const inside = variables[0]!.scope;
   results.forEach((result, i) => {
-    if (result.scope !== inside) {
+    if (result.scope !== loop) {
       const which = n === 1 ? 'its result' : `result ${i}`;
       throw new GraphError('SCOPE_MISMATCH', `${name}: the body returned as ${which} a collection made outside this loop (or inside a loop within it): make results from the variables, and bring other collections in with it.enter(collection)`, { loop: name });
     }

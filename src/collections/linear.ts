@@ -4,7 +4,7 @@ import { exchangeBy, pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import { Consolidator, dueToConsolidate, MESSAGE_UPDATES, type Update } from './consolidate.js';
 import { CollectionError } from './errors.js';
-import { checkDiff, ownerKey, previewRecord } from './record-key.js';
+import { checkDiff, overflowed, ownerKey, pastSafe, previewRecord } from './record-key.js';
 
 /**
  * Streams whose updates are consolidated at each time on each worker (at most one update per record, none
@@ -85,9 +85,7 @@ export function explodeUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Ite
         for (const [r, w] of iterable(f(batch[i]![0]), name, batch[i]![0], '[record, weight] pairs')) {
           if (w === 0) continue;
           const product = checkDiff(w, `${name}: the weight of ${previewRecord(r)}`) * d;
-          if (!Number.isSafeInteger(product)) {
-            throw new CollectionError('BAD_DIFF', `${name}: weight ${w} of ${previewRecord(r)} times multiplicity ${d} is past the safe integers`, { diff: String(product) });
-          }
+          if (pastSafe(product)) throw overflowed(`${name}: weight ${w} times multiplicity ${d}`, r, product);
           out.push([r, product]);
           if (out.length >= MESSAGE_UPDATES) {
             ctx.send(out, time);
