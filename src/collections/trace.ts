@@ -693,6 +693,121 @@ export function advance(t: Timestamp, frontier: readonly Timestamp[], order: Tim
  * columns.
  */
 export function compact(entries: Entries, base: number, n: number, order: TimestampOrder, bounds: Bounds): number {
+  return n <= SHORT ? compactShort(entries, base, n, order, bounds) : compactLong(entries, base, n, order, bounds);
+}
+
+/**
+ * Histories of at most this many entries (most of what sweeps visit under churn: a key touched a
+ * few times since) are compacted by comparing their entries pairwise, without the indexes and maps
+ * a long one needs.
+ */
+const SHORT = 8;
+/** `compactShort`'s scratch: each entry's representative, and its number (-1 until known). */
+const shortReps: (Timestamp | undefined)[] = new Array<Timestamp | undefined>(SHORT).fill(undefined);
+const shortRepIds = new Int32Array(SHORT);
+/** 1 if the entry leads a merge others may join (its batch seen by every reader), else 0. */
+const shortOpen = new Uint8Array(SHORT);
+
+/**
+ * `compact` for a history of at most SHORT entries: the same result (the survivors in order, with the
+ * same times, sums and batch numbers), found by comparing each entry with the ones before it.
+ * @internal exported for tests, which hold it to `compactLong`.
+ */
+export function compactShort(entries: Entries, base: number, n: number, order: TimestampOrder, bounds: Bounds): number {
+  const { nums, times: ids, seqs: entrySeqs, timeOf, otherVks, batched } = entries;
+  let diffs = entries.diffs;
+  const acked = bounds.get()[1];
+  let nt = 0;
+  let lastId = -1;
+  let rep = undefined as unknown as Timestamp;
+  let repId = -1;
+  for (let i = 0; i < n; i++) {
+    const id = ids[base + i]!;
+    if (id !== lastId) {
+      lastId = id;
+      const original = timeOf[id]!;
+      rep = bounds.advance(original, order);
+      repId = rep === original ? id : -1;
+      let fresh = true;
+      for (let j = 0; j < i; j++) {
+        if (shortReps[j] === rep) {
+          fresh = false;
+          break;
+        }
+      }
+      if (fresh) nt++;
+    }
+    shortReps[i] = rep;
+    shortRepIds[i] = repId;
+    const seq = batched ? entrySeqs[base + i]! : 0;
+    const diff = diffs[base + i]!;
+    let first = -1;
+    if (seq <= acked) {
+      const v = nums[base + i]!;
+      for (let j = 0; j < i; j++) {
+        if (shortOpen[j] === 0 || shortReps[j] !== rep) continue;
+        const u = nums[base + j]!;
+        if (v === v ? u === v : u !== u && otherVks![base + j] === otherVks![base + i]) {
+          first = j;
+          break;
+        }
+      }
+    }
+    if (first >= 0) {
+      leader[i] = first;
+      shortOpen[i] = 0;
+      sums[first]! += diff;
+      if (seq > seqs[first]!) seqs[first] = seq;
+    } else {
+      leader[i] = i;
+      shortOpen[i] = seq <= acked ? 1 : 0;
+      sums[i] = diff;
+      seqs[i] = seq;
+    }
+  }
+  // As in compactLong: the survivors' representatives numbered and taken before any old number is
+  // released, then the survivors written back in place, in order.
+  for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0 && shortRepIds[i]! < 0) shortRepIds[i] = entries.timeId(shortReps[i]!);
+  for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0 && shortRepIds[i] !== ids[base + i]) entries.ref(shortRepIds[i]!);
+  for (let i = 0; i < n; i++) if (leader[i] !== i || sums[i] === 0 || shortRepIds[i] !== ids[base + i]) entries.unref(ids[base + i]!);
+  const otherValues = entries.otherValues;
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    shortReps[i] = undefined; // the scratch keeps no time alive
+    if (leader[i] !== i || sums[i] === 0) continue;
+    const v = nums[base + i]!;
+    nums[base + w] = v;
+    if (v !== v) {
+      otherVks![base + w] = otherVks![base + i]!;
+      otherValues![base + w] = otherValues![base + i];
+    }
+    ids[base + w] = shortRepIds[i]!;
+    const sum = sums[i]!;
+    if ((sum | 0) !== sum && !entries.wideDiffColumn) {
+      entries.widen('diffs');
+      diffs = entries.diffs;
+    }
+    diffs[base + w] = sum;
+    if (batched) entrySeqs[base + w] = seqs[i]!;
+    w++;
+  }
+  if (otherVks !== undefined) {
+    for (let i = w; i < n; i++) {
+      otherVks[base + i] = 0;
+      otherValues![base + i] = 0;
+    }
+  }
+  entries.forget();
+  lastTimes = nt;
+  return w;
+}
+
+/**
+ * `compact` for a history of any length: entries merge through a dense index per representative
+ * (small-integer values), a table of (representative, number) pairs, or maps.
+ * @internal exported for tests.
+ */
+export function compactLong(entries: Entries, base: number, n: number, order: TimestampOrder, bounds: Bounds): number {
   const { nums, times: ids, seqs: entrySeqs, timeOf, otherVks, batched } = entries;
   let diffs = entries.diffs;
   if (leader.length < n) {

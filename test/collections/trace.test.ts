@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { recordKey, type RecordKey } from '../../src/collections/record-key.js';
 import { Entries } from '../../src/collections/entries.js';
-import { Accumulated, accumulate, advance, Bounds, compact, Histories, Trace, type History } from '../../src/collections/trace.js';
+import { Accumulated, accumulate, advance, Bounds, compact, compactLong, compactShort, Histories, Trace, type History } from '../../src/collections/trace.js';
 import { Antichain } from '../../src/timestamps/antichain.js';
 import { lexicographicOrder, productOrder, type TimestampOrder } from '../../src/timestamps/order.js';
 import { Timestamp } from '../../src/timestamps/timestamp.js';
@@ -117,6 +117,24 @@ describe.each([
         expect(histories.entries.timeCount).toBe(used.size);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('a history of up to 8 entries compacts pairwise to exactly what the general compaction leaves', () => {
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 8 }), frontier, fc.integer({ min: 0, max: 4 }), (entries, f, acked) => {
+        const minimal = new Antichain<Timestamp>(order.lessEqual);
+        for (const t of f) minimal.insert(t);
+        const left = (how: typeof compact) => {
+          const h = history(entries);
+          const n = how(h.entries, h.at, h.length, order, new Bounds(() => [minimal.elements(), acked]));
+          const e = h.entries;
+          const kept = Array.from({ length: n }, (_, j) => [e.vk(h.at + j), e.time(h.at + j).key, e.diffs[h.at + j], e.seqs[h.at + j]]);
+          return { kept, times: e.timeCount };
+        };
+        expect(left(compactShort)).toEqual(left(compactLong));
+      }),
+      { numRuns: 1000 },
     );
   });
 
