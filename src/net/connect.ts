@@ -326,7 +326,7 @@ export class Connector {
       if (!proves(m.proof, proof(secret, 'dial', m.nonce, mine, m.process, me, m.job))) {
         return refuse('BAD_SECRET', 'it did not prove the shared secret (give every process the same TIMELY_SECRET or --secret-file)');
       }
-      const differences = jobDifferences(job, m.job);
+      const differences = jobDifferences(job, m.job, `${this.noun} ${me}`, `${this.noun} ${m.process}`);
       if (differences.length > 0) return refuse('JOB_MISMATCH', `it runs another job than ${this.noun} ${me}: ${differences.join(', ')} differ`);
       if (m.process <= me || m.process >= hosts.length || this.skip.has(m.process)) {
         return refuse('DUPLICATE_PROCESS', `it claims process index ${m.process}, but only ${this.plural} ${me + 1} to ${hosts.length - 1} dial ${this.noun} ${me}`);

@@ -98,13 +98,16 @@ export function describeJob(job: JobIdentity): string {
   return `${job.module}/${job.args}/${job.processes}x${job.workers}`;
 }
 
-/** Which parts of two jobs differ, in words (empty when they are the same job). */
-export function jobDifferences(mine: JobIdentity, theirs: JobIdentity): string[] {
+/**
+ * Which parts of two jobs differ, in words (empty when they are the same job); `me` and `them` name the
+ * two sides (`process 0`), so that the words read the same on either side of the refusal.
+ */
+export function jobDifferences(mine: JobIdentity, theirs: JobIdentity, me: string, them: string): string[] {
   const out: string[] = [];
   if (mine.module !== theirs.module) out.push('the module (a different file, or a different build of it)');
   if (mine.args !== theirs.args) out.push('the args');
-  if (mine.processes !== theirs.processes) out.push(`the number of processes (${theirs.processes} there, ${mine.processes} here)`);
-  if (mine.workers !== theirs.workers) out.push(`the workers per process (${theirs.workers} there, ${mine.workers} here)`);
+  if (mine.processes !== theirs.processes) out.push(`the number of processes (${theirs.processes} on ${them}, ${mine.processes} on ${me})`);
+  if (mine.workers !== theirs.workers) out.push(`the workers per process (${theirs.workers} on ${them}, ${mine.workers} on ${me})`);
   return out;
 }
 

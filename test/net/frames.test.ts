@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NetError } from '../../src/net/errors.js';
 import { DataBatch, decodeFrame, encodeControl, encodeResults, FrameType, type Control, type FrameContext } from '../../src/net/frames.js';
-import { parseHandshake } from '../../src/net/handshake.js';
+import { jobDifferences, parseHandshake } from '../../src/net/handshake.js';
 import { BROADCAST } from '../../src/workers/mesh.js';
 
 /** Process 1 of 3 with 2 workers each, hearing from process 2. */
@@ -146,5 +146,17 @@ describe('the handshake parser', () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => check(JSON.stringify(v) ?? '')), { numRuns: 3000 });
     const kinds = fc.record({ t: fc.constantFrom('hello', 'intro', 'welcome', 'refuse'), protocol: fc.anything(), nonce: fc.anything(), process: fc.anything(), proof: fc.anything(), job: fc.anything(), code: fc.anything(), message: fc.anything() }, { requiredKeys: ['t'] });
     fc.assert(fc.property(kinds, (v) => check(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x)) ?? '')), { numRuns: 3000 });
+  });
+});
+
+describe('a job mismatch', () => {
+  it('names each side with its own figure, so that the refusal reads the same on both', () => {
+    const job = { module: 'ab', args: 'cd', processes: 2, workers: 2 };
+    expect(jobDifferences(job, { ...job, processes: 3, workers: 4 }, 'process 0', 'process 1')).toEqual([
+      'the number of processes (3 on process 1, 2 on process 0)',
+      'the workers per process (4 on process 1, 2 on process 0)',
+    ]);
+    expect(jobDifferences(job, { ...job, module: 'ef', args: 'gh' }, 'process 0', 'process 1')).toEqual(['the module (a different file, or a different build of it)', 'the args']);
+    expect(jobDifferences(job, { ...job }, 'process 0', 'process 1')).toEqual([]);
   });
 });
