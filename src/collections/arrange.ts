@@ -17,20 +17,25 @@ import { Trace, type ArrangedBatch } from './trace.js';
  * (a load of distinct records) is appended in consolidated parts as they come instead, so that they do
  * not wait in a second copy. Every operator given the
  * same arrangement reads that one index: two joins against one arrangement keep one copy of it. Made by
- * `collection.arrange()`; read with `join`, `joinMap`, `semijoin`, `antijoin` and `reduce`.
+ * `collection.arrange()`; read with its own `join`, `joinMap`, `semijoin`, `antijoin` and `reduce`, or
+ * given to a collection's `join`, `joinMap`, `semijoin` and `antijoin`; `asCollection()` gives back the
+ * collection it indexes.
  *
  * @example
  * const byNode = edges.arrange();                 // edges: Collection<[number, number]>
  * const out1 = labels.join(byNode);               // both joins read the same index
  * const out2 = distances.join(byNode);
+ * const live = byNode.semijoin(active);           // and so does this semijoin
  */
 export class Arrangement<K, V> {
   /** The batches appended to the trace, in order, each as one message at its time (this worker's keys only). */
   readonly stream: Stream<ArrangedBatch<K, V>>;
   private current: Trace<K, V> | undefined;
+  private readonly updates: Stream<Update<[K, V]>>;
 
   /** @internal Use `collection.arrange()`. */
   constructor(updates: Stream<Update<[K, V]>>, name: string) {
+    this.updates = updates;
     this.stream = updates.scope.unary<Update<[K, V]>, ArrangedBatch<K, V>>(updates, name, exchangeBy(keyOfUpdate), (ctx) => {
       const trace = new Trace<K, V>(ctx.order);
       this.current = trace;
@@ -69,8 +74,43 @@ export class Arrangement<K, V> {
    * `f(key, v, w)` for each pair `[key, v]` here and `[key, w]` in `other`, reading this index.
    * @example byNode.joinMap(labels.arrange(), (_n, next, label) => [next, label])
    */
-  joinMap<W, R>(other: Arrangement<K, W>, f: (key: K, v: V, w: W) => R, name = 'join'): Collection<R> {
-    return new Collection(joinArrangements(this, other, f, name));
+  joinMap<W, R>(other: Arrangement<K, W> | Collection<[K, W]>, f: (key: K, v: V, w: W) => R, name = 'join'): Collection<R> {
+    const right = other instanceof Arrangement ? other : other.arrange(`${name}.right`);
+    return new Collection(joinArrangements(this, right, f, name));
+  }
+
+  /**
+   * `[key, [v, w]]` for each pair `[key, v]` here and `[key, w]` in `other`, reading this index (and
+   * `other`'s, if it is an arrangement).
+   * @example byNode.join(labels.arrange()) // [node, [neighbour, label]]
+   */
+  join<W>(other: Arrangement<K, W> | Collection<[K, W]>, name = 'join'): Collection<[K, [V, W]]> {
+    return this.joinMap(other, (k, v, w) => [k, [v, w]] as [K, [V, W]], name);
+  }
+
+  /**
+   * The pairs here whose key is in `keys`, each as often as here times the key's count there: a
+   * collection of keys, or an arrangement (each of its pairs counts once for its key). Reads this index.
+   * @example byCustomer.semijoin(vip.distinct()) // the orders of VIP customers
+   */
+  semijoin(keys: Collection<K> | Arrangement<K, unknown>, name = 'semijoin'): Collection<[K, V]> {
+    return this.joinMap(arrangedKeys(keys, name), (k, v) => [k, v] as [K, V], name);
+  }
+
+  /**
+   * The pairs here whose key is not in `keys` (this collection minus `semijoin(keys)`; give distinct keys).
+   * @example byCustomer.antijoin(blocked.distinct()) // the orders of customers not blocked
+   */
+  antijoin(keys: Collection<K> | Arrangement<K, unknown>, name = 'antijoin'): Collection<[K, V]> {
+    return this.asCollection().concat(this.semijoin(keys, name).negate(`${name}.negate`));
+  }
+
+  /**
+   * The collection this arrangement indexes, as it came (its updates, not read back from the index).
+   * @example const pairs = byNode.asCollection(); // Collection<[node, neighbour]>
+   */
+  asCollection(): Collection<[K, V]> {
+    return new Collection(this.updates);
   }
 
   /**
@@ -304,4 +344,12 @@ function keyOfUpdate(u: Update<[unknown, unknown]>): number | string {
 /** Whether `x` is a number that is its own canonical key: any but NaN and -0. */
 function plainNumber(x: unknown): boolean {
   return typeof x === 'number' && x === x && !(x === 0 && 1 / x < 0);
+}
+
+/**
+ * Keys to semijoin with, arranged: an arrangement as it is (each pair counts for its key); a collection
+ * of keys as `[key, 0]` pairs.
+ */
+export function arrangedKeys<K>(keys: Collection<K> | Arrangement<K, unknown>, name: string): Arrangement<K, unknown> {
+  return keys instanceof Arrangement ? keys : keys.map((k) => [k, 0] as [K, number], `${name}.keys`).arrange(`${name}.right`);
 }

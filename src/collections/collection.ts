@@ -3,7 +3,7 @@ import type { ProbeHandle } from '../graph/handles.js';
 import type { Scope } from '../graph/scope.js';
 import type { Stream } from '../graph/stream.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
-import { Arrangement } from './arrange.js';
+import { Arrangement, arrangedKeys } from './arrange.js';
 import { concat } from '../graph/operators/concat.js';
 import type { Update } from './consolidate.js';
 import { iterate, type Iteration } from './iterate.js';
@@ -142,18 +142,20 @@ export class Collection<T> {
 
   /**
    * The pairs whose key is in `keys`, each as often as here times the key's count there (for a filter,
-   * give distinct keys).
+   * give distinct keys). `keys` may be an arrangement, which several semijoins then share (each of its
+   * pairs counts once for its key).
    * @example visits.semijoin(members.distinct())
    */
-  semijoin<K, V>(this: Collection<[K, V]>, keys: Collection<K>, name = 'semijoin'): Collection<[K, V]> {
-    return this.joinMap(keys.map((k) => [k, 0] as [K, number], `${name}.keys`), (k, v) => [k, v] as [K, V], name);
+  semijoin<K, V>(this: Collection<[K, V]>, keys: Collection<K> | Arrangement<K, unknown>, name = 'semijoin'): Collection<[K, V]> {
+    return this.joinMap(arrangedKeys(keys, name), (k, v) => [k, v] as [K, V], name);
   }
 
   /**
-   * The pairs whose key is not in `keys` (this minus `semijoin(keys)`; give distinct keys).
+   * The pairs whose key is not in `keys` (this minus `semijoin(keys)`; give distinct keys, or an
+   * arrangement with one pair per key).
    * @example users.antijoin(banned.distinct())
    */
-  antijoin<K, V>(this: Collection<[K, V]>, keys: Collection<K>, name = 'antijoin'): Collection<[K, V]> {
+  antijoin<K, V>(this: Collection<[K, V]>, keys: Collection<K> | Arrangement<K, unknown>, name = 'antijoin'): Collection<[K, V]> {
     return this.concat(this.semijoin(keys, name).negate(`${name}.negate`));
   }
 

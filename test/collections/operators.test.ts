@@ -81,6 +81,48 @@ const cases: Case[] = [
     },
   },
   {
+    // By b itself, arranged: each of its pairs counts for its key; by distinct keys, arranged once and
+    // read by both: in or out.
+    name: 'semijoin and antijoin by arrangements',
+    inputs: 2,
+    build: ([a, b]) => {
+      const keys = (b as Collection<Pair>).map(([k]) => k).distinct().map((k) => [k, 'key'] as [number, string]).arrange();
+      return (a as Collection<Pair>)
+        .semijoin(keys)
+        .map(([k, v]) => [k, v, 'in'] as unknown)
+        .concat((a as Collection<Pair>).antijoin(keys).map(([k, v]) => [k, v, 'out'] as unknown), (a as Collection<Pair>).semijoin((b as Collection<Pair>).arrange()).map(([k, v]) => [k, v, 'by b'] as unknown));
+    },
+    reference: ([a, b]) => {
+      const keys = new Set([...distinctRef(keysOf(b!)).values()].map(([k]) => k));
+      return multiset<unknown>([
+        ...[...(a as Multiset<Pair>).values()].map(([[k, v], n]) => [[k, v, keys.has(k) ? 'in' : 'out'], n] as [unknown, number]),
+        ...[...joinRef(a as Multiset<Pair>, b as Multiset<Pair>).values()].map(([[k, [v]], n]) => [[k, v, 'by b'], n] as [unknown, number]),
+      ]);
+    },
+  },
+  {
+    name: 'an arrangement\'s own join, semijoin, antijoin and the collection it indexes',
+    inputs: 2,
+    build: ([a, b]) => {
+      const arranged = (a as Collection<Pair>).arrange();
+      const keys = (b as Collection<Pair>).map(([k]) => k).distinct();
+      return arranged
+        .join(b as Collection<Pair>)
+        .map(([k, [v, w]]) => ['join', k, v, w] as unknown)
+        .concat(arranged.semijoin(keys).map(([k, v]) => ['semi', k, v] as unknown), arranged.antijoin(keys).map(([k, v]) => ['anti', k, v] as unknown), arranged.asCollection().map(([k, v]) => ['as', k, v] as unknown));
+    },
+    reference: ([a, b]) => {
+      const keys = new Set([...distinctRef(keysOf(b!)).values()].map(([k]) => k));
+      const pairs = [...(a as Multiset<Pair>).values()];
+      return multiset<unknown>([
+        ...[...joinRef(a as Multiset<Pair>, b as Multiset<Pair>).values()].map(([[k, [v, w]], n]) => [['join', k, v, w], n] as [unknown, number]),
+        ...pairs.filter(([[k]]) => keys.has(k)).map(([[k, v], n]) => [['semi', k, v], n] as [unknown, number]),
+        ...pairs.filter(([[k]]) => !keys.has(k)).map(([[k, v], n]) => [['anti', k, v], n] as [unknown, number]),
+        ...pairs.map(([[k, v], n]) => [['as', k, v], n] as [unknown, number]),
+      ]);
+    },
+  },
+  {
     name: 'reduce',
     inputs: 1,
     // Per key: the two smallest values with their counts as a record, and the number of distinct values twice.
