@@ -715,7 +715,7 @@ const shortOpen = new Uint8Array(SHORT);
  */
 export function compactShort(entries: Entries, base: number, n: number, order: TimestampOrder, bounds: Bounds): number {
   const { nums, times: ids, seqs: entrySeqs, timeOf, otherVks, batched } = entries;
-  let diffs = entries.diffs;
+  const diffs = entries.diffs;
   const acked = bounds.get()[1];
   let nt = 0;
   let lastId = -1;
@@ -767,39 +767,13 @@ export function compactShort(entries: Entries, base: number, n: number, order: T
   }
   // As in compactLong: the survivors' representatives numbered and taken before any old number is
   // released, then the survivors written back in place, in order.
-  for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0 && shortRepIds[i]! < 0) shortRepIds[i] = entries.timeId(shortReps[i]!);
-  for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0 && shortRepIds[i] !== ids[base + i]) entries.ref(shortRepIds[i]!);
-  for (let i = 0; i < n; i++) if (leader[i] !== i || sums[i] === 0 || shortRepIds[i] !== ids[base + i]) entries.unref(ids[base + i]!);
-  const otherValues = entries.otherValues;
-  let w = 0;
   for (let i = 0; i < n; i++) {
+    if (leader[i] === i && sums[i] !== 0 && shortRepIds[i]! < 0) shortRepIds[i] = entries.timeId(shortReps[i]!);
     shortReps[i] = undefined; // the scratch keeps no time alive
-    if (leader[i] !== i || sums[i] === 0) continue;
-    const v = nums[base + i]!;
-    nums[base + w] = v;
-    if (v !== v) {
-      otherVks![base + w] = otherVks![base + i]!;
-      otherValues![base + w] = otherValues![base + i];
-    }
-    ids[base + w] = shortRepIds[i]!;
-    const sum = sums[i]!;
-    if ((sum | 0) !== sum && !entries.wideDiffColumn) {
-      entries.widen('diffs');
-      diffs = entries.diffs;
-    }
-    diffs[base + w] = sum;
-    if (batched) entrySeqs[base + w] = seqs[i]!;
-    w++;
+    timeIndex[i] = i;
   }
-  if (otherVks !== undefined) {
-    for (let i = w; i < n; i++) {
-      otherVks[base + i] = 0;
-      otherValues![base + i] = 0;
-    }
-  }
-  entries.forget();
   lastTimes = nt;
-  return w;
+  return keepSurvivors(entries, base, n, shortRepIds);
 }
 
 /**
@@ -809,7 +783,7 @@ export function compactShort(entries: Entries, base: number, n: number, order: T
  */
 export function compactLong(entries: Entries, base: number, n: number, order: TimestampOrder, bounds: Bounds): number {
   const { nums, times: ids, seqs: entrySeqs, timeOf, otherVks, batched } = entries;
-  let diffs = entries.diffs;
+  const diffs = entries.diffs;
   if (leader.length < n) {
     const size = Math.max(n, 2 * leader.length);
     leader = new Int32Array(size);
@@ -942,6 +916,20 @@ export function compactLong(entries: Entries, base: number, n: number, order: Ti
     if (repIds[j]! < 0) repIds[j] = entries.timeId(times[j]!);
     times[j] = undefined as unknown as Timestamp; // the scratch keeps no time alive
   }
+  lastTimes = nt;
+  return keepSurvivors(entries, base, n, repIds);
+}
+
+/**
+ * The end of a compaction of the `n` entries at `base`, merged as `leader`, `sums` and `seqs` say:
+ * each survivor (a leader whose sum is not zero) takes its representative's number,
+ * `repIds[timeIndex[i]]`, before any old number is released (so that a number both use is not freed
+ * in between; a survivor that keeps its number neither takes nor releases one), and the survivors are
+ * written back in place, each to a place at or before its own, in order. Returns how many are left.
+ */
+function keepSurvivors(entries: Entries, base: number, n: number, repIds: Int32Array): number {
+  const { nums, times: ids, seqs: entrySeqs, otherVks, batched } = entries;
+  let diffs = entries.diffs;
   for (let i = 0; i < n; i++) if (leader[i] === i && sums[i] !== 0 && repIds[timeIndex[i]!] !== ids[base + i]) entries.ref(repIds[timeIndex[i]!]!);
   for (let i = 0; i < n; i++) if (leader[i] !== i || sums[i] === 0 || repIds[timeIndex[i]!] !== ids[base + i]) entries.unref(ids[base + i]!);
   const otherValues = entries.otherValues;
@@ -971,7 +959,6 @@ export function compactLong(entries: Entries, base: number, n: number, order: Ti
     }
   }
   entries.forget();
-  lastTimes = nt;
   return w;
 }
 
