@@ -17,6 +17,15 @@ export interface Transport {
    * same: DATAFLOW_MISMATCH otherwise); its batches from other workers go to `deliver`.
    */
   attach(dataflow: number, shape: GraphShape, deliver: (edge: number, time: Timestamp, records: unknown[]) => void): { exchange: ProgressExchange; channels: RemoteChannels };
+  /**
+   * Lets go of dataflow `dataflow`, complete on this worker: nothing of it is in flight any more (a
+   * message or progress batch in flight would hold a pointstamp, and its tracker has none), but a peer's
+   * announcement of its shape may still come, and is dropped. A progress batch that comes all the same
+   * (a peer that counts wrong) goes to `late` (see `setLate`); data, to a DATAFLOW_MISMATCH.
+   */
+  detach(dataflow: number): void;
+  /** Where progress batches for a dataflow let go of go (the worker raises the error they make). */
+  setLate(late: (dataflow: number, from: number, updates: readonly PointstampUpdate[]) => void): void;
   /** Moves queued and arrived messages. Returns whether anything moved. */
   poll(): boolean;
   /**
@@ -94,6 +103,9 @@ export class ThreadTransport implements Transport {
   private readonly delivers: ((edge: number, time: Timestamp, records: unknown[]) => void)[] = [];
   /** The shape of each dataflow as this worker built it. */
   private readonly shapes: GraphShape[] = [];
+  /** Dataflows let go of (see `detach`), and where progress for them goes. */
+  private readonly detached = new Set<number>();
+  private late: (dataflow: number, from: number, updates: readonly PointstampUpdate[]) => void = () => {};
   /**
    * Messages for dataflows this worker has not built yet, in arrival order: a peer that finished a
    * dataflow may already be sending for its next one. They are handed over once this worker builds it.
@@ -159,7 +171,27 @@ export class ThreadTransport implements Transport {
     return this.mesh.poll((from, bytes, own) => this.receive(from, decode(bytes, own)), POLL_BUDGET) || moved;
   }
 
+  detach(dataflow: number): void {
+    delete this.exchanges[dataflow];
+    delete this.delivers[dataflow];
+    delete this.shapes[dataflow];
+    this.detached.add(dataflow);
+  }
+
+  setLate(late: (dataflow: number, from: number, updates: readonly PointstampUpdate[]) => void): void {
+    this.late = late;
+  }
+
   private receive(from: number, m: WireMessage): void {
+    if (this.detached.has(m.dataflow)) {
+      if (m.kind === 'shape') return;
+      if (m.kind === 'progress') return this.late(m.dataflow, from, m.updates);
+      throw new WorkerError('DATAFLOW_MISMATCH', `worker ${from} sent data for dataflow ${m.dataflow}, which is complete on worker ${this.index}: the workers disagree on the dataflow`, {
+        worker: this.index,
+        from,
+        dataflow: m.dataflow,
+      });
+    }
     if (this.exchanges[m.dataflow] === undefined) {
       this.early.push({ from, message: m });
       return;

@@ -1,6 +1,9 @@
 /** Worker: one worker's step loop over its dataflows — receive progress, run vertices, send progress. */
 import { ProgressAccumulator } from '../progress/accumulator.js';
+import type { PointstampUpdate } from '../progress/change-batch.js';
+import { ProgressError } from '../progress/errors.js';
 import { LoopbackExchange, type ProgressExchange } from '../progress/exchange.js';
+import type { ProgressTracker } from '../progress/tracker.js';
 import { GraphBuilder } from '../graph/builder.js';
 import { DataflowError, GraphError } from '../graph/errors.js';
 import { shapeOf } from '../graph/logical.js';
@@ -43,6 +46,8 @@ export interface WorkerStats {
 
 /** How long a busy `stepUntilAsync` runs before it lets the event loop take a turn. */
 const YIELD_MS = 2;
+/** How many dataflows let go of a worker keeps the tracker of (see `Worker.late`). */
+const RECENT = 16;
 
 /** Resolves after the event loop has served what was waiting (I/O included: `setImmediate` runs after the poll phase). */
 function yieldToEventLoop(): Promise<void> {
@@ -50,6 +55,8 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 interface Installed {
+  /** Its number on every worker (the n-th dataflow built), which its messages carry. */
+  readonly id: number;
   readonly name: string;
   readonly runtime: DataflowRuntime;
   readonly exchange: ProgressExchange;
@@ -80,9 +87,19 @@ export class Worker {
   readonly index: number;
   readonly peers: number;
   private readonly options: WorkerOptions;
+  /** The dataflows not yet complete: one that completes is let go of (see `retire`), with what it holds. */
   private readonly dataflows: Installed[] = [];
+  /** Dataflows built so far: the next one's number. */
+  private built = 0;
   private failure: Error | undefined;
   private readonly counters = { steps: 0, progressBatches: 0, progressUpdates: 0 };
+  /** The message, record and notification counts of the dataflows let go of. */
+  private readonly retired = { messages: 0, records: 0, notifications: 0 };
+  /**
+   * The trackers of the last RECENT dataflows let go of, by number, to name what a progress batch that
+   * still comes for one of them (a peer that counts wrong) would make negative.
+   */
+  private readonly recent = new Map<number, { readonly name: string; readonly tracker: ProgressTracker }>();
   /** When a `stepAsync` or `stepUntilAsync` last let the event loop take a turn. */
   private lastYield = 0;
 
@@ -96,6 +113,7 @@ export class Worker {
       throw new GraphError('INVALID_OPTION', 'several workers need a transport between them (use execute() to start them)');
     }
     tuneYoungGeneration();
+    options.transport?.setLate((dataflow, from, updates) => this.late(dataflow, from, updates));
     this.index = index;
     this.peers = peers;
     this.options = options;
@@ -109,9 +127,25 @@ export class Worker {
     return delivered > 0;
   }
 
-  /** Builds a dataflow with `build`, checks the graph rules, and starts it on this worker. */
+  /**
+   * Builds a dataflow with `build`, checks the graph rules, and starts it on this worker. Every worker
+   * builds the same dataflows in the same order. Once complete, a dataflow is let go of: the worker
+   * steps only those still running, and what it held goes with the handles the caller drops.
+   *
+   * @example
+   * for (const query of queries) {
+   *   const { input, out } = worker.dataflow((scope) => {
+   *     const input = scope.newInput<number>('q');
+   *     return { input, out: input.stream.map((x) => x * query).collect() };
+   *   });
+   *   input.send([1, 2, 3]);
+   *   input.close();
+   *   worker.run();
+   *   console.log(out.records());
+   * }
+   */
   dataflow<R>(build: (scope: Scope) => R, options: DataflowOptions = {}): R {
-    const n = this.dataflows.length;
+    const n = this.built++;
     const builder = new GraphBuilder(options.name ?? `dataflow${n}`);
     const result = builder.buildWith(build);
     const graph = builder.build();
@@ -126,6 +160,7 @@ export class Worker {
     });
     builder.attachAll(runtime);
     this.dataflows.push({
+      id: n,
       name: graph.name,
       runtime,
       exchange: linked?.exchange ?? new LoopbackExchange(),
@@ -165,6 +200,10 @@ export class Worker {
         const work = df.runtime.runActive();
         if (work > 0) active = true;
         if (this.sendProgress(df, work === 0)) active = true;
+        if (this.finished(df)) {
+          this.retire(i);
+          i--;
+        }
       }
     } catch (err) {
       this.failure = err instanceof Error ? err : new Error(String(err));
@@ -266,15 +305,50 @@ export class Worker {
 
   /** Every dataflow on this worker has no pointstamp left. */
   complete(): boolean {
-    for (const df of this.dataflows) {
-      if (!df.runtime.tracker.isComplete() || !df.accumulator.isEmpty() || !df.runtime.changes.isEmpty() || !df.exchange.settled()) return false;
-    }
+    for (const df of this.dataflows) if (!this.finished(df)) return false;
     return true;
+  }
+
+  /** Whether `df` is done here for good: no pointstamp left, nothing held to send or to apply. */
+  private finished(df: Installed): boolean {
+    return df.runtime.tracker.isComplete() && df.accumulator.isEmpty() && df.runtime.changes.isEmpty() && df.exchange.settled();
+  }
+
+  /**
+   * Lets go of the finished dataflow at `i`: a worker that builds dataflow after dataflow keeps only
+   * those not yet complete, and steps only them. Its handles (inputs, probes, outputs) still answer as
+   * for a complete dataflow; its counts stay in `stats()`.
+   */
+  private retire(i: number): void {
+    const df = this.dataflows[i]!;
+    this.dataflows.splice(i, 1);
+    this.retired.messages += df.runtime.stats.messages;
+    this.retired.records += df.runtime.stats.records;
+    this.retired.notifications += df.runtime.stats.notifications;
+    const transport = this.options.transport;
+    if (transport === undefined) return;
+    transport.detach(df.id);
+    this.recent.set(df.id, { name: df.name, tracker: df.runtime.tracker });
+    if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /**
+   * A progress batch from worker `from` for dataflow `dataflow`, complete here and let go of: no
+   * correct peer sends one (the dataflow has no pointstamp left anywhere). NEGATIVE_COUNT if it makes a
+   * count negative, as it would have had the dataflow been kept; MALFORMED_BATCH otherwise.
+   */
+  private late(dataflow: number, from: number, updates: readonly PointstampUpdate[]): void {
+    const recent = this.recent.get(dataflow);
+    if (recent !== undefined) {
+      recent.tracker.applyAll([updates]);
+      recent.tracker.checkNonNegative();
+    }
+    throw new ProgressError('MALFORMED_BATCH', { dataflow, from, worker: this.index }, `worker ${from} sent progress for dataflow ${recent === undefined ? dataflow : `'${recent.name}'`}, which is complete on worker ${this.index}: a count of it would stay above zero for good`);
   }
 
   stats(): WorkerStats {
     const traffic = this.options.transport?.stats() ?? { dataMessages: 0, dataBytes: 0, progressMessages: 0, progressBytes: 0, networkDataBytes: 0, networkProgressBytes: 0, peakBacklog: 0 };
-    const s: WorkerStats = { ...this.counters, messages: 0, records: 0, notifications: 0, traffic };
+    const s: WorkerStats = { ...this.counters, ...this.retired, traffic };
     for (const df of this.dataflows) {
       s.messages += df.runtime.stats.messages;
       s.records += df.runtime.stats.records;
