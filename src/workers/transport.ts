@@ -103,8 +103,11 @@ export class ThreadTransport implements Transport {
   private readonly delivers: ((edge: number, time: Timestamp, records: unknown[]) => void)[] = [];
   /** The shape of each dataflow as this worker built it. */
   private readonly shapes: GraphShape[] = [];
-  /** Dataflows let go of (see `detach`), and where progress for them goes. */
-  private readonly detached = new Set<number>();
+  /**
+   * How many dataflows were attached (their numbers, from the worker's counter, are 0 to this − 1): one
+   * below it whose exchange is gone was let go of (see `detach`). And where progress for those goes.
+   */
+  private attached = 0;
   private late: (dataflow: number, from: number, updates: readonly PointstampUpdate[]) => void = () => {};
   /**
    * Messages for dataflows this worker has not built yet, in arrival order: a peer that finished a
@@ -131,6 +134,7 @@ export class ThreadTransport implements Transport {
     const frame = encodeShape(dataflow, shape);
     this.mesh.broadcast(frame, true);
     this.shapes[dataflow] = shape;
+    this.attached = Math.max(this.attached, dataflow + 1);
     const exchange = new MeshExchange(this.mesh, dataflow);
     this.exchanges[dataflow] = exchange;
     this.built = true;
@@ -175,7 +179,6 @@ export class ThreadTransport implements Transport {
     delete this.exchanges[dataflow];
     delete this.delivers[dataflow];
     delete this.shapes[dataflow];
-    this.detached.add(dataflow);
   }
 
   setLate(late: (dataflow: number, from: number, updates: readonly PointstampUpdate[]) => void): void {
@@ -183,7 +186,7 @@ export class ThreadTransport implements Transport {
   }
 
   private receive(from: number, m: WireMessage): void {
-    if (this.detached.has(m.dataflow)) {
+    if (m.dataflow < this.attached && this.exchanges[m.dataflow] === undefined) {
       if (m.kind === 'shape') return;
       if (m.kind === 'progress') return this.late(m.dataflow, from, m.updates);
       throw new WorkerError('DATAFLOW_MISMATCH', `worker ${from} sent data for dataflow ${m.dataflow}, which is complete on worker ${this.index}: the workers disagree on the dataflow`, {
