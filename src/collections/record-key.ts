@@ -69,7 +69,7 @@ function unkeyable(x: unknown, path: string): CollectionError {
   const what = x === null ? 'null' : Array.isArray(x) ? 'array' : typeof x === 'object' ? (Object.getPrototypeOf(x)?.constructor?.name ?? 'object') : typeof x;
   return new CollectionError(
     'UNKEYABLE_RECORD',
-    `a record of a collection ${path === '' ? 'is' : `holds at ${path}`} a ${what}: records are compared by value and must be numbers, strings or arrays of them (write an object as a tuple, e.g. [id, name])`,
+    `a record of a collection ${path === '' ? 'is' : `holds at ${path}`} ${what === 'null' ? what : `${/^[aeiou]/i.test(what) ? 'an' : 'a'} ${what}`}: records are compared by value and must be numbers, strings or arrays of them (write an object as a tuple, e.g. [id, name])`,
     { type: what, ...(path === '' ? {} : { path }) },
   );
 }

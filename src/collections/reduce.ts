@@ -1,6 +1,7 @@
 /** Reduce: per key, an output multiset computed from the input multiset, kept up to date at every time where either may change. */
 import type { Stream } from '../graph/stream.js';
 import { pipeline } from '../graph/vertex.js';
+import { ThrownAt } from '../graph/errors.js';
 import { compareTotal } from '../timestamps/order.js';
 import { Antichain } from '../timestamps/antichain.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
@@ -282,23 +283,28 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
           let out: Update<[K, R]>[] = [];
           const bounds = outputBounds();
           const { kks, keys, serial } = next;
-          for (let i = 0; i < kks.length; i++) {
-            const kk = kks[i]!;
-            if (isIndex(kk) && kk < DENSE_LIMIT) {
-              // A key that came back to this time after another took it is settled once.
-              if (kk >= settledAt.length) settledAt = covering(settledAt, kk);
-              if (settledAt[kk] === serial) continue;
-              settledAt[kk] = serial;
+          try {
+            for (let i = 0; i < kks.length; i++) {
+              const kk = kks[i]!;
+              if (isIndex(kk) && kk < DENSE_LIMIT) {
+                // A key that came back to this time after another took it is settled once.
+                if (kk >= settledAt.length) settledAt = covering(settledAt, kk);
+                if (settledAt[kk] === serial) continue;
+                settledAt[kk] = serial;
+              }
+              settle(kk, keys === undefined ? (kk as unknown as K) : keys[i]!, t, out, bounds);
+              if (out.length >= MESSAGE_UPDATES) {
+                // Each piece is taken downstream before the next keys are settled, so that a time of
+                // millions of keys does not hold all its output at once (count() of 3 M numbers at one
+                // epoch: 11.6–11.9 → 8.6–9.6 s).
+                ctx.send(out, t);
+                out = [];
+                ctx.flush();
+              }
             }
-            settle(kk, keys === undefined ? (kk as unknown as K) : keys[i]!, t, out, bounds);
-            if (out.length >= MESSAGE_UPDATES) {
-              // Each piece is taken downstream before the next keys are settled, so that a time of
-              // millions of keys does not hold all its output at once (count() of 3 M numbers at one
-              // epoch: 11.6–11.9 → 8.6–9.6 s).
-              ctx.send(out, t);
-              out = [];
-              ctx.flush();
-            }
+          } catch (err) {
+            // The reduce's own logic threw while settling t: the VERTEX_FAILED names t.
+            throw err instanceof ThrownAt ? err : new ThrownAt(t, err);
           }
           outputs.settle(order, bounds);
           pending.delete(t.key);

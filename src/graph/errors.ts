@@ -1,5 +1,6 @@
 /** GraphError (a graph that breaks the rules, refused at build time) and DataflowError (a fault while running). */
 import { CodedError } from '../timestamps/errors.js';
+import type { Timestamp } from '../timestamps/timestamp.js';
 
 /**
  * The stable codes of `GraphError` (see the README's error table for the case behind each).
@@ -60,4 +61,16 @@ export type DataflowErrorCode = (typeof DataflowErrorCode)[keyof typeof Dataflow
  */
 export class DataflowError extends CodedError<DataflowErrorCode> {
   override readonly name = 'DataflowError';
+}
+
+/**
+ * What a vertex's `onFrontier` threw while it worked at `time` (a library operator settling one time
+ * after another wraps its user code's error in it), so that the VERTEX_FAILED it becomes names that
+ * time rather than none. Internal: not exported from the package.
+ */
+export class ThrownAt {
+  constructor(
+    readonly time: Timestamp,
+    readonly error: unknown,
+  ) {}
 }

@@ -4,7 +4,7 @@ import { ChangeBatch } from '../progress/change-batch.js';
 import { ProgressTracker } from '../progress/tracker.js';
 import { compareTotal, type TimestampOrder } from '../timestamps/order.js';
 import { Timestamp } from '../timestamps/timestamp.js';
-import { DataflowError } from './errors.js';
+import { DataflowError, ThrownAt } from './errors.js';
 import { edgeLocation, type LogicalGraph, type StageDef } from './logical.js';
 import { checkBatch, RecordRefusal } from './records.js';
 import { hashKey, type Vertex, type VertexContext } from './vertex.js';
@@ -293,7 +293,7 @@ export class DataflowRuntime {
     const { from, to } = this.ends(route.edge);
     throw new DataflowError(
       'BAD_KEY',
-      `the exchange key of edge ${route.edge} (from '${from}' to '${to}') returned ${k === null || k === undefined ? String(k) : `a ${typeof k}`}: a key must be a number or a string`,
+      `the exchange key of edge ${route.edge} (from '${from}' to '${to}') returned ${k === null || k === undefined ? String(k) : `${typeof k === 'object' ? 'an' : 'a'} ${typeof k}`}: a key must be a number or a string`,
       { stage: from, edge: route.edge, to, key: k === null || k === undefined ? String(k) : typeof k },
     );
   }
@@ -485,6 +485,10 @@ export class DataflowRuntime {
 
   /** The error to stop with when stage `v` threw `err` at `time`: VERTEX_FAILED naming stage, worker and time. */
   private failure(v: VertexRuntime, time: Timestamp | undefined | 'onFrontier', err: unknown): unknown {
+    if (err instanceof ThrownAt) {
+      time = err.time;
+      err = err.error;
+    }
     if (err instanceof DataflowError && (err.code === 'VERTEX_FAILED' || err.details['stage'] === v.stage)) return err;
     const what = err instanceof Error ? err.message : String(err);
     const when = time === undefined ? ' while being created' : time === 'onFrontier' ? ' in onFrontier' : ` at ${time}`;

@@ -328,3 +328,35 @@ describe('explode refuses a weight that is not a safe integer, and a product pas
     expect(seen).toEqual([[10, 3]]);
   });
 });
+
+describe('a reduce whose logic throws', () => {
+  it('stops the dataflow with VERTEX_FAILED naming the stage and the time it was settling (loop counter too), the error kept as cause', () => {
+    const worker = new Worker();
+    const boom = new Error('no sevens');
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<Pair>(scope, 'pairs');
+      input.collection
+        .iterate((c) =>
+          c.reduce<number>((key, values, out) => {
+            if (key === 7) throw boom;
+            out.push([values.length, 1]);
+          }, 'tally'),
+        )
+        .probe();
+      return input;
+    });
+    input.insert([3, 3]);
+    input.advanceTo(1);
+    input.insert([7, 7]);
+    input.close();
+    let err: unknown;
+    try {
+      worker.run();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'VERTEX_FAILED', details: { stage: 'tally', worker: 0, time: '(1, [0])' } });
+    expect((err as Error).cause).toBe(boom);
+    expect((err as Error).message).toContain("stage 'tally' threw on worker 0 at (1, [0]): no sevens");
+  });
+});

@@ -64,6 +64,8 @@ describe('records compared by value', () => {
       expect((err as CollectionError).code).toBe('UNKEYABLE_RECORD');
       expect((err as CollectionError).details['path']).toBe(path);
     }
+    expect(() => recordKey({ id: 1 })).toThrow('is an Object: records');
+    expect(() => recordKey([1, null])).toThrow('holds at [1] null: records');
   });
 });
 
