@@ -25,7 +25,8 @@ export interface IncrementalArgs {
 
 /** One worker's changes of the answer (`epoch node value diff`, in no order) and its timings. */
 export interface IncrementalPart {
-  readonly epoch: Int32Array;
+  /** 32-bit while every epoch of the update file fits, doubles once one does not (epochs go up to 2^53 - 1). */
+  readonly epoch: Int32Array | Float64Array;
   readonly node: Int32Array;
   readonly value: Int32Array;
   readonly diff: Int32Array;
@@ -37,7 +38,7 @@ export interface IncrementalPart {
   readonly readMs: number;
   readonly loadMs: number;
   /** Per update epoch, in order: milliseconds from its first change until every worker's answer for it was complete. */
-  readonly epochs: Int32Array;
+  readonly epochs: Float64Array;
   readonly latencyMs: Float64Array;
 }
 
@@ -125,8 +126,9 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
   // fill, never for a copy of every change before them (columns that doubled by copying made the first
   // round after web-NotreDame's BFS load, which changed one distance, take 14–19 ms).
   let made = 0;
-  const out = {
-    epoch: reservedColumn(Int32Array, 0, CHANGES_RESERVED),
+  const wide = epochs.length > 0 && epochs[epochs.length - 1]!.epoch > 0x7fffffff;
+  const out: { epoch: Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer>; node: Int32Array<ArrayBuffer>; value: Int32Array<ArrayBuffer>; diff: Int32Array<ArrayBuffer> } = {
+    epoch: wide ? reservedColumn(Float64Array, 0, CHANGES_RESERVED) : reservedColumn(Int32Array, 0, CHANGES_RESERVED),
     node: reservedColumn(Int32Array, 0, CHANGES_RESERVED),
     value: reservedColumn(Int32Array, 0, CHANGES_RESERVED),
     diff: reservedColumn(Int32Array, 0, CHANGES_RESERVED),
@@ -141,7 +143,7 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
         if (!keepChanges) return;
         const n = nodes.length;
         if (made + n > out.epoch.length) {
-          out.epoch = grownInPlace(out.epoch, made + n);
+          out.epoch = out.epoch instanceof Float64Array ? grownInPlace(out.epoch, made + n) : grownInPlace(out.epoch, made + n);
           out.node = grownInPlace(out.node, made + n);
           out.value = grownInPlace(out.value, made + n);
           out.diff = grownInPlace(out.diff, made + n);
@@ -190,7 +192,7 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
     updates: applied,
     readMs: t1 - t0,
     loadMs: t2 - t1,
-    epochs: Int32Array.from(epochs, (e) => e.epoch),
+    epochs: Float64Array.from(epochs, (e) => e.epoch),
     latencyMs: latency,
   };
 }
@@ -225,7 +227,7 @@ export function formatChanges(parts: readonly IncrementalPart[]): string {
   let n = 0;
   for (const p of parts) n += p.epoch.length;
   const order = new Int32Array(n);
-  const epoch = new Int32Array(n);
+  const epoch = new Float64Array(n);
   const node = new Int32Array(n);
   const value = new Int32Array(n);
   const diff = new Int32Array(n);

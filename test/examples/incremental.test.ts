@@ -45,12 +45,15 @@ const bfsFrom = (source: number) => (live: EdgeList) => {
   return new Map<number, number>();
 };
 
-/** Updates that also bring new ids, cut a node off entirely, leave an epoch empty and skip epochs. */
+/**
+ * Updates that also bring new ids, cut a node off entirely, leave an epoch empty and skip epochs, the
+ * last to the largest epoch there is (2^53 - 1: past 32 bits).
+ */
 function handMade(base: EdgeList): string {
   const [a, b] = [base.src[0]!, base.dst[0]!];
   const cut: string[] = [];
   for (let i = 0; i < base.count; i++) if (base.src[i] === a || base.dst[i] === a) cut.push(`- ${base.src[i]} ${base.dst[i]}`);
-  return ['# new ids, then the first node cut off and brought back', '@ 1', '+ 900001 900002', `+ ${b} 900001`, '@ 2', ...cut, '', '@ 4', '@ 7   # after an empty epoch', `+ ${a} 900002`, `- 900001 900002`, ''].join('\n');
+  return ['# new ids, then the first node cut off and brought back', '@ 1', '+ 900001 900002', `+ ${b} 900001`, '@ 2', ...cut, '', '@ 4', '@ 9007199254740991   # after an empty epoch', `+ ${a} 900002`, `- 900001 900002`, ''].join('\n');
 }
 
 describe.each(['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'])('timely example incremental-* on %s', (graph) => {
