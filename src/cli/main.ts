@@ -278,9 +278,11 @@ async function demo(): Promise<number> {
     ].join('\n') + '\n',
   );
   await incrementalDemo();
-  await writeStdout(
-    `Try: timely example wcc --input ../shared/data/graphs/karate.txt\n     timely example incremental-wcc --input FILE --updates FILE   (update lines "+ u v", "- u v", "@ E")\n`,
-  );
+  // The team's checkout sits beside a folder of real graphs; elsewhere, say where such graphs come from.
+  const { existsSync } = await import('node:fs');
+  const karate = '../shared/data/graphs/karate.txt';
+  const input = existsSync(karate) ? karate : 'FILE   (one "src dst" pair per line, e.g. a graph from https://snap.stanford.edu/data/)';
+  await writeStdout(`Try: timely example wcc --input ${input}\n     timely example incremental-wcc --input FILE --updates FILE   (update lines "+ u v", "- u v", "@ E")\n`);
   return 0;
 }
 
