@@ -13,6 +13,7 @@ import { orderByName, type OrderName } from '../timestamps/order.js';
 import type { TrafficStats } from './mesh.js';
 import type { Transport } from './transport.js';
 import { tuneYoungGeneration } from './young-generation.js';
+import { lowerBackgroundThreads } from './background-threads.js';
 
 export interface WorkerOptions {
   /** This worker's index (0 by default). */
@@ -70,7 +71,9 @@ interface Installed {
  * frontier). Made directly, it is one worker in this thread; `execute` makes one per thread. The first
  * one made in a process sets V8's young-generation growth factor for the whole process (16 instead of
  * V8's 2; `TIMELY_YOUNG_GROWTH` chooses, and a process started with a semi-space flag of its own is
- * left alone): short-lived records are then not promoted while the young generation grows.
+ * left alone): short-lived records are then not promoted while the young generation grows. On Linux
+ * it also lowers the CPU priority of V8's background threads (nice 19; `TIMELY_V8_NICE` chooses, 0
+ * leaves them alone), so that on a machine with few cores V8's compiling never holds a worker back.
  *
  * @example
  * const worker = new Worker();
@@ -113,6 +116,7 @@ export class Worker {
       throw new GraphError('INVALID_OPTION', 'several workers need a transport between them (use execute() to start them)');
     }
     tuneYoungGeneration();
+    lowerBackgroundThreads();
     options.transport?.setLate((dataflow, from, updates) => this.late(dataflow, from, updates));
     this.index = index;
     this.peers = peers;
