@@ -86,6 +86,28 @@ describe('typed errors while running', () => {
     expect(caught(() => worker.step()).code).toBe('HALTED');
   });
 
+  it("VERTEX_FAILED from a subscriber's complete callback names the epoch it was completing; a vertex of one's own in onFrontier names none", () => {
+    const boom = new Error('no twos');
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = scope.newInput<number>('in');
+      input.stream.subscribe({ complete: (t) => { if (t.epoch === 2) throw boom; } });
+      return input;
+    });
+    input.send([1]);
+    input.advanceTo(5);
+    const err = caught(() => worker.run());
+    expect(err).toMatchObject({ code: 'VERTEX_FAILED', details: { time: '(2)' } });
+    expect(err.message).toMatch(/stage 'subscribe' threw on worker 0 at \(2\): no twos/);
+    expect(err.cause).toBe(boom);
+
+    const own = single(() => ({ onRecv: () => {}, onFrontier: () => { throw new Error('watching'); } }));
+    own.input.advanceTo(1);
+    const mine = caught(() => own.worker.run());
+    expect(mine).toMatchObject({ code: 'VERTEX_FAILED', details: { stage: 'subject', time: null } });
+    expect(mine.message).toMatch(/stage 'subject' threw on worker 0 in onFrontier: watching/);
+  });
+
   it('VERTEX_FAILED when a vertex cannot even be created', () => {
     const worker = new Worker();
     const err = caught(() =>

@@ -1,5 +1,6 @@
 /** probe, collect and subscribe: the ends of a dataflow that a caller watches or reads. */
 import { Timestamp } from '../../timestamps/timestamp.js';
+import { ThrownAt } from '../errors.js';
 import { Collected, ProbeHandle } from '../handles.js';
 import type { UnaryLogic } from '../scope.js';
 import type { Stream } from '../stream.js';
@@ -87,7 +88,14 @@ function rootSubscriber<T>(subscriber: Subscriber<T>): UnaryLogic<T> {
               last = Math.max(last, least);
               until = least;
             }
-            while (next < until) complete.call(subscriber, Timestamp.of(next++));
+            while (next < until) {
+              const time = Timestamp.of(next++);
+              try {
+                complete.call(subscriber, time);
+              } catch (err) {
+                throw new ThrownAt(time, err); // the VERTEX_FAILED names the epoch being completed
+              }
+            }
           },
   };
 }
