@@ -337,7 +337,7 @@ describe('a reduce whose logic throws', () => {
       const input = newCollection<Pair>(scope, 'pairs');
       input.collection
         .iterate((c) =>
-          c.reduce<number>((key, values, out) => {
+          c.reduce<number, number, number>((key, values, out) => {
             if (key === 7) throw boom;
             out.push([values.length, 1]);
           }, 'tally'),
