@@ -12,7 +12,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism, getPriority, setPriority } from 'node:os';
-import { GraphError } from '../graph/errors.js';
+import { integerSetting } from './settings.js';
 
 /** The nice value V8's background threads get, unless `TIMELY_V8_NICE` says otherwise (0 leaves them alone). */
 export const BACKGROUND_NICE = 19;
@@ -31,14 +31,7 @@ let applied: number | undefined;
  * lowerBackgroundThreads(); // e.g. [20460, 20461, 20462, 20463, 20464]
  */
 export function lowerBackgroundThreads(env: NodeJS.ProcessEnv = process.env): number[] | undefined {
-  const given = env['TIMELY_V8_NICE'];
-  let nice = BACKGROUND_NICE;
-  if (given !== undefined && given !== '') {
-    nice = Number(given);
-    if (!Number.isInteger(nice) || nice < 0 || nice > 19) {
-      throw new GraphError('INVALID_OPTION', `TIMELY_V8_NICE must be an integer from 0 to 19 (0 leaves V8's background threads alone), got '${given}'`);
-    }
-  }
+  const nice = integerSetting(env, 'TIMELY_V8_NICE', BACKGROUND_NICE, 0, 19, "0 leaves V8's background threads alone");
   if (applied === nice || nice === 0 || process.platform !== 'linux') return undefined;
   let threads: number[];
   try {

@@ -8,7 +8,7 @@
  * itself is unchanged, and a process that never keeps many young objects alive never grows at all.
  */
 import { setFlagsFromString } from 'node:v8';
-import { GraphError } from '../graph/errors.js';
+import { integerSetting } from './settings.js';
 
 /** The factor the young generation grows by when objects survive in it, unless `TIMELY_YOUNG_GROWTH` says otherwise (V8's own is 2). */
 export const YOUNG_GROWTH = 16;
@@ -30,14 +30,7 @@ let applied: number | undefined;
  * tuneYoungGeneration(); // returns the factor set, or undefined if V8 was left alone
  */
 export function tuneYoungGeneration(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const given = env['TIMELY_YOUNG_GROWTH'];
-  let factor = YOUNG_GROWTH;
-  if (given !== undefined && given !== '') {
-    factor = Number(given);
-    if (!Number.isInteger(factor) || factor < 1 || factor > 64) {
-      throw new GraphError('INVALID_OPTION', `TIMELY_YOUNG_GROWTH must be an integer from 1 to 64 (2 is V8's own), got '${given}'`);
-    }
-  }
+  const factor = integerSetting(env, 'TIMELY_YOUNG_GROWTH', YOUNG_GROWTH, 1, 64, "2 is V8's own");
   if (applied === factor) return factor;
   // A semi-space flag of the process's own, on the command line or in NODE_OPTIONS (which Node accepts
   // `--max-semi-space-size` from), is the user's choice.
