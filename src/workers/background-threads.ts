@@ -55,14 +55,18 @@ export function poolSize(env: NodeJS.ProcessEnv = process.env): number {
 /** The first `pool + 1` threads of this process to start after its main thread (see the module's note). */
 function backgroundThreads(pool: number): number[] {
   const self = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  const started = (tid: number): number => {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  };
-  const tasks = readdirSync('/proc/self/task')
-    .map(Number)
-    .filter((tid) => tid !== process.pid && tid !== self)
-    .map((tid) => ({ tid, at: started(tid) }));
+  const tasks: { tid: number; at: number }[] = [];
+  for (const name of readdirSync('/proc/self/task')) {
+    const tid = Number(name);
+    if (tid === process.pid || tid === self) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // a thread that ended meanwhile (a worker thread stopping, say)
+    }
+    tasks.push({ tid, at: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) });
+  }
   tasks.sort((a, b) => a.at - b.at || a.tid - b.tid);
   return tasks.slice(0, pool + 1).map((t) => t.tid);
 }

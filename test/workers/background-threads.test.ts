@@ -29,11 +29,13 @@ function threadsOf(env: Record<string, string>, flags: string[] = [], workers = 
     const { Worker, execute } = await import(${index});
     const ran = ${workers} > 0 ? (await execute(${JSON.stringify(job)}, { workers: ${workers} })).results : (new Worker(), []);
     await promises.readFile('/proc/self/stat');
-    const threads = readdirSync('/proc/self/task').map((t) => {
-      const stat = readFileSync('/proc/self/task/' + t + '/stat', 'utf8');
+    const threads = [];
+    for (const t of readdirSync('/proc/self/task')) {
+      let stat;
+      try { stat = readFileSync('/proc/self/task/' + t + '/stat', 'utf8'); } catch { continue; } // a worker thread ending
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return { tid: Number(t), nice: Number(f[16]), started: Number(f[19]) };
-    });
+      threads.push({ tid: Number(t), nice: Number(f[16]), started: Number(f[19]) });
+    }
     console.log(JSON.stringify({ main: process.pid, threads, workers: ran }));
   `;
   const child = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
