@@ -212,6 +212,7 @@ const CASES: Record<string, () => unknown> = {
   // Raised inside the running dataflow, so they arrive as the cause of VERTEX_FAILED.
   'CollectionError.NOT_ITERABLE': () => causeOfFailure<number>((c) => c.flatMap((x) => x as unknown as number[]), 7),
   'CollectionError.NOT_A_NUMBER': () => causeOfFailure<[number, unknown]>((c) => (c as any).sum(), [1, 'seven']),
+  'CollectionError.NOT_A_PAIR': () => causeOfFailure<number>((c) => c.explode(() => [7 as unknown as [number, number]]), 7),
   'CollectionError.BAD_ROUND': () => causeOfFailure<number>((c) => c.iterate((inner, it) => inner.concat(it.enterAt(c, () => -1))), 7),
   // An index past its columns' limit (2^29 entries): asked for one segment that large, without the memory.
   'CollectionError.TRACE_FULL': () => new Entries().take(30),

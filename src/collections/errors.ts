@@ -15,6 +15,7 @@ export const CollectionErrorCode = {
   BAD_ROUND: 'BAD_ROUND',
   NOT_A_NUMBER: 'NOT_A_NUMBER',
   NOT_ITERABLE: 'NOT_ITERABLE',
+  NOT_A_PAIR: 'NOT_A_PAIR',
 } as const;
 export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof CollectionErrorCode];
 
@@ -23,8 +24,9 @@ export type CollectionErrorCode = (typeof CollectionErrorCode)[keyof typeof Coll
  * safe integer, a record that is not a `[key, value]` pair where a keyed operator needs one (or not a
  * pair of numbers, for `subscribePairs`), a round for `enterAt` that is not a non-negative safe
  * integer, a value given to `sum` that is not a number, a `flatMap` or `explode` function that
- * returned something that cannot be iterated, or an index grown past what one worker's columns can
- * hold (codes: CollectionErrorCode).
+ * returned something that cannot be iterated, an entry of a `reduce`'s output or of an `explode`
+ * function's result that is not a two-element array, or an index grown past what one worker's columns
+ * can hold (codes: CollectionErrorCode).
  * Inside a running dataflow it is the `cause` of the VERTEX_FAILED that stops it.
  *
  * @example

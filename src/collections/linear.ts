@@ -4,7 +4,7 @@ import { exchangeBy, pipeline } from '../graph/vertex.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import { Consolidator, dueToConsolidate, MESSAGE_UPDATES, type Update } from './consolidate.js';
 import { CollectionError } from './errors.js';
-import { checkDiff, overflowed, ownerKey, pastSafe, previewRecord } from './record-key.js';
+import { checkDiff, isPair, notAPair, overflowed, ownerKey, pastSafe, previewRecord } from './record-key.js';
 
 /**
  * Streams whose updates are consolidated at each time on each worker (at most one update per record, none
@@ -82,7 +82,9 @@ export function explodeUpdates<T, U>(s: Stream<Update<T>>, f: (record: T) => Ite
       let out: Update<U>[] = [];
       for (let i = 0; i < batch.length; i++) {
         const d = batch[i]![1];
-        for (const [r, w] of iterable(f(batch[i]![0]), name, batch[i]![0], '[record, weight] pairs')) {
+        for (const pair of iterable(f(batch[i]![0]), name, batch[i]![0], '[record, weight] pairs')) {
+          if (!isPair(pair)) throw notAPair(pair, `${name}: among what f returned for the record ${previewRecord(batch[i]![0])}`, '[record, weight]');
+          const [r, w] = pair;
           if (w === 0) continue;
           const product = checkDiff(w, `${name}: the weight of ${previewRecord(r)}`) * d;
           if (pastSafe(product)) throw overflowed(`${name}: weight ${w} times multiplicity ${d}`, r, product);

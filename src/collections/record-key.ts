@@ -133,6 +133,22 @@ export function overflowed(where: string, record: unknown, diff: number, what = 
   });
 }
 
+/**
+ * NOT_A_PAIR for an entry that should have been a two-element array (`shape`, e.g. `[value, diff]`):
+ * a TypeError from destructuring said only "is not iterable", and a longer array lost its rest. The
+ * callers test `isPair` first, so that `where` is only made for the error.
+ *
+ * @example if (!isPair(entry)) throw notAPair(entry, "reduce 'tally' output for key 3", '[value, diff]');
+ */
+export function notAPair(entry: unknown, where: string, shape: string): CollectionError {
+  return new CollectionError('NOT_A_PAIR', `${where}: ${previewRecord(entry)} is not a ${shape} pair: give two-element arrays`, { entry: previewRecord(entry) });
+}
+
+/** Whether `entry` is a two-element array. */
+export function isPair(entry: unknown): boolean {
+  return Array.isArray(entry) && entry.length === 2;
+}
+
 /** Checks a multiplicity: a non-zero safe integer (BAD_DIFF otherwise). */
 export function checkDiff(diff: unknown, where: string): number {
   if (typeof diff !== 'number' || !Number.isSafeInteger(diff) || diff === 0) {

@@ -7,7 +7,7 @@ import { Antichain } from '../timestamps/antichain.js';
 import type { Timestamp } from '../timestamps/timestamp.js';
 import type { Arrangement } from './arrange.js';
 import { MESSAGE_UPDATES, type Update } from './consolidate.js';
-import { checkDiff, compareRecords, overflowed, pastSafe, recordKey, type RecordKey } from './record-key.js';
+import { checkDiff, compareRecords, isPair, notAPair, overflowed, pastSafe, recordKey, type RecordKey } from './record-key.js';
 import { markConsolidated } from './linear.js';
 import { covering, DENSE_LIMIT, isIndex } from './dense.js';
 import { HistoryCursors } from './cursor.js';
@@ -220,7 +220,9 @@ export function reduceArrangement<K, V, R>(input: Arrangement<K, V>, logic: Redu
         const produced: [R, number][] = [];
         logic(key, input, produced);
         for (let i = 0; i < produced.length; i++) {
-          const [r, d] = produced[i]!;
+          const entry = produced[i]!;
+          if (!isPair(entry)) throw notAPair(entry, `reduce '${name}' output for key ${String(kk)}`, '[value, diff]');
+          const [r, d] = entry;
           if (d !== 1) checkDiff(d, `reduce '${name}' output for key ${String(kk)}`);
           const rk = recordKey(r);
           let at = -1;

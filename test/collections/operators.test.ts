@@ -359,3 +359,31 @@ describe('a reduce whose logic throws', () => {
     );
   });
 });
+
+describe('an entry that is not a pair, in a reduce\'s output or among what explode\'s function returns', () => {
+  const run = (build: (c: Collection<number>) => Collection<unknown>) => () => {
+    const worker = new Worker();
+    const input = worker.dataflow((scope) => {
+      const input = newCollection<number>(scope, 'numbers');
+      build(input.collection).probe();
+      return input;
+    });
+    input.insert(3);
+    input.close();
+    worker.run();
+  };
+
+  it.each([
+    ['reduce', 5, "reduce 'tally' output for key 3: 5 is not a [value, diff] pair: give two-element arrays"],
+    ['reduce', 'ab', 'output for key 3: "ab" is not a [value, diff] pair'],
+    ['reduce', [1, 1, 1], 'output for key 3: [1,1,1] is not a [value, diff] pair'],
+  ])('%s given %j: VERTEX_FAILED caused by NOT_A_PAIR, naming the key and the entry', (_op, entry, message) => {
+    const build = (c: Collection<number>) => c.map((x) => [x, x] as Pair).reduce<number, number, number>((_k, _in, out) => void out.push(entry as unknown as [number, number]), 'tally');
+    expect(run(build)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_A_PAIR', message: expect.stringContaining(message) }) }));
+  });
+
+  it('explode: VERTEX_FAILED caused by NOT_A_PAIR, naming the record and the entry', () => {
+    const build = (c: Collection<number>) => c.explode((x) => [[x, 1], 7 as unknown as [number, number]], 'weigh');
+    expect(run(build)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_A_PAIR', message: expect.stringContaining('weigh: among what f returned for the record 3: 7 is not a [record, weight] pair') }) }));
+  });
+});
