@@ -250,25 +250,26 @@ describe.each(cases)('$name on one worker', ({ inputs, build, reference }) => {
   });
 });
 
-describe('flatMap and explode given a function that returns something they cannot iterate', () => {
-  const run = (build: (c: Collection<number>) => Collection<unknown>) => () => {
-    const worker = new Worker();
-    const input = worker.dataflow((scope) => {
-      const input = newCollection<number>(scope, 'numbers');
-      build(input.collection).probe();
-      return input;
-    });
-    input.insert(3);
-    input.close();
-    worker.run();
-  };
+/** A function that builds `build` over a collection holding the number 3 on one worker, and runs it. */
+const runOnThree = (build: (c: Collection<number>) => Collection<unknown>) => () => {
+  const worker = new Worker();
+  const input = worker.dataflow((scope) => {
+    const input = newCollection<number>(scope, 'numbers');
+    build(input.collection).probe();
+    return input;
+  });
+  input.insert(3);
+  input.close();
+  worker.run();
+};
 
+describe('flatMap and explode given a function that returns something they cannot iterate', () => {
   it.each([
     ['flatMap', (c: Collection<number>) => c.flatMap((x) => x as unknown as number[], 'spread'), "spread: f returned 3 for the record 3: it must return an array (or another iterable) of records"],
     ['flatMap', (c: Collection<number>) => c.flatMap(() => null as unknown as number[], 'spread'), 'spread: f returned null for the record 3'],
     ['explode', (c: Collection<number>) => c.explode(() => undefined as unknown as [number, number][], 'weigh'), 'weigh: f returned undefined for the record 3: it must return an array (or another iterable) of [record, weight] pairs'],
   ])('%s: VERTEX_FAILED caused by NOT_ITERABLE, naming the record', (_op, build, message) => {
-    expect(run(build)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_ITERABLE', message: expect.stringContaining(message) }) }));
+    expect(runOnThree(build)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_ITERABLE', message: expect.stringContaining(message) }) }));
   });
 
   it('any iterable will do: a generator, a Set', () => {
@@ -361,29 +362,17 @@ describe('a reduce whose logic throws', () => {
 });
 
 describe('an entry that is not a pair, in a reduce\'s output or among what explode\'s function returns', () => {
-  const run = (build: (c: Collection<number>) => Collection<unknown>) => () => {
-    const worker = new Worker();
-    const input = worker.dataflow((scope) => {
-      const input = newCollection<number>(scope, 'numbers');
-      build(input.collection).probe();
-      return input;
-    });
-    input.insert(3);
-    input.close();
-    worker.run();
-  };
-
   it.each([
     ['reduce', 5, "reduce 'tally' output for key 3: 5 is not a [value, diff] pair: give two-element arrays"],
     ['reduce', 'ab', 'output for key 3: "ab" is not a [value, diff] pair'],
     ['reduce', [1, 1, 1], 'output for key 3: [1,1,1] is not a [value, diff] pair'],
   ])('%s given %j: VERTEX_FAILED caused by NOT_A_PAIR, naming the key and the entry', (_op, entry, message) => {
     const build = (c: Collection<number>) => c.map((x) => [x, x] as Pair).reduce<number, number, number>((_k, _in, out) => void out.push(entry as unknown as [number, number]), 'tally');
-    expect(run(build)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_A_PAIR', message: expect.stringContaining(message) }) }));
+    expect(runOnThree(build)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_A_PAIR', message: expect.stringContaining(message) }) }));
   });
 
   it('explode: VERTEX_FAILED caused by NOT_A_PAIR, naming the record and the entry', () => {
     const build = (c: Collection<number>) => c.explode((x) => [[x, 1], 7 as unknown as [number, number]], 'weigh');
-    expect(run(build)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_A_PAIR', message: expect.stringContaining('weigh: among what f returned for the record 3: 7 is not a [record, weight] pair') }) }));
+    expect(runOnThree(build)).toThrow(expect.objectContaining({ code: 'VERTEX_FAILED', cause: expect.objectContaining({ code: 'NOT_A_PAIR', message: expect.stringContaining('weigh: among what f returned for the record 3: 7 is not a [record, weight] pair') }) }));
   });
 });
