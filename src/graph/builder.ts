@@ -117,7 +117,7 @@ export class GraphBuilder {
     if (now !== undefined && now !== this) {
       throw new GraphError(
         'FOREIGN_STREAM',
-        `a stream of dataflow '${this.name}', built earlier, was used while building dataflow '${now.name}': a stream belongs to the dataflow that made it; feed its records to the new dataflow through an input`,
+        `${this.name === now.name ? `a stream of another dataflow also named '${this.name}' (built earlier, or by another Worker)` : `a stream of dataflow '${this.name}', built earlier,`} was used while building dataflow '${now.name}': a stream belongs to the dataflow that made it; feed its records to the new dataflow through an input`,
         { dataflow: now.name, from: this.name },
       );
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../src/graph/builder.js';
 import { GraphError } from '../../src/graph/errors.js';
+import { Worker } from '../../src/workers/worker.js';
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -85,6 +86,16 @@ describe('graph rules at build time', () => {
     const b2 = new GraphBuilder('g');
     b2.root.stage({ name: 'lonely', inputCount: 1, vertex: pass });
     expect(codeOf(() => b2.build())).toBe('UNCONNECTED_INPUT');
+  });
+
+  it("a stream of another Worker's dataflow is FOREIGN_STREAM, saying so when both dataflows have the same name", () => {
+    const old = new Worker().dataflow((scope) => scope.newInput<number>('in').stream);
+    expect(() => new Worker().dataflow(() => old.map((x) => x))).toThrow(
+      "a stream of another dataflow also named 'dataflow0' (built earlier, or by another Worker) was used while building dataflow 'dataflow0'",
+    );
+    const worker = new Worker();
+    const first = worker.dataflow((scope) => scope.newInput<number>('in').stream, { name: 'first' });
+    expect(() => worker.dataflow(() => first.map((x) => x), { name: 'second' })).toThrow("a stream of dataflow 'first', built earlier, was used while building dataflow 'second'");
   });
 
   it('refuses bad ports, double connections, foreign streams, bad options and changes after build', () => {
