@@ -33,19 +33,19 @@ let applied: number | undefined;
 export function lowerBackgroundThreads(env: NodeJS.ProcessEnv = process.env): number[] | undefined {
   const nice = integerSetting(env, 'TIMELY_V8_NICE', BACKGROUND_NICE, 0, 19, "0 leaves V8's background threads alone");
   if (applied === nice || nice === 0 || process.platform !== 'linux') return undefined;
-  let threads: number[];
-  try {
-    threads = backgroundThreads(poolSize(env));
-    for (const tid of threads) if (getPriority(tid) < nice) setPriority(tid, nice);
-  } catch {
-    return undefined; // no /proc, or a thread gone meanwhile: the process runs as it would without this
-  }
+  // Tried once per setting: what can fail here (no /proc, a priority not ours to change) fails again.
   applied = nice;
-  return threads;
+  try {
+    const threads = backgroundThreads(poolSize(env));
+    for (const tid of threads) if (getPriority(tid) < nice) setPriority(tid, nice);
+    return threads;
+  } catch {
+    return undefined; // the process runs as it would without this
+  }
 }
 
 /** V8's pool size for this process, as Node reads it (`--v8-pool-size`, 0 meaning one less than the cores). */
-export function poolSize(env: NodeJS.ProcessEnv = process.env): number {
+function poolSize(env: NodeJS.ProcessEnv = process.env): number {
   const flags = `${process.execArgv.join(' ')} ${env['NODE_OPTIONS'] ?? ''}`;
   let size = 4;
   for (const m of flags.matchAll(/--v8-pool-size(?:=|\s+)(\d+)/g)) size = Number(m[1]);
