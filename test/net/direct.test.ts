@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { digest, jobOf } from '../../src/net/handshake.js';
 import makeLinks, { type LinkConfig } from '../../src/net/worker-links.js';
 import type { LinkSlot, RemoteLinks } from '../../src/workers/mesh.js';
-import { linksModule } from '../../src/net/cluster.js';
+import { linksModule } from '../../src/net/processes.js';
 import { fixture, freePorts, hostfile, killAll, root, scratchDir, testCertificates, timely } from './processes.js';
 
 afterEach(killAll);
@@ -257,7 +257,7 @@ describe('the module worker threads make their links with', () => {
   });
 
   it('after the build, the bundle, with ws inside it', async () => {
-    const built = (await import(join(root, 'dist/src/net/cluster.js'))) as { linksModule: () => URL };
+    const built = (await import(join(root, 'dist/src/net/processes.js'))) as { linksModule: () => URL };
     expect(built.linksModule().pathname).toMatch(/dist\/src\/net\/worker-links\.bundle\.js$/);
     expect(readFileSync(built.linksModule(), 'utf8')).not.toMatch(/from ['"]ws['"]/);
   });

@@ -116,6 +116,30 @@ export const checks = [words, t, DataflowError, execute];
     expect(JSON.parse(out)).toEqual([0, 1, 2].map((k) => [k, Array.from({ length: 100 }, (_, i) => i).filter((i) => i % 3 === k).reduce((a, b) => a + b, 0)]));
   });
 
+  it('loads no networking code (ws) where no run spans processes: neither the importing thread nor the worker threads of execute', () => {
+    // What each thread has loaded of ws (a CommonJS package: its files land in the require cache).
+    const wsLoaded = `(await import('node:module')).createRequire(import.meta.url).cache`;
+    writeFileSync(
+      join(project, 'uses-package.mjs'),
+      `import { newCollection } from 'timely-dataflow';
+export default async function (worker) {
+  const { input, probe } = worker.dataflow((scope) => { const input = newCollection(scope, 'c'); return { input, probe: input.collection.count().probe() }; });
+  input.insert(worker.index); input.close(); worker.run();
+  return Object.keys(${wsLoaded}).filter((f) => f.includes('/node_modules/ws/')).length;
+}
+`,
+    );
+    const out = inProject(process.execPath, [
+      '--input-type=module',
+      '-e',
+      `import { execute } from 'timely-dataflow';
+       const { results } = await execute(new URL('./uses-package.mjs', 'file://' + process.cwd() + '/'), { workers: 2 });
+       const here = Object.keys(${wsLoaded}).filter((f) => f.includes('/node_modules/ws/')).length;
+       console.log(JSON.stringify({ here, threads: results }));`,
+    ]);
+    expect(JSON.parse(out)).toEqual({ here: 0, threads: [0, 0] });
+  });
+
   it('runs npx timely example wcc on a small graph, as the checkout does', () => {
     const karate = join(graphsDir(), 'karate.txt');
     const installed = inProject(npm, ['exec', '--no', '--', 'timely', 'example', 'wcc', '--input', karate, '--workers', '2']);
