@@ -10,7 +10,7 @@ import { allocateMesh, GatewayPort } from '../workers/mesh.js';
 import type { ThreadPool } from '../workers/pool.js';
 import { defaultCompilation } from '../workers/pool.js';
 import type { WorkerStats } from '../workers/worker.js';
-import type { Cluster, ExecuteOptions } from './cluster.js';
+import type { Cluster, ExecuteOptions } from './options.js';
 import { Connector } from './connect.js';
 import type { LinkConfig } from './worker-links.js';
 import { NetError } from './errors.js';
