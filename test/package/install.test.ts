@@ -123,7 +123,7 @@ export const checks = [words, t, DataflowError, execute];
       join(project, 'uses-package.mjs'),
       `import { newCollection } from 'timely-dataflow';
 export default async function (worker) {
-  const { input, probe } = worker.dataflow((scope) => { const input = newCollection(scope, 'c'); return { input, probe: input.collection.count().probe() }; });
+  const input = worker.dataflow((scope) => { const input = newCollection(scope, 'c'); input.collection.count().probe(); return input; });
   input.insert(worker.index); input.close(); worker.run();
   return Object.keys(${wsLoaded}).filter((f) => f.includes('/node_modules/ws/')).length;
 }
