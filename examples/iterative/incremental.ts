@@ -143,7 +143,7 @@ export async function runIncremental(worker: Worker, args: IncrementalArgs, afte
         if (!keepChanges) return;
         const n = nodes.length;
         if (made + n > out.epoch.length) {
-          out.epoch = out.epoch instanceof Float64Array ? grownInPlace(out.epoch, made + n) : grownInPlace(out.epoch, made + n);
+          out.epoch = grownInPlace(out.epoch, made + n);
           out.node = grownInPlace(out.node, made + n);
           out.value = grownInPlace(out.value, made + n);
           out.diff = grownInPlace(out.diff, made + n);

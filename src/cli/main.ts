@@ -2,6 +2,7 @@
 /** The `timely` command: runs the iterative examples on edge-list files, and a built-in demo. */
 // The examples, the threads and the network are loaded by the commands that use them: the local
 // launcher, which only starts processes, and --help start without them.
+import { existsSync } from 'node:fs';
 import type { SharedResult } from '../../examples/iterative/across.js';
 import type { IncrementalAlgorithm, IncrementalArgs, IncrementalPart } from '../../examples/iterative/incremental.js';
 import type { Algorithm, NodeValues } from '../../examples/iterative/run.js';
@@ -279,7 +280,6 @@ async function demo(): Promise<number> {
   );
   await incrementalDemo();
   // The team's checkout sits beside a folder of real graphs; elsewhere, say where such graphs come from.
-  const { existsSync } = await import('node:fs');
   const karate = '../shared/data/graphs/karate.txt';
   const input = existsSync(karate) ? karate : 'FILE   (one "src dst" pair per line, e.g. a graph from https://snap.stanford.edu/data/)';
   await writeStdout(`Try: timely example wcc --input ${input}\n     timely example incremental-wcc --input FILE --updates FILE   (update lines "+ u v", "- u v", "@ E")\n`);

@@ -5,9 +5,8 @@
  */
 import { statSync } from 'node:fs';
 import { toRecord, WorkerError } from '../workers/errors.js';
-import { cancelled, launch, moduleUrl, type ExecuteResult } from '../workers/execute.js';
+import { cancelled, launch, moduleUrl, type checkExecuteOptions, type ExecuteResult } from '../workers/execute.js';
 import { allocateMesh, GatewayPort } from '../workers/mesh.js';
-import type { ThreadPool } from '../workers/pool.js';
 import { defaultCompilation } from '../workers/pool.js';
 import type { WorkerStats } from '../workers/worker.js';
 import type { Cluster, ExecuteOptions } from './options.js';
@@ -48,7 +47,7 @@ const MAX_PAYLOAD = 256 << 20;
 export async function executeProcesses<R>(
   module: string | URL,
   options: ExecuteOptions,
-  checked: { workers: number; ringBytes: number; signal: AbortSignal | undefined; pool: ThreadPool | undefined },
+  checked: ReturnType<typeof checkExecuteOptions>,
   cluster: Cluster,
 ): Promise<ExecuteResult<R>> {
   const { workers, ringBytes, signal, pool } = checked;

@@ -45,7 +45,7 @@ export function lowerBackgroundThreads(env: NodeJS.ProcessEnv = process.env): nu
 }
 
 /** V8's pool size for this process, as Node reads it (`--v8-pool-size`, 0 meaning one less than the cores). */
-function poolSize(env: NodeJS.ProcessEnv = process.env): number {
+function poolSize(env: NodeJS.ProcessEnv): number {
   const flags = `${process.execArgv.join(' ')} ${env['NODE_OPTIONS'] ?? ''}`;
   let size = 4;
   for (const m of flags.matchAll(/--v8-pool-size(?:=|\s+)(\d+)/g)) size = Number(m[1]);
