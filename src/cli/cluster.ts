@@ -3,11 +3,11 @@
  * place this process in one (-w -n -p -h, TIMELY_*), and the local launcher (--local) that starts them all.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { parseHosts, readHostfile, type Host } from '../net/hosts.js';
 import type { ExecuteOptions } from '../net/cluster.js';
@@ -138,7 +138,8 @@ export async function launchLocal(args: readonly string[], processes: number): P
   const dir = mkdtempSync(join(tmpdir(), 'timely-'));
   const hostfile = join(dir, 'hosts');
   writeFileSync(hostfile, ports.map((p) => `127.0.0.1:${p}\n`).join(''));
-  const env: NodeJS.ProcessEnv = { ...process.env, TIMELY_SECRET: randomBytes(16).toString('hex') };
+  // TIMELY_LOCAL_LINES: where the processes mark the failure lines printed already (see `printOnce`).
+  const env: NodeJS.ProcessEnv = { ...process.env, TIMELY_SECRET: randomBytes(16).toString('hex'), [PRINTED_LINES]: dir };
   delete env['TIMELY_PROCESS'];
   delete env['TIMELY_HOSTS'];
   const children: ChildProcess[] = [];
@@ -178,6 +179,30 @@ export async function launchLocal(args: readonly string[], processes: number): P
     clearTimeout(killer);
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The environment variable through which the local launcher's processes print a failure line once. */
+export const PRINTED_LINES = 'TIMELY_LOCAL_LINES';
+
+/**
+ * Whether this process is to print failure line `line`. `dir` is what the local launcher put in
+ * TIMELY_LOCAL_LINES for the processes it started (undefined otherwise: then always). The processes of
+ * one computation stop with the same error, so only the first to reach a line prints it, and a process
+ * that fails otherwise still prints its own. `dir` holds a file per line printed, created exclusively,
+ * so that two processes at the same moment cannot both print it.
+ *
+ * @example
+ * if (printOnce(line, process.env.TIMELY_LOCAL_LINES)) process.stderr.write(line);
+ */
+export function printOnce(line: string, dir: string | undefined): boolean {
+  if (dir === undefined || dir === '') return true;
+  try {
+    closeSync(openSync(join(dir, `printed-${createHash('sha256').update(line).digest('hex')}`), 'wx'));
+    return true;
+  } catch (err) {
+    // Printed by another process; if the directory is gone or unwritable, print rather than lose the line.
+    return (err as NodeJS.ErrnoException).code !== 'EEXIST';
   }
 }
 

@@ -10,9 +10,13 @@ import { describeThrown } from '../workers/errors.js';
 import { MAX_WORKERS } from '../workers/limits.js';
 import type { WorkerStats } from '../workers/worker.js';
 import { parseOptions, UsageError } from './args.js';
-import { CLUSTER_OPTIONS, launchLocal, placement, type Placement } from './cluster.js';
+import { CLUSTER_OPTIONS, launchLocal, placement, PRINTED_LINES, printOnce, type Placement } from './cluster.js';
 import { peakRssMb } from './memory.js';
 import { checkNotInput, ClosedOutput, writeOutputFile, writeStdout } from './output.js';
+
+// Set by the local launcher for the processes it starts (see printOnce); a job's own commands do not inherit it.
+const printedLines = process.env[PRINTED_LINES];
+delete process.env[PRINTED_LINES];
 
 const USAGE = `usage:
   timely example wcc --input FILE [-w N] [--output FILE] [PROCESSES]
@@ -327,7 +331,10 @@ function ms(t: number): string {
  * exits then, even if the job left a timer or a socket behind (a computation that is done is done).
  */
 function end(status: number, message?: string): never {
-  if (message !== undefined) process.stderr.write(`timely: ${oneLine(message)}\n`);
+  if (message !== undefined) {
+    const line = `timely: ${oneLine(message)}\n`;
+    if (printOnce(line, printedLines)) process.stderr.write(line);
+  }
   process.exit(status);
 }
 
