@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cli, graphs, scratchDir, timely } from './processes.js';
+import { cli, graphs, hostfile, scratchDir, timely } from './processes.js';
 
 const inputs = ['karate.txt', 'email-Eu-core.txt', 'ca-GrQc.txt'];
 const jobs: [string, string[]][] = [
@@ -132,14 +132,25 @@ describe('gzip input across processes', () => {
 });
 
 describe('a pipe as input across processes', () => {
-  it('is refused on every process with BAD_OPTION (processes of one machine would share it): status 2, one line each', () => {
+  it('is refused on every process with BAD_OPTION (processes of one machine would share it): status 2, one line; --local prints it once', async () => {
     const file = `${graphs}/karate.txt`;
+    const refused = /^timely: --input \/dev\/fd\/\d+ is not a regular file \(a pipe\?\): across processes every process reads the input by its path/;
+    // Each process on its own (it refuses before it connects): status 2 and the message.
+    const { path } = await hostfile(2);
+    for (const p of [0, 1]) {
+      const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" example wcc --input <(cat "${file}") -n 2 -p ${p} -h "${path}"`], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(refused);
+    }
+    // Both at once under the local launcher: the same message, printed once.
     const r = spawnSync('bash', ['-c', `"${process.execPath}" "${cli}" example wcc --input <(cat "${file}") -n 2 --local`], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(2);
-    for (const line of lines) expect(line).toMatch(/^timely: --input \/dev\/fd\/\d+ is not a regular file \(a pipe\?\): across processes every process reads the input by its path/);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(refused);
   });
 });
 
@@ -155,10 +166,17 @@ describe('example input errors across processes', () => {
     ]) {
       const one = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
       expect(one.status).toBe(2);
+      // Each process, started on its own: status 2 and the one-worker message.
+      const { path } = await hostfile(2);
+      const each = await Promise.all([0, 1].map((p) => timely([...args, '-n', '2', '-p', String(p), '-h', path], { env: { TIMELY_SECRET: 'input-errors' } }).done));
+      expect(each.map((r) => [r.status, r.stderr.trim()])).toEqual([
+        [2, one.stderr.trim()],
+        [2, one.stderr.trim()],
+      ]);
+      // Under the local launcher: the same, printed once.
       const run = await timely([...args, '-n', '2', '--local']).done;
       expect(run.status).toBe(2);
-      // One line per process, each the one-worker message.
-      expect(run.stderr.trim().split('\n')).toEqual([one.stderr.trim(), one.stderr.trim()]);
+      expect(run.stderr.trim().split('\n')).toEqual([one.stderr.trim()]);
     }
   }, 60_000);
 });
