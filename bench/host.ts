@@ -85,7 +85,9 @@ function cell(xs: readonly number[]): string {
 async function main(argv: readonly string[]): Promise<void> {
   const at = argv.indexOf('--rounds');
   const rounds = at >= 0 ? Number(argv[at + 1]) : 3;
-  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a positive integer');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a positive integer, got ${argv[at + 1]}`);
+  const unknown = argv.filter((a, i) => a !== '--rounds' && (at < 0 || i !== at + 1));
+  if (unknown.length > 0) throw new Error(`unknown argument(s) ${unknown.join(' ')}: expected --rounds N`);
   const n = availableParallelism();
   // CPUs 0 .. n-1 one by one, where `taskset` can pin to each (a container may allow other numbers).
   const pinned = Array.from({ length: n }, (_, c) => spawnSync('taskset', ['-c', String(c), 'true']).status === 0).every(Boolean);
