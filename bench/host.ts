@@ -14,6 +14,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { median } from './stats.js';
 
 const KERNELS = {
   'multiply and add': () => {
@@ -71,11 +72,6 @@ function together(kernel: Kernel, threads: number): Promise<number[]> {
   return Promise.all(
     Array.from({ length: threads }, () => new Promise<number>((done, fail) => new Worker(file, { workerData: kernel }).once('message', done).once('error', fail))),
   );
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 function cell(xs: readonly number[]): string {

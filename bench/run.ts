@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { cases, type Case, type Preset, type ProcessRun, type Side } from './cases.js';
 import { scalingChart } from './chart.js';
+import { median } from './stats.js';
 
 export interface Timing {
   readonly medianMs: number;
@@ -49,11 +50,6 @@ async function timed(run: () => unknown): Promise<{ value: unknown; ms: number }
   const t0 = performance.now();
   const value = await run();
   return { value, ms: performance.now() - t0 };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** Timings of a side's runs: each run's own phase if the side times one, else the wall time. */

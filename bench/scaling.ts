@@ -15,6 +15,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASELINE, CLI, GRAPHS } from './cases.js';
+import { median } from './stats.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -43,11 +44,6 @@ function command(args: readonly string[], out: string): Run & { stderr: string }
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
   const rss = /peak RSS (\d+) MB/.exec(r.stderr);
   return { read: ms(r.stderr, 'read'), compute: ms(r.stderr, 'compute'), format: ms(r.stderr, 'format'), write: ms(r.stderr, 'write'), whole, rssMb: Number(rss?.[1] ?? NaN), stderr: r.stderr };
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 /** A seeded uniform random edge list (xorshift), `edges` lines over ids below `nodes`. */
