@@ -1,7 +1,8 @@
 /**
  * Scaling, as a user sees it: whole commands on one machine, the plain single-threaded program against
  * `timely example` on 1 and 2 worker threads (3 on the small graphs, more workers than cores), every
- * output checked byte for byte against the plain program's. Variants alternate within each round;
+ * output checked byte for byte against the plain program's; for WCC also the plain program by union-find
+ * (`wcc-unionfind`), the best single-threaded algorithm, as a reference. Variants alternate within each round;
  * medians and the spread of each phase are printed, with ratios to 1 worker (phases) and to the plain
  * program (whole command, peak RSS). Graphs: a seeded uniform random graph of 2 M nodes and 16 M edges
  * (written to a temporary file first, about 230 MB), web-NotreDame, email-Eu-core and karate.
@@ -76,6 +77,8 @@ function writeRandomGraph(path: string, nodes: number, edges: number): void {
 interface Variant {
   readonly label: string;
   readonly args: readonly string[];
+  /** Another algorithm with the same answer, timed for reference (no ratio to 1 worker). */
+  readonly reference?: boolean;
 }
 
 function fmt(phase: string, x: number): string {
@@ -120,6 +123,7 @@ function main(argv: readonly string[]): void {
     say('');
     say(`${rounds} round(s), the variants alternating in each; median (min–max). Phases as each command reports them (the slowest worker's); whole = wall time of the command; ratios: phases to 1 worker, whole and peak RSS to the plain program. Every output equals the plain program's, byte for byte.`);
     say('');
+    const notes: string[] = [];
     say('| graph | job | variant | read | compute | format | write | whole | peak RSS | compute ×1w | whole ×plain | RSS ×plain |');
     say('|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const [label, path, threads] of graphs) {
@@ -131,6 +135,7 @@ function main(argv: readonly string[]): void {
         const variants: Variant[] = [
           { label: 'plain JS', args: [BASELINE, algorithm, path, ...base] },
           ...threads.map((w) => ({ label: `${w} worker${w === 1 ? '' : 's'}`, args: [CLI, 'example', algorithm, '--input', path, ...extra, '-w', String(w)] })),
+          ...(algorithm === 'wcc' ? [{ label: 'plain JS, union-find (reference)', args: [BASELINE, 'wcc-unionfind', path], reference: true }] : []),
         ];
         const runs: Run[][] = variants.map(() => []);
         const outputs = variants.map((_, i) => join(scratch, `out-${i}.txt`));
@@ -151,10 +156,19 @@ function main(argv: readonly string[]): void {
           const one = med[1]!;
           const plain = med[0]!;
           const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}` : '—');
-          say(`| ${label} | ${algorithm} | ${v.label} | ${cells.join(' | ')} | ${i === 0 ? '—' : ratio(med[i]!.compute, one.compute)} | ${ratio(med[i]!.whole, plain.whole)} | ${ratio(med[i]!.rssMb, plain.rssMb)} |`);
+          say(`| ${label} | ${algorithm} | ${v.label} | ${cells.join(' | ')} | ${i === 0 || v.reference === true ? '—' : ratio(med[i]!.compute, one.compute)} | ${ratio(med[i]!.whole, plain.whole)} | ${ratio(med[i]!.rssMb, plain.rssMb)} |`);
         });
+        const reference = variants.findIndex((v) => v.reference === true);
+        if (reference >= 0) {
+          const most = variants.length - 2;
+          notes.push(`${label}, wcc: ${variants[most]!.label}' whole command takes ${(med[most]!.whole / med[reference]!.whole).toFixed(2)}× the union-find program's (${fmt('whole', med[most]!.whole)} against ${fmt('whole', med[reference]!.whole)}).`);
+        }
       }
     }
+    say('');
+    say('The examples propagate labels, as the plain program does; union-find answers the same without a loop, and is what a single thread would run:');
+    say('');
+    for (const note of notes) say(`- ${note}`);
     say('');
     say(`Command: \`npm run bench:scaling -- ${argv.join(' ')}\`.`.replace(' -- `', '`'));
     mkdirSync(resolve(root, 'bench/results'), { recursive: true });
