@@ -50,6 +50,31 @@ export function spentEdges(edges: EdgeList): Uint8Array[] {
   return [bytes(edges.src), bytes(edges.dst)];
 }
 
+/**
+ * `rooms` without the bytes of `taken`: a room in the same memory keeps its parts before and after
+ * `taken` (each only if not empty); a room in other memory is kept whole. For rooms that hold, or
+ * will hold, something else than lines (the values being formatted, say).
+ *
+ * @example
+ * const rooms = roomsApart(spentEdges(share), shared.values); // never lines over the values
+ */
+export function roomsApart(rooms: readonly Uint8Array[], taken: ArrayBufferView): Uint8Array[] {
+  const from = taken.byteOffset;
+  const to = from + taken.byteLength;
+  const out: Uint8Array[] = [];
+  for (const room of rooms) {
+    const start = room.byteOffset;
+    const end = start + room.byteLength;
+    if (room.buffer !== taken.buffer || end <= from || start >= to || taken.byteLength === 0) {
+      out.push(room);
+      continue;
+    }
+    if (start < from) out.push(room.subarray(0, from - start));
+    if (end > to) out.push(room.subarray(to - start));
+  }
+  return out;
+}
+
 function fill(lines: Lines, result: NodeValues): Lines {
   const { nodes, values } = result;
   for (let i = 0; i < nodes.length; i++) lines.add(nodes[i]!, values[i]!);

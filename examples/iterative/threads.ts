@@ -84,7 +84,7 @@ export async function runExampleOnThreads(algorithm: Algorithm, input: string, o
       if (source !== undefined) source = rankOf(ids, source);
       ids = shared(ids);
     }
-    const values = sharedValues(ids === undefined ? maxId + 1 : ids.length, algorithm !== 'pagerank');
+    const values = sharedValues(ids === undefined ? maxId + 1 : ids.length, algorithm !== 'pagerank', shares[shares.length - 1]);
     const bucketed = workers > 1 && count >= BUCKET_FROM ? shares.map((s) => ({ ...s, buckets: new Int32Array(new SharedArrayBuffer(4 * (workers * workers + 1))) })) : shares;
     const args: ComputeJobArgs = { phase: 'compute', algorithm, shares: bucketed, ...(ids === undefined ? {} : { ids }), values, options: { iterations: options.iterations, source } };
     const { results, stats } = await execute<SharePart>(THREADS_JOB, { workers, args, pool: threads });
@@ -139,10 +139,29 @@ function throwFirstFailure(results: readonly (ReadPart | StreamedShareFailure)[]
   if (first !== undefined) throw first;
 }
 
-/** Room in shared memory for the values of ids `0 .. size − 1` (see format.ts's `formatSharedRange`), 32-bit integers if `integers`. */
-function sharedValues(size: number, integers: boolean): SharedValues {
-  const values = integers ? new Int32Array(new SharedArrayBuffer(4 * size)) : new Float64Array(new SharedArrayBuffer(8 * size));
-  return { values, present: new Uint8Array(new SharedArrayBuffer(size)) };
+/**
+ * Room in shared memory for the values of ids `0 .. size − 1` (see format.ts's `formatSharedRange`),
+ * 32-bit integers if `integers`. The values are written only once the computation is over everywhere,
+ * when no worker reads the edges any more, so they take the end of `last`'s destination column where it
+ * has room for them: those pages are in memory already, and fresh ones would cost the peak their size
+ * and a page fault each (the worker whose share it is keeps its lines out of that room). `present`,
+ * which must start all zero, is fresh (a byte per id).
+ */
+function sharedValues(size: number, integers: boolean, last: EdgeList | undefined): SharedValues {
+  const present = new Uint8Array(new SharedArrayBuffer(size));
+  const bytes = (integers ? 4 : 8) * size;
+  const column = last?.dst.subarray(0, last.count);
+  if (column !== undefined && column.buffer instanceof SharedArrayBuffer && bytes > 0) {
+    // The last `bytes` of the column, the start moved down to a multiple of 8 (a double's alignment).
+    const start = column.byteOffset + column.byteLength - bytes;
+    const aligned = start - (start % 8);
+    if (aligned >= column.byteOffset) {
+      const values = integers ? new Int32Array(column.buffer, aligned, size) : new Float64Array(column.buffer, aligned, size);
+      return { values, present };
+    }
+  }
+  const values = integers ? new Int32Array(new SharedArrayBuffer(bytes)) : new Float64Array(new SharedArrayBuffer(bytes));
+  return { values, present };
 }
 
 /** The edges with every id replaced by its rank in `ids`, in shared memory. */

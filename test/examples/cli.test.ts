@@ -98,6 +98,28 @@ describe('timely example (the CLI contract)', () => {
     expect(timely('example', 'pagerank', '--input', gz, '-w', '3').stdout).toBe(timely('example', 'pagerank', '--input', join(graphsDir(), 'email-Eu-core.txt')).stdout);
   });
 
+  it('gives one worker’s PageRank on 2 threads when the file’s second half holds far fewer edges than its first (long lines)', () => {
+    // The last worker's share of the edges is small: the values being formatted take the end of its
+    // memory, and its lines must go around them (with 2,000 or 2,200 edges there, lines written over
+    // the values changed PageRank's output on 2 workers).
+    let seed = 12345;
+    const next = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * n);
+    for (const last of [2000, 2200]) {
+      const lines: string[] = [];
+      for (let i = 0; i < 4000; i++) lines.push(`${next(1000)} ${next(1000)}`);
+      const pad = ' '.repeat(Math.max(1, Math.round(lines.join('\n').length / last) - 8));
+      for (let i = 0; i < last; i++) lines.push(`${i % 1000}${pad}${next(1000)}`);
+      const file = join(scratch, `uneven-${last}.txt`);
+      writeFileSync(file, lines.join('\n') + '\n');
+      // PageRank's values (doubles) take the most room; WCC's and BFS's take half, placed alike.
+      const one = timely('example', 'pagerank', '--input', file);
+      expect(one.status, one.stderr).toBe(0);
+      const two = timely('example', 'pagerank', '--input', file, '-w', '2');
+      expect(two.status, two.stderr).toBe(0);
+      expect(two.stdout, `${last} edges in the second half`).toBe(one.stdout);
+    }
+  });
+
   it('a gzip file of two members (its trailer names the last one\'s size) and one cut short: on threads and processes the output and the error one worker gives', () => {
     const text = readFileSync(join(graphsDir(), 'email-Eu-core.txt'));
     const two = join(scratch, 'members.txt.gz');

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCsr, type Columns } from '../../examples/iterative/csr.js';
 import { checkLines, readTextShared, EdgeListParser, parseEdgeList, parseEdgeListShare, readEdgeListShare, type EdgeList } from '../../examples/iterative/edge-list.js';
-import { formatLines, formatLinesOver } from '../../examples/iterative/format.js';
+import { formatLines, formatLinesOver, roomsApart } from '../../examples/iterative/format.js';
 import { formatNodeValues } from '../../examples/iterative/run.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'timely-shares-'));
@@ -217,6 +217,27 @@ describe('output formatted in ranges', () => {
           for (const t of texts) expect(t.buffer).not.toBe(buffer);
         },
       ),
+    );
+  });
+});
+
+describe('rooms apart from what they hold', () => {
+  it('roomsApart keeps exactly the bytes of the rooms that are not the taken ones, in order, in rooms that are not empty', () => {
+    // Rooms (never empty) and the taken view over one buffer of 64 bytes, and rooms of another buffer:
+    // byte i of the shared buffer holds i, so what a room covers can be read back.
+    const room = fc.tuple(fc.nat(63), fc.nat(63)).map(([a, b]) => [Math.min(a, b), Math.max(a, b) + 1] as const);
+    const takenSpan = fc.tuple(fc.nat(64), fc.nat(64)).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(room, fc.boolean()), { maxLength: 6 }), takenSpan, (rooms, [from, to]) => {
+        const shared = new Uint8Array(64).map((_, i) => i);
+        const other = new Uint8Array(64).map((_, i) => 100 + i);
+        const given = rooms.map(([[a, b], elsewhere]) => (elsewhere ? other : shared).subarray(a, b));
+        const kept = roomsApart(given, shared.subarray(from, to));
+        // Each room's bytes, less those of the taken view when it is in the same buffer.
+        const expected = given.flatMap((r) => Array.from(r).filter((x) => r.buffer !== shared.buffer || x < from || x >= to));
+        expect(kept.flatMap((r) => Array.from(r))).toEqual(expected);
+        for (const r of kept) expect(r.length).toBeGreaterThan(0);
+      }),
     );
   });
 });
