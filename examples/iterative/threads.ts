@@ -155,7 +155,7 @@ function sharedValues(size: number, integers: boolean, last: EdgeList | undefine
     // The last `bytes` of the column, the start moved down to a multiple of 8 (a double's alignment).
     const start = column.byteOffset + column.byteLength - bytes;
     const aligned = start - (start % 8);
-    if (aligned >= column.byteOffset) {
+    if (start >= column.byteOffset && aligned >= column.byteOffset) {
       const values = integers ? new Int32Array(column.buffer, aligned, size) : new Float64Array(column.buffer, aligned, size);
       return { values, present };
     }
