@@ -10,7 +10,7 @@ import type { WorkerStats } from '../../src/workers/worker.js';
 import { ExampleError, checkLines, readTextShared, wholeTextNeeded } from './edge-list.js';
 import type { Algorithm, ExampleOptions } from './run.js';
 import { fillStreamed, streamedGzip, type StreamedText } from './streamed-text.js';
-import { SHARE_JOB, THREADS_ENTRY } from './thread-scripts.js';
+import { SHARE_JOB, THREAD_LIMITS, THREADS_ENTRY } from './thread-scripts.js';
 
 /** Where a run across processes takes place, and how its processes meet (see the net layer's execute). */
 export type ClusterOptions = Pick<ClusterExecuteOptions, 'processes' | 'process' | 'hosts' | 'secret' | 'insecure' | 'connectTimeout' | 'heartbeatTimeout' | 'tls' | 'links'>;
@@ -94,7 +94,7 @@ export async function runExampleOnShares(algorithm: Algorithm, input: string, op
   const job = `example ${algorithm} ${JSON.stringify(args.options)} on ${basename(input)} (${size} bytes)`;
   // A pool only for the entry script its threads start with (the jobs linked in, one file to load);
   // its threads are stopped once the computation is over, without waiting for them to go.
-  const pool = new ThreadPool({ entry: THREADS_ENTRY });
+  const pool = new ThreadPool({ entry: THREADS_ENTRY, resourceLimits: THREAD_LIMITS });
   const filling = new AbortController();
   const computation = executeCluster<SharePart>(SHARE_JOB, { workers: options.workers ?? 1, ...cluster, args, job, threads: true, pool }).finally(() => {
     filling.abort();

@@ -12,7 +12,7 @@ import type { SharedValues } from './format.js';
 import { rankOf, sortedDistinct, sparse } from './relabel.js';
 import type { Algorithm, ExampleOptions } from './run.js';
 import { fillStreamed, streamedGzip, type StreamedShareFailure, type StreamedText } from './streamed-text.js';
-import { THREADS_ENTRY, THREADS_JOB } from './thread-scripts.js';
+import { THREAD_LIMITS, THREADS_ENTRY, THREADS_JOB } from './thread-scripts.js';
 
 /**
  * From how many edges the workers put their shares in buckets by owner (see `bucketByOwner`): on a
@@ -66,7 +66,7 @@ export interface ComputeJobArgs {
  */
 export async function runExampleOnThreads(algorithm: Algorithm, input: string, options: ExampleOptions & { readonly workers: number }, pool?: ThreadPool): Promise<SharedResult> {
   const workers = options.workers;
-  const threads = pool ?? new ThreadPool({ start: workers, preload: [THREADS_JOB], entry: THREADS_ENTRY });
+  const threads = pool ?? new ThreadPool({ start: workers, preload: [THREADS_JOB], entry: THREADS_ENTRY, resourceLimits: THREAD_LIMITS });
   try {
     const t0 = performance.now();
     const read = await readShares(input, options.source, workers, threads);

@@ -121,8 +121,8 @@ async function exampleOnShares(name: Algorithm, input: string, output: string | 
     // The threads start, on the examples' own entry script (the runtime and the job in one file), while
     // this thread loads the rest. They are not stopped at the end: a waiting thread does not hold the
     // process, which exits with its last write.
-    const [{ ThreadPool }, { THREADS_ENTRY, THREADS_JOB }] = await Promise.all([import('../workers/pool.js'), import('../../examples/iterative/thread-scripts.js')]);
-    const pool = new ThreadPool({ start: options.workers, preload: [THREADS_JOB], entry: THREADS_ENTRY });
+    const [{ ThreadPool }, { THREADS_ENTRY, THREADS_JOB, THREAD_LIMITS }] = await Promise.all([import('../workers/pool.js'), import('../../examples/iterative/thread-scripts.js')]);
+    const pool = new ThreadPool({ start: options.workers, preload: [THREADS_JOB], entry: THREADS_ENTRY, resourceLimits: THREAD_LIMITS });
     const { runExampleOnThreads } = await import('../../examples/iterative/threads.js');
     result = await runExampleOnThreads(name, input, options, pool);
   } else {

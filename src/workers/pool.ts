@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { Worker as Thread } from 'node:worker_threads';
+import { Worker as Thread, type ResourceLimits } from 'node:worker_threads';
 import { WorkerError } from './errors.js';
 import type { ThreadData } from './thread.js';
 
@@ -58,17 +58,33 @@ function entryUrl(entry: unknown): URL {
   return url;
 }
 
-/** Starts a thread on `entry`: for one job (it ends after it), or, with `null`, for a pool (it waits for jobs). */
-export function startThread(data: ThreadData, entry: URL = ENTRY): Thread {
+/**
+ * Starts a thread on `entry`: for one job (it ends after it), or, with `null`, for a pool (it waits for
+ * jobs); with `limits`, its V8 heap's (see ThreadPoolOptions.resourceLimits).
+ */
+export function startThread(data: ThreadData, entry: URL = ENTRY, limits?: ResourceLimits): Thread {
   try {
-    return new Thread(entry, { workerData: data, execArgv });
+    return new Thread(entry, { workerData: data, execArgv, ...(limits === undefined ? {} : { resourceLimits: limits }) });
   } catch (err) {
     if (execArgv === undefined || (err as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw err;
     const refused = new Set(/flags: (.*)$/.exec((err as Error).message)?.[1]?.split(', '));
     const kept = execArgv.filter((arg) => !refused.has(arg));
     execArgv = kept.length < execArgv.length ? kept : [];
-    return startThread(data, entry);
+    return startThread(data, entry, limits);
   }
+}
+
+/** The fields of Node's `ResourceLimits`, each a number of megabytes when given. */
+const LIMITS = ['maxYoungGenerationSizeMb', 'maxOldGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
+
+/** `limits` checked: an object of Node's `ResourceLimits` fields, each a positive number (INVALID_OPTION otherwise). */
+function checkedLimits(limits: unknown): ResourceLimits {
+  if (limits === null || typeof limits !== 'object' || Array.isArray(limits)) throw new WorkerError('INVALID_OPTION', `resourceLimits must be an object such as { maxYoungGenerationSizeMb: 12 }, got ${String(limits)}`);
+  for (const [key, value] of Object.entries(limits)) {
+    if (!(LIMITS as readonly string[]).includes(key)) throw new WorkerError('INVALID_OPTION', `resourceLimits.${key} is not a limit of a thread: use ${LIMITS.join(', ')}`);
+    if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new WorkerError('INVALID_OPTION', `resourceLimits.${key} must be a positive number of megabytes, got ${String(value)}`);
+  }
+  return { ...(limits as ResourceLimits) };
 }
 
 export interface ThreadPoolOptions {
@@ -96,6 +112,19 @@ export interface ThreadPoolOptions {
    * file: INVALID_OPTION if there is none at that path.
    */
   readonly entry?: string | URL;
+  /**
+   * Limits on each thread's V8 heap, in megabytes, as Node's `worker_threads` takes them
+   * (`maxYoungGenerationSizeMb`, `maxOldGenerationSizeMb`, `codeRangeSizeMb`, `stackSizeMb`); none by
+   * default. A small young generation keeps down the memory of a thread whose data lives in typed
+   * arrays: V8 otherwise lets it grow to 16 MB per semi-space once a collection finds much of it alive
+   * (see `Worker`), and keeps it. A thread that runs out of its old generation ends the computation
+   * with an error. INVALID_OPTION for a field that is not one of these or a value that is not a
+   * positive number.
+   *
+   * @example
+   * const pool = new ThreadPool({ start: 2, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+   */
+  readonly resourceLimits?: ResourceLimits;
 }
 
 /** A waiting thread, and the V8 compilation setting it was started under (fixed for its life). */
@@ -125,9 +154,11 @@ export class ThreadPool {
   private closedFlag = false;
   private readonly preload: readonly string[];
   private readonly entry: URL;
+  private readonly limits: ResourceLimits | undefined;
 
   constructor(options: ThreadPoolOptions = {}) {
-    const { keep, start = 0, preload = [], entry } = options;
+    const { keep, start = 0, preload = [], entry, resourceLimits } = options;
+    this.limits = resourceLimits === undefined ? undefined : checkedLimits(resourceLimits);
     if (!Array.isArray(preload) || !preload.every((m) => typeof m === 'string' || m instanceof URL)) {
       throw new WorkerError('INVALID_OPTION', 'preload must be an array of module paths or URLs');
     }
@@ -139,7 +170,7 @@ export class ThreadPool {
     if (start > 0) {
       const compilation = defaultCompilation(start);
       setConcurrentCompilation(compilation);
-      this.release(Array.from({ length: start }, () => startThread({ job: null, preload: this.preload }, this.entry)), compilation);
+      this.release(Array.from({ length: start }, () => startThread({ job: null, preload: this.preload }, this.entry, this.limits)), compilation);
     }
   }
 
@@ -173,7 +204,7 @@ export class ThreadPool {
   take(concurrentCompilation: boolean): Thread {
     if (this.closedFlag) throw new WorkerError('INVALID_OPTION', 'this ThreadPool was closed: make a new one, or leave out the pool option');
     const at = this.waiting.findIndex((idle) => idle.concurrentCompilation === concurrentCompilation);
-    if (at < 0) return startThread({ job: null, preload: this.preload }, this.entry);
+    if (at < 0) return startThread({ job: null, preload: this.preload }, this.entry, this.limits);
     const [idle] = this.waiting.splice(at, 1);
     idle!.thread.off('exit', idle!.onEnd).off('error', idle!.onEnd);
     idle!.thread.ref();

@@ -166,6 +166,21 @@ describe('ThreadPool', () => {
     await expect(execute(fixture('whoami.mjs'), { workers: 2, pool: {} as ThreadPool })).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/pool must be a ThreadPool/) });
   });
 
+  it('starts its threads with the resource limits given, those it starts at once and those it starts later; refuses a bad one with INVALID_OPTION', async () => {
+    await withPool({ start: 1, resourceLimits: { maxYoungGenerationSizeMb: 8 } }, async (pool) => {
+      // One thread started with the pool, one started for the second worker.
+      const { results } = await execute<{ maxYoungGenerationSizeMb: number }>(fixture('limits.mjs'), { workers: 2, pool });
+      expect(results.map((r) => r.maxYoungGenerationSizeMb)).toEqual([8, 8]);
+    });
+    await withPool({}, async (pool) => {
+      const { results } = await execute<{ maxYoungGenerationSizeMb: number }>(fixture('limits.mjs'), { workers: 1, pool });
+      expect(results[0]!.maxYoungGenerationSizeMb).not.toBe(8);
+    });
+    expect(() => new ThreadPool({ resourceLimits: { maxYoungGenerationSizeMb: 0 } })).toThrow(/resourceLimits.maxYoungGenerationSizeMb must be a positive number of megabytes, got 0/);
+    expect(() => new ThreadPool({ resourceLimits: { youngMb: 8 } as never })).toThrow(/resourceLimits.youngMb is not a limit of a thread/);
+    expect(() => new ThreadPool({ resourceLimits: 12 as never })).toThrow(WorkerError);
+  });
+
   it('lets the process exit while its threads wait, under `node --input-type=module -e` and V8 options', () => {
     const index = JSON.stringify(resolve(here, '../../dist/src/index.js'));
     const script = `
