@@ -118,8 +118,8 @@ export interface ThreadPoolOptions {
    * default. A small young generation keeps down the memory of a thread whose data lives in typed
    * arrays: V8 otherwise lets it grow to 16 MB per semi-space once a collection finds much of it alive
    * (see `Worker`), and keeps it. A thread that runs out of its old generation ends the computation
-   * with an error. INVALID_OPTION for a field that is not one of these or a value that is not a
-   * positive number.
+   * with WORKER_DIED ("reaching memory limit"). INVALID_OPTION for a field that is not one of these or
+   * a value that is not a positive number.
    *
    * @example
    * const pool = new ThreadPool({ start: 2, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
