@@ -160,7 +160,8 @@ function main(argv: readonly string[]): void {
         });
         const reference = variants.findIndex((v) => v.reference === true);
         if (reference >= 0) {
-          const most = variants.length - 2;
+          // The widest threaded run: the last variant before the reference.
+          const most = reference - 1;
           notes.push(`${label}, wcc: ${variants[most]!.label}' whole command takes ${(med[most]!.whole / med[reference]!.whole).toFixed(2)}× the union-find program's (${fmt('whole', med[most]!.whole)} against ${fmt('whole', med[reference]!.whole)}).`);
         }
       }

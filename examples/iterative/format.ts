@@ -231,7 +231,8 @@ export interface SharedValues {
  * its range of ids (worker `r` of `p` takes `[r·size/p, (r+1)·size/p)`), printing each id as `ids` maps
  * it back (and the values too where they are ids: WCC's labels). Nothing crosses between workers.
  * The lines go first into `spare`, memory no worker reads once every worker is past its computation
- * (this worker's share of the edges: see `formatLinesOver`). Returns the text as parts, in order.
+ * (this worker's share of the edges: see `formatLinesOver`), but never over the values themselves,
+ * which may lie in it. Returns the text as parts, in order.
  *
  * @example
  * const { texts, lines } = formatSharedRange(worker, [part], args.values, args.ids, true, spentEdges(share));
@@ -261,7 +262,9 @@ export function formatSharedRange(worker: Worker, parts: readonly NodeValues[], 
   done.close();
   worker.run();
   // Every worker is past its computation here: what they no longer read (`spare`) may be written.
-  const lines = new Lines(countPresent(present, lo, hi), values instanceof Int32Array, spare);
+  // The values and flags may lie in memory a spare room is in (see threads.ts): no line goes over them.
+  const rooms = roomsApart(roomsApart(spare, values), present);
+  const lines = new Lines(countPresent(present, lo, hi), values instanceof Int32Array, rooms);
   let n = 0;
   for (let id = lo; id < hi; id++) {
     if (present[id] === 0) continue;

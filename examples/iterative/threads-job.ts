@@ -7,7 +7,7 @@ import type { Worker } from '../../src/workers/worker.js';
 import type { SharePart } from './across.js';
 import { bucketByOwner, sendEdgeBlocks } from './blocks.js';
 import { hasNode, NO_EDGES, parseEdgeListShare, readEdgeListShare, readFailure, type EdgeList } from './edge-list.js';
-import { formatSharedRange, roomsApart, spentEdges } from './format.js';
+import { formatSharedRange, spentEdges } from './format.js';
 import { buildOn, finishOnParts } from './run.js';
 import { parseStreamedShare, type StreamedShareFailure } from './streamed-text.js';
 import type { ComputeJobArgs, ReadJobArgs, ReadPart } from './threads.js';
@@ -44,10 +44,9 @@ function computeShare(worker: Worker, args: ComputeJobArgs): SharePart {
   const parts = finishOnParts(worker, dataflow);
   const t1 = performance.now();
   // This worker's share is read by no one once every worker is past its computation: its edges' memory
-  // takes the first lines of the output (but for the values' room, where a share holds it: see threads.ts).
+  // takes the first lines of the output.
   const share = args.shares[worker.index];
-  const spare = share === undefined ? [] : roomsApart(spentEdges(share), args.values.values);
-  const { texts, lines } = formatSharedRange(worker, parts, args.values, args.ids, args.algorithm === 'wcc', spare);
+  const { texts, lines } = formatSharedRange(worker, parts, args.values, args.ids, args.algorithm === 'wcc', share === undefined ? [] : spentEdges(share));
   return { texts, lines, readMs: 0, ms: t1 - t0, formatMs: performance.now() - t1, edges: share?.count ?? 0 };
 }
 

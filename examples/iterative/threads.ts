@@ -144,7 +144,7 @@ function throwFirstFailure(results: readonly (ReadPart | StreamedShareFailure)[]
  * 32-bit integers if `integers`. The values are written only once the computation is over everywhere,
  * when no worker reads the edges any more, so they take the end of `last`'s destination column where it
  * has room for them: those pages are in memory already, and fresh ones would cost the peak their size
- * and a page fault each (the worker whose share it is keeps its lines out of that room). `present`,
+ * and a page fault each (`formatSharedRange` keeps the lines out of that room). `present`,
  * which must start all zero, is fresh (a byte per id).
  */
 function sharedValues(size: number, integers: boolean, last: EdgeList | undefined): SharedValues {
